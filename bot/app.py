@@ -1,0 +1,75 @@
+"""Builds the Bolt app and everything it needs (engine, sessions, Web API client) from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy import Engine
+
+from bot.db import make_engine, make_session_factory, migrate
+from bot.settings import Settings
+from handlers import register_listeners
+from handlers.deps import Deps
+from models.uow import UnitOfWork
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """One process's shared pieces: the engine and the dependencies listeners use."""
+
+    engine: Engine
+    deps: Deps
+
+
+def make_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now, run_migrations: bool = True) -> Runtime:
+    engine = make_engine(settings.database_url)
+    if run_migrations:
+        migrate(engine)
+    sessions = make_session_factory(engine)
+    return Runtime(engine=engine, deps=Deps(uow=lambda: UnitOfWork(sessions), clock=clock))
+
+
+def make_web_client(settings: Settings, token: str | None) -> WebClient:
+    """A Web API client on SLACK_API_BASE_URL that retries rate limits, server and connection errors."""
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_app(
+    settings: Settings,
+    deps: Deps,
+    *,
+    process_before_response: bool = False,
+    request_verification_enabled: bool = True,
+) -> App:
+    """The Bolt app with every listener registered; no global state."""
+    app = App(
+        client=make_web_client(settings, settings.slack_bot_token),
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=False,
+        process_before_response=process_before_response,
+        request_verification_enabled=request_verification_enabled,
+    )
+    register_listeners(app, deps)
+    return app

@@ -1,0 +1,113 @@
+"""The `rapport` command line: run the bot (Socket Mode, HTTP, or the console), migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy import text
+
+from bot.settings import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("rapport")
+
+HOW_TO_CONNECT = """No Slack settings found, so here is the console (the real app on your local database).
+To connect to Slack: create the app from manifest.yml (see README.md, "Connect to Slack"), put
+SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) in a .env file, and run `make run` again.
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rapport", description="Relationship intelligence for B2B sellers, in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the bot: Socket Mode, HTTP (--http), or the console without tokens")
+    run.add_argument("--http", action="store_true", help="serve Slack's HTTP requests on PORT (signing secret checked)")
+    run.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+    console = commands.add_parser("console", help="try the bot in the terminal, no Slack account needed")
+    console.add_argument("--tz", help="your time zone (IANA name, e.g. Europe/Paris); default: this machine's")
+    commands.add_parser("migrate", help="create or upgrade the database schema")
+
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 2
+
+    from bot.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.secrets)
+    try:
+        if args.command == "migrate":
+            return _migrate(settings)
+        if args.command == "console":
+            return _console(settings, time_zone=args.tz)
+        return _run(settings, http=args.http, socket=args.socket)
+    except SettingsError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.app import make_runtime
+
+    runtime = make_runtime(settings)
+    print(f"Database ready: {runtime.engine.url.render_as_string(hide_password=True)}")
+    return 0
+
+
+def _console(settings: Settings, time_zone: str | None = None) -> int:
+    from bot.app import make_runtime
+    from bot.console import Console, stdin_reader
+
+    runtime = make_runtime(settings)
+    console = Console(settings, runtime, read_line=stdin_reader(), time_zone=time_zone)
+    try:
+        console.run()
+    finally:
+        console.close()
+    return 0
+
+
+def _run(settings: Settings, http: bool, socket: bool) -> int:
+    if http:
+        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    elif socket or settings.slack_configured:
+        settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    else:
+        print(HOW_TO_CONNECT)
+        return _console(settings)
+
+    from bot.app import build_app, make_runtime
+
+    runtime = make_runtime(settings)
+    app = build_app(settings, runtime.deps)
+    if http:
+        from bot.server import serve
+
+        def healthy() -> bool:
+            try:
+                with runtime.engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - any database failure means "not healthy"
+                return False
+
+        logger.info("Rapport listening for Slack on port %s, path /slack/events", settings.port)
+        serve(app, port=settings.port, health=healthy)
+        return 0
+
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    logger.info("Rapport connecting to Slack in Socket Mode")
+    SocketModeHandler(app, settings.slack_app_token, web_client=app.client).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Block Kit rendered as readable terminal text, buttons numbered so they can be pressed by number."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+_EMOJI = {
+    "white_check_mark": "✔",
+    "warning": "⚠",
+    "information_source": "ℹ",
+    "leftwards_arrow_with_hook": "↩",
+    "lock": "🔒",
+    "mag": "🔎",
+    "memo": "✎",
+    "thinking_face": "?",
+}
+_EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
+_USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")
+_LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+_CODE = re.compile(r"`([^`\n]*)`")
+WIDTH = 100
+
+
+@dataclass(frozen=True)
+class RenderedButton:
+    """A button as shown: its number on screen, and the element and block it came from."""
+
+    number: int
+    element: Mapping[str, Any]
+    block_id: str
+
+
+def mrkdwn_to_text(text: str) -> str:
+    """Slack's mrkdwn made readable in a terminal (emoji codes, mentions, links, quotes)."""
+    text = _EMOJI_CODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
+    text = _USER_MENTION.sub(lambda m: "@" + (m.group(2) or m.group(1)), text)
+    text = _LINK.sub(r"\2 (\1)", text)
+    text = _BOLD.sub(r"\1", text)
+    text = _CODE.sub(r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _wrap(text: str, indent: str = "  ") -> list[str]:
+    lines: list[str] = []
+    for line in mrkdwn_to_text(text).splitlines() or [""]:
+        lines.extend(textwrap.wrap(line, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ") or [indent])
+    return lines
+
+
+def _element_text(element: Mapping[str, Any]) -> str:
+    text = element.get("text")
+    if isinstance(text, Mapping):
+        return str(text.get("text", ""))
+    return str(text or "")
+
+
+def render_blocks(blocks: Iterable[Mapping[str, Any]], first_number: int = 1) -> tuple[list[str], list[RenderedButton]]:
+    """The lines to print and the buttons shown, numbered from `first_number`."""
+    lines: list[str] = []
+    buttons: list[RenderedButton] = []
+    for block in blocks:
+        kind = block.get("type")
+        if kind == "header":
+            lines.append("  " + _element_text(block).upper())
+        elif kind == "section":
+            if block.get("text"):
+                lines.extend(_wrap(_element_text(block)))
+            for field in block.get("fields") or ():
+                lines.extend(_wrap(str(field.get("text", "")), indent="    "))
+            accessory = block.get("accessory")
+            if accessory and accessory.get("type") == "button":
+                number = first_number + len(buttons)
+                buttons.append(RenderedButton(number, accessory, str(block.get("block_id", ""))))
+                lines.append(f"    [{number}] {_element_text(accessory)}")
+        elif kind == "context":
+            text = " ".join(_element_text({"text": e}) if "text" in e else "" for e in block.get("elements", ()))
+            lines.extend(_wrap(text, indent="    "))
+        elif kind == "divider":
+            lines.append("  " + "─" * 40)
+        elif kind == "actions":
+            labels = []
+            for element in block.get("elements", ()):
+                if element.get("type") == "button":
+                    number = first_number + len(buttons)
+                    buttons.append(RenderedButton(number, element, str(block.get("block_id", ""))))
+                    labels.append(f"[{number}] {_element_text(element)}")
+            if labels:
+                lines.extend(textwrap.wrap("   ".join(labels), WIDTH, initial_indent="  ", subsequent_indent="  "))
+        elif kind == "input":
+            lines.append("  " + _element_text({"text": block.get("label", {})}))
+    return lines, buttons
+
+
+def render_message(payload: Mapping[str, Any], first_number: int = 1) -> tuple[list[str], list[RenderedButton]]:
+    """A message payload (blocks, or only text) as lines and numbered buttons."""
+    blocks = payload.get("blocks") or ()
+    if blocks:
+        return render_blocks(blocks, first_number)
+    return _wrap(str(payload.get("text", ""))), []

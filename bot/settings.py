@@ -1,0 +1,82 @@
+"""Settings, read once from the environment (and a `.env` file); secrets never appear in a repr."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+DEFAULT_PORT = 3000
+
+
+class SettingsError(Exception):
+    """The settings are missing or wrong; the message names each one and says what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
+    port: int = DEFAULT_PORT
+    log_level: str = "INFO"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, so that logging can mask them wherever they would appear."""
+        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret)
+        return tuple(value for value in values if value)
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
+
+    def require(self, *names: str) -> None:
+        """Raise one SettingsError naming every missing setting among `names` (environment names)."""
+        missing = [name for name in names if not getattr(self, name.lower())]
+        if missing:
+            raise SettingsError(
+                "Missing setting"
+                + ("s" if len(missing) > 1 else "")
+                + ": "
+                + ", ".join(missing)
+                + ". Set them in the environment or in a .env file (see README.md, 'Settings')."
+            )
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Read the settings: the process environment wins over `.env`, which wins over defaults."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    data_dir = Path(values.get("RAPPORT_DATA_DIR") or "data")
+    database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'rapport.db'}"
+    base_url = values.get("SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    port_text = values.get("PORT") or str(DEFAULT_PORT)
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise SettingsError(f"PORT must be a number, not {port_text!r}.") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"PORT must be between 1 and 65535, not {port}.")
+    return Settings(
+        database_url=database_url,
+        data_dir=data_dir,
+        slack_bot_token=values.get("SLACK_BOT_TOKEN") or None,
+        slack_app_token=values.get("SLACK_APP_TOKEN") or None,
+        slack_signing_secret=values.get("SLACK_SIGNING_SECRET") or None,
+        slack_api_base_url=base_url,
+        port=port,
+        log_level=(values.get("LOG_LEVEL") or "INFO").upper(),
+    )

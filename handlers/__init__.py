@@ -1,0 +1,14 @@
+"""Slack entrypoints: listeners that parse a payload, call one use case and render the reply."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import errors, logcall
+from handlers.deps import Deps
+
+
+def register_listeners(app: App, deps: Deps) -> None:
+    """Register every listener of the app; the manifest lists exactly these."""
+    errors.register(app)
+    logcall.register(app, deps)

@@ -1,0 +1,117 @@
+"""Reading submitted modals into the same frozen commands the one-line grammar produces."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from models.commands import Channel, ContactRef, Initiator, LogCallCommand
+from models.dates import parse_duration
+from models.errors import UsageError
+from models.grammar import parse_tags, split_contacts
+from models.scoring import Appreciation, Friendship
+from models.services import TieRating
+
+State = dict[str, dict[str, dict[str, Any]]]
+
+
+class FormErrors(Exception):
+    """Field-by-field problems, shown by Slack under each field of the modal."""
+
+    def __init__(self, by_block: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{block}: {text}" for block, text in by_block.items()))
+        self.by_block = by_block
+
+
+def _value(state: State, block_id: str) -> dict[str, Any]:
+    block = state.get(block_id) or {}
+    return block.get(block_id) or next(iter(block.values()), {})
+
+
+def _text(state: State, block_id: str) -> str:
+    return (_value(state, block_id).get("value") or "").strip()
+
+
+def _selected(state: State, block_id: str) -> str | None:
+    option = _value(state, block_id).get("selected_option")
+    return option.get("value") if option else None
+
+
+def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> LogCallCommand:
+    """The `/logcall` modal's answers as a command; every problem is reported against its field."""
+    errors: dict[str, str] = {}
+    contacts: tuple[ContactRef, ...] = ()
+    try:
+        contacts = split_contacts(_text(state, "contacts"), _text(state, "company") or None)
+    except UsageError as error:
+        errors["contacts"] = error.message
+
+    channel_value = _selected(state, "channel")
+    channel = Channel(channel_value) if channel_value else None
+    if channel is None:
+        errors["channel"] = "Say how you talked."
+
+    occurred_at = now
+    time_given = False
+    date_text = _value(state, "date").get("selected_date")
+    time_text = _value(state, "time").get("selected_time")
+    if date_text:
+        day = date.fromisoformat(date_text)
+        if time_text:
+            moment = time.fromisoformat(time_text)
+            time_given = True
+        else:
+            moment = now.astimezone(zone).time() if day == now.astimezone(zone).date() else time(12, 0)
+            time_given = day == now.astimezone(zone).date()
+        occurred_at = datetime.combine(day, moment, tzinfo=zone)
+        if occurred_at > now:
+            errors["time" if time_text and day == now.astimezone(zone).date() else "date"] = (
+                "That is in the future: log what already happened."
+            )
+    else:
+        errors["date"] = "Pick the day it happened."
+
+    initiator_value = _selected(state, "initiator")
+    initiator = Initiator(initiator_value) if initiator_value in {"me", "them"} else None
+
+    duration = None
+    duration_text = _text(state, "duration")
+    if duration_text:
+        duration = parse_duration(duration_text)
+        if duration is None:
+            errors["duration"] = "Write it like “45 min” or “1h30”."
+        elif duration > 24 * 60:
+            errors["duration"] = "That is longer than a day."
+
+    colleagues = tuple(_value(state, "colleagues").get("selected_users") or ())
+    tags = parse_tags(_text(state, "tags"))
+    notes = _text(state, "notes")
+    if errors or channel is None:
+        raise FormErrors(errors)
+    return LogCallCommand(
+        contacts=contacts,
+        channel=channel,
+        occurred_at=occurred_at,
+        time_given=time_given,
+        initiator=initiator,
+        duration_minutes=duration,
+        colleagues=colleagues,
+        tags=tags,
+        notes=notes,
+    )
+
+
+def rating_from_state(state: State) -> TieRating:
+    """The rating modal's answers; a question left blank keeps whatever was known before."""
+    knowledge = {option["value"] for option in _value(state, "knowledge").get("selected_options") or ()}
+    appreciation = _selected(state, "appreciation")
+    friendship = _selected(state, "friendship")
+    return TieRating(
+        knows_job_title="title" in knowledge or bool(_text(state, "job_title")),
+        knows_responsibilities="role" in knowledge or bool(_text(state, "responsibilities")),
+        appreciation=Appreciation(appreciation) if appreciation else None,
+        friendship=Friendship(friendship) if friendship else None,
+        job_title=_text(state, "job_title"),
+        responsibilities=_text(state, "responsibilities"),
+    )

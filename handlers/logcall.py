@@ -1,0 +1,147 @@
+"""`/logcall`: the slash command, its modal, and the buttons on its reply (choose, undo, rate)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from handlers import forms, views
+from handlers.deps import Deps
+from handlers.profiles import member_profile
+from models import services
+from models.grammar import is_help, parse_logcall
+from models.services import Actor, Logged, MemberProfile, NeedsChoice
+
+
+def actor_of(context: BoltContext) -> Actor:
+    return Actor(team_id=context.team_id or context.enterprise_id or "", user_id=context.user_id or "")
+
+
+def render(result: Logged | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:
+    if isinstance(result, NeedsChoice):
+        return views.choice_message(result)
+    return views.logged_message(result, deps.clock(), profile.zone)
+
+
+# The slash command -------------------------------------------------------------------------------
+def logcall_command(
+    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    text = (body.get("text") or "").strip()
+    if is_help(text):
+        ack(**views.usage_message())
+        return
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    if not text:
+        metadata = json.dumps({"response_url": body.get("response_url"), "channel_id": body.get("channel_id")})
+        today = deps.clock().astimezone(profile.zone).date().isoformat()
+        client.views_open(trigger_id=body["trigger_id"], view=views.logcall_modal(today, metadata))
+        return
+    now = deps.clock()
+    command = parse_logcall(text, now, profile.zone)
+    result = services.log_call(deps.uow(), actor, command, request_key=f"command:{body['trigger_id']}", now=now)
+    respond(**render(result, profile, deps))
+
+
+def logcall_submission(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    now = deps.clock()
+    try:
+        command = forms.logcall_command_from_state(view["state"]["values"], now, profile.zone)
+    except forms.FormErrors as errors:
+        ack(response_action="errors", errors=errors.by_block)
+        return
+    ack()
+    result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
+    reply(client, view.get("private_metadata"), actor, render(result, profile, deps))
+
+
+# Buttons on the reply ------------------------------------------------------------------------------
+def choose_contact(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    pending_id, slot, contact_id = views.parse_choice_value(action["value"])
+    result = services.choose_contact(deps.uow(), actor, pending_id, slot, contact_id, deps.clock())
+    respond(**render(result, profile, deps), replace_original=True)
+
+
+def undo(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    result = services.undo_interaction(deps.uow(), actor, int(action["value"]), deps.clock())
+    respond(**views.undone_message(result, deps.clock(), profile.zone))
+
+
+def open_rating(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    form = services.rating_form(deps.uow(), actor_of(context), int(action["value"]))
+    metadata = json.dumps({"contact_id": form.contact_id, "response_url": body.get("response_url")})
+    client.views_open(trigger_id=body["trigger_id"], view=views.rating_modal(form, metadata))
+
+
+def rating_submission(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    contact_id = int(json.loads(view["private_metadata"])["contact_id"])
+    rating = forms.rating_from_state(view["state"]["values"])
+    report = services.rate_tie(deps.uow(), actor, contact_id, rating, deps.clock())
+    reply(client, view.get("private_metadata"), actor, views.rated_message(report, deps.clock(), profile.zone))
+
+
+def reply(client: WebClient, private_metadata: str | None, actor: Actor, payload: dict[str, Any]) -> None:
+    """Answer a modal: ephemerally where the command was typed, else in the app's DM with the member."""
+    metadata = json.loads(private_metadata or "{}")
+    response_url = metadata.get("response_url")
+    if response_url:
+        response = WebhookClient(response_url).send_dict(payload)
+        if response.status_code == 200:
+            return
+    client.chat_postMessage(channel=actor.user_id, text=payload["text"], blocks=payload["blocks"])
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/logcall")
+    def _logcall(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        logcall_command(deps, ack, body, client, respond, context)
+
+    @app.view(views.LOGCALL_MODAL_ID)
+    def _logcall_modal(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        logcall_submission(deps, ack, body, view, client, context)
+
+    @app.action(re.compile(r"^logcall_choose_"))
+    def _choose(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        choose_contact(deps, ack, action, client, respond, context)
+
+    @app.action("logcall_undo")
+    def _undo(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        undo(deps, ack, action, client, respond, context)
+
+    @app.action("logcall_rate")
+    def _rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_rating(deps, ack, body, action, client, context)
+
+    @app.view(views.RATE_MODAL_ID)
+    def _rated(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        rating_submission(deps, ack, view, client, context)

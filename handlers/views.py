@@ -1,0 +1,402 @@
+"""Pure Block Kit builders: results of the domain in, Slack payloads (plain dicts) out."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from handlers.blockkit import truncate
+from models.commands import CHANNEL_LABELS, Channel, Initiator
+from models.dates import format_when
+from models.grammar import LOGCALL_USAGE
+from models.scoring import Appreciation, Friendship
+from models.services import NEW_CONTACT, Logged, NeedsChoice, RatingForm, RecordedInteraction, TieReport, Undone
+
+Block = dict[str, Any]
+
+#: Contacts shown with their full score in one reply; the rest are listed by name (50-block limit).
+MAX_DETAILED_CONTACTS = 8
+LOGCALL_MODAL_ID = "logcall_modal"
+RATE_MODAL_ID = "rate_tie_modal"
+
+
+def _text(text: str, limit: int = 3000) -> dict[str, str]:
+    return {"type": "mrkdwn", "text": truncate(text, limit)}
+
+
+def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": _text(text)}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [_text(text, 2000)]}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    return element
+
+
+def message(blocks: list[Block], fallback: str, replace_original: bool = False) -> dict[str, Any]:
+    """An ephemeral reply: only the person who asked sees it."""
+    payload: dict[str, Any] = {
+        "response_type": "ephemeral",
+        "text": truncate(fallback, 3000),
+        "blocks": blocks,
+    }
+    if replace_original:
+        payload["replace_original"] = True
+    return payload
+
+
+# Errors and usage --------------------------------------------------------------------------------
+def error_message(problem: str, usage: str | None = LOGCALL_USAGE) -> dict[str, Any]:
+    blocks = [section(f":warning: {problem}")]
+    if usage:
+        blocks.append(section(usage))
+    return message(blocks, fallback=problem)
+
+
+def usage_message() -> dict[str, Any]:
+    return message([section(LOGCALL_USAGE)], fallback="How to use /logcall")
+
+
+# A logged interaction ------------------------------------------------------------------------------
+def describe_interaction(interaction: RecordedInteraction, now: datetime, zone: ZoneInfo) -> str:
+    """One line a seller reads at a glance: what, with whom, when, who started it, how long."""
+    names = _join_names(interaction.contact_names)
+    parts = [f"*{_channel_phrase(interaction.channel)} with {names}*"]
+    parts.append(format_when(interaction.occurred_at.astimezone(zone), interaction.time_given, now, zone))
+    if interaction.initiator is Initiator.ME:
+        parts.append("you reached out")
+    elif interaction.initiator is Initiator.THEM:
+        parts.append("they reached out")
+    if interaction.duration_minutes:
+        parts.append(_duration(interaction.duration_minutes))
+    return " · ".join(parts)
+
+
+def logged_message(result: Logged, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    interaction = result.interaction
+    headline = (
+        ":information_source: Already recorded: " if result.duplicate else ":white_check_mark: Logged: "
+    ) + describe_interaction(interaction, now, zone)
+    blocks: list[Block] = [section(headline)]
+    extras = []
+    if interaction.colleague_user_ids:
+        extras.append("with " + ", ".join(f"<@{user}>" for user in interaction.colleague_user_ids))
+    if interaction.tags:
+        extras.append("tags " + " ".join(f"#{tag}" for tag in interaction.tags))
+    if result.new_contacts:
+        extras.append(
+            "new contact" + ("s" if len(result.new_contacts) > 1 else "") + ": " + ", ".join(result.new_contacts)
+        )
+    if extras:
+        blocks.append(context(" · ".join(extras)))
+    if interaction.notes:
+        blocks.append(section(_quote(interaction.notes)))
+        blocks.append(context(":lock: Notes are private: only you can see them."))
+    for report in result.reports[:MAX_DETAILED_CONTACTS]:
+        blocks.append({"type": "divider"})
+        blocks.extend(tie_report_blocks(report, now, zone))
+    hidden = result.reports[MAX_DETAILED_CONTACTS:]
+    if hidden:
+        blocks.append(context("Also logged with " + _join_names(tuple(r.contact_name for r in hidden)) + "."))
+    blocks.append({"type": "divider"})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "logcall_result",
+            "elements": [button("Undo", "logcall_undo", str(interaction.id), style="danger")],
+        }
+    )
+    fallback = ("Already recorded: " if result.duplicate else "Logged: ") + describe_interaction(interaction, now, zone)
+    return message(blocks, fallback=fallback.replace("*", ""))
+
+
+def tie_report_blocks(report: TieReport, now: datetime, zone: ZoneInfo, with_rate_button: bool = True) -> list[Block]:
+    """The tie's score sign by sign, its strength and what is still unknown."""
+    who = report.contact_name + (f" ({report.account_name})" if report.account_name else "")
+    score = f"tie score *{report.score.total:+d}* (from -7 to +10)"
+    lines = [f"*{who}*: {score} · strength *{report.strength.value:.2f}* ({report.band})"]
+    for sign in report.score.signs:
+        points = f"{sign.points:+d}" if sign.known else "?"
+        lines.append(f"`{points:>2}` {sign.number}. {sign.name}: {sign.explanation}")
+    facts = [f"{report.interaction_count} interaction" + ("s" if report.interaction_count != 1 else "")]
+    if report.last_interaction_at is not None:
+        facts.append("last " + format_when(report.last_interaction_at.astimezone(zone), True, now, zone))
+    blocks: list[Block] = [section("\n".join(lines)), context(" · ".join(facts))]
+    if report.score.unknown:
+        blocks.append(context(":mag: Still unknown: " + "; ".join(report.score.unknown)))
+    if with_rate_button:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"tie_{report.contact_id}",
+                "elements": [
+                    button(f"Rate this relationship: {report.contact_name}", "logcall_rate", str(report.contact_id))
+                ],
+            }
+        )
+    return blocks
+
+
+def rated_message(report: TieReport, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    blocks = [section(":memo: Thanks, your rating is saved.")]
+    blocks.extend(tie_report_blocks(report, now, zone))
+    return message(blocks, fallback=f"Rating saved for {report.contact_name}: score {report.score.total:+d}")
+
+
+def undone_message(result: Undone, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    what = describe_interaction(result.interaction, now, zone)
+    if result.already:
+        text = f":leftwards_arrow_with_hook: This was already undone: {what}"
+    else:
+        text = f":leftwards_arrow_with_hook: Undone: {what}. Nothing of it counts any more."
+    blocks = [section(text)]
+    for report in result.reports[:MAX_DETAILED_CONTACTS]:
+        blocks.extend(tie_report_blocks(report, now, zone, with_rate_button=False))
+    return message(blocks, fallback=text.replace("*", ""), replace_original=True)
+
+
+def choice_message(choice: NeedsChoice) -> dict[str, Any]:
+    typed = choice.typed.name + (f" ({choice.typed.company})" if choice.typed.company else "")
+    elements = []
+    for option in choice.options:
+        label = option.name + (f" · {option.detail}" if option.detail else "")
+        elements.append(button(label, f"logcall_choose_{option.id}", _choice_value(choice, option.id)))
+    elements.append(
+        button(
+            f"Someone new: {choice.typed.name}",
+            "logcall_choose_new",
+            _choice_value(choice, NEW_CONTACT),
+            style="primary",
+        )
+    )
+    blocks = [
+        section(f":thinking_face: Several contacts could be “{typed}”. Which one did you mean?"),
+        {"type": "actions", "block_id": f"choose_{choice.pending_id}_{choice.slot}", "elements": elements},
+        context("Nothing is recorded until you choose."),
+    ]
+    return message(blocks, fallback=f"Which {typed} did you mean?")
+
+
+def _choice_value(choice: NeedsChoice, contact_id: int) -> str:
+    return json.dumps({"pending": choice.pending_id, "slot": choice.slot, "contact": contact_id})
+
+
+def parse_choice_value(value: str) -> tuple[int, int, int]:
+    data = json.loads(value)
+    return int(data["pending"]), int(data["slot"]), int(data["contact"])
+
+
+# Modals --------------------------------------------------------------------------------------------
+CHANNEL_OPTIONS = [(channel.value, CHANNEL_LABELS[channel].capitalize()) for channel in Channel]
+INITIATOR_OPTIONS = [("me", "I did"), ("them", "They did"), ("unknown", "Not sure")]
+APPRECIATION_OPTIONS = [
+    (Appreciation.GOOD.value, "Yes: they're happy with my work"),
+    (Appreciation.BAD.value, "No: I think I did a bad job"),
+    (Appreciation.UNKNOWN.value, "I don't know yet"),
+]
+FRIENDSHIP_OPTIONS = [
+    (Friendship.NOT_FRIEND.value, "No, a professional contact"),
+    (Friendship.FRIEND.value, "Yes, a friend"),
+    (Friendship.CLOSE_FRIEND.value, "A very close friend (people may call it nepotism)"),
+]
+KNOWLEDGE_OPTIONS = [("title", "I know their job title"), ("role", "I know what they really do")]
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": _plain(label), "value": value}
+
+
+def _input(
+    block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None
+) -> Block:
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": _plain(label, 2000),
+        "element": element,
+        "optional": optional,
+    }
+    if hint:
+        block["hint"] = _plain(hint, 2000)
+    return block
+
+
+def _text_input(
+    action_id: str, placeholder: str = "", multiline: bool = False, initial: str | None = None, max_length: int = 3000
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if placeholder:
+        element["placeholder"] = _plain(placeholder, 150)
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    return element
+
+
+def logcall_modal(today: str, private_metadata: str, prefill_notes: str = "") -> dict[str, Any]:
+    """The `/logcall` form: the same fields as the one-line grammar."""
+    channel_select = {
+        "type": "static_select",
+        "action_id": "channel",
+        "placeholder": _plain("How did you talk?"),
+        "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
+    }
+    return {
+        "type": "modal",
+        "callback_id": LOGCALL_MODAL_ID,
+        "title": _plain("Log an interaction", 24),
+        "submit": _plain("Log it", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": private_metadata,
+        "blocks": [
+            _input(
+                "contacts",
+                "Who",
+                _text_input("contacts", "Jane Doe, Raj Patel", max_length=500),
+                hint="One or more people, separated by commas.",
+            ),
+            _input("company", "Company", _text_input("company", "ACME", max_length=255), optional=True),
+            _input("channel", "Channel", channel_select),
+            _input("date", "Date", {"type": "datepicker", "action_id": "date", "initial_date": today}),
+            _input("time", "Time", {"type": "timepicker", "action_id": "time"}, optional=True),
+            _input(
+                "initiator",
+                "Who reached out?",
+                {
+                    "type": "radio_buttons",
+                    "action_id": "initiator",
+                    "options": [_option(v, label) for v, label in INITIATOR_OPTIONS],
+                },
+                optional=True,
+            ),
+            _input("duration", "How long", _text_input("duration", "45 min, 1h30", max_length=20), optional=True),
+            _input(
+                "colleagues",
+                "Colleagues who took part",
+                {"type": "multi_users_select", "action_id": "colleagues"},
+                optional=True,
+            ),
+            _input("tags", "Tags", _text_input("tags", "prospect, client", max_length=300), optional=True),
+            _input(
+                "notes",
+                "Notes (only you see them)",
+                _text_input("notes", multiline=True, initial=prefill_notes, max_length=2900),
+                optional=True,
+            ),
+        ],
+    }
+
+
+def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
+    """Signs 1 to 3 of the five signs, which only the seller can tell."""
+    rating = form.rating
+    knowledge: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": "knowledge",
+        "options": [_option(v, label) for v, label in KNOWLEDGE_OPTIONS],
+    }
+    known = [
+        (v, label)
+        for v, label in KNOWLEDGE_OPTIONS
+        if (v == "title" and rating.knows_job_title) or (v == "role" and rating.knows_responsibilities)
+    ]
+    if known:
+        knowledge["initial_options"] = [_option(v, label) for v, label in known]
+    appreciation = _radio(
+        "appreciation", APPRECIATION_OPTIONS, rating.appreciation.value if rating.appreciation else None
+    )
+    friendship = _radio("friendship", FRIENDSHIP_OPTIONS, rating.friendship.value if rating.friendship else None)
+    return {
+        "type": "modal",
+        "callback_id": RATE_MODAL_ID,
+        "title": _plain("Rate this relationship", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": private_metadata,
+        "blocks": [
+            section(f"*{form.contact_name}*: what only you can tell. Be honest: this is for you."),
+            _input("knowledge", "1. Without going online, do you know…", knowledge, optional=True),
+            _input(
+                "job_title",
+                "Their job title",
+                _text_input("job_title", "Head of Procurement", initial=rating.job_title, max_length=255),
+                optional=True,
+            ),
+            _input(
+                "responsibilities",
+                "What they really do",
+                _text_input(
+                    "responsibilities",
+                    "Runs vendor selection for IT",
+                    multiline=True,
+                    initial=rating.responsibilities,
+                    max_length=1000,
+                ),
+                optional=True,
+            ),
+            _input("appreciation", "2. Do they appreciate the work you did for them?", appreciation, optional=True),
+            _input(
+                "friendship", "3. On top of being a professional contact, are they a friend?", friendship, optional=True
+            ),
+        ],
+    }
+
+
+def _radio(action_id: str, options: Sequence[tuple[str, str]], initial: str | None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "radio_buttons",
+        "action_id": action_id,
+        "options": [_option(v, label) for v, label in options],
+    }
+    for value, label in options:
+        if value == initial:
+            element["initial_option"] = _option(value, label)
+    return element
+
+
+# Small wording helpers -----------------------------------------------------------------------------
+def _channel_phrase(channel: Channel) -> str:
+    return {
+        Channel.IN_PERSON: "Met in person",
+        Channel.VIDEO: "Video call",
+        Channel.PHONE: "Phone call",
+        Channel.EMAIL: "Email",
+        Channel.CHAT: "Chat",
+        Channel.SOCIAL: "Social message",
+    }[channel]
+
+
+def _join_names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest:02d} min"
+    if hours:
+        return f"{hours} h"
+    return f"{rest} min"
+
+
+def _quote(text: str) -> str:
+    return "\n".join("> " + line for line in truncate(text, 2900).splitlines() or [""])

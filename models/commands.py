@@ -1,0 +1,66 @@
+"""Small frozen values that carry a request from an entrypoint into the domain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    """How an interaction happened; each channel carries a share of what people communicate."""
+
+    IN_PERSON = "in_person"
+    VIDEO = "video"
+    PHONE = "phone"
+    EMAIL = "email"
+    CHAT = "chat"
+    SOCIAL = "social"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS: dict[Channel, str] = {
+    Channel.IN_PERSON: "in person",
+    Channel.VIDEO: "video call",
+    Channel.PHONE: "phone call",
+    Channel.EMAIL: "email",
+    Channel.CHAT: "chat",
+    Channel.SOCIAL: "social message",
+}
+
+
+class Initiator(StrEnum):
+    """Who reached out first: the seller (me) or the contact (them)."""
+
+    ME = "me"
+    THEM = "them"
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    """A contact as the seller typed it: a name and, optionally, their company."""
+
+    name: str
+    company: str | None = None
+
+
+@dataclass(frozen=True)
+class LogCallCommand:
+    """One interaction to record, as parsed from `/logcall` text or the modal.
+
+    `occurred_at` is timezone-aware; `time_given` is False when only a day was given
+    (the time is then noon in the member's time zone).
+    """
+
+    contacts: tuple[ContactRef, ...]
+    channel: Channel
+    occurred_at: datetime
+    time_given: bool = False
+    initiator: Initiator | None = None
+    duration_minutes: int | None = None
+    colleagues: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    notes: str = ""

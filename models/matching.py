@@ -1,0 +1,103 @@
+"""Matching typed names to known people and companies: case, accents and small typos tolerated."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import DamerauLevenshtein
+
+_NOT_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+#: A candidate whose folded name scores at least this (rapidfuzz ratio, 0-100) is worth asking about.
+ASK_THRESHOLD = 80.0
+
+
+def fold(text: str) -> str:
+    """Fold a name for comparison: lower case, no accents, punctuation as spaces, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    without_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", without_marks).replace("_", " ").split())
+
+
+def typo_budget(folded: str) -> int:
+    """How many edits still count as "a small typo" for a name this long."""
+    letters = len(folded.replace(" ", ""))
+    if letters <= 4:
+        return 0
+    if letters <= 9:
+        return 1
+    return 2
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A known record that may be the one the person typed."""
+
+    id: int
+    name: str
+    name_key: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Match:
+    """The outcome of matching one typed name.
+
+    `chosen` is set when exactly one record is the evident match; `options` lists the records to
+    ask about when several could be meant (or one only vaguely resembles the name).
+    """
+
+    chosen: Candidate | None
+    options: tuple[Candidate, ...]
+
+    @property
+    def is_new(self) -> bool:
+        return self.chosen is None and not self.options
+
+
+def match_name(typed: str, candidates: Iterable[Candidate], limit: int = 5) -> Match:
+    """Decide which candidate a typed name means.
+
+    Exact matches (after folding) win; several exact matches are a question, not a guess.
+    Otherwise one candidate within the typo budget (Damerau-Levenshtein distance, so "Jnae" is
+    one edit from "Jane") is taken; anything else that resembles the name is offered as options.
+    """
+    key = fold(typed)
+    pool = list(candidates)
+    exact = [c for c in pool if c.name_key == key]
+    if len(exact) == 1:
+        return Match(chosen=exact[0], options=())
+    if exact:
+        return Match(chosen=None, options=tuple(exact[:limit]))
+
+    budget = typo_budget(key)
+    near = [c for c in pool if DamerauLevenshtein.distance(key, c.name_key, score_cutoff=budget) <= budget]
+    if len(near) == 1:
+        return Match(chosen=near[0], options=())
+
+    scored = sorted(
+        ((_resemblance(key, c.name_key), c) for c in pool),
+        key=lambda pair: (-pair[0], pair[1].name_key, pair[1].id),
+    )
+    options = tuple(c for score, c in scored if score >= ASK_THRESHOLD)[:limit]
+    return Match(chosen=None, options=options)
+
+
+def _resemblance(key: str, other: str) -> float:
+    """How much two folded names resemble each other, 0-100 (word order and a missing surname tolerated)."""
+    whole = fuzz.ratio(key, other)
+    reordered = fuzz.token_sort_ratio(key, other)
+    first_word_only = 0.0
+    key_words, other_words = key.split(), other.split()
+    if len(key_words) == 1 and other_words and other_words[0] == key_words[0]:
+        first_word_only = 90.0  # "Jane" typed, "Jane Doe" known: worth asking
+    return max(whole, reordered, first_word_only)
+
+
+def search_terms(typed: str) -> Sequence[str]:
+    """The folded words of a typed name, for narrowing candidates in the database."""
+    return fold(typed).split()

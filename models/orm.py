@@ -1,0 +1,252 @@
+"""The database tables, as typed SQLAlchemy 2.x models; every row belongs to one workspace."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores instants in UTC and always hands back timezone-aware values (SQLite has no zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database: times must be timezone-aware")
+        converted = value.astimezone(UTC)
+        return converted.replace(tzinfo=None) if dialect.name == "sqlite" else converted
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Workspace(Base):
+    """A Slack workspace (team) that uses Rapport."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Member(Base):
+    """A seller: a Slack user of one workspace, with the time zone their dates are read in."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "slack_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    slack_user_id: Mapped[str] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Account(Base):
+    """A company that contacts work at."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+contact_tags = Table(
+    "contact_tags",
+    Base.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+)
+
+
+class Contact(Base):
+    """A person sellers talk to; `name_key` is the name folded for matching (case, accents)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_workspace_name_key", "workspace_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_key: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
+    job_title: Mapped[str | None] = mapped_column(String(255))
+    responsibilities: Mapped[str | None] = mapped_column(Text)
+    created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+    account: Mapped[Account | None] = relationship(lazy="joined")
+
+
+class Tie(Base):
+    """A member's relationship with a contact: the three signs the seller tells us, and cached figures.
+
+    `score_total`, `strength`, `last_interaction_at` and `interaction_count` are recomputed from the
+    interactions whenever one is logged, undone or the seller rates the tie.
+    """
+
+    __tablename__ = "ties"
+    __table_args__ = (
+        UniqueConstraint("member_id", "contact_id"),
+        Index("ix_ties_workspace_contact", "workspace_id", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    knows_job_title: Mapped[bool | None] = mapped_column(Boolean)
+    knows_responsibilities: Mapped[bool | None] = mapped_column(Boolean)
+    appreciation: Mapped[str | None] = mapped_column(String(16))
+    friendship: Mapped[str | None] = mapped_column(String(16))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    score_total: Mapped[int | None] = mapped_column(Integer)
+    strength: Mapped[float] = mapped_column(Float, default=0.0)
+    last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    interaction_count: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class ContactLink(Base):
+    """Two contacts who know each other: met in one logged interaction, or introduced.
+
+    Colleagues at one account are known from `contacts.account_id` and need no row here.
+    Stored once per pair and kind, with `contact_a_id < contact_b_id`.
+    """
+
+    __tablename__ = "contact_links"
+    __table_args__ = (
+        UniqueConstraint("contact_a_id", "contact_b_id", "kind"),
+        CheckConstraint("contact_a_id < contact_b_id", name="ordered_pair"),
+        Index("ix_contact_links_b", "contact_b_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    contact_a_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    contact_b_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+interaction_contacts = Table(
+    "interaction_contacts",
+    Base.metadata,
+    Column("interaction_id", ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True),
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+interaction_colleagues = Table(
+    "interaction_colleagues",
+    Base.metadata,
+    Column("interaction_id", ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+)
+
+interaction_tags = Table(
+    "interaction_tags",
+    Base.metadata,
+    Column("interaction_id", ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag", String(64), primary_key=True),
+)
+
+
+class Interaction(Base):
+    """One logged conversation of a member with one or more contacts.
+
+    `request_key` makes a repeated delivery of the same request (Slack's trigger_id, a modal's
+    view id) record nothing new. `notes` are private to the member who logged them.
+    An undone interaction keeps its row (`undone_at` set) so that a late retry cannot bring it back.
+    """
+
+    __tablename__ = "interactions"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "request_key"),
+        Index("ix_interactions_member_occurred", "member_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(128))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    time_given: Mapped[bool] = mapped_column(Boolean, default=True)
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    initiator: Mapped[str | None] = mapped_column(String(8))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="command")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contacts: Mapped[list[Contact]] = relationship(secondary=interaction_contacts, lazy="selectin")
+    colleagues: Mapped[list[Member]] = relationship(secondary=interaction_colleagues, lazy="selectin")
+
+
+class PendingLog(Base):
+    """A `/logcall` waiting for the seller to say which of several matching contacts they meant."""
+
+    __tablename__ = "pending_logs"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(128))
+    command_json: Mapped[str] = mapped_column(Text)
+    choices_json: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)

@@ -1,0 +1,276 @@
+"""Database reads and writes, always scoped to one workspace: no query here can cross workspaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from models.commands import Channel, Initiator
+from models.matching import Candidate, fold
+from models.orm import (
+    Account,
+    Contact,
+    ContactLink,
+    Interaction,
+    Member,
+    PendingLog,
+    Tie,
+    Workspace,
+    contact_tags,
+    interaction_colleagues,
+    interaction_contacts,
+)
+from models.scoring import InteractionFact
+
+#: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
+RECENT_INTERACTIONS_FOR_SCORING = 200
+
+
+def get_or_create_workspace(session: Session, slack_team_id: str, name: str = "") -> Workspace:
+    workspace = session.scalar(select(Workspace).where(Workspace.slack_team_id == slack_team_id))
+    if workspace is None:
+        workspace = Workspace(slack_team_id=slack_team_id, name=name)
+        session.add(workspace)
+        session.flush()
+    return workspace
+
+
+class WorkspaceRepository:
+    """Every query of one workspace's data; the workspace id is bound once, here."""
+
+    def __init__(self, session: Session, workspace: Workspace) -> None:
+        self.session = session
+        self.workspace = workspace
+        self.workspace_id = workspace.id
+
+    @classmethod
+    def for_team(cls, session: Session, slack_team_id: str) -> WorkspaceRepository:
+        return cls(session, get_or_create_workspace(session, slack_team_id))
+
+    # Members -------------------------------------------------------------------------------
+    def member(self, slack_user_id: str) -> Member | None:
+        return self.session.scalar(
+            select(Member).where(Member.workspace_id == self.workspace_id, Member.slack_user_id == slack_user_id)
+        )
+
+    def get_or_create_member(self, slack_user_id: str) -> Member:
+        member = self.member(slack_user_id)
+        if member is None:
+            member = Member(workspace_id=self.workspace_id, slack_user_id=slack_user_id)
+            self.session.add(member)
+            self.session.flush()
+        return member
+
+    # Accounts and contacts -----------------------------------------------------------------
+    def get_or_create_account(self, name: str) -> Account:
+        key = fold(name)
+        account = self.session.scalar(
+            select(Account).where(Account.workspace_id == self.workspace_id, Account.name_key == key)
+        )
+        if account is None:
+            account = Account(workspace_id=self.workspace_id, name=name.strip(), name_key=key)
+            self.session.add(account)
+            self.session.flush()
+        return account
+
+    def contact(self, contact_id: int) -> Contact | None:
+        return self.session.scalar(
+            select(Contact).where(Contact.workspace_id == self.workspace_id, Contact.id == contact_id)
+        )
+
+    def contact_candidates(self, account_key: str | None = None) -> list[Candidate]:
+        """Contacts a typed name may mean; with a company, only those at it (or at none yet)."""
+        query = (
+            select(Contact.id, Contact.name, Contact.name_key, Account.name, Account.name_key)
+            .outerjoin(Account, Contact.account_id == Account.id)
+            .where(Contact.workspace_id == self.workspace_id)
+        )
+        if account_key is not None:
+            query = query.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
+        return [
+            Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "")
+            for row in self.session.execute(query)
+        ]
+
+    def create_contact(self, name: str, account: Account | None, created_by: Member) -> Contact:
+        contact = Contact(
+            workspace_id=self.workspace_id,
+            name=" ".join(name.split()),
+            name_key=fold(name),
+            account_id=account.id if account else None,
+            created_by_member_id=created_by.id,
+        )
+        self.session.add(contact)
+        self.session.flush()
+        return contact
+
+    def add_contact_tags(self, contact: Contact, tags: Iterable[str]) -> None:
+        existing = set(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact.id)))
+        for tag in tags:
+            if tag not in existing:
+                self.session.execute(contact_tags.insert().values(contact_id=contact.id, tag=tag))
+                existing.add(tag)
+
+    def contact_tags(self, contact_id: int) -> list[str]:
+        return sorted(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact_id)))
+
+    # Ties ----------------------------------------------------------------------------------
+    def tie(self, member: Member, contact: Contact) -> Tie | None:
+        return self.session.scalar(
+            select(Tie).where(
+                Tie.workspace_id == self.workspace_id, Tie.member_id == member.id, Tie.contact_id == contact.id
+            )
+        )
+
+    def get_or_create_tie(self, member: Member, contact: Contact) -> Tie:
+        tie = self.tie(member, contact)
+        if tie is None:
+            tie = Tie(workspace_id=self.workspace_id, member_id=member.id, contact_id=contact.id)
+            self.session.add(tie)
+            self.session.flush()
+        return tie
+
+    def member_contact_ids(self, member: Member) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(Tie.contact_id).where(Tie.workspace_id == self.workspace_id, Tie.member_id == member.id)
+            )
+        )
+
+    def contact_network_ids(self, contact: Contact) -> set[int]:
+        """The contacts known to know this one: met together, introduced, or colleagues at one account."""
+        linked_a = select(ContactLink.contact_b_id).where(
+            ContactLink.workspace_id == self.workspace_id, ContactLink.contact_a_id == contact.id
+        )
+        linked_b = select(ContactLink.contact_a_id).where(
+            ContactLink.workspace_id == self.workspace_id, ContactLink.contact_b_id == contact.id
+        )
+        network = set(self.session.scalars(linked_a)) | set(self.session.scalars(linked_b))
+        if contact.account_id is not None:
+            network |= set(
+                self.session.scalars(
+                    select(Contact.id).where(
+                        Contact.workspace_id == self.workspace_id,
+                        Contact.account_id == contact.account_id,
+                        Contact.id != contact.id,
+                    )
+                )
+            )
+        return network
+
+    # Interactions --------------------------------------------------------------------------
+    def interaction_by_request(self, request_key: str) -> Interaction | None:
+        return self.session.scalar(
+            select(Interaction).where(
+                Interaction.workspace_id == self.workspace_id, Interaction.request_key == request_key
+            )
+        )
+
+    def interaction(self, interaction_id: int) -> Interaction | None:
+        return self.session.scalar(
+            select(Interaction).where(Interaction.workspace_id == self.workspace_id, Interaction.id == interaction_id)
+        )
+
+    def add_interaction(self, interaction: Interaction) -> Interaction:
+        interaction.workspace_id = self.workspace_id
+        self.session.add(interaction)
+        self.session.flush()
+        return interaction
+
+    def _tie_interactions(self, member: Member, contact: Contact):  # type: ignore[no-untyped-def]
+        """Live interactions with the contact that the member logged or took part in."""
+        took_part = select(interaction_colleagues.c.interaction_id).where(
+            interaction_colleagues.c.member_id == member.id
+        )
+        return (
+            select(Interaction)
+            .join(interaction_contacts, interaction_contacts.c.interaction_id == Interaction.id)
+            .where(
+                Interaction.workspace_id == self.workspace_id,
+                interaction_contacts.c.contact_id == contact.id,
+                Interaction.undone_at.is_(None),
+                or_(Interaction.member_id == member.id, Interaction.id.in_(took_part)),
+            )
+        )
+
+    def tie_interaction_facts(self, member: Member, contact: Contact) -> tuple[list[InteractionFact], int]:
+        """The most recent interactions of a tie as scoring facts, and how many there are in all."""
+        base = self._tie_interactions(member, contact)
+        recent = self.session.scalars(
+            base.order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS_FOR_SCORING)
+        ).all()
+        count = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        facts = [
+            InteractionFact(
+                occurred_at=i.occurred_at,
+                channel=Channel(i.channel),
+                duration_minutes=i.duration_minutes,
+                initiator=Initiator(i.initiator) if i.initiator else None,
+            )
+            for i in recent
+        ]
+        return facts, count
+
+    def recent_interactions(self, member: Member, contact: Contact, limit: int = 3) -> Sequence[Interaction]:
+        base = self._tie_interactions(member, contact)
+        return self.session.scalars(base.order_by(Interaction.occurred_at.desc()).limit(limit)).all()
+
+    # Links between contacts ----------------------------------------------------------------
+    def link_contacts(self, first: Contact, second: Contact, kind: str, at: datetime) -> None:
+        low, high = sorted((first.id, second.id))
+        link = self.session.scalar(
+            select(ContactLink).where(
+                ContactLink.workspace_id == self.workspace_id,
+                ContactLink.contact_a_id == low,
+                ContactLink.contact_b_id == high,
+                ContactLink.kind == kind,
+            )
+        )
+        if link is None:
+            self.session.add(
+                ContactLink(
+                    workspace_id=self.workspace_id,
+                    contact_a_id=low,
+                    contact_b_id=high,
+                    kind=kind,
+                    occurrences=1,
+                    last_seen_at=at,
+                )
+            )
+        else:
+            link.occurrences += 1
+            link.last_seen_at = max(link.last_seen_at, at)
+        self.session.flush()
+
+    def unlink_contacts(self, first: Contact, second: Contact, kind: str) -> None:
+        low, high = sorted((first.id, second.id))
+        where = (
+            ContactLink.workspace_id == self.workspace_id,
+            ContactLink.contact_a_id == low,
+            ContactLink.contact_b_id == high,
+            ContactLink.kind == kind,
+        )
+        self.session.execute(update(ContactLink).where(*where).values(occurrences=ContactLink.occurrences - 1))
+        self.session.execute(delete(ContactLink).where(*where, ContactLink.occurrences <= 0))
+
+    # Pending choices -----------------------------------------------------------------------
+    def pending(self, pending_id: int) -> PendingLog | None:
+        return self.session.scalar(
+            select(PendingLog).where(PendingLog.workspace_id == self.workspace_id, PendingLog.id == pending_id)
+        )
+
+    def pending_by_request(self, request_key: str) -> PendingLog | None:
+        return self.session.scalar(
+            select(PendingLog).where(
+                PendingLog.workspace_id == self.workspace_id, PendingLog.request_key == request_key
+            )
+        )
+
+    def add_pending(self, pending: PendingLog) -> PendingLog:
+        pending.workspace_id = self.workspace_id
+        self.session.add(pending)
+        self.session.flush()
+        return pending

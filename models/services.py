@@ -1,0 +1,525 @@
+"""The use cases of Rapport, each one transaction: log a call, choose a contact, undo, rate a tie."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from models.commands import Channel, ContactRef, Initiator, LogCallCommand
+from models.errors import NotAllowed, NotFound, UsageError
+from models.matching import Candidate, fold, match_name
+from models.orm import Contact, Interaction, Member, PendingLog, Tie, interaction_tags
+from models.repository import WorkspaceRepository
+from models.scoring import (
+    Appreciation,
+    Friendship,
+    NetworkOverlap,
+    SellerView,
+    StrengthBreakdown,
+    TieScore,
+    score_tie,
+    strength_band,
+    tie_strength,
+)
+from models.uow import UnitOfWork
+
+#: A member's Slack profile (name, time zone) is fetched again after this many days.
+PROFILE_MAX_AGE_DAYS = 7
+NEW_CONTACT = 0
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a Slack user of a Slack workspace."""
+
+    team_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    display_name: str
+    time_zone: str
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class TieReport:
+    """A tie's score, sign by sign, and its strength, as of `as_of`."""
+
+    contact_id: int
+    contact_name: str
+    account_name: str | None
+    score: TieScore
+    strength: StrengthBreakdown
+    band: str
+    interaction_count: int
+    last_interaction_at: datetime | None
+
+
+@dataclass(frozen=True)
+class RecordedInteraction:
+    """What was recorded, read back from the database."""
+
+    id: int
+    occurred_at: datetime
+    time_given: bool
+    channel: Channel
+    initiator: Initiator | None
+    duration_minutes: int | None
+    contact_names: tuple[str, ...]
+    colleague_user_ids: tuple[str, ...]
+    tags: tuple[str, ...]
+    notes: str
+    undone: bool
+
+
+@dataclass(frozen=True)
+class Logged:
+    """The interaction is recorded (or was already: `duplicate`), with each tie's score after it."""
+
+    interaction: RecordedInteraction
+    reports: tuple[TieReport, ...]
+    new_contacts: tuple[str, ...] = ()
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class NeedsChoice:
+    """Several known contacts could be meant by `typed`: the seller picks one (or a new contact)."""
+
+    pending_id: int
+    slot: int
+    typed: ContactRef
+    options: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class Undone:
+    interaction: RecordedInteraction
+    reports: tuple[TieReport, ...]
+    already: bool = False
+
+
+@dataclass(frozen=True)
+class TieRating:
+    """What the seller tells us about a tie (signs 1 to 3); None leaves a value as it was."""
+
+    knows_job_title: bool | None = None
+    knows_responsibilities: bool | None = None
+    appreciation: Appreciation | None = None
+    friendship: Friendship | None = None
+    job_title: str | None = None
+    responsibilities: str | None = None
+
+
+@dataclass(frozen=True)
+class RatingForm:
+    """The current answers for a tie, to pre-fill the rating modal."""
+
+    contact_id: int
+    contact_name: str
+    rating: TieRating = field(default_factory=TieRating)
+
+
+# Members ---------------------------------------------------------------------------------------
+def cached_profile(uow: UnitOfWork, actor: Actor, now: datetime) -> MemberProfile | None:
+    """The member's profile if it was fetched from Slack recently enough, else None."""
+    with uow:
+        member = WorkspaceRepository.for_team(uow.session, actor.team_id).member(actor.user_id)
+        if member is None or member.profile_fetched_at is None:
+            return None
+        if (now - member.profile_fetched_at).days >= PROFILE_MAX_AGE_DAYS:
+            return None
+        return MemberProfile(display_name=member.display_name, time_zone=member.time_zone)
+
+
+def remember_profile(uow: UnitOfWork, actor: Actor, profile: MemberProfile, now: datetime) -> None:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        member.display_name = profile.display_name
+        member.time_zone = profile.time_zone
+        member.profile_fetched_at = now
+        uow.commit()
+
+
+# Logging -------------------------------------------------------------------------------------
+def log_call(
+    uow: UnitOfWork,
+    actor: Actor,
+    command: LogCallCommand,
+    request_key: str,
+    now: datetime,
+    source: str = "command",
+) -> Logged | NeedsChoice:
+    """Record one interaction, exactly once per `request_key` (a repeated delivery changes nothing)."""
+    return _log_once(uow, actor, command, request_key, now, source, choices={})
+
+
+def choose_contact(
+    uow: UnitOfWork, actor: Actor, pending_id: int, slot: int, contact_id: int, now: datetime
+) -> Logged | NeedsChoice:
+    """The seller said which contact they meant (`NEW_CONTACT` for someone new); go on logging."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        pending = repo.pending(pending_id)
+        member = repo.member(actor.user_id)
+        if pending is None or member is None or pending.member_id != member.id:
+            raise NotFound("That choice has expired. Please run /logcall again.")
+        choices = {int(k): int(v) for k, v in json.loads(pending.choices_json).items()}
+        choices[slot] = contact_id
+        pending.choices_json = json.dumps(choices)
+        command = _command_from_json(pending.command_json)
+        request_key, source = pending.request_key, "choice"
+        uow.commit()
+    return _log_once(uow, actor, command, request_key, now, source, choices)
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One try at recording a command: who, what, under which request key, and the choices made."""
+
+    actor: Actor
+    command: LogCallCommand
+    request_key: str
+    now: datetime
+    source: str
+    choices: dict[int, int]
+
+
+def _log_once(
+    uow: UnitOfWork,
+    actor: Actor,
+    command: LogCallCommand,
+    request_key: str,
+    now: datetime,
+    source: str,
+    choices: dict[int, int],
+) -> Logged | NeedsChoice:
+    attempt = _Attempt(actor, command, request_key, now, source, choices)
+    try:
+        return _log(uow, attempt)
+    except IntegrityError:
+        # Another delivery of this request (or the first request of a new workspace or member)
+        # was written at the same moment. If it recorded the interaction, say so; else try again.
+        with uow:
+            repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+            existing = repo.interaction_by_request(request_key)
+            if existing is not None:
+                return _logged(repo, existing, now, duplicate=True)
+        return _log(uow, attempt)
+
+
+def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | NeedsChoice:
+    actor, command, request_key, now = attempt.actor, attempt.command, attempt.request_key, attempt.now
+    source, choices = attempt.source, attempt.choices
+    if command.occurred_at > now:
+        raise UsageError("That date is in the future: /logcall records what already happened.")
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        existing = repo.interaction_by_request(request_key)
+        if existing is not None:
+            return _logged(repo, existing, now, duplicate=True)
+
+        # Resolve every name before writing anything: a question about one name must not leave
+        # the others half-created.
+        resolved: list[int] = []
+        for slot, ref in enumerate(command.contacts):
+            chosen_id = choices.get(slot)
+            if chosen_id is None:
+                account_key = fold(ref.company) if ref.company else None
+                match = match_name(ref.name, repo.contact_candidates(account_key))
+                if match.options:
+                    pending = _remember_pending(repo, member, command, request_key, choices)
+                    uow.commit()
+                    return NeedsChoice(pending_id=pending.id, slot=slot, typed=ref, options=match.options)
+                chosen_id = match.chosen.id if match.chosen is not None else NEW_CONTACT
+            resolved.append(chosen_id)
+
+        contacts: list[Contact] = []
+        new_names: list[str] = []
+        for ref, contact_id in zip(command.contacts, resolved, strict=True):
+            account = repo.get_or_create_account(ref.company) if ref.company else None
+            if contact_id == NEW_CONTACT:
+                contact = repo.create_contact(ref.name, account, created_by=member)
+                new_names.append(contact.name)
+            else:
+                found = repo.contact(contact_id)
+                if found is None:
+                    raise NotFound("That contact no longer exists. Please run /logcall again.")
+                contact = found
+                if account is not None and contact.account_id is None:
+                    contact.account_id = account.id
+            if contact.id not in {c.id for c in contacts}:
+                contacts.append(contact)
+
+        colleagues = [repo.get_or_create_member(user_id) for user_id in command.colleagues if user_id != actor.user_id]
+        interaction = repo.add_interaction(
+            Interaction(
+                member_id=member.id,
+                request_key=request_key,
+                occurred_at=command.occurred_at,
+                time_given=command.time_given,
+                duration_minutes=command.duration_minutes,
+                channel=command.channel.value,
+                initiator=command.initiator.value if command.initiator else None,
+                notes=command.notes,
+                source=source,
+                contacts=contacts,
+                colleagues=colleagues,
+            )
+        )
+        for tag in command.tags:
+            uow.session.execute(interaction_tags.insert().values(interaction_id=interaction.id, tag=tag))
+        for contact in contacts:
+            repo.add_contact_tags(contact, command.tags)
+        for index, first in enumerate(contacts):
+            for second in contacts[index + 1 :]:
+                repo.link_contacts(first, second, "co_attendance", command.occurred_at)
+        for participant in [member, *colleagues]:
+            for contact in contacts:
+                _refresh_tie(repo, participant, contact, now)
+        result = _logged(repo, interaction, now, duplicate=False, new_contacts=tuple(new_names))
+        uow.commit()
+        return result
+
+
+def _remember_pending(
+    repo: WorkspaceRepository, member: Member, command: LogCallCommand, request_key: str, choices: dict[int, int]
+) -> PendingLog:
+    pending = repo.pending_by_request(request_key)
+    if pending is None:
+        pending = repo.add_pending(
+            PendingLog(member_id=member.id, request_key=request_key, command_json=_command_to_json(command))
+        )
+    pending.choices_json = json.dumps(choices)
+    return pending
+
+
+def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: datetime) -> Undone:
+    """Take back a logged interaction; the ties it touched are scored again without it."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        interaction = repo.interaction(interaction_id)
+        member = repo.member(actor.user_id)
+        if interaction is None:
+            raise NotFound("That interaction no longer exists.")
+        if member is None or interaction.member_id != member.id:
+            raise NotAllowed("Only the person who logged an interaction can undo it.")
+        if interaction.undone_at is not None:
+            return Undone(_recorded(repo, interaction), reports=(), already=True)
+        interaction.undone_at = now
+        contacts = list(interaction.contacts)
+        for index, first in enumerate(contacts):
+            for second in contacts[index + 1 :]:
+                repo.unlink_contacts(first, second, "co_attendance")
+        uow.session.flush()
+        reports = [_refresh_tie(repo, member, contact, now) for contact in contacts]
+        for colleague in interaction.colleagues:
+            for contact in contacts:
+                _refresh_tie(repo, colleague, contact, now)
+        result = Undone(_recorded(repo, interaction), reports=tuple(reports))
+        uow.commit()
+        return result
+
+
+# Rating ----------------------------------------------------------------------------------------
+def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        member = repo.get_or_create_member(actor.user_id)
+        tie = repo.tie(member, contact)
+        rating = TieRating(
+            knows_job_title=tie.knows_job_title if tie else None,
+            knows_responsibilities=tie.knows_responsibilities if tie else None,
+            appreciation=Appreciation(tie.appreciation) if tie and tie.appreciation else None,
+            friendship=Friendship(tie.friendship) if tie and tie.friendship else None,
+            job_title=contact.job_title,
+            responsibilities=contact.responsibilities,
+        )
+        return RatingForm(contact_id=contact.id, contact_name=contact.name, rating=rating)
+
+
+def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, now: datetime) -> TieReport:
+    """Record what the seller says about signs 1-3 of a tie and score it again."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        member = repo.get_or_create_member(actor.user_id)
+        tie = repo.get_or_create_tie(member, contact)
+        if rating.job_title is not None:
+            contact.job_title = rating.job_title.strip() or None
+        if rating.responsibilities is not None:
+            contact.responsibilities = rating.responsibilities.strip() or None
+        if rating.knows_job_title is not None:
+            tie.knows_job_title = rating.knows_job_title
+        if rating.knows_responsibilities is not None:
+            tie.knows_responsibilities = rating.knows_responsibilities
+        if rating.appreciation is not None:
+            tie.appreciation = rating.appreciation.value
+        if rating.friendship is not None:
+            tie.friendship = rating.friendship.value
+        tie.rated_at = now
+        report = _refresh_tie(repo, member, contact, now)
+        uow.commit()
+        return report
+
+
+def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> TieReport:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        member = repo.get_or_create_member(actor.user_id)
+        return _report(repo, member, contact, now)
+
+
+# Shared pieces ---------------------------------------------------------------------------------
+def _seller_view(tie: Tie | None, contact: Contact) -> SellerView:
+    knows_title = True if contact.job_title else (tie.knows_job_title if tie else None)
+    knows_role = True if contact.responsibilities else (tie.knows_responsibilities if tie else None)
+    return SellerView(
+        knows_job_title=knows_title,
+        knows_responsibilities=knows_role,
+        appreciation=Appreciation(tie.appreciation) if tie and tie.appreciation else None,
+        friendship=Friendship(tie.friendship) if tie and tie.friendship else None,
+    )
+
+
+def _report(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
+    tie = repo.tie(member, contact)
+    facts, count = repo.tie_interaction_facts(member, contact)
+    view = _seller_view(tie, contact)
+    network = repo.contact_network_ids(contact)
+    mine = repo.member_contact_ids(member) - {contact.id}
+    overlap = NetworkOverlap(shared=len(network & mine), contact_network_size=len(network))
+    score = score_tie(view, facts, overlap, now)
+    strength = tie_strength(view, facts, now)
+    return TieReport(
+        contact_id=contact.id,
+        contact_name=contact.name,
+        account_name=contact.account.name if contact.account else None,
+        score=score,
+        strength=strength,
+        band=strength_band(strength.value),
+        interaction_count=count,
+        last_interaction_at=max((f.occurred_at for f in facts), default=None),
+    )
+
+
+def _refresh_tie(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
+    """Score a tie again and keep the figures on its row, so lists can rank without recomputing."""
+    tie = repo.get_or_create_tie(member, contact)
+    report = _report(repo, member, contact, now)
+    tie.score_total = report.score.total
+    tie.strength = report.strength.value
+    tie.last_interaction_at = report.last_interaction_at
+    tie.interaction_count = report.interaction_count
+    tie.computed_at = now
+    return report
+
+
+def _recorded(repo: WorkspaceRepository, interaction: Interaction) -> RecordedInteraction:
+    tags = repo.session.scalars(
+        select(interaction_tags.c.tag).where(interaction_tags.c.interaction_id == interaction.id)
+    ).all()
+    return RecordedInteraction(
+        id=interaction.id,
+        occurred_at=interaction.occurred_at,
+        time_given=interaction.time_given,
+        channel=Channel(interaction.channel),
+        initiator=Initiator(interaction.initiator) if interaction.initiator else None,
+        duration_minutes=interaction.duration_minutes,
+        contact_names=tuple(c.name for c in interaction.contacts),
+        colleague_user_ids=tuple(m.slack_user_id for m in interaction.colleagues),
+        tags=tuple(sorted(tags)),
+        notes=interaction.notes,
+        undone=interaction.undone_at is not None,
+    )
+
+
+def _logged(
+    repo: WorkspaceRepository,
+    interaction: Interaction,
+    now: datetime,
+    duplicate: bool,
+    new_contacts: tuple[str, ...] = (),
+) -> Logged:
+    author = repo.session.get(Member, interaction.member_id)
+    assert author is not None
+    reports = tuple(_report(repo, author, contact, now) for contact in interaction.contacts)
+    return Logged(
+        interaction=_recorded(repo, interaction), reports=reports, new_contacts=new_contacts, duplicate=duplicate
+    )
+
+
+def _command_to_json(command: LogCallCommand) -> str:
+    return json.dumps(
+        {
+            "contacts": [[c.name, c.company] for c in command.contacts],
+            "channel": command.channel.value,
+            "occurred_at": command.occurred_at.isoformat(),
+            "time_given": command.time_given,
+            "initiator": command.initiator.value if command.initiator else None,
+            "duration_minutes": command.duration_minutes,
+            "colleagues": list(command.colleagues),
+            "tags": list(command.tags),
+            "notes": command.notes,
+        }
+    )
+
+
+def _command_from_json(text: str) -> LogCallCommand:
+    data = json.loads(text)
+    return LogCallCommand(
+        contacts=tuple(ContactRef(name=name, company=company) for name, company in data["contacts"]),
+        channel=Channel(data["channel"]),
+        occurred_at=datetime.fromisoformat(data["occurred_at"]),
+        time_given=bool(data["time_given"]),
+        initiator=Initiator(data["initiator"]) if data["initiator"] else None,
+        duration_minutes=data["duration_minutes"],
+        colleagues=tuple(data["colleagues"]),
+        tags=tuple(data["tags"]),
+        notes=data["notes"],
+    )
+
+
+__all__ = [
+    "NEW_CONTACT",
+    "Actor",
+    "Logged",
+    "MemberProfile",
+    "NeedsChoice",
+    "RatingForm",
+    "TieRating",
+    "TieReport",
+    "Undone",
+    "cached_profile",
+    "choose_contact",
+    "fold",
+    "log_call",
+    "rate_tie",
+    "rating_form",
+    "remember_profile",
+    "tie_report",
+    "undo_interaction",
+]

@@ -1,0 +1,132 @@
+"""`rapport run --http` as deployed: a real server process, signed requests over HTTP, the stand-in."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db import make_engine
+from bot.slack_standin import SlackStandIn
+from models.orm import Interaction
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, sign, slash_body
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+@pytest.fixture
+def server(tmp_path: Path, standin: SlackStandIn) -> Iterator[Server]:
+    port = free_port()
+    database_url = f"sqlite:///{tmp_path / 'rapport.db'}"
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_BASE_URL": standin.base_url,
+        "LOG_LEVEL": "DEBUG",
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    log = tmp_path / "server.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--http"], env=env, cwd=tmp_path, stdout=sink, stderr=sink
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("the server did not start:\n" + log.read_text()) from None
+            time.sleep(0.1)
+    yield Server(url=url, database_url=database_url, process=process, log=log)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def post(server: Server, body: str, headers: dict[str, str]) -> tuple[int, float]:
+    request = urllib.request.Request(server.url + "/slack/events", data=body.encode(), headers=headers, method="POST")
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, time.monotonic() - started
+
+
+def interactions(server: Server) -> int:
+    engine = make_engine(server.database_url)
+    with engine.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(Interaction)) or 0
+
+
+def test_a_signed_logcall_is_answered_within_three_seconds_and_recorded_once(
+    server: Server, standin: SlackStandIn
+) -> None:
+    """Over real HTTP: 200 well within Slack's 3 s, the reply arrives on response_url, a retry adds nothing."""
+    body = slash_body(
+        standin, "Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect", trigger_id="42.42"
+    )
+    status, seconds = post(server, body, sign(body))
+    assert status == 200 and seconds < 3
+    reply = standin.wait_for_response_post("command", timeout=10)
+    assert "Phone call with Jane Doe" in str(reply.body)
+
+    retry_headers = {**sign(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    status, _ = post(server, body, retry_headers)
+    assert status == 200
+    deadline = time.monotonic() + 10
+    while len(standin.posts_to_response_urls) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "Already recorded" in str(standin.posts_to_response_urls[-1].body)
+    assert interactions(server) == 1
+
+
+def test_a_forged_signature_or_a_stale_timestamp_is_refused_with_401(server: Server, standin: SlackStandIn) -> None:
+    """Requests not signed with our secret, or older than five minutes, are refused and record nothing."""
+    body = slash_body(standin, "Jane Doe phone yesterday")
+    assert post(server, body, sign(body, secret="not-the-secret"))[0] == 401
+    assert post(server, body, sign(body, timestamp=int(time.time()) - 10 * 60))[0] == 401
+    time.sleep(0.5)
+    assert interactions(server) == 0
+
+
+def test_the_server_logs_never_show_a_secret(server: Server, standin: SlackStandIn) -> None:
+    """Even at DEBUG level, neither the bot token nor the signing secret appears in the logs."""
+    body = slash_body(standin, "Jane Doe phone yesterday")
+    post(server, body, sign(body))
+    standin.wait_for_response_post("command", timeout=10)
+    server.process.terminate()
+    server.process.wait(timeout=10)
+    log = server.log.read_text()
+    assert "Rapport listening" in log
+    assert BOT_TOKEN not in log and SIGNING_SECRET not in log

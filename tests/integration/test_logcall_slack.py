@@ -1,0 +1,185 @@
+"""`/logcall` as a seller uses it in Slack: signed requests to the real app, replies via the stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from bot.app import build_app
+from bot.db import make_session_factory
+from bot.settings import load_settings
+from bot.slack_standin import SlackStandIn
+from handlers.deps import Deps
+from models.orm import Contact, Interaction, Tie
+from models.uow import UnitOfWork
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten, violations_in
+
+
+@pytest.fixture
+def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriver]:
+    """The real app (listeners finish before dispatch returns) against the Slack stand-in."""
+    settings = load_settings(
+        environ={
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+        },
+        env_file=None,
+    )
+    sessions = make_session_factory(db)
+    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), process_before_response=True)
+    driver = SlackDriver(app, standin)
+    yield driver
+    assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"
+
+
+def rows(db: Engine, model: type) -> int:
+    with db.connect() as connection:
+        return connection.scalar(select(func.count()).select_from(model)) or 0
+
+
+def test_a_one_line_logcall_records_the_interaction_and_shows_the_score(slack: SlackDriver, db: Engine) -> None:
+    """The reply says what was recorded, the score sign by sign, what is unknown, with Undo and Rate."""
+    reply = slack.command("Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect")
+    assert reply.ack.status == 200
+    text = reply.text
+    assert "Phone call with Jane Doe" in text and "yesterday" in text and "they reached out" in text
+    assert "#prospect" in text and "budget moves to Q3" in text
+    assert "tie score" in text and "Still unknown" in text
+    assert reply.last["response_type"] == "ephemeral"
+    assert button(reply.last, "Undo") and button(reply.last, "Rate this relationship")
+    assert (rows(db, Interaction), rows(db, Contact), rows(db, Tie)) == (1, 1, 1)
+
+
+def test_the_same_slash_command_delivered_twice_records_once(slack: SlackDriver, db: Engine) -> None:
+    """Slack's retry carries the same trigger_id: the second delivery is told it was already recorded."""
+    slack.command("Jane Doe phone yesterday", trigger_id="1234.5678")
+    again = slack.command("Jane Doe phone yesterday", trigger_id="1234.5678")
+    assert "Already recorded" in again.text
+    assert rows(db, Interaction) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jane Doe fax yesterday", "fax"),
+        ("Jane Doe phone yesterdya", "yesterdya"),
+        ("Jane Doe phone tomorrow", "future"),
+        ("<@U024BE7LH> phone", "contact"),
+        ("Jane Doe phone " + "x" * 3001, "3,000"),
+    ],
+)
+def test_bad_input_gets_a_friendly_ephemeral_error_with_usage_and_writes_nothing(
+    slack: SlackDriver, db: Engine, text: str, expected: str
+) -> None:
+    """Each mistake is named, the usage is shown, only the seller sees it, and nothing is recorded."""
+    reply = slack.command(text)
+    assert reply.ack.status == 200
+    assert reply.last["response_type"] == "ephemeral"
+    assert expected in reply.text
+    assert "/logcall Jane Doe" in reply.text  # the usage examples
+    assert "Traceback" not in reply.text
+    assert (rows(db, Interaction), rows(db, Contact)) == (0, 0)
+
+
+def test_help_shows_the_grammar_with_examples(slack: SlackDriver) -> None:
+    """`/logcall help` answers at once with the usage, in the acknowledgement itself."""
+    reply = slack.command("help")
+    assert "/logcall" in flatten(__import__("json").loads(reply.ack.body))
+
+
+def test_undo_takes_the_interaction_back(slack: SlackDriver, db: Engine) -> None:
+    """Pressing Undo replaces the reply with “Undone” and the tie no longer counts the interaction."""
+    reply = slack.command("Jane Doe video today 45 min me")
+    undone = slack.press(button(reply.last, "Undo"))
+    assert "Undone" in undone.text and undone.last.get("replace_original") is True
+    with db.connect() as connection:
+        assert connection.scalar(select(Tie.interaction_count)) == 0
+
+
+def test_an_ambiguous_name_asks_which_contact_with_buttons(slack: SlackDriver, db: Engine) -> None:
+    """Two Jane Does: the reply offers both and “someone new”; choosing one records the interaction once."""
+    slack.command("Jane Doe (ACME) phone yesterday")
+    slack.command("Jane Doe (Globex) phone yesterday")
+    question = slack.command("jane doe email today")
+    assert "Which one did you mean" in question.text
+    assert rows(db, Interaction) == 2
+    choice = button(question.last, "Jane Doe · Globex")
+    answer = slack.press(choice)
+    assert "Email with Jane Doe" in answer.text and answer.last.get("replace_original") is True
+    slack.press(choice)  # a double click
+    assert rows(db, Interaction) == 3
+
+
+def test_logcall_without_text_opens_the_modal_and_its_submission_records_the_same(
+    slack: SlackDriver, standin: SlackStandIn, db: Engine
+) -> None:
+    """The form has the grammar's fields; submitting it records an interaction and replies ephemerally."""
+    reply = slack.command("")
+    assert reply.ack.status == 200
+    view = slack.opened_view()
+    assert {b["block_id"] for b in view["blocks"]} >= {
+        "contacts",
+        "company",
+        "channel",
+        "date",
+        "initiator",
+        "notes",
+        "tags",
+    }
+    values = {
+        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel, Li Wei"}},
+        "company": {"company": {"type": "plain_text_input", "value": "Initech"}},
+        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "in_person"}}},
+        "date": {"date": {"type": "datepicker", "selected_date": "2026-11-20"}},
+        "time": {"time": {"type": "timepicker", "selected_time": "12:30"}},
+        "initiator": {"initiator": {"type": "radio_buttons", "selected_option": {"value": "me"}}},
+        "tags": {"tags": {"type": "plain_text_input", "value": "#client friend"}},
+        "notes": {"notes": {"type": "plain_text_input", "value": "lunch"}},
+    }
+    submitted = slack.submit(view, values, view_id="V0MODAL1")
+    assert submitted.ack.status == 200 and not submitted.ack.body
+    assert "Met in person with Raj Patel and Li Wei" in submitted.text
+    slack.submit(view, values, view_id="V0MODAL1")  # a double submit
+    assert (rows(db, Interaction), rows(db, Contact)) == (1, 2)
+
+
+def test_the_modal_refuses_a_future_date_next_to_the_field(slack: SlackDriver, db: Engine) -> None:
+    """A date in the future comes back as an error under the date field; nothing is recorded."""
+    slack.command("")
+    view = slack.opened_view()
+    values = {
+        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
+        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
+        "date": {"date": {"type": "datepicker", "selected_date": "2026-12-25"}},
+    }
+    import json
+
+    answer = json.loads(slack.submit(view, values).ack.body)
+    assert answer["response_action"] == "errors" and "future" in answer["errors"]["date"]
+    assert rows(db, Interaction) == 0
+
+
+def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackDriver, db: Engine) -> None:
+    """“Rate this relationship” asks signs 1-3; saving replies with the new score breakdown."""
+    reply = slack.command("Jane Doe phone yesterday")
+    slack.press(button(reply.last, "Rate this relationship"))
+    view = slack.opened_view()
+    values = {
+        "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": [{"value": "title"}, {"value": "role"}]}},
+        "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
+        "friendship": {"friendship": {"type": "radio_buttons", "selected_option": {"value": "friend"}}},
+    }
+    saved = slack.submit(view, values)
+    assert "rating is saved" in saved.text
+    with db.connect() as connection:
+        assert connection.execute(select(Tie.appreciation, Tie.friendship)).one() == ("good", "friend")
+
+
+def test_a_member_time_zone_comes_from_users_info_and_is_cached(slack: SlackDriver, standin: SlackStandIn) -> None:
+    """users.info is asked once for a new member; later commands use the cached time zone."""
+    slack.command("Jane Doe phone yesterday")
+    slack.command("Raj Patel phone yesterday")
+    assert len(standin.calls_to("users.info")) == 1

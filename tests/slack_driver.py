@@ -1,0 +1,207 @@
+"""Drive the real Bolt app as Slack does: signed requests in, the Slack stand-in's transcript out."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.slack_standin import SlackStandIn
+from handlers.blockkit import check_blocks, check_view
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+BOT_TOKEN = "xoxb-test-token-123"
+
+
+class Clock:
+    """A clock a test moves by hand; always timezone-aware."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def sign(body: str, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
+    """The headers Slack adds: a timestamp and `v0=` HMAC-SHA256 of `v0:{timestamp}:{body}`."""
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def slash_body(
+    standin: SlackStandIn,
+    text: str,
+    user: str = "U0SELLER1",
+    team: str = "T0TEAM1",
+    trigger_id: str | None = None,
+    command: str = "/logcall",
+) -> str:
+    return urlencode(
+        {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "acme-sales",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": "seller",
+            "command": command,
+            "text": text,
+            "api_app_id": "A0RAPPORT",
+            "response_url": standin.response_url("command"),
+            "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.trigger",
+        }
+    )
+
+
+def payload_body(payload: dict[str, Any]) -> str:
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def violations_in(standin: SlackStandIn) -> list[str]:
+    """Every Block Kit limit broken by anything the app sent to the stand-in."""
+    problems: list[str] = []
+    for post in standin.posts_to_response_urls:
+        problems += check_blocks(post.body.get("blocks") or [], "message")
+    for call in standin.calls:
+        if call.method in {"chat.postMessage", "chat.postEphemeral", "chat.update"}:
+            problems += check_blocks(call.args.get("blocks") or [], "message")
+        if call.method in {"views.open", "views.push", "views.update", "views.publish"}:
+            problems += check_view(call.args["view"])
+    return problems
+
+
+@dataclass
+class Reply:
+    """What a person would see after one request: the acknowledgement and what followed it."""
+
+    ack: BoltResponse
+    posts: list[dict[str, Any]]
+
+    @property
+    def last(self) -> dict[str, Any]:
+        return self.posts[-1]
+
+    @property
+    def text(self) -> str:
+        """Every text of the last reply, flattened, for assertions a person would make."""
+        return flatten(self.last)
+
+
+def flatten(payload: Any) -> str:
+    """All `text` strings of a payload, in order, joined by new lines."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            value = node.get("text")
+            if isinstance(value, str):
+                found.append(value)
+            for key, child in node.items():
+                if key != "text" or not isinstance(child, str):
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(payload.get("blocks") or payload)
+    return "\n".join(found)
+
+
+class SlackDriver:
+    """Sends signed requests straight to `App.dispatch` (no HTTP server) and collects replies."""
+
+    def __init__(self, app: App, standin: SlackStandIn, user: str = "U0SELLER1", team: str = "T0TEAM1") -> None:
+        self.app = app
+        self.standin = standin
+        self.user = user
+        self.team = team
+
+    def dispatch(self, body: str) -> BoltResponse:
+        headers = {key.lower(): [value] for key, value in sign(body).items()}
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def _replies_since(self, seen: int, ack: BoltResponse) -> Reply:
+        posts = [post.body for post in self.standin.posts_to_response_urls[seen:]]
+        return Reply(ack=ack, posts=posts)
+
+    def command(
+        self, text: str, trigger_id: str | None = None, user: str | None = None, team: str | None = None
+    ) -> Reply:
+        seen = len(self.standin.posts_to_response_urls)
+        body = slash_body(self.standin, text, user=user or self.user, team=team or self.team, trigger_id=trigger_id)
+        return self._replies_since(seen, self.dispatch(body))
+
+    def press(self, element: dict[str, Any], block_id: str = "b", user: str | None = None) -> Reply:
+        seen = len(self.standin.posts_to_response_urls)
+        payload = {
+            "type": "block_actions",
+            "team": {"id": self.team},
+            "user": {"id": user or self.user, "team_id": self.team},
+            "api_app_id": "A0RAPPORT",
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.trigger",
+            "response_url": self.standin.response_url("action"),
+            "container": {"type": "message", "is_ephemeral": True},
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": element["action_id"],
+                    "block_id": block_id,
+                    "value": element.get("value", ""),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self._replies_since(seen, self.dispatch(payload_body(payload)))
+
+    def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], view_id: str | None = None) -> Reply:
+        seen = len(self.standin.posts_to_response_urls)
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.team},
+            "user": {"id": self.user, "team_id": self.team},
+            "api_app_id": "A0RAPPORT",
+            "trigger_id": f"{uuid.uuid4().int % 10**12}.trigger",
+            "view": {**view, "id": view_id or view.get("id") or "V0TEST", "state": {"values": values}},
+        }
+        return self._replies_since(seen, self.dispatch(payload_body(payload)))
+
+    def opened_view(self) -> dict[str, Any]:
+        view = self.standin.calls_to("views.open")[-1].args["view"]
+        return json.loads(view) if isinstance(view, str) else dict(view)
+
+
+def buttons(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every button of a message, in order."""
+    found = []
+    for block in payload.get("blocks") or []:
+        if block.get("type") == "actions":
+            found += [e for e in block["elements"] if e.get("type") == "button"]
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "button":
+            found.append(accessory)
+    return found
+
+
+def button(payload: dict[str, Any], starts_with: str) -> dict[str, Any]:
+    for element in buttons(payload):
+        if element["text"]["text"].startswith(starts_with):
+            return element
+    raise AssertionError(f"no button starting with {starts_with!r} in {[b['text']['text'] for b in buttons(payload)]}")

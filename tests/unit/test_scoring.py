@@ -1,0 +1,548 @@
+"""Unit tests for the five signs of a useful contact and the continuous tie strength."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from models.commands import Channel, Initiator
+from models.scoring import (
+    BANDWIDTH,
+    MAX_TOTAL,
+    MIN_NETWORK_TO_JUDGE,
+    MIN_TOTAL,
+    Appreciation,
+    Friendship,
+    InteractionFact,
+    NetworkOverlap,
+    SellerView,
+    SignResult,
+    TieScore,
+    duration_factor,
+    interaction_weight,
+    is_one_sided,
+    recency_factor,
+    score_tie,
+    strength_band,
+    tie_strength,
+)
+
+NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
+NOTHING_SAID = SellerView()
+SMALL_NETWORK = NetworkOverlap(shared=0, contact_network_size=0)
+ME, THEM = Initiator.ME, Initiator.THEM
+
+
+def met(
+    days_ago: float,
+    initiator: Initiator | None = None,
+    channel: Channel = Channel.IN_PERSON,
+    minutes: int | None = None,
+) -> InteractionFact:
+    """An interaction `days_ago` days before NOW."""
+    return InteractionFact(NOW - timedelta(days=days_ago), channel, minutes, initiator)
+
+
+def sign(number: int, score: TieScore) -> SignResult:
+    """The sign numbered `number` (1 to 5) of a score."""
+    return score.signs[number - 1]
+
+
+def score(
+    view: SellerView = NOTHING_SAID,
+    interactions: tuple[InteractionFact, ...] = (),
+    overlap: NetworkOverlap = SMALL_NETWORK,
+) -> TieScore:
+    """score_tie at NOW with nothing known unless given."""
+    return score_tie(view, interactions, overlap, NOW)
+
+
+# --- Sign 1: job title and what they really do ---
+
+
+@pytest.mark.parametrize(
+    ("title", "role", "points", "explanation"),
+    [
+        (True, True, 2, "Knows title and role"),
+        (True, False, 1, "Knows the title, not what they really do"),
+        (True, None, 1, "Knows the title, not what they really do"),
+        (False, True, 1, "Knows what they really do, not the title"),
+        (None, True, 1, "Knows what they really do, not the title"),
+        (False, False, 0, "Vague: neither the title nor the role is known"),
+        (False, None, 0, "Vague: neither the title nor the role is known"),
+    ],
+)
+def test_knowing_title_and_role_scores_one_point_each(
+    title: bool | None, role: bool | None, points: int, explanation: str
+) -> None:
+    """Sign 1 gives 2 for title and role, 1 for one of them, 0 when vague, once answered."""
+    view = SellerView(knows_job_title=title, knows_responsibilities=role)
+    result = sign(1, score(view))
+    assert (result.points, result.known, result.explanation) == (
+        points,
+        True,
+        explanation,
+    )
+
+
+def test_knowledge_never_asked_is_unknown_and_scores_zero() -> None:
+    """Sign 1 is unknown, with 0 points, when neither question was answered."""
+    result = sign(1, score())
+    assert (result.number, result.points, result.known) == (1, 0, False)
+    assert result.explanation.startswith("Unknown:")
+
+
+# --- Sign 2: appreciation of my work ---
+
+
+@pytest.mark.parametrize(
+    ("appreciation", "points", "known"),
+    [
+        (Appreciation.GOOD, 2, True),
+        (Appreciation.BAD, -2, True),
+        (Appreciation.UNKNOWN, 0, False),
+        (None, 0, False),
+    ],
+)
+def test_appreciation_scores_plus_two_for_a_good_job_and_minus_two_for_a_bad_one(
+    appreciation: Appreciation | None, points: int, known: bool
+) -> None:
+    """Sign 2 gives +2 for a good job, -2 for a bad one, and is unknown when not said."""
+    result = sign(2, score(SellerView(appreciation=appreciation)))
+    assert (result.points, result.known) == (points, known)
+
+
+def test_unknown_appreciation_explains_what_was_not_said() -> None:
+    """An unknown appreciation says the seller hasn't told us."""
+    assert sign(2, score()).explanation == ("Unknown: you haven't said whether they appreciate your work")
+
+
+# --- Sign 3: friend ---
+
+
+@pytest.mark.parametrize(
+    ("friendship", "points", "known"),
+    [
+        (Friendship.FRIEND, 2, True),
+        (Friendship.CLOSE_FRIEND, -1, True),
+        (Friendship.NOT_FRIEND, 0, True),
+        (None, 0, False),
+    ],
+)
+def test_a_friend_scores_two_but_a_very_close_friend_risks_nepotism(
+    friendship: Friendship | None, points: int, known: bool
+) -> None:
+    """Sign 3 gives +2 to a friend, -1 to a very close friend, 0 otherwise; None is unknown."""
+    result = sign(3, score(SellerView(friendship=friendship)))
+    assert (result.points, result.known) == (points, known)
+
+
+def test_a_very_close_friend_is_explained_as_a_nepotism_risk() -> None:
+    """The -1 for a very close friend names the reason."""
+    result = sign(3, score(SellerView(friendship=Friendship.CLOSE_FRIEND)))
+    assert "nepotism" in result.explanation
+
+
+# --- Sign 4: network overlap ---
+
+
+@pytest.mark.parametrize(
+    ("shared", "size", "points"),
+    [
+        (19, 100, 0),  # 19 %: below the sweet spot
+        (1, 5, 2),  # 20 %: the sweet spot starts, inclusive
+        (5, 20, 2),  # 25 %
+        (3, 10, 2),  # 30 %: the sweet spot ends, inclusive
+        (31, 100, 0),  # 31 %
+        (10, 20, 0),  # 50 %: not yet over 50 %
+        (51, 100, -1),  # 51 %: over 50 %
+        (4, 5, -1),  # 80 %: not yet over 80 %
+        (81, 100, -2),  # 81 %: over 80 %
+        (20, 20, -2),  # 100 %
+    ],
+)
+def test_overlap_scores_two_from_20_to_30_percent_and_penalises_over_50_and_80(
+    shared: int, size: int, points: int
+) -> None:
+    """Sign 4: +2 for 20-30 % inclusive, -1 over 50 %, -2 over 80 %, else 0."""
+    result = sign(4, score(overlap=NetworkOverlap(shared, size)))
+    assert (result.points, result.known) == (points, True)
+
+
+def test_overlap_explanation_gives_share_counts_and_meaning() -> None:
+    """The explanation reads like 'Overlap 25 % (5 of 20): a useful shared circle'."""
+    result = sign(4, score(overlap=NetworkOverlap(5, 20)))
+    assert result.explanation == "Overlap 25 % (5 of 20): a useful shared circle"
+
+
+def test_overlap_explanation_keeps_one_decimal_when_the_share_is_not_whole() -> None:
+    """A third of the network shows as 33.3 %, with one decimal."""
+    result = sign(4, score(overlap=NetworkOverlap(2, 6)))
+    assert result.explanation.startswith("Overlap 33.3 % (2 of 6)")
+
+
+def test_a_network_of_four_known_connections_is_too_small_to_judge() -> None:
+    """With 4 known connections (below MIN_NETWORK_TO_JUDGE) the overlap is unknown, 0 points."""
+    result = sign(4, score(overlap=NetworkOverlap(1, MIN_NETWORK_TO_JUDGE - 1)))
+    assert (result.points, result.known) == (0, False)
+    assert result.explanation.startswith("Unknown:")
+
+
+def test_a_network_of_five_known_connections_is_enough_to_judge() -> None:
+    """With 5 known connections the overlap is judged: 1 of 5 is 20 %, in the sweet spot."""
+    result = sign(4, score(overlap=NetworkOverlap(1, MIN_NETWORK_TO_JUDGE)))
+    assert (result.points, result.known) == (2, True)
+
+
+@pytest.mark.parametrize(("shared", "size"), [(-1, 10), (11, 10), (0, -1)])
+def test_an_impossible_overlap_is_rejected(shared: int, size: int) -> None:
+    """Shared connections must lie between 0 and the contact's network size."""
+    with pytest.raises(ValueError, match="shared"):
+        NetworkOverlap(shared, size)
+
+
+# --- Sign 5: regularity and balance ---
+
+
+def test_regularity_is_unknown_without_interactions() -> None:
+    """Sign 5 is unknown, with 0 points, when no interaction was logged."""
+    result = sign(5, score())
+    assert (result.points, result.known) == (0, False)
+
+
+def test_three_interactions_this_year_the_latest_recent_are_regular() -> None:
+    """At least 3 interactions in 365 days, the latest within 90 days, not one-sided: +2."""
+    result = sign(5, score(interactions=(met(10), met(100), met(200))))
+    assert (result.points, result.known) == (2, True)
+    assert result.explanation == ("3 interactions in the last year, the latest 10 days ago: regular and balanced")
+
+
+def test_two_interactions_this_year_are_not_yet_regular() -> None:
+    """Two interactions in the last year score 0: about once a year."""
+    result = sign(5, score(interactions=(met(10), met(200))))
+    assert (result.points, result.known) == (0, True)
+    assert "about once a year" in result.explanation
+
+
+def test_the_latest_interaction_90_days_ago_still_counts_as_regular() -> None:
+    """The latest interaction exactly 90 days ago keeps the +2."""
+    assert sign(5, score(interactions=(met(90), met(150), met(300)))).points == 2
+
+
+def test_the_latest_interaction_91_days_ago_is_no_longer_regular() -> None:
+    """The latest interaction 91 days ago drops the sign to 0."""
+    result = sign(5, score(interactions=(met(91), met(150), met(300))))
+    assert (result.points, result.explanation) == (
+        0,
+        "3 interactions in the last year, the latest 91 days ago: irregular",
+    )
+
+
+def test_interactions_older_than_a_year_do_not_make_contact_regular() -> None:
+    """Only interactions of the last 365 days count: two this year and one at 366 days is 0."""
+    assert sign(5, score(interactions=(met(5), met(100), met(366)))).points == 0
+
+
+def test_only_old_interactions_mean_less_than_once_a_year() -> None:
+    """Interactions that are all older than a year are known and score 0."""
+    result = sign(5, score(interactions=(met(400), met(800))))
+    assert (result.points, result.known) == (0, True)
+    assert result.explanation == "Last interaction 400 days ago: less than once a year"
+
+
+def test_three_initiatives_all_mine_are_too_few_to_call_it_one_sided() -> None:
+    """With 3 known initiators, all mine, balance is not judged and regularity gives +2."""
+    result = sign(5, score(interactions=(met(1, ME), met(30, ME), met(60, ME))))
+    assert result.points == 2
+
+
+def test_four_initiatives_all_mine_are_one_sided() -> None:
+    """With 4 known initiators, all mine, the relationship is one-sided: -2."""
+    result = sign(5, score(interactions=tuple(met(day, ME) for day in (1, 30, 60, 90))))
+    assert (result.points, result.explanation) == (
+        -2,
+        "You initiated 4 of the last 4: one-sided",
+    )
+
+
+def test_they_initiating_80_percent_is_one_sided_on_their_side() -> None:
+    """They started 4 of 5 (80 %): -2, and the explanation says they only call when in need."""
+    facts = (met(1, THEM), met(20, THEM), met(40, ME), met(60, THEM), met(80, THEM))
+    result = sign(5, score(interactions=facts))
+    assert (result.points, result.explanation) == (
+        -2,
+        "They initiated 4 of the last 5: they only get in touch when they need something",
+    )
+
+
+def test_seven_of_nine_initiatives_is_below_80_percent_and_not_one_sided() -> None:
+    """7 of 9 (77.8 %) is under the 80 % threshold, so regular contact still scores +2."""
+    facts = (*(met(day, ME) for day in range(1, 8)), met(8, THEM), met(9, THEM))
+    assert sign(5, score(interactions=facts)).points == 2
+
+
+@pytest.mark.parametrize(
+    ("by_me", "by_them", "one_sided"),
+    [
+        (79, 21, False),  # 79 %
+        (80, 20, True),  # 80 %
+        (20, 80, True),  # 80 % on their side
+        (3, 0, False),  # 3 known initiators: too few to judge
+        (4, 0, True),  # 4 known initiators: enough
+        (3, 1, False),  # 75 %
+        (4, 1, True),  # 80 %
+    ],
+)
+def test_one_sided_means_at_least_four_initiatives_and_one_side_at_80_percent(
+    by_me: int, by_them: int, one_sided: bool
+) -> None:
+    """is_one_sided needs 4 known initiatives and one side starting at least 80 % of them."""
+    assert is_one_sided(by_me, by_them) is one_sided
+
+
+def test_interactions_with_an_unknown_initiator_never_count_towards_imbalance() -> None:
+    """Three of mine among many of unknown initiator are too few known initiators to judge."""
+    unknown_initiator = tuple(met(day) for day in range(4, 10))
+    facts = (met(1, ME), met(2, ME), met(3, ME), *unknown_initiator)
+    assert sign(5, score(interactions=facts)).points == 2
+
+
+def test_only_the_last_ten_known_initiatives_judge_balance() -> None:
+    """Ten recent balanced initiatives hide older one-sided ones."""
+    recent = tuple(met(day, ME if day % 2 else THEM) for day in range(1, 11))
+    older = tuple(met(day, ME) for day in range(20, 30))
+    assert sign(5, score(interactions=older + recent)).points == 2
+
+
+def test_initiatives_older_than_a_year_never_make_it_one_sided() -> None:
+    """One-sided initiatives more than 365 days ago do not count against the tie."""
+    old_and_mine = (met(day, ME) for day in (400, 410, 420, 430))
+    facts = (*old_and_mine, met(1), met(30), met(60))
+    assert sign(5, score(interactions=facts)).points == 2
+
+
+def test_unsorted_interactions_are_judged_by_date() -> None:
+    """The order in which interactions arrive does not matter."""
+    facts = (met(300), met(10), met(150))
+    assert sign(5, score(interactions=facts)).points == 2
+
+
+# --- Totals and gaps ---
+
+
+def test_the_best_tie_totals_plus_ten() -> None:
+    """Every sign at its best totals +10, the top of the range."""
+    view = SellerView(True, True, Appreciation.GOOD, Friendship.FRIEND)
+    facts = (met(1, ME), met(30, THEM), met(60, ME), met(90, THEM))
+    result = score(view, facts, NetworkOverlap(5, 20))
+    assert [s.points for s in result.signs] == [2, 2, 2, 2, 2]
+    assert result.total == MAX_TOTAL == 10
+    assert result.unknown == ()
+
+
+def test_the_worst_tie_totals_minus_seven() -> None:
+    """Every sign at its worst totals -7, the bottom of the range."""
+    view = SellerView(False, False, Appreciation.BAD, Friendship.CLOSE_FRIEND)
+    facts = tuple(met(day, THEM) for day in (1, 30, 60, 90))
+    result = score(view, facts, NetworkOverlap(19, 20))
+    assert [s.points for s in result.signs] == [0, -2, -1, -2, -2]
+    assert result.total == MIN_TOTAL == -7
+
+
+def test_signs_come_numbered_one_to_five_with_names() -> None:
+    """The signs are returned in order, each with its number and a name."""
+    result = score()
+    assert [s.number for s in result.signs] == [1, 2, 3, 4, 5]
+    assert all(s.name for s in result.signs)
+
+
+def test_nothing_known_lists_every_gap_and_totals_zero() -> None:
+    """With nothing known the total is 0 and every gap is listed in words."""
+    result = score()
+    assert result.total == 0
+    assert not any(s.known for s in result.signs)
+    assert result.unknown == (
+        "job title",
+        "what they really do",
+        "whether they appreciate your work",
+        "whether they are a friend",
+        "their network",
+        "how often you interact",
+    )
+
+
+def test_a_title_the_seller_does_not_know_is_still_a_gap() -> None:
+    """Knowing the role but not the title leaves the title as a gap to fill."""
+    view = SellerView(False, True, Appreciation.UNKNOWN, Friendship.NOT_FRIEND)
+    result = score(view, (met(1),), NetworkOverlap(2, 10))
+    assert result.unknown == ("job title", "whether they appreciate your work")
+
+
+# --- Interaction weight ---
+
+
+def test_channel_bandwidth_follows_the_seeds() -> None:
+    """Written media carry 7 %, voice and video 41 %, in person everything."""
+    assert BANDWIDTH == {
+        Channel.EMAIL: 0.07,
+        Channel.CHAT: 0.07,
+        Channel.SOCIAL: 0.07,
+        Channel.PHONE: 0.41,
+        Channel.VIDEO: 0.41,
+        Channel.IN_PERSON: 1.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("minutes", "factor"),
+    [
+        (None, 1.0),  # unknown duration
+        (30, 1.0),  # sqrt(30 / 30)
+        (120, 2.0),  # sqrt(120 / 30) = 2, the ceiling
+        (480, 2.0),  # sqrt(16) = 4, clamped to 2
+        (60, math.sqrt(2)),  # sqrt(60 / 30) = 1.41421
+        (5, 0.5),  # sqrt(5 / 30) = 0.40825, clamped to 0.5
+        (0, 0.5),
+    ],
+)
+def test_duration_factor_is_the_square_root_of_half_hours_within_bounds(minutes: int | None, factor: float) -> None:
+    """duration_factor = clamp(sqrt(minutes / 30), 0.5, 2.0), or 1 when not known."""
+    assert duration_factor(minutes) == pytest.approx(factor)
+
+
+def test_recency_halves_every_ninety_days_and_the_future_counts_fully() -> None:
+    """Recency = 0.5 ** (age_days / 90): 1 now, 0.5 at 90 days, 0.25 at 180, 1 in the future."""
+    assert recency_factor(NOW, NOW) == 1.0
+    assert recency_factor(NOW - timedelta(days=90), NOW) == pytest.approx(0.5)
+    assert recency_factor(NOW - timedelta(days=180), NOW) == pytest.approx(0.25)
+    assert recency_factor(NOW + timedelta(days=3), NOW) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("interaction", "weight"),
+    [
+        (met(0, minutes=30), 1.0),  # 1.0 x 1 x 1
+        (met(90, channel=Channel.PHONE), 0.205),  # 0.41 x 1 x 0.5
+        (met(180, channel=Channel.EMAIL, minutes=30), 0.0175),  # 0.07 x 1 x 0.25
+        (met(0, channel=Channel.VIDEO, minutes=120), 0.82),  # 0.41 x 2 x 1
+        (met(90, minutes=5), 0.25),  # 1.0 x 0.5 x 0.5
+    ],
+)
+def test_interaction_weight_is_bandwidth_times_duration_times_recency(
+    interaction: InteractionFact, weight: float
+) -> None:
+    """Weight = bandwidth(channel) x duration_factor x recency."""
+    assert interaction_weight(interaction, NOW) == pytest.approx(weight)
+
+
+def test_a_naive_datetime_is_rejected() -> None:
+    """Times must be timezone-aware; a naive one is a bug, caught early."""
+    with pytest.raises(ValueError, match="timezone-aware"):
+        InteractionFact(NOW.replace(tzinfo=None), Channel.PHONE)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        score_tie(NOTHING_SAID, (), SMALL_NETWORK, NOW.replace(tzinfo=None))
+
+
+# --- Tie strength ---
+
+
+def test_one_half_hour_meeting_in_person_today_with_nothing_rated() -> None:
+    """One 30-minute meeting in person today, nothing rated, scores 0.27543."""
+    # w = 1.0 x 1 x 1 = 1; activity = 1 - e^-(1 / 2) = 0.39347; reciprocity 1, seller view 0;
+    # value = 0.7 x 0.39347 x 1 + 0.3 x 0 = 0.27543
+    result = tie_strength(NOTHING_SAID, (met(0, minutes=30),), NOW)
+    assert result.activity == pytest.approx(0.39347, abs=1e-5)
+    assert (result.reciprocity, result.seller_view) == (1.0, 0.0)
+    assert result.value == pytest.approx(0.27543, abs=1e-5)
+    assert strength_band(result.value) == "weak"
+
+
+def test_one_phone_call_ninety_days_ago_with_a_good_job() -> None:
+    """A phone call 90 days ago from someone who liked the work scores 0.16820."""
+    # w = 0.41 x 1 x 0.5 = 0.205; activity = 1 - e^-(0.205 / 2) = 0.09742;
+    # seller view = (0 + 1 + 0) / 3; value = 0.7 x 0.09742 + 0.3 x 1/3 = 0.06820 + 0.1 = 0.16820
+    view = SellerView(appreciation=Appreciation.GOOD)
+    result = tie_strength(view, (met(90, channel=Channel.PHONE),), NOW)
+    assert result.activity == pytest.approx(0.09742, abs=1e-5)
+    assert result.seller_view == pytest.approx(1 / 3)
+    assert result.value == pytest.approx(0.16820, abs=1e-5)
+
+
+def test_a_fully_one_sided_tie_keeps_half_of_its_activity() -> None:
+    """When I start every interaction, reciprocity halves the activity part of the strength."""
+    # Four in-person half hours today: sum w = 4, activity = 1 - e^-(4 / 2) = 0.86466.
+    # All mine: reciprocity = 1 - 0.5 x |4 - 0| / 4 = 0.5, value = 0.7 x 0.86466 x 0.5 = 0.30263.
+    # Two and two: reciprocity = 1, value = 0.7 x 0.86466 = 0.60527.
+    one_sided = tuple(met(0, ME, minutes=30) for _ in range(4))
+    balanced = (met(0, ME, minutes=30), met(0, THEM, minutes=30)) * 2
+    halved = tie_strength(NOTHING_SAID, one_sided, NOW)
+    full = tie_strength(NOTHING_SAID, balanced, NOW)
+    assert halved.reciprocity == 0.5
+    assert full.reciprocity == 1.0
+    assert halved.value == pytest.approx(0.30263, abs=1e-5)
+    assert full.value == pytest.approx(0.60527, abs=1e-5)
+    assert halved.value == pytest.approx(full.value / 2)
+
+
+def test_three_to_one_initiatives_give_three_quarters_reciprocity() -> None:
+    """Reciprocity = 1 - 0.5 x |3 - 1| / 4 = 0.75."""
+    facts = (met(1, ME), met(2, ME), met(3, ME), met(4, THEM))
+    assert tie_strength(NOTHING_SAID, facts, NOW).reciprocity == pytest.approx(0.75)
+
+
+def test_a_single_known_initiative_leaves_reciprocity_at_one() -> None:
+    """With fewer than 2 known initiators reciprocity is not judged: 1."""
+    facts = (met(1, ME), met(2), met(3))
+    assert tie_strength(NOTHING_SAID, facts, NOW).reciprocity == 1.0
+
+
+def test_reciprocity_looks_at_the_last_ten_known_initiatives_only() -> None:
+    """Ten recent balanced initiatives outweigh any number of older one-sided ones: 1."""
+    recent = tuple(met(day, ME if day % 2 else THEM) for day in range(1, 11))
+    older = tuple(met(day, ME) for day in range(500, 520))
+    assert tie_strength(NOTHING_SAID, older + recent, NOW).reciprocity == 1.0
+
+
+def test_a_bad_job_and_no_interactions_clamps_the_strength_at_zero() -> None:
+    """Seller view = (0 - 1 + 0) / 3 = -1/3; value = 0.3 x -1/3 = -0.1, clamped to 0: none."""
+    result = tie_strength(SellerView(appreciation=Appreciation.BAD), (), NOW)
+    assert result.activity == 0.0
+    assert result.seller_view == pytest.approx(-1 / 3)
+    assert result.value == 0.0
+    assert strength_band(result.value) == "none"
+
+
+def test_seller_view_gives_half_per_known_fact_and_0_75_to_a_friend() -> None:
+    """Title only and a friend: knowledge 1/2 = 0.5, friendship 0.75; (0.5 + 0 + 0.75) / 3."""
+    view = SellerView(knows_job_title=True, friendship=Friendship.FRIEND)
+    assert tie_strength(view, (), NOW).seller_view == pytest.approx(1.25 / 3)
+
+
+def test_a_close_friend_who_knows_the_work_and_meets_often_is_a_strong_tie() -> None:
+    """A close friend who liked the work, known well and met often, is a strong tie."""
+    # Three in-person half hours today: activity = 1 - e^-(3 / 2) = 0.77687;
+    # seller view = (1 + 1 + 1) / 3 = 1; value = 0.7 x 0.77687 + 0.3 x 1 = 0.84381.
+    view = SellerView(True, True, Appreciation.GOOD, Friendship.CLOSE_FRIEND)
+    result = tie_strength(view, tuple(met(0, minutes=30) for _ in range(3)), NOW)
+    assert result.seller_view == 1.0
+    assert result.value == pytest.approx(0.84381, abs=1e-5)
+    assert strength_band(result.value) == "strong"
+
+
+@pytest.mark.parametrize(
+    ("value", "band"),
+    [
+        (1.0, "strong"),
+        (0.6, "strong"),
+        (0.5999, "medium"),
+        (0.3, "medium"),
+        (0.2999, "weak"),
+        (0.0001, "weak"),
+        (0.0, "none"),
+    ],
+)
+def test_bands_begin_at_point_six_and_point_three(value: float, band: str) -> None:
+    """Strong from 0.6, medium from 0.3, weak above 0, none at exactly 0."""
+    assert strength_band(value) == band
