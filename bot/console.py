@@ -18,6 +18,8 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
+from datetime import time as dt_time
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -230,7 +232,9 @@ class Console:
                 self.show(call.args)
             elif call.method in {"views.open", "views.push"}:
                 view = call.args.get("view")
-                self.fill_modal(json.loads(view) if isinstance(view, str) else dict(view or {}))
+                opened = json.loads(view) if isinstance(view, str) else dict(view or {})
+                opened.setdefault("id", f"V0CONSOLE{next(self._ids)}")  # Slack gives every opened view an id
+                self.fill_modal(opened)
 
     def show(self, payload: Mapping[str, Any]) -> None:
         lines, buttons = render_message(payload, first_number=self._next_button)
@@ -296,7 +300,7 @@ class Console:
                 continue
             value = _element_value(kind, raw, options)
             if value is None:
-                self.say("    Please pick one of the numbers above.")
+                self.say("    " + _EXPECTED.get(kind, "Please pick one of the numbers above."))
                 continue
             return value
 
@@ -309,6 +313,10 @@ class Console:
 
 
 _CANCELLED = object()
+_EXPECTED = {
+    "datepicker": "Please type a date like 2026-11-20 (the date picker in Slack).",
+    "timepicker": "Please type a time like 14:30 (the time picker in Slack).",
+}
 
 
 def _element_value(kind: str, raw: str, options: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -323,9 +331,15 @@ def _element_value(kind: str, raw: str, options: list[dict[str, Any]]) -> dict[s
             return {"type": kind, "selected_options": picked}
         return {"type": kind, "selected_option": picked[0]}
     if kind == "datepicker":
-        return {"type": kind, "selected_date": raw}
+        try:
+            return {"type": kind, "selected_date": date.fromisoformat(raw).isoformat()}
+        except ValueError:
+            return None
     if kind == "timepicker":
-        return {"type": kind, "selected_time": raw}
+        try:
+            return {"type": kind, "selected_time": dt_time.fromisoformat(raw).strftime("%H:%M")}
+        except ValueError:
+            return None
     if kind == "multi_users_select":
         users = [part.strip().lstrip("@<").rstrip(">") for part in raw.split(",") if part.strip()]
         return {"type": kind, "selected_users": users}

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from handlers import views
+from handlers.replies import response_url_of, send_reply
 from models.errors import RapportError, UsageError
 
 logger = logging.getLogger(__name__)
@@ -28,15 +28,12 @@ def reply_for(error: Exception) -> dict[str, Any]:
 
 def register(app: App) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Respond | None, client: WebClient) -> BoltResponse:
+    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
         if not isinstance(error, RapportError):
             logger.error("listener failed: %s", type(error).__name__, exc_info=error)
-        payload = reply_for(error)
+        user_id = (body.get("user") or {}).get("id") or body.get("user_id") or ""
         try:
-            if respond is not None:
-                respond(**payload)
-            elif user_id := (body.get("user") or {}).get("id") or body.get("user_id"):
-                client.chat_postMessage(channel=user_id, text=payload["text"], blocks=payload["blocks"])
+            send_reply(client, response_url_of(body), user_id, reply_for(error))
         except Exception as reply_error:  # noqa: BLE001 - the error reply itself must never crash the app
             logger.error("could not tell the person about an error: %s", type(reply_error).__name__)
         # The person has been told (or Slack already had its acknowledgement): answer Slack with 200,

@@ -56,20 +56,22 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
     time_given = False
     date_text = _value(state, "date").get("selected_date")
     time_text = _value(state, "time").get("selected_time")
-    if date_text:
-        day = date.fromisoformat(date_text)
-        if time_text:
-            moment = time.fromisoformat(time_text)
-            time_given = True
-        else:
-            moment = now.astimezone(zone).time() if day == now.astimezone(zone).date() else time(12, 0)
-            time_given = day == now.astimezone(zone).date()
+    try:
+        day = date.fromisoformat(date_text) if date_text else None
+        moment = time.fromisoformat(time_text) if time_text else None
+    except ValueError:
+        day, moment = None, None
+        errors["date"] = "Pick the day (and time) from the pickers."
+    if day is not None:
+        today = now.astimezone(zone).date()
+        time_given = moment is not None or day == today
+        if moment is None:
+            moment = now.astimezone(zone).time() if day == today else time(12, 0)
         occurred_at = datetime.combine(day, moment, tzinfo=zone)
         if occurred_at > now:
-            errors["time" if time_text and day == now.astimezone(zone).date() else "date"] = (
-                "That is in the future: log what already happened."
-            )
-    else:
+            future_field = "time" if time_text and day == today else "date"
+            errors[future_field] = "That is in the future: log what already happened."
+    elif "date" not in errors:
         errors["date"] = "Pick the day it happened."
 
     initiator_value = _selected(state, "initiator")

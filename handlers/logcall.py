@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from handlers import forms, views
 from handlers.deps import Deps
 from handlers.profiles import member_profile
+from handlers.replies import response_url_of, send_reply
 from models import services
 from models.grammar import is_help, parse_logcall
 from models.services import Actor, Logged, MemberProfile, NeedsChoice
@@ -64,7 +64,7 @@ def logcall_submission(
         return
     ack()
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
-    reply(client, view.get("private_metadata"), actor, render(result, profile, deps))
+    reply(client, body, actor, render(result, profile, deps))
 
 
 # Buttons on the reply ------------------------------------------------------------------------------
@@ -98,25 +98,21 @@ def open_rating(
     client.views_open(trigger_id=body["trigger_id"], view=views.rating_modal(form, metadata))
 
 
-def rating_submission(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def rating_submission(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
     rating = forms.rating_from_state(view["state"]["values"])
     report = services.rate_tie(deps.uow(), actor, contact_id, rating, deps.clock())
-    reply(client, view.get("private_metadata"), actor, views.rated_message(report, deps.clock(), profile.zone))
+    reply(client, body, actor, views.rated_message(report, deps.clock(), profile.zone))
 
 
-def reply(client: WebClient, private_metadata: str | None, actor: Actor, payload: dict[str, Any]) -> None:
+def reply(client: WebClient, body: dict[str, Any], actor: Actor, payload: dict[str, Any]) -> None:
     """Answer a modal: ephemerally where the command was typed, else in the app's DM with the member."""
-    metadata = json.loads(private_metadata or "{}")
-    response_url = metadata.get("response_url")
-    if response_url:
-        response = WebhookClient(response_url).send_dict(payload)
-        if response.status_code == 200:
-            return
-    client.chat_postMessage(channel=actor.user_id, text=payload["text"], blocks=payload["blocks"])
+    send_reply(client, response_url_of(body), actor.user_id, payload)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -143,5 +139,5 @@ def register(app: App, deps: Deps) -> None:
         open_rating(deps, ack, body, action, client, context)
 
     @app.view(views.RATE_MODAL_ID)
-    def _rated(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        rating_submission(deps, ack, view, client, context)
+    def _rated(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        rating_submission(deps, ack, body, view, client, context)

@@ -259,8 +259,8 @@ def overlap_sign(overlap: NetworkOverlap) -> SignResult:
     """Sign 4: how much of the contact's network the seller shares."""
     size = overlap.contact_network_size
     if size < MIN_NETWORK_TO_JUDGE:
-        needed = f"need {MIN_NETWORK_TO_JUDGE}"
-        return _unknown(4, f"only {size} of their connections known ({needed})")
+        known = f"{size} known, {MIN_NETWORK_TO_JUDGE} needed"
+        return _unknown(4, f"too little is known of their network yet ({known})")
     share = overlap.shared / size
     head = f"Overlap {_percent(share)} ({overlap.shared} of {size})"
     if share > OVERLAP_CLOSED:

@@ -420,7 +420,7 @@ def _report(repo: WorkspaceRepository, member: Member, contact: Contact, now: da
         account_name=contact.account.name if contact.account else None,
         score=score,
         strength=strength,
-        band=strength_band(strength.value),
+        band=strength_band(round(strength.value, 2)),  # the band agrees with the figure shown
         interaction_count=count,
         last_interaction_at=max((f.occurred_at for f in facts), default=None),
     )
