@@ -56,8 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _migrate(settings: Settings) -> int:
     from bot.app import make_runtime
 
-    runtime = make_runtime(settings)
-    print(f"Database ready: {runtime.engine.url.render_as_string(hide_password=True)}")
+    make_runtime(settings)
+    print(f"Database ready: {settings.database_url_for_display}")
     return 0
 
 

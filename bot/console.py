@@ -120,7 +120,7 @@ class Console:
     def handle(self, line: str) -> None:
         if line in {"help", "?", "/help"}:
             self.say(WELCOME)
-        elif line.isdigit():
+        elif line.isdecimal() and line.isascii():
             self.press(int(line))
         elif line.startswith("/"):
             command, _, text = line.partition(" ")
@@ -324,7 +324,7 @@ def _element_value(kind: str, raw: str, options: list[dict[str, Any]]) -> dict[s
     if kind in {"static_select", "radio_buttons", "checkboxes"}:
         picked = []
         for part in raw.replace(" ", "").split(","):
-            if not part.isdigit() or not 1 <= int(part) <= len(options):
+            if not (part.isdecimal() and part.isascii()) or not 1 <= int(part) <= len(options):
                 return None
             picked.append(options[int(part) - 1])
         if kind == "checkboxes":

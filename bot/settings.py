@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
 
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class SettingsError(Exception):
@@ -19,7 +21,7 @@ class SettingsError(Exception):
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str
+    database_url: str = field(repr=False)
     data_dir: Path
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
@@ -31,8 +33,17 @@ class Settings:
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that logging can mask them wherever they would appear."""
-        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret)
+        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.database_password)
         return tuple(value for value in values if value)
+
+    @property
+    def database_password(self) -> str | None:
+        return make_url(self.database_url).password if "://" in self.database_url else None
+
+    @property
+    def database_url_for_display(self) -> str:
+        """The database URL with its password masked, safe for logs and messages."""
+        return make_url(self.database_url).render_as_string(hide_password=True)
 
     @property
     def slack_configured(self) -> bool:
@@ -56,7 +67,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+    # An empty variable counts as unset, so that `FOO=` in the environment does not hide `.env`.
+    values.update({k: v for k, v in (os.environ if environ is None else environ).items() if v})
 
     data_dir = Path(values.get("RAPPORT_DATA_DIR") or "data")
     database_url = values.get("DATABASE_URL") or f"sqlite:///{data_dir / 'rapport.db'}"
@@ -70,6 +82,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(f"PORT must be a number, not {port_text!r}.") from None
     if not 0 < port < 65536:
         raise SettingsError(f"PORT must be between 1 and 65535, not {port}.")
+    log_level = (values.get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -78,5 +93,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_signing_secret=values.get("SLACK_SIGNING_SECRET") or None,
         slack_api_base_url=base_url,
         port=port,
-        log_level=(values.get("LOG_LEVEL") or "INFO").upper(),
+        log_level=log_level,
     )

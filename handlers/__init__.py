@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import errors, logcall
+from handlers import errors, logcall, whoknows
 from handlers.deps import Deps
 
 
@@ -12,3 +12,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     """Register every listener of the app; the manifest lists exactly these."""
     errors.register(app)
     logcall.register(app, deps)
+    whoknows.register(app, deps)

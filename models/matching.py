@@ -101,3 +101,22 @@ def _resemblance(key: str, other: str) -> float:
 def search_terms(typed: str) -> Sequence[str]:
     """The folded words of a typed name, for narrowing candidates in the database."""
     return fold(typed).split()
+
+
+#: Words this short are indexed as they are: one deleted letter would match too many other words.
+MIN_WORD_FOR_TYPOS = 4
+
+
+def name_variants(name: str) -> set[str]:
+    """The index keys of a name: each folded word, and each word with one letter deleted.
+
+    Two words within one edit (a wrong, missing, extra or swapped letter) share a key: "jnae" and
+    "jane" both give "jae". Used for the indexed lookup of typed names (a symmetric-delete index).
+    """
+    keys: set[str] = set()
+    for word in fold(name).split():
+        word = word[:64]
+        keys.add(word)
+        if len(word) >= MIN_WORD_FOR_TYPOS:
+            keys.update(word[:i] + word[i + 1 :] for i in range(len(word)))
+    return keys

@@ -157,6 +157,7 @@ class Tie(Base):
     last_interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     interaction_count: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bridge: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
@@ -181,6 +182,7 @@ class ContactLink(Base):
     kind: Mapped[str] = mapped_column(String(16))
     occurrences: Mapped[int] = mapped_column(Integer, default=1)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    bridge: Mapped[str | None] = mapped_column(String(16))
 
 
 interaction_contacts = Table(
@@ -250,3 +252,53 @@ class PendingLog(Base):
     command_json: Mapped[str] = mapped_column(Text)
     choices_json: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class NameIndexEntry(Base):
+    """A typo-tolerant index of names: every word of a name, and each way of deleting one letter.
+
+    A typed word and a known word within one edit of each other share at least one entry, so a
+    name is found among hundreds of thousands with one indexed lookup (see models/matching.py).
+    """
+
+    __tablename__ = "name_index"
+    __table_args__ = (Index("ix_name_index_lookup", "workspace_id", "variant"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    variant: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+
+
+class MemberBrokerage(Base):
+    """A member's place in the team's network, computed on a schedule: brokerage measures (Burt)."""
+
+    __tablename__ = "member_brokerage"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    degree: Mapped[int] = mapped_column(Integer, default=0)
+    effective_size: Mapped[float] = mapped_column(Float, default=0.0)
+    constraint: Mapped[float | None] = mapped_column(Float)
+    bridges: Mapped[int] = mapped_column(Integer, default=0)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Introduction(Base):
+    """A member asked an intermediary (a colleague, or one of their own contacts) to introduce them."""
+
+    __tablename__ = "introductions"
+    __table_args__ = (UniqueConstraint("workspace_id", "request_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    request_key: Mapped[str] = mapped_column(String(128))
+    asker_member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    intermediary_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    intermediary_contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    target_contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.commands import Channel, Initiator
-from models.matching import Candidate, fold
+from models.matching import Candidate, fold, name_variants
 from models.orm import (
     Account,
     Contact,
     ContactLink,
     Interaction,
     Member,
+    NameIndexEntry,
     PendingLog,
     Tie,
     Workspace,
@@ -27,6 +28,8 @@ from models.scoring import InteractionFact
 
 #: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
 RECENT_INTERACTIONS_FOR_SCORING = 200
+#: How many index hits (best first) are compared closely with a typed name.
+MAX_NAME_CANDIDATES = 200
 
 
 def get_or_create_workspace(session: Session, slack_team_id: str, name: str = "") -> Workspace:
@@ -71,9 +74,10 @@ class WorkspaceRepository:
             select(Account).where(Account.workspace_id == self.workspace_id, Account.name_key == key)
         )
         if account is None:
-            account = Account(workspace_id=self.workspace_id, name=name.strip(), name_key=key)
+            account = Account(workspace_id=self.workspace_id, name=" ".join(name.split()), name_key=key)
             self.session.add(account)
             self.session.flush()
+            self.index_name(account.name, account_id=account.id)
         return account
 
     def contact(self, contact_id: int) -> Contact | None:
@@ -81,10 +85,26 @@ class WorkspaceRepository:
             select(Contact).where(Contact.workspace_id == self.workspace_id, Contact.id == contact_id)
         )
 
-    def contact_candidates(self, account_key: str | None = None) -> list[Candidate]:
-        """Contacts a typed name may mean; with a company, only those at it (or at none yet)."""
+    def contact_candidates(self, typed: str, account_key: str | None = None) -> list[Candidate]:
+        """Contacts a typed name may mean (one indexed lookup); with a company, only those at it or at none."""
+        variants = name_variants(typed)
+        if not variants:
+            return []
+        hits = (
+            select(NameIndexEntry.contact_id)
+            .where(
+                NameIndexEntry.workspace_id == self.workspace_id,
+                NameIndexEntry.variant.in_(variants),
+                NameIndexEntry.contact_id.is_not(None),
+            )
+            .group_by(NameIndexEntry.contact_id)
+            .order_by(func.count().desc(), NameIndexEntry.contact_id)
+            .limit(MAX_NAME_CANDIDATES)
+            .subquery()
+        )
         query = (
             select(Contact.id, Contact.name, Contact.name_key, Account.name, Account.name_key)
+            .join(hits, hits.c.contact_id == Contact.id)
             .outerjoin(Account, Contact.account_id == Account.id)
             .where(Contact.workspace_id == self.workspace_id)
         )
@@ -95,17 +115,55 @@ class WorkspaceRepository:
             for row in self.session.execute(query)
         ]
 
-    def create_contact(self, name: str, account: Account | None, created_by: Member) -> Contact:
+    def account_candidates(self, typed: str) -> list[Candidate]:
+        """Accounts a typed company name may mean, found through the name index."""
+        variants = name_variants(typed)
+        if not variants:
+            return []
+        hits = (
+            select(NameIndexEntry.account_id)
+            .where(
+                NameIndexEntry.workspace_id == self.workspace_id,
+                NameIndexEntry.variant.in_(variants),
+                NameIndexEntry.account_id.is_not(None),
+            )
+            .group_by(NameIndexEntry.account_id)
+            .order_by(func.count().desc(), NameIndexEntry.account_id)
+            .limit(MAX_NAME_CANDIDATES)
+            .subquery()
+        )
+        query = select(Account.id, Account.name, Account.name_key).join(hits, hits.c.account_id == Account.id)
+        return [Candidate(id=row[0], name=row[1], name_key=row[2]) for row in self.session.execute(query)]
+
+    def account(self, account_id: int) -> Account | None:
+        return self.session.scalar(
+            select(Account).where(Account.workspace_id == self.workspace_id, Account.id == account_id)
+        )
+
+    def create_contact(
+        self, name: str, account: Account | None, created_by: Member | None, email: str | None = None
+    ) -> Contact:
         contact = Contact(
             workspace_id=self.workspace_id,
             name=" ".join(name.split()),
             name_key=fold(name),
+            email=email,
             account_id=account.id if account else None,
-            created_by_member_id=created_by.id,
+            created_by_member_id=created_by.id if created_by else None,
         )
         self.session.add(contact)
         self.session.flush()
+        self.index_name(contact.name, contact_id=contact.id)
         return contact
+
+    def index_name(self, name: str, contact_id: int | None = None, account_id: int | None = None) -> None:
+        """Make a contact's or an account's name findable, typos included (see `name_variants`)."""
+        rows = [
+            {"workspace_id": self.workspace_id, "variant": variant, "contact_id": contact_id, "account_id": account_id}
+            for variant in sorted(name_variants(name))
+        ]
+        if rows:
+            self.session.execute(insert(NameIndexEntry), rows)
 
     def add_contact_tags(self, contact: Contact, tags: Iterable[str]) -> None:
         existing = set(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact.id)))
@@ -274,3 +332,139 @@ class WorkspaceRepository:
         self.session.add(pending)
         self.session.flush()
         return pending
+
+    # The team's network -----------------------------------------------------------------------
+    def ties_into(self, contact_ids: Iterable[int], asker: Member) -> list[Tie]:
+        """Ties of the team to these contacts; another member's private ties are left out."""
+        ids = list(contact_ids)
+        if not ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(Tie).where(
+                    Tie.workspace_id == self.workspace_id,
+                    Tie.contact_id.in_(ids),
+                    or_(Tie.private.is_(False), Tie.member_id == asker.id),
+                )
+            )
+        )
+
+    def links_of(self, contact: Contact) -> list[ContactLink]:
+        return list(
+            self.session.scalars(
+                select(ContactLink).where(
+                    ContactLink.workspace_id == self.workspace_id,
+                    or_(ContactLink.contact_a_id == contact.id, ContactLink.contact_b_id == contact.id),
+                )
+            )
+        )
+
+    def colleagues_at_account_with_ties(self, contact: Contact, asker: Member, limit: int) -> list[int]:
+        """Other contacts at the contact's account that someone on the team has a (visible) tie with."""
+        if contact.account_id is None:
+            return []
+        query = (
+            select(Tie.contact_id)
+            .join(Contact, Contact.id == Tie.contact_id)
+            .where(
+                Tie.workspace_id == self.workspace_id,
+                Contact.account_id == contact.account_id,
+                Contact.id != contact.id,
+                or_(Tie.private.is_(False), Tie.member_id == asker.id),
+            )
+            .group_by(Tie.contact_id)
+            .order_by(func.max(Tie.strength).desc(), Tie.contact_id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[Tie]:
+        """Up to `limit` visible ties of the team into an account (one alone is the only way in)."""
+        query = (
+            select(Tie)
+            .join(Contact, Contact.id == Tie.contact_id)
+            .where(
+                Tie.workspace_id == self.workspace_id,
+                Contact.account_id == account_id,
+                Tie.strength > 0,
+                or_(Tie.private.is_(False), Tie.member_id == asker.id),
+            )
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def interactions_together(self, member: Member, others: Iterable[int]) -> dict[int, int]:
+        """How many interactions each other member took part in with `member` (either one logging)."""
+        ids = [other for other in others if other != member.id]
+        if not ids:
+            return {}
+        logged_by_me = (
+            select(interaction_colleagues.c.member_id, func.count())
+            .join(Interaction, Interaction.id == interaction_colleagues.c.interaction_id)
+            .where(
+                Interaction.workspace_id == self.workspace_id,
+                Interaction.member_id == member.id,
+                Interaction.undone_at.is_(None),
+                interaction_colleagues.c.member_id.in_(ids),
+            )
+            .group_by(interaction_colleagues.c.member_id)
+        )
+        logged_by_them = (
+            select(Interaction.member_id, func.count())
+            .join(interaction_colleagues, Interaction.id == interaction_colleagues.c.interaction_id)
+            .where(
+                Interaction.workspace_id == self.workspace_id,
+                interaction_colleagues.c.member_id == member.id,
+                Interaction.undone_at.is_(None),
+                Interaction.member_id.in_(ids),
+            )
+            .group_by(Interaction.member_id)
+        )
+        counts: dict[int, int] = {}
+        for query in (logged_by_me, logged_by_them):
+            for other_id, number in self.session.execute(query):
+                counts[other_id] = counts.get(other_id, 0) + int(number)
+        return counts
+
+    def members_by_id(self, ids: Iterable[int]) -> dict[int, Member]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = self.session.scalars(
+            select(Member).where(Member.workspace_id == self.workspace_id, Member.id.in_(wanted))
+        )
+        return {member.id: member for member in rows}
+
+    def contacts_by_id(self, ids: Iterable[int]) -> dict[int, Contact]:
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        rows = self.session.scalars(
+            select(Contact).where(Contact.workspace_id == self.workspace_id, Contact.id.in_(wanted))
+        )
+        return {contact.id: contact for contact in rows}
+
+    def contacts_at_account(self, account_id: int, limit: int) -> list[Contact]:
+        return list(
+            self.session.scalars(
+                select(Contact)
+                .where(Contact.workspace_id == self.workspace_id, Contact.account_id == account_id)
+                .order_by(Contact.name_key, Contact.id)
+                .limit(limit)
+            )
+        )
+
+    def best_strength_by_contact(self, contact_ids: Iterable[int], asker: Member) -> dict[int, float]:
+        ids = list(contact_ids)
+        if not ids:
+            return {}
+        query = (
+            select(Tie.contact_id, func.max(Tie.strength))
+            .where(
+                Tie.workspace_id == self.workspace_id,
+                Tie.contact_id.in_(ids),
+                or_(Tie.private.is_(False), Tie.member_id == asker.id),
+            )
+            .group_by(Tie.contact_id)
+        )
+        return {contact_id: float(strength or 0.0) for contact_id, strength in self.session.execute(query)}

@@ -241,7 +241,7 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | NeedsChoice:
             chosen_id = choices.get(slot)
             if chosen_id is None:
                 account_key = fold(ref.company) if ref.company else None
-                match = match_name(ref.name, repo.contact_candidates(account_key))
+                match = match_name(ref.name, repo.contact_candidates(ref.name, account_key))
                 if match.options:
                     pending = _remember_pending(repo, member, command, request_key, choices)
                     uow.commit()

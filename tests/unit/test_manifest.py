@@ -55,7 +55,7 @@ def test_manifest_lists_exactly_the_slash_commands_the_app_registers(manifest: d
                 if isinstance(value, str) and value.startswith("/"):
                     registered.add(value)
     declared = {command["command"] for command in manifest["features"]["slash_commands"]}
-    assert declared == registered == {"/logcall"}
+    assert declared == registered == {"/logcall", "/whoknows"}
 
 
 def test_manifest_asks_only_for_the_scopes_the_code_uses(manifest: dict[str, Any]) -> None:

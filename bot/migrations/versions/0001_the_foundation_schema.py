@@ -44,14 +44,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
-        sa.UniqueConstraint(
-            "workspace_id", "name_key", name=op.f("uq_accounts_workspace_id_name_key")
-        ),
+        sa.UniqueConstraint("workspace_id", "name_key", name=op.f("uq_accounts_workspace_id_name_key")),
     )
     with op.batch_alter_table("accounts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_accounts_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_accounts_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "members",
@@ -76,9 +72,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("members", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_members_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_members_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "contacts",
@@ -113,15 +107,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contacts")),
     )
     with op.batch_alter_table("contacts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_contacts_account_id"), ["account_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_contacts_workspace_id"), ["workspace_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_contacts_workspace_name_key", ["workspace_id", "name_key"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contacts_account_id"), ["account_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_contacts_workspace_id"), ["workspace_id"], unique=False)
+        batch_op.create_index("ix_contacts_workspace_name_key", ["workspace_id", "name_key"], unique=False)
 
     op.create_table(
         "interactions",
@@ -163,9 +151,7 @@ def upgrade() -> None:
             ["member_id", "occurred_at"],
             unique=False,
         )
-        batch_op.create_index(
-            batch_op.f("ix_interactions_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_interactions_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "pending_logs",
@@ -196,9 +182,7 @@ def upgrade() -> None:
         ),
     )
     with op.batch_alter_table("pending_logs", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_pending_logs_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_pending_logs_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "contact_links",
@@ -209,9 +193,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("occurrences", sa.Integer(), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "contact_a_id < contact_b_id", name=op.f("ck_contact_links_ordered_pair")
-        ),
+        sa.CheckConstraint("contact_a_id < contact_b_id", name=op.f("ck_contact_links_ordered_pair")),
         sa.ForeignKeyConstraint(
             ["contact_a_id"],
             ["contacts.id"],
@@ -240,9 +222,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("contact_links", schema=None) as batch_op:
         batch_op.create_index("ix_contact_links_b", ["contact_b_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_contact_links_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_contact_links_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "contact_tags",
@@ -272,9 +252,7 @@ def upgrade() -> None:
             name=op.f("fk_interaction_colleagues_member_id_members"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "interaction_id", "member_id", name=op.f("pk_interaction_colleagues")
-        ),
+        sa.PrimaryKeyConstraint("interaction_id", "member_id", name=op.f("pk_interaction_colleagues")),
     )
     op.create_table(
         "interaction_contacts",
@@ -292,9 +270,7 @@ def upgrade() -> None:
             name=op.f("fk_interaction_contacts_interaction_id_interactions"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "interaction_id", "contact_id", name=op.f("pk_interaction_contacts")
-        ),
+        sa.PrimaryKeyConstraint("interaction_id", "contact_id", name=op.f("pk_interaction_contacts")),
     )
     with op.batch_alter_table("interaction_contacts", schema=None) as batch_op:
         batch_op.create_index(
@@ -313,9 +289,7 @@ def upgrade() -> None:
             name=op.f("fk_interaction_tags_interaction_id_interactions"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint(
-            "interaction_id", "tag", name=op.f("pk_interaction_tags")
-        ),
+        sa.PrimaryKeyConstraint("interaction_id", "tag", name=op.f("pk_interaction_tags")),
     )
     op.create_table(
         "ties",
@@ -354,17 +328,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ties")),
-        sa.UniqueConstraint(
-            "member_id", "contact_id", name=op.f("uq_ties_member_id_contact_id")
-        ),
+        sa.UniqueConstraint("member_id", "contact_id", name=op.f("uq_ties_member_id_contact_id")),
     )
     with op.batch_alter_table("ties", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_ties_workspace_contact", ["workspace_id", "contact_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_ties_workspace_id"), ["workspace_id"], unique=False
-        )
+        batch_op.create_index("ix_ties_workspace_contact", ["workspace_id", "contact_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_ties_workspace_id"), ["workspace_id"], unique=False)
 
 
 def downgrade() -> None:

@@ -1,0 +1,285 @@
+"""Block Kit builders for `/whoknows`: routes, companies, choices, and introduction requests."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from handlers.blockkit import truncate
+from handlers.views import Block, button, context, message, section
+from models.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
+from models.whoknows import (
+    BRIDGE_FLAGS,
+    ChooseTarget,
+    CompanyRoutes,
+    HopView,
+    NobodyKnows,
+    Person,
+    PersonRoutes,
+    RouteView,
+)
+
+INTRO_MODAL_ID = "intro_request_modal"
+
+WHOKNOWS_USAGE = (
+    "*Find a warm introduction:* `/whoknows <person or company>`\n"
+    "• `/whoknows Jane Doe`: the best routes to Jane, ranked by the chance the introduction works\n"
+    "• `/whoknows ACME`: whom the team knows at ACME, and whom nobody knows well yet\n"
+    "Small typos are fine. Routes show each hop's strength; only names, bands and dates, never notes."
+)
+
+_HOP_KIND = {
+    "teammate": "teammate",
+    "co_attendance": "met together",
+    "introduction": "introduced",
+    "colleague": "same company",
+}
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """“today”, “yesterday”, “12 days ago”, “3 months ago”: how long since an interaction."""
+    if moment is None:
+        return "no interaction logged"
+    days = max((now - moment).days, 0)
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days < 60:
+        return f"{days} days ago"
+    if days < 730:
+        return f"{days // 30} months ago"
+    return f"{days // 365} years ago"
+
+
+def _who(person: Person) -> str:
+    if person.slack_user_id:
+        return f"<@{person.slack_user_id}>"
+    details = ", ".join(part for part in (person.job_title, person.company) if part)
+    return f"*{person.name}*" + (f" ({details})" if details else "")
+
+
+def _badge(hop: HopView) -> str:
+    if hop.bridge not in BRIDGE_FLAGS or hop.band == "strong":
+        return ""
+    if hop.bridge == "only_way_in":
+        return " :bridge_at_night: _bridge: the team's only tie into this company_"
+    if hop.bridge == "bridge":
+        return " :bridge_at_night: _bridge: the only way into this circle_"
+    return " :bridge_at_night: _local bridge: links two circles that share no one_"
+
+
+def _hop_text(hop: HopView, now: datetime) -> str:
+    figures = f"{hop.band} {hop.strength:.2f}"
+    if hop.kind == "tie":
+        figures += f", last {ago(hop.last_interaction_at, now)}"
+    else:
+        figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
+    return f"{_who(hop.to)} ({figures}){_badge(hop)}"
+
+
+def route_text(route: RouteView, number: int, now: datetime) -> str:
+    if route.is_direct:
+        hop = route.hops[0]
+        return (
+            f"*{number}. You know {hop.to.name}*: last interaction {ago(hop.last_interaction_at, now)}, "
+            f"strength {hop.strength:.2f} ({hop.band}){_badge(hop)}"
+        )
+    path = " → ".join(_hop_text(hop, now) for hop in route.hops)
+    return f"*{number}.* You → {path}\n_chance the introduction works: {route.chance:.2f}_"
+
+
+def _intro_button(target_id: int, route: RouteView) -> dict[str, Any]:
+    person = route.intermediary
+    assert person is not None
+    value = {"t": target_id, "m": person.id} if person.kind == "member" else {"t": target_id, "c": person.id}
+    first = person.name.split()[0] if person.name else "them"
+    return button(f"Ask {first} for an intro", "whoknows_intro", json.dumps(value))
+
+
+def person_routes_message(result: PersonRoutes, now: datetime) -> dict[str, Any]:
+    target = result.target
+    blocks: list[Block] = []
+    if not result.routes:
+        text = f":mag: Nobody on the team knows {_who(target)} yet."
+        blocks.append(section(text))
+        if result.known_at_company:
+            names = ", ".join(_who(p) for p in result.known_at_company)
+            blocks.append(section(f"At {target.company}, the team knows {names}: they may know {target.name}."))
+        blocks.append(
+            context("When you meet them, log it with `/logcall " + target.name + " …` and the route starts with you.")
+        )
+        return message(blocks, fallback=f"Nobody on the team knows {target.name} yet.")
+    count = f"{result.total} route" + ("s" if result.total != 1 else "")
+    blocks.append(section(f":busts_in_silhouette: *Routes to {_who(target)}* · {count}, best first"))
+    for index, route in enumerate(result.routes, start=result.offset + 1):
+        block = section(route_text(route, index, now))
+        if not route.is_direct:
+            block["accessory"] = _intro_button(target.id, route)
+        blocks.append(block)
+    shown_to = result.offset + len(result.routes)
+    if shown_to < result.total:
+        more = json.dumps({"t": target.id, "o": shown_to})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "whoknows_more",
+                "elements": [button(f"More routes ({result.total - shown_to})", "whoknows_more", more)],
+            }
+        )
+    blocks.append(
+        context("Chance = the product of the strengths of the links. Only names, strength bands and dates are shown.")
+    )
+    return message(blocks, fallback=f"{count} to {target.name}")
+
+
+def company_message(result: CompanyRoutes, now: datetime) -> dict[str, Any]:
+    blocks: list[Block] = []
+    if result.people:
+        head = (
+            f":office: *{result.company}*: the team knows {result.known_count} "
+            + ("person" if result.known_count == 1 else "people")
+            + " there"
+        )
+        blocks.append(section(head))
+        for entry in result.people:
+            text = _who(entry.person)
+            if entry.best is not None:
+                best = entry.best
+                if best.is_direct:
+                    text += f"\nYou know them: strength {best.hops[0].strength:.2f} ({best.hops[0].band}), last {ago(best.hops[0].last_interaction_at, now)}"
+                else:
+                    via = _who(best.hops[0].to)
+                    text += f"\nBest route via {via}: chance {best.chance:.2f}"
+            block = section(text)
+            block["accessory"] = button(
+                "Routes", "whoknows_target", json.dumps({"k": "contact", "id": entry.person.id})
+            )
+            blocks.append(block)
+    else:
+        blocks.append(section(f":office: Nobody on the team knows anyone at *{result.company}* yet."))
+    if result.to_build:
+        names = ", ".join(_who(p) for p in result.to_build)
+        blocks.append(section(f":seedling: *New relationships to build at {result.company}:* {names}"))
+    blocks.append(context("Ask someone who knows the company who is most concerned, and to be referred."))
+    return message(blocks, fallback=f"Who the team knows at {result.company}")
+
+
+def choose_target_message(result: ChooseTarget) -> dict[str, Any]:
+    elements = [
+        button(option.label, f"whoknows_target_{index}", json.dumps({"k": option.kind, "id": option.id}))
+        for index, option in enumerate(result.options)
+    ]
+    blocks: list[Block] = [
+        section(f":thinking_face: Several people or companies could be “{truncate(result.query, 200)}”. Which one?"),
+        {"type": "actions", "block_id": "whoknows_choose", "elements": elements},
+    ]
+    return message(blocks, fallback=f"Which “{result.query}”?")
+
+
+def nobody_knows_message(result: NobodyKnows) -> dict[str, Any]:
+    blocks: list[Block] = [section(f":mag: Nobody on the team knows “{truncate(result.query, 200)}” yet.")]
+    if result.nearest:
+        blocks.append(section("The nearest the team does know: " + ", ".join(f"*{name}*" for name in result.nearest)))
+    blocks.append(
+        context(
+            "To start, log your first conversation: `/logcall "
+            + truncate(result.query, 100)
+            + " (Company) phone today`."
+        )
+    )
+    return message(blocks, fallback=f"Nobody knows {result.query} yet")
+
+
+def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, Any]:
+    to = (
+        f"<@{draft.intermediary_slack_user_id}>" if draft.intermediary_slack_user_id else f"*{draft.intermediary_name}*"
+    )
+    how = (
+        "They will get it as a direct message, with Accept and Decline."
+        if draft.intermediary_slack_user_id
+        else "Send it to them yourself (email, phone); then record how it went."
+    )
+    return {
+        "type": "modal",
+        "callback_id": INTRO_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Ask for an intro"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": private_metadata,
+        "blocks": [
+            section(f"Ask {to} to introduce you to *{draft.target_name}*. {how}"),
+            {
+                "type": "input",
+                "block_id": "message",
+                "label": {"type": "plain_text", "text": "Your request (make it personal)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "message",
+                    "multiline": True,
+                    "max_length": 2500,
+                    "initial_value": draft.message[:2500],
+                },
+            },
+        ],
+    }
+
+
+def intro_dm(request: IntroductionRequest) -> dict[str, Any]:
+    """What the teammate receives: the personal request, with Accept and Decline."""
+    value = str(request.id)
+    blocks: list[Block] = [
+        section(
+            f":handshake: <@{request.asker_slack_user_id}> asks you for an introduction to *{request.target_name}*:"
+        ),
+        section("\n".join("> " + line for line in truncate(request.message, 2800).splitlines())),
+        {
+            "type": "actions",
+            "block_id": f"intro_{request.id}",
+            "elements": [
+                button("Accept", "intro_accept", value, style="primary"),
+                button("Decline", "intro_decline", value),
+            ],
+        },
+    ]
+    return {"text": f"An introduction request about {request.target_name}", "blocks": blocks}
+
+
+def intro_sent_message(request: IntroductionRequest) -> dict[str, Any]:
+    if request.to_slack_user_id:
+        head = f":outbox_tray: Sent to <@{request.to_slack_user_id}>: you'll hear here when they answer."
+        blocks: list[Block] = [section(head)]
+    else:
+        head = f":outbox_tray: Here is your request to {request.intermediary_name}: send it to them, then record how it went."
+        blocks = [
+            section(head),
+            section("\n".join("> " + line for line in truncate(request.message, 2800).splitlines())),
+            {
+                "type": "actions",
+                "block_id": f"intro_{request.id}",
+                "elements": [
+                    button("They introduced us", "intro_accept", str(request.id), style="primary"),
+                    button("It didn't work out", "intro_decline", str(request.id)),
+                ],
+            },
+        ]
+    return message(blocks, fallback=head)
+
+
+def intro_decided_message(request: IntroductionRequest) -> dict[str, Any]:
+    accepted = request.status == ACCEPTED
+    text = (
+        f":white_check_mark: Introduction to *{request.target_name}* recorded: {request.target_name} is now a relationship to build."
+        if accepted
+        else f":ok_hand: Recorded: no introduction to *{request.target_name}* this time."
+    )
+    if request.duplicate:
+        text = f":information_source: Already answered: {request.status}."
+    return message([section(text)], fallback=text, replace_original=True)
+
+
+def intro_outcome_for_asker(request: IntroductionRequest) -> dict[str, Any]:
+    verb = "accepted to introduce you to" if request.status == ACCEPTED else "can't introduce you to"
+    text = f":handshake: {request.intermediary_name} {verb} *{request.target_name}*."
+    return {"text": text.replace("*", ""), "blocks": [section(text)]}

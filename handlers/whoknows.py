@@ -1,0 +1,140 @@
+"""`/whoknows`: ranked introduction routes to a person or a company, and asking for the introduction."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from handlers import network_views
+from handlers.deps import Deps
+from handlers.logcall import actor_of
+from handlers.profiles import member_profile
+from handlers.replies import response_url_of, send_reply
+from handlers.views import message, section
+from models import introductions, whoknows
+from models.errors import UsageError
+from models.grammar import is_help
+from models.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
+
+
+def render(result: WhoKnowsResult, deps: Deps) -> dict[str, Any]:
+    now = deps.clock()
+    if isinstance(result, PersonRoutes):
+        return network_views.person_routes_message(result, now)
+    if isinstance(result, CompanyRoutes):
+        return network_views.company_message(result, now)
+    if isinstance(result, ChooseTarget):
+        return network_views.choose_target_message(result)
+    if isinstance(result, NobodyKnows):
+        return network_views.nobody_knows_message(result)
+    raise TypeError(f"unexpected result {result!r}")
+
+
+def whoknows_command(
+    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    text = (body.get("text") or "").strip()
+    if not text or is_help(text):
+        ack(**message([section(network_views.WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
+        return
+    ack()
+    actor = actor_of(context)
+    member_profile(deps, client, actor)  # names on routes come from Slack profiles
+    respond(**render(whoknows.who_knows(deps.uow(), actor, text, deps.clock()), deps))
+
+
+def pick_target(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    choice = json.loads(action["value"])
+    actor = actor_of(context)
+    result: WhoKnowsResult
+    if choice["k"] == "account":
+        result = whoknows.routes_to_account(deps.uow(), actor, int(choice["id"]))
+    else:
+        result = whoknows.routes_to_contact(deps.uow(), actor, int(choice["id"]))
+    respond(**render(result, deps), replace_original=action["action_id"] != "whoknows_target")
+
+
+def more_routes(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    page = json.loads(action["value"])
+    result = whoknows.routes_to_contact(deps.uow(), actor_of(context), int(page["t"]), offset=int(page["o"]))
+    respond(**render(result, deps), replace_original=True)
+
+
+def open_intro(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    route = json.loads(action["value"])
+    draft = introductions.prepare_introduction(
+        deps.uow(), actor_of(context), int(route["t"]), route.get("m"), route.get("c")
+    )
+    metadata = json.dumps({**route, "response_url": body.get("response_url")})
+    client.views_open(trigger_id=body["trigger_id"], view=network_views.intro_modal(draft, metadata))
+
+
+def submit_intro(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    text = (view["state"]["values"].get("message", {}).get("message", {}).get("value")) or ""
+    try:
+        introductions.check_message(text)
+    except UsageError as problem:
+        ack(response_action="errors", errors={"message": problem.message})
+        return
+    ack()
+    actor = actor_of(context)
+    route = json.loads(view["private_metadata"])
+    request = introductions.request_introduction(
+        deps.uow(), actor, int(route["t"]), route.get("m"), route.get("c"), text, f"view:{view['id']}", deps.clock()
+    )
+    if request.to_slack_user_id and not request.duplicate:
+        client.chat_postMessage(channel=request.to_slack_user_id, **network_views.intro_dm(request))
+    send_reply(client, response_url_of(body), actor.user_id, network_views.intro_sent_message(request))
+
+
+def decide_intro(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    accepted = action["action_id"] == "intro_accept"
+    request = introductions.decide_introduction(
+        deps.uow(), actor_of(context), int(action["value"]), accepted, deps.clock()
+    )
+    respond(**network_views.intro_decided_message(request))
+    if request.to_slack_user_id and not request.duplicate:
+        client.chat_postMessage(channel=request.asker_slack_user_id, **network_views.intro_outcome_for_asker(request))
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/whoknows")
+    def _whoknows(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        whoknows_command(deps, ack, body, client, respond, context)
+
+    @app.action(re.compile(r"^whoknows_target"))
+    def _pick(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        pick_target(deps, ack, action, respond, context)
+
+    @app.action("whoknows_more")
+    def _more(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        more_routes(deps, ack, action, respond, context)
+
+    @app.action("whoknows_intro")
+    def _intro(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_intro(deps, ack, body, action, client, context)
+
+    @app.view(network_views.INTRO_MODAL_ID)
+    def _intro_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        submit_intro(deps, ack, body, view, client, context)
+
+    @app.action(re.compile(r"^intro_(accept|decline)$"))
+    def _decide(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        decide_intro(deps, ack, action, client, respond, context)

@@ -1,0 +1,280 @@
+"""The team's network as a graph (networkx): introduction routes, bridges and brokerage.
+
+Nodes are members (sellers) and contacts. Edges: a member's tie to a contact (weighted by the tie
+strength), two contacts who know each other (met in one logged interaction, introduced, colleagues at
+one account), and two members of one team.
+
+Introduction routes (`rank_routes`) are found in the target's neighbourhood only: the few rows the
+database returns for one target, never the whole graph. A route has at most three hops (me → target,
+me → colleague → target, me → my contact → target, me → colleague → their contact → target) and its
+chance of success is the product of the strengths of its links ("the quality of both links").
+
+How links that are not ties are valued (estimates, documented so they can be argued with):
+- a teammate: `TEAMMATE_BASE` (0.6: asking a colleague is easy, vouching for you less so), rising
+  towards `TEAMMATE_MAX` (0.95) with each interaction the two took part in together:
+  0.6 + 0.35 × (1 − e^(−n/3));
+- two contacts met together: 0.3 + 0.1 per logged meeting, at most 0.8;
+- an introduction that happened: 0.6;
+- colleagues at one account (they may only know of each other): 0.25.
+
+Bridges (`find_bridges`, over the whole graph, on a schedule): a *bridge* is an edge whose removal
+disconnects its two ends (networkx's `bridges`); a *local bridge* is an edge whose ends share no
+neighbour, so it is the shortest way between two circles (Granovetter: "no strong tie is a bridge").
+Account membership is modelled by one hub node per account, not by every pair of colleagues.
+
+Brokerage (`brokerage`, per member, Burt 1992): effective size n − 2t/n (Borgatti's form for
+unweighted ties: n alters, t ties among them) and constraint Σ_j (p_ij + Σ_q p_iq p_qj)², where
+p_ij is the share of i's tie strength spent on j. Low constraint and a large effective size mean the
+member spans otherwise separate circles: a broker whose introductions open new doors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import networkx as nx
+
+TEAMMATE_BASE = 0.6
+TEAMMATE_MAX = 0.95
+TEAMMATE_GROWTH = 3.0
+CO_ATTENDANCE_BASE = 0.3
+CO_ATTENDANCE_STEP = 0.1
+CO_ATTENDANCE_MAX = 0.8
+INTRODUCTION_STRENGTH = 0.6
+COLLEAGUE_STRENGTH = 0.25
+#: Ties with no strength yet still count in the structure, with this small weight.
+MIN_EDGE_WEIGHT = 0.01
+MAX_HOPS = 3
+
+BRIDGE = "bridge"
+LOCAL_BRIDGE = "local_bridge"
+
+Node = tuple[str, int]
+
+
+def member_node(member_id: int) -> Node:
+    return ("member", member_id)
+
+
+def contact_node(contact_id: int) -> Node:
+    return ("contact", contact_id)
+
+
+def account_node(account_id: int) -> Node:
+    return ("account", account_id)
+
+
+def teammate_strength(interactions_together: int) -> float:
+    """How well one member can count on another for an introduction."""
+    growth = 1.0 - math.exp(-max(interactions_together, 0) / TEAMMATE_GROWTH)
+    return TEAMMATE_BASE + (TEAMMATE_MAX - TEAMMATE_BASE) * growth
+
+
+def link_strength(kind: str, occurrences: int = 1) -> float:
+    """How well two contacts know each other, from how we know they are linked."""
+    if kind == "co_attendance":
+        return min(CO_ATTENDANCE_MAX, CO_ATTENDANCE_BASE + CO_ATTENDANCE_STEP * max(occurrences, 1))
+    if kind == "introduction":
+        return INTRODUCTION_STRENGTH
+    if kind == "colleague":
+        return COLLEAGUE_STRENGTH
+    raise ValueError(f"unknown kind of link: {kind!r}")
+
+
+@dataclass(frozen=True)
+class TieEdge:
+    """A member's tie to a contact, as one hop of a route."""
+
+    member_id: int
+    contact_id: int
+    strength: float
+    last_interaction_at: datetime | None = None
+    bridge: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkEdge:
+    """Two contacts who know each other."""
+
+    contact_a_id: int
+    contact_b_id: int
+    kind: str
+    strength: float
+    last_seen_at: datetime | None = None
+    bridge: str | None = None
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """What the database knows around one target, as seen by one asking member."""
+
+    asker_id: int
+    target_id: int
+    ties: tuple[TieEdge, ...]
+    links: tuple[LinkEdge, ...]
+    teammates: dict[int, float]
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a route: to `node`, over a link of `strength`."""
+
+    node: Node
+    strength: float
+    kind: str
+    last_interaction_at: datetime | None = None
+    bridge: str | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """A way to reach the target; `chance` estimates that the introduction succeeds."""
+
+    hops: tuple[Hop, ...]
+    chance: float
+
+    @property
+    def is_direct(self) -> bool:
+        return len(self.hops) == 1
+
+    @property
+    def intermediary(self) -> Node | None:
+        """Whom to ask: the first person on the route after the asker (None for a direct tie)."""
+        return None if self.is_direct else self.hops[0].node
+
+
+def rank_routes(neighbourhood: Neighbourhood) -> list[Route]:
+    """Every route of at most three hops from the asker to the target, direct ties first, then best chance."""
+    me, target = member_node(neighbourhood.asker_id), contact_node(neighbourhood.target_id)
+    graph: nx.DiGraph[Node] = nx.DiGraph()
+    graph.add_node(me)
+    graph.add_node(target)
+    for tie in neighbourhood.ties:
+        source = member_node(tie.member_id)
+        graph.add_edge(
+            source,
+            contact_node(tie.contact_id),
+            strength=tie.strength,
+            kind="tie",
+            last=tie.last_interaction_at,
+            bridge=tie.bridge,
+        )
+        if tie.member_id != neighbourhood.asker_id and not graph.has_edge(me, source):
+            strength = neighbourhood.teammates.get(tie.member_id, TEAMMATE_BASE)
+            graph.add_edge(me, source, strength=strength, kind="teammate", last=None, bridge=None)
+    for link in neighbourhood.links:
+        for left, right in ((link.contact_a_id, link.contact_b_id), (link.contact_b_id, link.contact_a_id)):
+            if right == neighbourhood.target_id:
+                graph.add_edge(
+                    contact_node(left),
+                    target,
+                    strength=link.strength,
+                    kind=link.kind,
+                    last=link.last_seen_at,
+                    bridge=link.bridge,
+                )
+    routes = []
+    for path in nx.all_simple_paths(graph, me, target, cutoff=MAX_HOPS):
+        hops = tuple(_hop(graph, a, b) for a, b in itertools.pairwise(path))
+        if any(hop.kind == "teammate" for hop in hops[1:]):
+            continue  # colleague to colleague chains are not introductions
+        routes.append(Route(hops=hops, chance=math.prod(hop.strength for hop in hops)))
+    routes.sort(key=lambda route: (not route.is_direct, -route.chance, len(route.hops), [h.node for h in route.hops]))
+    return routes
+
+
+def _hop(graph: nx.DiGraph[Node], source: Node, destination: Node) -> Hop:
+    data = graph.edges[source, destination]
+    return Hop(
+        node=destination,
+        strength=float(data["strength"]),
+        kind=str(data["kind"]),
+        last_interaction_at=data["last"],
+        bridge=data["bridge"],
+    )
+
+
+# The whole graph, on a schedule ------------------------------------------------------------------
+def build_team_graph(
+    ties: Iterable[tuple[int, int, float]],
+    links: Iterable[tuple[int, int, float]],
+    account_of_contact: Iterable[tuple[int, int]],
+) -> nx.Graph[Node]:
+    """One workspace's graph: member–contact ties, contact–contact links, contact–account hubs."""
+    graph: nx.Graph[Node] = nx.Graph()
+    graph.add_weighted_edges_from((member_node(m), contact_node(c), max(s, MIN_EDGE_WEIGHT)) for m, c, s in ties)
+    graph.add_weighted_edges_from((contact_node(a), contact_node(b), max(s, MIN_EDGE_WEIGHT)) for a, b, s in links)
+    graph.add_weighted_edges_from((contact_node(c), account_node(a), COLLEAGUE_STRENGTH) for c, a in account_of_contact)
+    return graph
+
+
+def find_bridges(graph: nx.Graph[Node]) -> dict[frozenset[Node], str]:
+    """Each edge that is a bridge (its removal disconnects) or a local bridge (its ends share no neighbour)."""
+    neighbours = {node: set(graph.adj[node]) for node in graph}
+    flags: dict[frozenset[Node], str] = {}
+    for u, v in graph.edges():
+        smaller, larger = (
+            (neighbours[u], neighbours[v])
+            if len(neighbours[u]) <= len(neighbours[v])
+            else (neighbours[v], neighbours[u])
+        )
+        if smaller.isdisjoint(larger):
+            flags[frozenset((u, v))] = LOCAL_BRIDGE
+    # networkx's stubs type `bridges` as yielding nodes; it yields (u, v) edges.
+    for first, second in cast("Iterable[tuple[Node, Node]]", nx.bridges(graph)):
+        flags[frozenset((first, second))] = BRIDGE
+    return flags
+
+
+@dataclass(frozen=True)
+class Brokerage:
+    """A member's position: how many ties, how many non-redundant ones, how constrained."""
+
+    degree: int
+    effective_size: float
+    constraint: float | None
+
+
+def brokerage(graph: nx.Graph[Node], nodes: Sequence[Node]) -> dict[Node, Brokerage]:
+    """Burt's effective size (Borgatti's unweighted form) and constraint (weighted) for each node.
+
+    Same figures as networkx's `effective_size(G)` and `constraint(G, weight="weight")`, computed
+    from neighbour sets in time proportional to the ego network, not its square.
+    """
+    adjacency = graph.adj
+    strength_sum: dict[Node, float] = {}
+
+    def total(node: Node) -> float:
+        if node not in strength_sum:
+            strength_sum[node] = sum(float(data.get("weight", 1.0)) for data in adjacency[node].values())
+        return strength_sum[node]
+
+    def share(u: Node, v: Node) -> float:
+        weight_sum = total(u)
+        return float(adjacency[u][v].get("weight", 1.0)) / weight_sum if weight_sum else 0.0
+
+    results: dict[Node, Brokerage] = {}
+    for node in nodes:
+        if node not in graph:
+            results[node] = Brokerage(degree=0, effective_size=0.0, constraint=None)
+            continue
+        alters = set(adjacency[node]) - {node}
+        n = len(alters)
+        if n == 0:
+            results[node] = Brokerage(degree=0, effective_size=0.0, constraint=None)
+            continue
+        ties_among_alters = sum(len(alters.intersection(adjacency[alter])) for alter in alters) / 2
+        effective = n - 2 * ties_among_alters / n
+        constraint = 0.0
+        for alter in alters:
+            indirect = sum(
+                share(node, q) * share(q, alter) for q in alters.intersection(adjacency[alter]) if q != alter
+            )
+            constraint += (share(node, alter) + indirect) ** 2
+        results[node] = Brokerage(degree=n, effective_size=effective, constraint=constraint)
+    return results

@@ -1,0 +1,217 @@
+"""Asking for an introduction: a personal request drafted from what is known, and its outcome."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from models.errors import NotAllowed, NotFound, UsageError
+from models.orm import Contact, Introduction, Member, Tie
+from models.repository import WorkspaceRepository
+from models.services import Actor
+from models.uow import UnitOfWork
+
+#: The parts of a draft the asker must make personal before it can be sent.
+PLACEHOLDER = re.compile(r"\[[^\]]+\]")
+MAX_MESSAGE_LENGTH = 2500
+ACCEPTED, DECLINED, PENDING = "accepted", "declined", "pending"
+
+
+@dataclass(frozen=True)
+class IntroductionDraft:
+    """What the request modal shows: to whom, about whom, and a message to edit."""
+
+    target_id: int
+    target_name: str
+    intermediary_member_id: int | None
+    intermediary_contact_id: int | None
+    intermediary_name: str
+    intermediary_slack_user_id: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class IntroductionRequest:
+    """A recorded request; `to_slack_user_id` is set when it goes to a teammate by DM."""
+
+    id: int
+    asker_slack_user_id: str
+    target_name: str
+    intermediary_name: str
+    to_slack_user_id: str | None
+    message: str
+    status: str
+    duplicate: bool = False
+
+
+def draft_message(intermediary_first_name: str, target: Contact, tie: Tie | None, asker_name: str) -> str:
+    """A personal request, pre-filled with what is known; the [bracketed] parts are for the asker to write."""
+    role = f", {target.job_title}" if target.job_title else ""
+    company = f" at {target.account.name}" if target.account else ""
+    lines = [f"Hi {intermediary_first_name},", ""]
+    lines.append(f"Could you introduce me to {target.name}{role}{company}?")
+    if tie is not None and tie.interaction_count:
+        lines.append("I see you know them well, which is why I'm asking you rather than writing to them cold.")
+    lines.append("I'd like to talk to them about [why you want to meet them].")
+    lines.append("For them it could be worth it because [the value for them: a problem you solve, an idea].")
+    lines.append("I'm happy to send you a short note you can forward.")
+    lines += ["", "Thank you!", asker_name or ""]
+    return "\n".join(lines).rstrip()
+
+
+def check_message(message: str) -> str:
+    """The request as it will be sent, or a UsageError saying what to change."""
+    message = message.strip()
+    if not message:
+        raise UsageError("Write a few words: a request for an introduction is always personal.", command="/whoknows")
+    if PLACEHOLDER.search(message):
+        raise UsageError("Make it personal: replace the [bracketed] parts with your own words.", command="/whoknows")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise UsageError(f"Keep it under {MAX_MESSAGE_LENGTH:,} characters.", command="/whoknows")
+    return message
+
+
+def prepare_introduction(
+    uow: UnitOfWork, actor: Actor, target_id: int, via_member_id: int | None, via_contact_id: int | None
+) -> IntroductionDraft:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        asker = repo.get_or_create_member(actor.user_id)
+        target = repo.contact(target_id)
+        if target is None:
+            raise NotFound("That contact no longer exists.")
+        if via_member_id is not None:
+            intermediary = repo.members_by_id([via_member_id]).get(via_member_id)
+            if intermediary is None:
+                raise NotFound("That colleague is no longer in this workspace.")
+            tie = repo.tie(intermediary, target)
+            name = intermediary.display_name or intermediary.slack_user_id
+            slack_id: str | None = intermediary.slack_user_id
+        else:
+            via = repo.contact(via_contact_id or 0)
+            if via is None:
+                raise NotFound("That contact no longer exists.")
+            tie, name, slack_id = None, via.name, None
+        return IntroductionDraft(
+            target_id=target.id,
+            target_name=target.name,
+            intermediary_member_id=via_member_id,
+            intermediary_contact_id=via_contact_id if via_member_id is None else None,
+            intermediary_name=name,
+            intermediary_slack_user_id=slack_id,
+            message=draft_message(name.split()[0] if name else "there", target, tie, asker.display_name),
+        )
+
+
+def request_introduction(
+    uow: UnitOfWork,
+    actor: Actor,
+    target_id: int,
+    via_member_id: int | None,
+    via_contact_id: int | None,
+    message: str,
+    request_key: str,
+    now: datetime,
+) -> IntroductionRequest:
+    """Record the request once per `request_key`; a teammate will get it by DM, a contact by the asker."""
+    message = check_message(message)
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        asker = repo.get_or_create_member(actor.user_id)
+        existing = uow.session.scalar(
+            select(Introduction).where(
+                Introduction.workspace_id == repo.workspace_id, Introduction.request_key == request_key
+            )
+        )
+        if existing is not None:
+            return _request_view(repo, existing, duplicate=True)
+        if via_member_id == asker.id:
+            raise UsageError("You can't ask yourself for an introduction.", command="/whoknows")
+        introduction = Introduction(
+            workspace_id=repo.workspace_id,
+            request_key=request_key,
+            asker_member_id=asker.id,
+            intermediary_member_id=via_member_id,
+            intermediary_contact_id=None if via_member_id is not None else via_contact_id,
+            target_contact_id=target_id,
+            message=message,
+            status=PENDING,
+            created_at=now,
+        )
+        uow.session.add(introduction)
+        uow.session.flush()
+        result = _request_view(repo, introduction)
+        uow.commit()
+        return result
+
+
+def decide_introduction(
+    uow: UnitOfWork, actor: Actor, introduction_id: int, accepted: bool, now: datetime
+) -> IntroductionRequest:
+    """The intermediary (a teammate) or, for a contact, the asker records the outcome, once.
+
+    An introduction that happened gives the asker a tie with the target (a relationship to build)
+    and, when a contact introduced them, links that contact and the target.
+    """
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        introduction = uow.session.scalar(
+            select(Introduction).where(
+                Introduction.workspace_id == repo.workspace_id, Introduction.id == introduction_id
+            )
+        )
+        if introduction is None:
+            raise NotFound("That request no longer exists.")
+        decider = introduction.intermediary_member_id or introduction.asker_member_id
+        if member.id != decider:
+            raise NotAllowed("Only the person asked can answer this request.")
+        if introduction.status != PENDING:
+            return _request_view(repo, introduction, duplicate=True)
+        introduction.status = ACCEPTED if accepted else DECLINED
+        introduction.decided_at = now
+        if accepted:
+            asker = uow.session.get(Member, introduction.asker_member_id)
+            target = repo.contact(introduction.target_contact_id)
+            if asker is not None and target is not None:
+                repo.get_or_create_tie(asker, target)
+                via = repo.contact(introduction.intermediary_contact_id or 0)
+                if via is not None and via.id != target.id:
+                    repo.link_contacts(via, target, "introduction", now)
+        result = _request_view(repo, introduction)
+        uow.commit()
+        return result
+
+
+def _request_view(
+    repo: WorkspaceRepository, introduction: Introduction, duplicate: bool = False
+) -> IntroductionRequest:
+    members = repo.members_by_id(
+        [introduction.asker_member_id]
+        + ([introduction.intermediary_member_id] if introduction.intermediary_member_id else [])
+    )
+    contacts = repo.contacts_by_id(
+        [introduction.target_contact_id]
+        + ([introduction.intermediary_contact_id] if introduction.intermediary_contact_id else [])
+    )
+    asker = members[introduction.asker_member_id]
+    target = contacts[introduction.target_contact_id]
+    if introduction.intermediary_member_id is not None:
+        intermediary = members[introduction.intermediary_member_id]
+        name, to_user = intermediary.display_name or intermediary.slack_user_id, intermediary.slack_user_id
+    else:
+        via = contacts.get(introduction.intermediary_contact_id or 0)
+        name, to_user = (via.name if via else "your contact"), None
+    return IntroductionRequest(
+        id=introduction.id,
+        asker_slack_user_id=asker.slack_user_id,
+        target_name=target.name,
+        intermediary_name=name,
+        to_slack_user_id=to_user,
+        message=introduction.message,
+        status=introduction.status,
+        duplicate=duplicate,
+    )

@@ -1,0 +1,316 @@
+"""Use cases of the team's network: who knows a person or a company, and by which route."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from models.errors import NotFound, UsageError
+from models.graph import (
+    BRIDGE,
+    LOCAL_BRIDGE,
+    LinkEdge,
+    Neighbourhood,
+    Route,
+    TieEdge,
+    link_strength,
+    rank_routes,
+    teammate_strength,
+)
+from models.matching import Candidate, fold, match_name
+from models.orm import Contact, Member
+from models.repository import WorkspaceRepository
+from models.scoring import STRONG_TIE, strength_band
+from models.services import Actor
+from models.uow import UnitOfWork
+
+ROUTES_PER_PAGE = 5
+#: Contacts at the target's account whose ties may carry a three-hop route (the strongest first).
+ACCOUNT_COLLEAGUES_FOR_ROUTES = 50
+PEOPLE_PER_COMPANY = 8
+TO_BUILD_PER_COMPANY = 8
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on a route: a member (with their Slack id) or a contact (with their company)."""
+
+    kind: str
+    id: int
+    name: str
+    slack_user_id: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+
+
+@dataclass(frozen=True)
+class HopView:
+    to: Person
+    strength: float
+    band: str
+    kind: str
+    last_interaction_at: datetime | None
+    bridge: str | None
+
+
+@dataclass(frozen=True)
+class RouteView:
+    hops: tuple[HopView, ...]
+    chance: float
+
+    @property
+    def is_direct(self) -> bool:
+        return len(self.hops) == 1
+
+    @property
+    def intermediary(self) -> Person | None:
+        return None if self.is_direct else self.hops[0].to
+
+
+@dataclass(frozen=True)
+class PersonRoutes:
+    """The routes to one person, a page at a time; with none, who the team knows at their company."""
+
+    target: Person
+    routes: tuple[RouteView, ...]
+    total: int
+    offset: int
+    known_at_company: tuple[Person, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompanyPerson:
+    person: Person
+    best: RouteView | None
+
+
+@dataclass(frozen=True)
+class CompanyRoutes:
+    company: str
+    account_id: int
+    people: tuple[CompanyPerson, ...]
+    to_build: tuple[Person, ...]
+    known_count: int
+
+
+@dataclass(frozen=True)
+class TargetOption:
+    kind: str  # "contact" or "account"
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class ChooseTarget:
+    query: str
+    options: tuple[TargetOption, ...]
+
+
+@dataclass(frozen=True)
+class NobodyKnows:
+    query: str
+    nearest: tuple[str, ...] = field(default_factory=tuple)
+
+
+WhoKnowsResult = PersonRoutes | CompanyRoutes | ChooseTarget | NobodyKnows
+
+
+def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKnowsResult:
+    """Resolve a typed person or company name and answer with the best routes to it."""
+    query = " ".join(query.split())
+    if not query:
+        raise UsageError("Tell me whom you want to reach: a person or a company.", command="/whoknows")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", command="/whoknows")
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        people = repo.contact_candidates(query)
+        companies = repo.account_candidates(query)
+        person_match = match_name(query, people)
+        company_match = match_name(query, companies)
+        key = fold(query)
+        if company_match.chosen is not None and company_match.chosen.name_key == key and person_match.chosen is None:
+            return _company(repo, member, company_match.chosen.id)
+        if person_match.chosen is not None and company_match.chosen is None and not company_match.options:
+            return _person(repo, member, person_match.chosen.id, offset=0)
+        if company_match.chosen is not None and person_match.chosen is None and not person_match.options:
+            return _company(repo, member, company_match.chosen.id)
+        options = _options(person_match.chosen, person_match.options, company_match.chosen, company_match.options)
+        if options:
+            return ChooseTarget(query=query, options=options)
+        return NobodyKnows(query=query, nearest=_nearest(people, companies))
+
+
+def routes_to_contact(uow: UnitOfWork, actor: Actor, contact_id: int, offset: int = 0) -> PersonRoutes:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        return _person(repo, repo.get_or_create_member(actor.user_id), contact_id, offset)
+
+
+def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> CompanyRoutes:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        return _company(repo, repo.get_or_create_member(actor.user_id), account_id)
+
+
+# Reading the neighbourhood -----------------------------------------------------------------------
+def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Contact) -> Neighbourhood:
+    """The rows around one target that routes can use: a handful of indexed reads, no whole graph."""
+    links = repo.links_of(target)
+    linked_ids = {link.contact_a_id if link.contact_b_id == target.id else link.contact_b_id for link in links}
+    colleague_ids = set(repo.colleagues_at_account_with_ties(target, asker, ACCOUNT_COLLEAGUES_FOR_ROUTES))
+    ties = repo.ties_into({target.id} | linked_ids | colleague_ids, asker)
+    link_edges = [
+        LinkEdge(
+            contact_a_id=link.contact_a_id,
+            contact_b_id=link.contact_b_id,
+            kind=link.kind,
+            strength=link_strength(link.kind, link.occurrences),
+            last_seen_at=link.last_seen_at,
+            bridge=link.bridge,
+        )
+        for link in links
+    ]
+    link_edges += [
+        LinkEdge(contact_a_id=other, contact_b_id=target.id, kind="colleague", strength=link_strength("colleague"))
+        for other in colleague_ids - linked_ids
+    ]
+    together = repo.interactions_together(asker, {tie.member_id for tie in ties})
+    only_way_in = _only_tie_into_account(repo, asker, target)
+    tie_edges = tuple(
+        TieEdge(
+            member_id=tie.member_id,
+            contact_id=tie.contact_id,
+            strength=tie.strength,
+            last_interaction_at=tie.last_interaction_at,
+            bridge=tie.bridge or ("only_way_in" if tie.id == only_way_in else None),
+        )
+        for tie in ties
+    )
+    return Neighbourhood(
+        asker_id=asker.id,
+        target_id=target.id,
+        ties=tie_edges,
+        links=tuple(link_edges),
+        teammates={
+            member_id: teammate_strength(together.get(member_id, 0)) for member_id in {t.member_id for t in ties}
+        },
+    )
+
+
+def _only_tie_into_account(repo: WorkspaceRepository, asker: Member, target: Contact) -> int | None:
+    if target.account_id is None:
+        return None
+    ties = repo.team_ties_into_account(target.account_id, asker, limit=2)
+    return ties[0].id if len(ties) == 1 else None
+
+
+def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
+    target = repo.contact(contact_id)
+    if target is None:
+        raise NotFound("That contact no longer exists.")
+    routes = rank_routes(neighbourhood(repo, asker, target))
+    page = routes[offset : offset + ROUTES_PER_PAGE]
+    views = _route_views(repo, page)
+    known_at_company: tuple[Person, ...] = ()
+    if not routes and target.account_id is not None:
+        colleagues = repo.colleagues_at_account_with_ties(target, asker, limit=3)
+        known_at_company = tuple(_contact_person(c) for c in repo.contacts_by_id(colleagues).values())
+    return PersonRoutes(
+        target=_contact_person(target),
+        routes=views,
+        total=len(routes),
+        offset=offset,
+        known_at_company=known_at_company,
+    )
+
+
+def _company(repo: WorkspaceRepository, asker: Member, account_id: int) -> CompanyRoutes:
+    account = repo.account(account_id)
+    if account is None:
+        raise NotFound("That company no longer exists.")
+    contacts = repo.contacts_at_account(account.id, limit=2000)
+    best_strength = repo.best_strength_by_contact([c.id for c in contacts], asker)
+    known = sorted((c for c in contacts if best_strength.get(c.id, 0.0) > 0), key=lambda c: -best_strength[c.id])
+    people = []
+    for contact in known[:PEOPLE_PER_COMPANY]:
+        routes = rank_routes(neighbourhood(repo, asker, contact))
+        best = _route_views(repo, routes[:1])
+        people.append(CompanyPerson(person=_contact_person(contact), best=best[0] if best else None))
+    to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < STRONG_TIE / 2]
+    return CompanyRoutes(
+        company=account.name,
+        account_id=account.id,
+        people=tuple(people),
+        to_build=tuple(_contact_person(c) for c in to_build[:TO_BUILD_PER_COMPANY]),
+        known_count=len(known),
+    )
+
+
+def _route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteView, ...]:
+    member_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "member"}
+    contact_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "contact"}
+    members = repo.members_by_id(member_ids)
+    contacts = repo.contacts_by_id(contact_ids)
+    views = []
+    for route in routes:
+        hops = []
+        for hop in route.hops:
+            kind, node_id = hop.node
+            person = _member_person(members[node_id]) if kind == "member" else _contact_person(contacts[node_id])
+            hops.append(
+                HopView(
+                    to=person,
+                    strength=hop.strength,
+                    band=strength_band(round(hop.strength, 2)),
+                    kind=hop.kind,
+                    last_interaction_at=hop.last_interaction_at,
+                    bridge=hop.bridge,
+                )
+            )
+        views.append(RouteView(hops=tuple(hops), chance=route.chance))
+    return tuple(views)
+
+
+def _member_person(member: Member) -> Person:
+    return Person(
+        kind="member",
+        id=member.id,
+        name=member.display_name or member.slack_user_id,
+        slack_user_id=member.slack_user_id,
+    )
+
+
+def _contact_person(contact: Contact) -> Person:
+    return Person(
+        kind="contact",
+        id=contact.id,
+        name=contact.name,
+        company=contact.account.name if contact.account else None,
+        job_title=contact.job_title,
+    )
+
+
+def _options(
+    person: Candidate | None,
+    people: tuple[Candidate, ...],
+    company: Candidate | None,
+    companies: tuple[Candidate, ...],
+) -> tuple[TargetOption, ...]:
+    options = [
+        TargetOption("contact", c.id, c.name + (f" · {c.detail}" if c.detail else ""))
+        for c in ((person,) if person else people)
+    ]
+    options += [TargetOption("account", c.id, f"{c.name} (company)") for c in ((company,) if company else companies)]
+    return tuple(options[:6])
+
+
+def _nearest(people: list[Candidate], companies: list[Candidate]) -> tuple[str, ...]:
+    names = [c.name + (f" · {c.detail}" if c.detail else "") for c in people[:3]]
+    names += [f"{c.name} (company)" for c in companies[:2]]
+    return tuple(names)
+
+
+BRIDGE_FLAGS = frozenset({BRIDGE, LOCAL_BRIDGE, "only_way_in"})
