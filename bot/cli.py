@@ -6,10 +6,16 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from slack_bolt import App
+
+    from bot.app import Runtime
 
 logger = logging.getLogger("rapport")
 
@@ -29,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = commands.add_parser("console", help="try the bot in the terminal, no Slack account needed")
     console.add_argument("--tz", help="your time zone (IANA name, e.g. Europe/Paris); default: this machine's")
     commands.add_parser("migrate", help="create or upgrade the database schema")
+    network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
+    network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
 
     args = parser.parse_args(argv)
     try:
@@ -43,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return _migrate(settings)
+        if args.command == "network":
+            return _network(settings, args.workspace)
         if args.command == "console":
             return _console(settings, time_zone=args.tz)
         return _run(settings, http=args.http, socket=args.socket)
@@ -58,6 +68,25 @@ def _migrate(settings: Settings) -> int:
 
     make_runtime(settings)
     print(f"Database ready: {settings.database_url_for_display}")
+    return 0
+
+
+def _network(settings: Settings, teams: list[str] | None) -> int:
+    from bot.app import make_runtime
+    from models.structure import refresh_structure, workspace_ids
+
+    runtime = make_runtime(settings)
+    deps = runtime.deps
+    chosen = workspace_ids(deps.uow(), teams)
+    if teams and not chosen:
+        print(f"rapport: no workspace {', '.join(teams)} in this database", file=sys.stderr)
+        return 2
+    for workspace_id in chosen:
+        report = refresh_structure(deps.uow(), workspace_id, deps.clock())
+        print(
+            f"workspace {workspace_id}: {report.nodes} nodes, {report.edges} edges, "
+            f"{report.bridges} bridges, {report.local_bridges} local bridges ({report.seconds:.1f} s)"
+        )
     return 0
 
 
@@ -87,6 +116,16 @@ def _run(settings: Settings, http: bool, socket: bool) -> int:
 
     runtime = make_runtime(settings)
     app = build_app(settings, runtime.deps)
+    from bot.scheduler import start_scheduler
+
+    scheduler = start_scheduler(runtime, settings.network_refresh_minutes)
+    try:
+        return _serve(settings, runtime, app, http)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def _serve(settings: Settings, runtime: Runtime, app: App, http: bool) -> int:
     if http:
         from bot.server import serve
 

@@ -34,13 +34,14 @@ from bot.slack_standin import SlackStandIn
 CONSOLE_TEAM_ID = "T0CONSOLE"
 CONSOLE_USER_ID = "U0CONSOLE"
 CONSOLE_CHANNEL_ID = "C0CONSOLE"
-COMMANDS = ("/logcall",)
+COMMANDS = ("/logcall", "/whoknows")
 
 WELCOME = """Rapport console: the real app on your local database, no Slack account needed.
 Type a command as you would in Slack, for example:
   /logcall Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect
   /logcall help          how to write a /logcall
   /logcall               opens the form
+  /whoknows Jane Doe     the best introduction routes to a person (or a company)
 Press a button by typing its number. `help` shows this again; `quit` (or Ctrl-D) leaves."""
 
 
@@ -229,6 +230,9 @@ class Console:
             self.show(post.body)
         for call in calls:
             if call.method in {"chat.postMessage", "chat.postEphemeral"}:
+                channel = str(call.args.get("channel", ""))
+                if channel not in {CONSOLE_USER_ID, CONSOLE_CHANNEL_ID}:
+                    self.say(f"(a direct message to @{channel}, who would see this:)")
                 self.show(call.args)
             elif call.method in {"views.open", "views.push"}:
                 view = call.args.get("view")

@@ -17,12 +17,20 @@ _EMOJI = {
     "mag": "🔎",
     "memo": "✎",
     "thinking_face": "?",
+    "busts_in_silhouette": "👥",
+    "office": "🏢",
+    "seedling": "🌱",
+    "bridge_at_night": "🌉",
+    "handshake": "🤝",
+    "outbox_tray": "📤",
+    "ok_hand": "👌",
 }
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")
 _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 _CODE = re.compile(r"`([^`\n]*)`")
+_ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 WIDTH = 100
 
 
@@ -42,6 +50,7 @@ def mrkdwn_to_text(text: str) -> str:
     text = _LINK.sub(r"\2 (\1)", text)
     text = _BOLD.sub(r"\1", text)
     text = _CODE.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

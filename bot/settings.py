@@ -29,6 +29,7 @@ class Settings:
     slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
     port: int = DEFAULT_PORT
     log_level: str = "INFO"
+    network_refresh_minutes: int = 60
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -82,6 +83,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(f"PORT must be a number, not {port_text!r}.") from None
     if not 0 < port < 65536:
         raise SettingsError(f"PORT must be between 1 and 65535, not {port}.")
+    refresh_text = values.get("NETWORK_REFRESH_MINUTES") or "60"
+    if not refresh_text.isdecimal() or not 1 <= int(refresh_text) <= 7 * 24 * 60:
+        raise SettingsError(
+            f"NETWORK_REFRESH_MINUTES must be a whole number of minutes (1 to 10080), not {refresh_text!r}."
+        )
     log_level = (values.get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
@@ -94,4 +100,5 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_api_base_url=base_url,
         port=port,
         log_level=log_level,
+        network_refresh_minutes=int(refresh_text),
     )

@@ -49,6 +49,7 @@ def logcall_command(
     command = parse_logcall(text, now, profile.zone)
     result = services.log_call(deps.uow(), actor, command, request_key=f"command:{body['trigger_id']}", now=now)
     respond(**render(result, profile, deps))
+    learn_colleagues(deps, client, actor, command.colleagues)
 
 
 def logcall_submission(
@@ -65,6 +66,14 @@ def logcall_submission(
     ack()
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
     reply(client, body, actor, render(result, profile, deps))
+    learn_colleagues(deps, client, actor, command.colleagues)
+
+
+def learn_colleagues(deps: Deps, client: WebClient, actor: Actor, user_ids: tuple[str, ...]) -> None:
+    """Colleagues mentioned for the first time get their Slack name, so routes can name them."""
+    for user_id in user_ids:
+        if user_id != actor.user_id:
+            member_profile(deps, client, Actor(team_id=actor.team_id, user_id=user_id))
 
 
 # Buttons on the reply ------------------------------------------------------------------------------

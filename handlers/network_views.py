@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from handlers.blockkit import truncate
 from handlers.views import Block, button, context, message, section
@@ -37,11 +38,11 @@ _HOP_KIND = {
 }
 
 
-def ago(moment: datetime | None, now: datetime) -> str:
-    """“today”, “yesterday”, “12 days ago”, “3 months ago”: how long since an interaction."""
+def ago(moment: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """“today”, “yesterday”, “12 days ago”, “3 months ago”: calendar days in the member's time zone."""
     if moment is None:
         return "no interaction logged"
-    days = max((now - moment).days, 0)
+    days = max((now.astimezone(zone).date() - moment.astimezone(zone).date()).days, 0)
     if days == 0:
         return "today"
     if days == 1:
@@ -70,23 +71,23 @@ def _badge(hop: HopView) -> str:
     return " :bridge_at_night: _local bridge: links two circles that share no one_"
 
 
-def _hop_text(hop: HopView, now: datetime) -> str:
+def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> str:
     figures = f"{hop.band} {hop.strength:.2f}"
     if hop.kind == "tie":
-        figures += f", last {ago(hop.last_interaction_at, now)}"
+        figures += f", last {ago(hop.last_interaction_at, now, zone)}"
     else:
         figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
     return f"{_who(hop.to)} ({figures}){_badge(hop)}"
 
 
-def route_text(route: RouteView, number: int, now: datetime) -> str:
+def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> str:
     if route.is_direct:
         hop = route.hops[0]
         return (
-            f"*{number}. You know {hop.to.name}*: last interaction {ago(hop.last_interaction_at, now)}, "
+            f"*{number}. You know {hop.to.name}*: last interaction {ago(hop.last_interaction_at, now, zone)}, "
             f"strength {hop.strength:.2f} ({hop.band}){_badge(hop)}"
         )
-    path = " → ".join(_hop_text(hop, now) for hop in route.hops)
+    path = " → ".join(_hop_text(hop, now, zone) for hop in route.hops)
     return f"*{number}.* You → {path}\n_chance the introduction works: {route.chance:.2f}_"
 
 
@@ -98,7 +99,7 @@ def _intro_button(target_id: int, route: RouteView) -> dict[str, Any]:
     return button(f"Ask {first} for an intro", "whoknows_intro", json.dumps(value))
 
 
-def person_routes_message(result: PersonRoutes, now: datetime) -> dict[str, Any]:
+def person_routes_message(result: PersonRoutes, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     target = result.target
     blocks: list[Block] = []
     if not result.routes:
@@ -112,9 +113,11 @@ def person_routes_message(result: PersonRoutes, now: datetime) -> dict[str, Any]
         )
         return message(blocks, fallback=f"Nobody on the team knows {target.name} yet.")
     count = f"{result.total} route" + ("s" if result.total != 1 else "")
-    blocks.append(section(f":busts_in_silhouette: *Routes to {_who(target)}* · {count}, best first"))
+    where = ", ".join(part for part in (target.job_title, target.company) if part)
+    title = f"*Routes to {target.name}*" + (f" ({where})" if where else "")
+    blocks.append(section(f":busts_in_silhouette: {title} · {count}, best first"))
     for index, route in enumerate(result.routes, start=result.offset + 1):
-        block = section(route_text(route, index, now))
+        block = section(route_text(route, index, now, zone))
         if not route.is_direct:
             block["accessory"] = _intro_button(target.id, route)
         blocks.append(block)
@@ -134,7 +137,7 @@ def person_routes_message(result: PersonRoutes, now: datetime) -> dict[str, Any]
     return message(blocks, fallback=f"{count} to {target.name}")
 
 
-def company_message(result: CompanyRoutes, now: datetime) -> dict[str, Any]:
+def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     blocks: list[Block] = []
     if result.people:
         head = (
@@ -148,7 +151,7 @@ def company_message(result: CompanyRoutes, now: datetime) -> dict[str, Any]:
             if entry.best is not None:
                 best = entry.best
                 if best.is_direct:
-                    text += f"\nYou know them: strength {best.hops[0].strength:.2f} ({best.hops[0].band}), last {ago(best.hops[0].last_interaction_at, now)}"
+                    text += f"\nYou know them: strength {best.hops[0].strength:.2f} ({best.hops[0].band}), last {ago(best.hops[0].last_interaction_at, now, zone)}"
                 else:
                     via = _who(best.hops[0].to)
                     text += f"\nBest route via {via}: chance {best.chance:.2f}"

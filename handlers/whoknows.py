@@ -19,15 +19,16 @@ from handlers.views import message, section
 from models import introductions, whoknows
 from models.errors import UsageError
 from models.grammar import is_help
+from models.services import MemberProfile
 from models.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
 
 
-def render(result: WhoKnowsResult, deps: Deps) -> dict[str, Any]:
+def render(result: WhoKnowsResult, deps: Deps, profile: MemberProfile) -> dict[str, Any]:
     now = deps.clock()
     if isinstance(result, PersonRoutes):
-        return network_views.person_routes_message(result, now)
+        return network_views.person_routes_message(result, now, profile.zone)
     if isinstance(result, CompanyRoutes):
-        return network_views.company_message(result, now)
+        return network_views.company_message(result, now, profile.zone)
     if isinstance(result, ChooseTarget):
         return network_views.choose_target_message(result)
     if isinstance(result, NobodyKnows):
@@ -44,27 +45,34 @@ def whoknows_command(
         return
     ack()
     actor = actor_of(context)
-    member_profile(deps, client, actor)  # names on routes come from Slack profiles
-    respond(**render(whoknows.who_knows(deps.uow(), actor, text, deps.clock()), deps))
+    profile = member_profile(deps, client, actor)
+    respond(**render(whoknows.who_knows(deps.uow(), actor, text, deps.clock()), deps, profile))
 
 
-def pick_target(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def pick_target(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     ack()
     choice = json.loads(action["value"])
     actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
     result: WhoKnowsResult
     if choice["k"] == "account":
         result = whoknows.routes_to_account(deps.uow(), actor, int(choice["id"]))
     else:
         result = whoknows.routes_to_contact(deps.uow(), actor, int(choice["id"]))
-    respond(**render(result, deps), replace_original=action["action_id"] != "whoknows_target")
+    respond(**render(result, deps, profile), replace_original=action["action_id"] != "whoknows_target")
 
 
-def more_routes(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def more_routes(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     ack()
     page = json.loads(action["value"])
-    result = whoknows.routes_to_contact(deps.uow(), actor_of(context), int(page["t"]), offset=int(page["o"]))
-    respond(**render(result, deps), replace_original=True)
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    result = whoknows.routes_to_contact(deps.uow(), actor, int(page["t"]), offset=int(page["o"]))
+    respond(**render(result, deps, profile), replace_original=True)
 
 
 def open_intro(
@@ -118,12 +126,12 @@ def register(app: App, deps: Deps) -> None:
         whoknows_command(deps, ack, body, client, respond, context)
 
     @app.action(re.compile(r"^whoknows_target"))
-    def _pick(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        pick_target(deps, ack, action, respond, context)
+    def _pick(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        pick_target(deps, ack, action, client, respond, context)
 
     @app.action("whoknows_more")
-    def _more(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        more_routes(deps, ack, action, respond, context)
+    def _more(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        more_routes(deps, ack, action, client, respond, context)
 
     @app.action("whoknows_intro")
     def _intro(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -35,7 +35,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 import networkx as nx
 
@@ -200,35 +200,68 @@ def _hop(graph: nx.DiGraph[Node], source: Node, destination: Node) -> Hop:
 
 
 # The whole graph, on a schedule ------------------------------------------------------------------
+TEAM_HUB: Node = ("team", 0)
+
+
 def build_team_graph(
     ties: Iterable[tuple[int, int, float]],
     links: Iterable[tuple[int, int, float]],
     account_of_contact: Iterable[tuple[int, int]],
 ) -> nx.Graph[Node]:
-    """One workspace's graph: member–contact ties, contact–contact links, contact–account hubs."""
+    """One workspace's graph: member–contact ties, contact–contact links, and two kinds of hub.
+
+    Each account is a hub its contacts hang from, and the team is a hub every member hangs from:
+    they stand for "colleagues at one company" and "teammates" without a clique of pairs.
+    """
     graph: nx.Graph[Node] = nx.Graph()
-    graph.add_weighted_edges_from((member_node(m), contact_node(c), max(s, MIN_EDGE_WEIGHT)) for m, c, s in ties)
+    tie_list = list(ties)
+    graph.add_weighted_edges_from((member_node(m), contact_node(c), max(s, MIN_EDGE_WEIGHT)) for m, c, s in tie_list)
+    graph.add_weighted_edges_from((member_node(m), TEAM_HUB, TEAMMATE_BASE) for m in {m for m, _, _ in tie_list})
     graph.add_weighted_edges_from((contact_node(a), contact_node(b), max(s, MIN_EDGE_WEIGHT)) for a, b, s in links)
     graph.add_weighted_edges_from((contact_node(c), account_node(a), COLLEAGUE_STRENGTH) for c, a in account_of_contact)
     return graph
 
 
+def _is_hub(node: Node) -> bool:
+    return node[0] in {"team", "account"}
+
+
 def find_bridges(graph: nx.Graph[Node]) -> dict[frozenset[Node], str]:
-    """Each edge that is a bridge (its removal disconnects) or a local bridge (its ends share no neighbour)."""
-    neighbours = {node: set(graph.adj[node]) for node in graph}
+    """Each tie or link that is a bridge (its removal disconnects) or a local bridge (no shared neighbour).
+
+    Hubs make people neighbours: two members are teammates, two contacts of one account colleagues.
+    So a member's tie is a local bridge when no teammate knows that contact and none of the
+    contact's known connections is one of the member's, and a contact-to-contact link when the two
+    share no one: no member who knows both, no common connection, no common company.
+    """
+    adjacency = graph.adj
     flags: dict[frozenset[Node], str] = {}
     for u, v in graph.edges():
-        smaller, larger = (
-            (neighbours[u], neighbours[v])
-            if len(neighbours[u]) <= len(neighbours[v])
-            else (neighbours[v], neighbours[u])
-        )
-        if smaller.isdisjoint(larger):
+        if _is_hub(u) or _is_hub(v):
+            continue
+        if not _share_a_neighbour(adjacency, u, v):
             flags[frozenset((u, v))] = LOCAL_BRIDGE
     # networkx's stubs type `bridges` as yielding nodes; it yields (u, v) edges.
     for first, second in cast("Iterable[tuple[Node, Node]]", nx.bridges(graph)):
-        flags[frozenset((first, second))] = BRIDGE
+        if not (_is_hub(first) or _is_hub(second)):
+            flags[frozenset((first, second))] = BRIDGE
     return flags
+
+
+def _share_a_neighbour(adjacency: Any, u: Node, v: Node) -> bool:
+    """Whether u and v have a common neighbour, counting teammates and colleagues as neighbours."""
+    left, right = adjacency[u], adjacency[v]
+    if len(left) > len(right):
+        left, right = right, left
+    for node in left:
+        if node in (u, v):
+            continue
+        if node in right:
+            return True
+    # Teammates: a member tied to v (other than u) is u's teammate when u is a member.
+    if u[0] == "member" and any(n[0] == "member" and n != u for n in adjacency[v]):
+        return True
+    return v[0] == "member" and any(n[0] == "member" and n != v for n in adjacency[u])
 
 
 @dataclass(frozen=True)
@@ -243,15 +276,18 @@ class Brokerage:
 def brokerage(graph: nx.Graph[Node], nodes: Sequence[Node]) -> dict[Node, Brokerage]:
     """Burt's effective size (Borgatti's unweighted form) and constraint (weighted) for each node.
 
-    Same figures as networkx's `effective_size(G)` and `constraint(G, weight="weight")`, computed
-    from neighbour sets in time proportional to the ego network, not its square.
+    Alters are people: the team and account hubs are left out. On a graph without hubs these are
+    networkx's `effective_size(G)` and `constraint(G, weight="weight")`, computed from neighbour
+    sets in time proportional to the ego network, not its square.
     """
     adjacency = graph.adj
     strength_sum: dict[Node, float] = {}
 
     def total(node: Node) -> float:
         if node not in strength_sum:
-            strength_sum[node] = sum(float(data.get("weight", 1.0)) for data in adjacency[node].values())
+            strength_sum[node] = sum(
+                float(data.get("weight", 1.0)) for other, data in adjacency[node].items() if not _is_hub(other)
+            )
         return strength_sum[node]
 
     def share(u: Node, v: Node) -> float:
@@ -263,7 +299,7 @@ def brokerage(graph: nx.Graph[Node], nodes: Sequence[Node]) -> dict[Node, Broker
         if node not in graph:
             results[node] = Brokerage(degree=0, effective_size=0.0, constraint=None)
             continue
-        alters = set(adjacency[node]) - {node}
+        alters = {alter for alter in adjacency[node] if alter != node and not _is_hub(alter)}
         n = len(alters)
         if n == 0:
             results[node] = Brokerage(degree=0, effective_size=0.0, constraint=None)

@@ -20,7 +20,7 @@ from models.graph import (
 from models.matching import Candidate, fold, match_name
 from models.orm import Contact, Member
 from models.repository import WorkspaceRepository
-from models.scoring import STRONG_TIE, strength_band
+from models.scoring import MEDIUM_TIE, strength_band
 from models.services import Actor
 from models.uow import UnitOfWork
 
@@ -239,7 +239,8 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int) -> Compa
         routes = rank_routes(neighbourhood(repo, asker, contact))
         best = _route_views(repo, routes[:1])
         people.append(CompanyPerson(person=_contact_person(contact), best=best[0] if best else None))
-    to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < STRONG_TIE / 2]
+    # Nobody knows them well yet: no tie, or only weak ones (they may still appear above, with a route).
+    to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < MEDIUM_TIE]
     return CompanyRoutes(
         company=account.name,
         account_id=account.id,

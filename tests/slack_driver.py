@@ -143,10 +143,17 @@ class SlackDriver:
         return Reply(ack=ack, posts=posts)
 
     def command(
-        self, text: str, trigger_id: str | None = None, user: str | None = None, team: str | None = None
+        self,
+        text: str,
+        trigger_id: str | None = None,
+        user: str | None = None,
+        team: str | None = None,
+        command: str = "/logcall",
     ) -> Reply:
         seen = len(self.standin.posts_to_response_urls)
-        body = slash_body(self.standin, text, user=user or self.user, team=team or self.team, trigger_id=trigger_id)
+        body = slash_body(
+            self.standin, text, user=user or self.user, team=team or self.team, trigger_id=trigger_id, command=command
+        )
         return self._replies_since(seen, self.dispatch(body))
 
     def press(self, element: dict[str, Any], block_id: str = "b", user: str | None = None) -> Reply:
@@ -171,12 +178,18 @@ class SlackDriver:
         }
         return self._replies_since(seen, self.dispatch(payload_body(payload)))
 
-    def submit(self, view: dict[str, Any], values: dict[str, dict[str, Any]], view_id: str | None = None) -> Reply:
+    def submit(
+        self,
+        view: dict[str, Any],
+        values: dict[str, dict[str, Any]],
+        view_id: str | None = None,
+        user: str | None = None,
+    ) -> Reply:
         seen = len(self.standin.posts_to_response_urls)
         payload = {
             "type": "view_submission",
             "team": {"id": self.team},
-            "user": {"id": self.user, "team_id": self.team},
+            "user": {"id": user or self.user, "team_id": self.team},
             "api_app_id": "A0RAPPORT",
             "trigger_id": f"{uuid.uuid4().int % 10**12}.trigger",
             "view": {**view, "id": view_id or view.get("id") or "V0TEST", "state": {"values": values}},

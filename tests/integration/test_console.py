@@ -134,7 +134,7 @@ def test_an_unknown_command_and_a_bad_logcall_get_friendly_replies_and_record_no
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert "“/nope” is not a command here. Try: /logcall." in result.stdout
+    assert "“/nope” is not a command here. Try: /logcall, /whoknows." in result.stdout
     assert "“fax” is not a channel I know" in result.stdout
     assert "Log a conversation: /logcall <who> <channel>" in result.stdout
     assert "Type a command such as /logcall, a button number, or `help`." in result.stdout

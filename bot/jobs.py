@@ -1,0 +1,40 @@
+"""Scheduled jobs: entrypoints like the Slack listeners, each calling one use case.
+
+APScheduler stores jobs by reference ("bot.jobs:refresh_network_structure") in the database so
+that they survive restarts; the process's runtime is handed over once by `bot.scheduler`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import Runtime
+from models.structure import refresh_structure, workspace_ids
+
+logger = logging.getLogger(__name__)
+
+_runtime: Runtime | None = None
+
+
+def bind(runtime: Runtime) -> None:
+    """Give the jobs this process's engine and clock (called when the scheduler starts)."""
+    global _runtime
+    _runtime = runtime
+
+
+def refresh_network_structure() -> None:
+    """Recompute every workspace's bridges and brokerage (the request path only reads them)."""
+    if _runtime is None:
+        raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
+    deps = _runtime.deps
+    for workspace_id in workspace_ids(deps.uow()):
+        report = refresh_structure(deps.uow(), workspace_id, deps.clock())
+        logger.info(
+            "network structure of workspace %s: %s nodes, %s edges, %s bridges, %s local bridges in %.1f s",
+            workspace_id,
+            report.nodes,
+            report.edges,
+            report.bridges,
+            report.local_bridges,
+            report.seconds,
+        )

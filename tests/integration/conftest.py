@@ -1,0 +1,34 @@
+"""Fixtures for end-to-end tests: the real app driven over signed requests against the Slack stand-in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.app import build_app
+from bot.db import make_session_factory
+from bot.settings import load_settings
+from bot.slack_standin import SlackStandIn
+from handlers.deps import Deps
+from models.uow import UnitOfWork
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, violations_in
+
+
+@pytest.fixture
+def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriver]:
+    """The real app (listeners finish before dispatch returns) against the Slack stand-in."""
+    settings = load_settings(
+        environ={
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+        },
+        env_file=None,
+    )
+    sessions = make_session_factory(db)
+    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), process_before_response=True)
+    driver = SlackDriver(app, standin)
+    yield driver
+    assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"
