@@ -116,4 +116,5 @@ def rating_from_state(state: State) -> TieRating:
         friendship=Friendship(friendship) if friendship else None,
         job_title=_text(state, "job_title"),
         responsibilities=_text(state, "responsibilities"),
+        private=bool(_value(state, "privacy").get("selected_options")),
     )

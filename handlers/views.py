@@ -212,6 +212,7 @@ FRIENDSHIP_OPTIONS = [
     (Friendship.FRIEND.value, "Yes, a friend"),
     (Friendship.CLOSE_FRIEND.value, "A very close friend (people may call it nepotism)"),
 ]
+PRIVATE_LABEL = "Private: leave it out of colleagues' /whoknows routes"
 KNOWLEDGE_OPTIONS = [("title", "I know their job title"), ("role", "I know what they really do")]
 
 
@@ -323,6 +324,13 @@ def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
         "appreciation", APPRECIATION_OPTIONS, rating.appreciation.value if rating.appreciation else None
     )
     friendship = _radio("friendship", FRIENDSHIP_OPTIONS, rating.friendship.value if rating.friendship else None)
+    privacy: dict[str, Any] = {
+        "type": "checkboxes",
+        "action_id": "privacy",
+        "options": [_option("private", PRIVATE_LABEL)],
+    }
+    if rating.private:
+        privacy["initial_options"] = [_option("private", PRIVATE_LABEL)]
     return {
         "type": "modal",
         "callback_id": RATE_MODAL_ID,

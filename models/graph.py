@@ -231,8 +231,8 @@ def find_bridges(graph: nx.Graph[Node]) -> dict[frozenset[Node], str]:
 
     Hubs make people neighbours: two members are teammates, two contacts of one account colleagues.
     So a member's tie is a local bridge when no teammate knows that contact and none of the
-    contact's known connections is one of the member's, and a contact-to-contact link when the two
-    share no one: no member who knows both, no common connection, no common company.
+    contact's connections or colleagues is one of the member's contacts; a contact-to-contact link
+    when the two share no one: no member who knows both, no common connection or colleague.
     """
     adjacency = graph.adj
     flags: dict[frozenset[Node], str] = {}
@@ -249,19 +249,27 @@ def find_bridges(graph: nx.Graph[Node]) -> dict[frozenset[Node], str]:
 
 
 def _share_a_neighbour(adjacency: Any, u: Node, v: Node) -> bool:
-    """Whether u and v have a common neighbour, counting teammates and colleagues as neighbours."""
+    """Whether u and v have someone in common, counting teammates and colleagues as neighbours."""
     left, right = adjacency[u], adjacency[v]
     if len(left) > len(right):
         left, right = right, left
-    for node in left:
-        if node in (u, v):
-            continue
-        if node in right:
-            return True
-    # Teammates: a member tied to v (other than u) is u's teammate when u is a member.
-    if u[0] == "member" and any(n[0] == "member" and n != u for n in adjacency[v]):
+    if any(node not in (u, v) and node in right for node in left):
         return True
-    return v[0] == "member" and any(n[0] == "member" and n != v for n in adjacency[u])
+    for one, other in ((u, v), (v, u)):
+        # A member tied to the other end, other than this one, is this member's teammate.
+        if one[0] == "member" and any(n[0] == "member" and n != one for n in adjacency[other]):
+            return True
+        # A colleague of this contact (same account) who is a neighbour of the other end.
+        for hub in _hubs(adjacency, one):
+            colleagues, others = adjacency[hub], adjacency[other]
+            smaller, larger = (colleagues, others) if len(colleagues) <= len(others) else (others, colleagues)
+            if any(n[0] == "contact" and n not in (u, v) and n in larger for n in smaller):
+                return True
+    return False
+
+
+def _hubs(adjacency: Any, node: Node) -> list[Node]:
+    return [n for n in adjacency[node] if n[0] == "account"]
 
 
 @dataclass(frozen=True)

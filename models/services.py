@@ -122,6 +122,7 @@ class TieRating:
     friendship: Friendship | None = None
     job_title: str | None = None
     responsibilities: str | None = None
+    private: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
             friendship=Friendship(tie.friendship) if tie and tie.friendship else None,
             job_title=contact.job_title,
             responsibilities=contact.responsibilities,
+            private=tie.private if tie else False,
         )
         return RatingForm(contact_id=contact.id, contact_name=contact.name, rating=rating)
 
@@ -377,6 +379,8 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
             tie.appreciation = rating.appreciation.value
         if rating.friendship is not None:
             tie.friendship = rating.friendship.value
+        if rating.private is not None:
+            tie.private = rating.private
         tie.rated_at = now
         report = _refresh_tie(repo, member, contact, now)
         uow.commit()

@@ -146,11 +146,16 @@ def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackD
         "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": [{"value": "title"}, {"value": "role"}]}},
         "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
         "friendship": {"friendship": {"type": "radio_buttons", "selected_option": {"value": "friend"}}},
+        "privacy": {"privacy": {"type": "checkboxes", "selected_options": [{"value": "private"}]}},
     }
     saved = slack.submit(view, values)
     assert "rating is saved" in saved.text
     with db.connect() as connection:
-        assert connection.execute(select(Tie.appreciation, Tie.friendship)).one() == ("good", "friend")
+        assert connection.execute(select(Tie.appreciation, Tie.friendship, Tie.private)).one() == ("good", "friend", True)
+    slack.press(button(saved.last, "Rate this relationship"))
+    reopened = slack.opened_view()
+    privacy = next(b for b in reopened["blocks"] if b.get("block_id") == "privacy")
+    assert privacy["element"]["initial_options"][0]["value"] == "private"  # the form shows what was saved
 
 
 def test_a_member_time_zone_comes_from_users_info_and_is_cached(slack: SlackDriver, standin: SlackStandIn) -> None:

@@ -203,6 +203,7 @@ def test_a_full_rating_is_read_into_a_tie_rating() -> None:
         "responsibilities": {"responsibilities": text("Runs vendor selection")},
         "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
         "friendship": {"friendship": {"type": "radio_buttons", "selected_option": {"value": "close_friend"}}},
+        "privacy": {"privacy": {"type": "checkboxes", "selected_options": [{"value": "private"}]}},
     }
 
     assert rating_from_state(state) == TieRating(
@@ -212,6 +213,7 @@ def test_a_full_rating_is_read_into_a_tie_rating() -> None:
         friendship=Friendship.CLOSE_FRIEND,
         job_title="Head of IT",
         responsibilities="Runs vendor selection",
+        private=True,
     )
 
 

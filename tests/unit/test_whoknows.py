@@ -1,0 +1,469 @@
+"""/whoknows on a real database: routes to a person or a company, privacy, bridges and introductions."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models.commands import Channel, ContactRef, LogCallCommand
+from models.errors import NotAllowed, NotFound, UsageError
+from models.graph import link_strength, teammate_strength
+from models.introductions import (
+    PLACEHOLDER,
+    decide_introduction,
+    prepare_introduction,
+    request_introduction,
+)
+from models.orm import ContactLink, Introduction, MemberBrokerage, Tie, Workspace
+from models.repository import WorkspaceRepository
+from models.scoring import Appreciation, Friendship
+from models.services import Actor, Logged, TieRating, log_call, rate_tie
+from models.structure import refresh_structure
+from models.uow import UnitOfWork
+from models.whoknows import (
+    ChooseTarget,
+    CompanyRoutes,
+    NobodyKnows,
+    PersonRoutes,
+    RouteView,
+    routes_to_contact,
+    who_knows,
+)
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+ME = Actor(team_id="T1", user_id="U1")
+COLLEAGUE = Actor(team_id="T1", user_id="U2")
+OTHER = Actor(team_id="T1", user_id="U3")
+REQUEST_KEYS = itertools.count()
+PERSONAL = "Hi Sam,\n\nCould you introduce me to Jane Doe? We cut a bank's close from ten days to three.\n\nThanks!"
+
+
+def meet(
+    uow: UnitOfWork,
+    actor: Actor,
+    *names: str,
+    company: str | None = None,
+    channel: Channel = Channel.IN_PERSON,
+    times: int = 1,
+    colleagues: tuple[str, ...] = (),
+) -> list[int]:
+    """Log `times` interactions of `actor` with these people (all at `company`); their contact ids."""
+    result = None
+    for day in range(times):
+        command = LogCallCommand(
+            contacts=tuple(ContactRef(name, company) for name in names),
+            channel=channel,
+            occurred_at=NOW - timedelta(days=day + 1),
+            colleagues=colleagues,
+        )
+        result = log_call(uow, actor, command, f"key-{next(REQUEST_KEYS)}", NOW)
+        assert isinstance(result, Logged), result
+    assert result is not None
+    return [report.contact_id for report in result.reports]
+
+
+def befriend(uow: UnitOfWork, actor: Actor, name: str, company: str | None = None) -> int:
+    """A strong tie: three meetings in person, a known role, a job well done and a friendship."""
+    (contact_id,) = meet(uow, actor, name, company=company, times=3)
+    rating = TieRating(
+        knows_job_title=True,
+        knows_responsibilities=True,
+        appreciation=Appreciation.GOOD,
+        friendship=Friendship.FRIEND,
+    )
+    assert rate_tie(uow, actor, contact_id, rating, NOW).band == "strong"
+    return contact_id
+
+
+def tie_strength_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> float:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.member(actor.user_id)
+        contact = repo.contact(contact_id)
+        assert member is not None and contact is not None
+        tie = repo.tie(member, contact)
+        assert tie is not None
+        return tie.strength
+
+
+def member_id(uow: UnitOfWork, actor: Actor) -> int:
+    with uow:
+        member = WorkspaceRepository.for_team(uow.session, actor.team_id).member(actor.user_id)
+        assert member is not None
+        return member.id
+
+
+def person_routes(result: object) -> PersonRoutes:
+    assert isinstance(result, PersonRoutes), result
+    return result
+
+
+def names(route: RouteView) -> list[str]:
+    return [hop.to.slack_user_id or hop.to.name for hop in route.hops]
+
+
+# Finding the target ------------------------------------------------------------------------------
+def test_a_member_who_met_jane_sees_a_direct_route_first(uow: UnitOfWork) -> None:
+    """The seller who logged a call with Jane gets her, at her company, with their own tie as route one."""
+    (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
+    found = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
+    assert (found.target.id, found.target.name, found.target.company) == (jane, "Jane Doe", "ACME")
+    first = found.routes[0]
+    assert first.is_direct and first.intermediary is None and names(first) == ["Jane Doe"]
+    assert first.hops[0].kind == "tie" and first.hops[0].last_interaction_at == NOW - timedelta(days=1)
+    assert first.chance == pytest.approx(tie_strength_of(uow, ME, jane))
+
+
+def test_a_colleagues_tie_gives_a_route_through_that_colleague(uow: UnitOfWork) -> None:
+    """Only a colleague knows Jane: the route is me → colleague → Jane, and the colleague is whom to ask."""
+    jane = befriend(uow, COLLEAGUE, "Jane Doe", company="ACME")
+    found = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
+    (route,) = found.routes
+    assert names(route) == ["U2", "Jane Doe"] and found.total == 1
+    assert route.intermediary is not None and route.intermediary.slack_user_id == "U2"
+    assert [hop.kind for hop in route.hops] == ["teammate", "tie"]
+    assert route.hops[1].band == "strong"
+    assert route.chance == pytest.approx(teammate_strength(0) * tie_strength_of(uow, COLLEAGUE, jane))
+
+
+def test_a_colleague_i_often_meet_clients_with_is_a_stronger_intermediary(uow: UnitOfWork) -> None:
+    """Three meetings together raise the teammate link from 0.6 to 0.6 + 0.35 × (1 − e^−1)."""
+    meet(uow, COLLEAGUE, "Jane Doe", company="ACME")
+    meet(uow, ME, "Raj Patel", company="Globex", times=3, colleagues=("U2",))
+    (route,) = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes
+    assert route.hops[0].strength == pytest.approx(teammate_strength(3)) and route.hops[0].strength > 0.8
+
+
+@pytest.mark.parametrize("typed", ["Jnae Doe", "jane doe", "JANE  DOE", "Jané Doe", "  jane DOË "])
+def test_a_typo_case_or_accents_still_find_jane(uow: UnitOfWork, typed: str) -> None:
+    """A swapped letter, another case, extra spaces or stray accents still reach Jane Doe."""
+    (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
+    assert person_routes(who_knows(uow, ME, typed, NOW)).target.id == jane
+
+
+def test_two_people_with_one_name_make_the_seller_choose(uow: UnitOfWork) -> None:
+    """Two Jane Does at different companies: the answer asks which one, naming each company."""
+    (acme_jane,) = meet(uow, ME, "Jane Doe", company="ACME")
+    (globex_jane,) = meet(uow, COLLEAGUE, "Jane Doe", company="Globex")
+    assert acme_jane != globex_jane
+    answer = who_knows(uow, ME, "jane doe", NOW)
+    assert isinstance(answer, ChooseTarget)
+    assert {(o.kind, o.id, o.label) for o in answer.options} == {
+        ("contact", acme_jane, "Jane Doe · ACME"),
+        ("contact", globex_jane, "Jane Doe · Globex"),
+    }
+
+
+def test_a_company_lists_the_people_we_know_and_those_to_build(uow: UnitOfWork) -> None:
+    """“ACME”: Jane (my friend) first, direct; Raj (a colleague's one email) best through his colleague Jane; Raj is to build."""
+    jane = befriend(uow, ME, "Jane Doe", company="ACME")
+    (raj,) = meet(uow, COLLEAGUE, "Raj Patel", company="ACME", channel=Channel.EMAIL)
+    meet(uow, OTHER, "Zed Other", company="Globex")
+    answer = who_knows(uow, ME, "acme", NOW)
+    assert isinstance(answer, CompanyRoutes)
+    assert (answer.company, answer.known_count) == ("ACME", 2)
+    assert [p.person.id for p in answer.people] == [jane, raj]
+    jane_best, raj_best = (p.best for p in answer.people)
+    assert jane_best is not None and jane_best.is_direct
+    assert raj_best is not None and names(raj_best) == ["Jane Doe", "Raj Patel"]
+    assert [hop.kind for hop in raj_best.hops] == ["tie", "colleague"]
+    assert [p.id for p in answer.to_build] == [raj]
+
+
+def test_a_typo_in_a_longer_company_name_still_finds_it(uow: UnitOfWork) -> None:
+    """“Intiech” is one swap away from Initech: the company's people are listed."""
+    (peter,) = meet(uow, ME, "Peter Gibbons", company="Initech")
+    answer = who_knows(uow, ME, "Intiech", NOW)
+    assert isinstance(answer, CompanyRoutes)
+    assert answer.company == "Initech" and [p.person.id for p in answer.people] == [peter]
+
+
+def test_a_typo_in_a_four_letter_company_is_suggested_not_guessed(uow: UnitOfWork) -> None:
+    """“ACEM” is too short to correct with confidence: nobody is found, and ACME is suggested."""
+    meet(uow, ME, "Jane Doe", company="ACME")
+    assert who_knows(uow, ME, "ACEM", NOW) == NobodyKnows(query="ACEM", nearest=("ACME (company)",))
+
+
+def test_an_unknown_name_says_nobody_knows_them_and_suggests_near_names(uow: UnitOfWork) -> None:
+    """“Jane Smith” is unknown, but Jane Doe resembles her; “Zebedee Quartz” resembles no one."""
+    meet(uow, ME, "Jane Doe", company="ACME")
+    assert who_knows(uow, ME, "Jane Smith", NOW) == NobodyKnows(query="Jane Smith", nearest=("Jane Doe · ACME",))
+    assert who_knows(uow, ME, "Zebedee  Quartz", NOW) == NobodyKnows(query="Zebedee Quartz", nearest=())
+
+
+@pytest.mark.parametrize("typed", ["", "   ", "x" * 201])
+def test_an_empty_or_overlong_query_shows_the_usage(uow: UnitOfWork, typed: str) -> None:
+    """/whoknows with nothing (or a paragraph) answers how to use it, for /whoknows."""
+    with pytest.raises(UsageError) as error:
+        who_knows(uow, ME, typed, NOW)
+    assert error.value.command == "/whoknows"
+
+
+# Ranking on the database -------------------------------------------------------------------------
+def test_the_route_through_the_stronger_pair_of_links_wins_even_with_more_hops(uow: UnitOfWork) -> None:
+    """Colleague → their friend Xavier → Tara beats a teammate's two-hop route over a thin email tie."""
+    xavier = befriend(uow, COLLEAGUE, "Xavier Link", company="Near Co")
+    # A third seller emailed Xavier and Tara together five times: a 0.8 link, and a weak tie to Tara.
+    _, tara = meet(uow, OTHER, "Xavier Link", "Tara Target", company=None, channel=Channel.EMAIL, times=5)
+    found = person_routes(who_knows(uow, ME, "Tara Target", NOW))
+    best, *others = found.routes
+    assert names(best) == ["U2", "Xavier Link", "Tara Target"]
+    assert [hop.kind for hop in best.hops] == ["teammate", "tie", "co_attendance"]
+    assert best.chance == pytest.approx(
+        teammate_strength(0) * tie_strength_of(uow, COLLEAGUE, xavier) * link_strength("co_attendance", 5)
+    )
+    shorter = next(route for route in others if names(route) == ["U3", "Tara Target"])
+    assert shorter.chance == pytest.approx(teammate_strength(0) * tie_strength_of(uow, OTHER, tara))
+    assert best.chance > shorter.chance
+    assert [r.chance for r in found.routes] == sorted((r.chance for r in found.routes), reverse=True)
+
+
+# Privacy and workspaces --------------------------------------------------------------------------
+def test_a_private_tie_of_a_colleague_is_left_out_but_its_owner_still_sees_it(uow: UnitOfWork) -> None:
+    """My colleague marked their tie with Jane private: I get no route and no company listing; they see theirs."""
+    (jane,) = meet(uow, COLLEAGUE, "Jane Doe", company="ACME")
+    with uow:
+        uow.session.scalars(select(Tie)).one().private = True
+        uow.commit()
+    mine = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
+    assert (mine.routes, mine.total, mine.known_at_company) == ((), 0, ())
+    company = who_knows(uow, ME, "ACME", NOW)
+    assert isinstance(company, CompanyRoutes) and (company.people, company.known_count) == ((), 0)
+    theirs = person_routes(who_knows(uow, COLLEAGUE, "Jane Doe", NOW))
+    assert theirs.total == 1 and theirs.routes[0].is_direct and theirs.target.id == jane
+
+
+def test_ties_of_another_workspace_never_appear(uow: UnitOfWork) -> None:
+    """Another workspace with the same user ids and a close friend named Jane Doe adds nothing to my routes."""
+    (jane,) = meet(uow, COLLEAGUE, "Jane Doe", company="ACME", channel=Channel.EMAIL)
+    elsewhere_me, elsewhere_colleague = Actor("T2", "U1"), Actor("T2", "U2")
+    (their_jane,) = meet(uow, elsewhere_colleague, "Jane Doe", company="ACME", times=4)
+    befriend(uow, elsewhere_me, "Jane Doe", company="ACME")
+    befriend(uow, elsewhere_me, "Olga Only", company="Elsewhere Inc")
+    found = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
+    assert found.target.id == jane != their_jane and found.total == 1
+    (route,) = found.routes
+    assert names(route) == ["U2", "Jane Doe"] and route.hops[0].to.id == member_id(uow, COLLEAGUE)
+    assert route.hops[1].strength == pytest.approx(tie_strength_of(uow, COLLEAGUE, jane))
+    assert who_knows(uow, ME, "Olga Only", NOW) == NobodyKnows(query="Olga Only", nearest=())
+    with pytest.raises(NotFound):
+        routes_to_contact(uow, ME, their_jane)
+
+
+def test_more_than_five_routes_come_a_page_at_a_time(uow: UnitOfWork) -> None:
+    """Seven colleagues know Jane: five routes first, the other two from offset 5, the total unchanged."""
+    colleagues = [Actor("T1", f"U{n}") for n in range(2, 9)]
+    for colleague in colleagues:
+        (jane,) = meet(uow, colleague, "Jane Doe", company="ACME", channel=Channel.PHONE)
+    first = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
+    rest = routes_to_contact(uow, ME, jane, offset=5)
+    assert (first.total, len(first.routes), first.offset) == (7, 5, 0)
+    assert (rest.total, len(rest.routes), rest.offset) == (7, 2, 5)
+    asked = [route.hops[0].to.slack_user_id for route in first.routes + rest.routes]
+    assert sorted(asked) == sorted(c.user_id for c in colleagues)
+    assert routes_to_contact(uow, ME, jane, offset=10).routes == ()
+
+
+# Bridges, stored by the scheduled structure job --------------------------------------------------
+def workspace_id(uow: UnitOfWork, team_id: str = "T1") -> int:
+    with uow:
+        found = uow.session.scalar(select(Workspace.id).where(Workspace.slack_team_id == team_id))
+        assert found is not None
+        return found
+
+
+def small_network(uow: UnitOfWork) -> tuple[int, int]:
+    """I and my colleague both know Ann at ACME; only my colleague knows Zoe, at Lonely Ltd."""
+    (ann,) = meet(uow, ME, "Ann Shared", company="ACME")
+    meet(uow, COLLEAGUE, "Ann Shared", company="ACME")
+    (zoe,) = meet(uow, COLLEAGUE, "Zoe Solo", company="Lonely Ltd", channel=Channel.PHONE)
+    return ann, zoe
+
+
+def test_refresh_structure_flags_the_only_tie_into_a_cluster_and_measures_brokerage(uow: UnitOfWork) -> None:
+    """The job stores "bridge" on the colleague's tie to Zoe, none on the ties to Ann, and one position per member."""
+    ann, zoe = small_network(uow)
+    report = refresh_structure(uow, workspace_id(uow), NOW)
+    # Two members, the team hub, Ann, Zoe and their two companies; three ties, two to the team, two to companies.
+    assert (report.nodes, report.edges, report.bridges, report.local_bridges) == (7, 7, 1, 0)
+    me, colleague = member_id(uow, ME), member_id(uow, COLLEAGUE)
+    with uow:
+        flags = {(t.member_id, t.contact_id): t.bridge for t in uow.session.scalars(select(Tie))}
+        positions = {p.member_id: p for p in uow.session.scalars(select(MemberBrokerage))}
+    assert flags == {(me, ann): None, (colleague, ann): None, (colleague, zoe): "bridge"}
+    assert set(positions) == {me, colleague}
+    assert (positions[me].degree, positions[me].constraint, positions[me].bridges) == (1, pytest.approx(1.0), 0)
+    assert (positions[colleague].degree, positions[colleague].effective_size, positions[colleague].bridges) == (2, 2, 1)
+    assert positions[colleague].computed_at == NOW
+
+    (route,) = person_routes(who_knows(uow, ME, "Zoe Solo", NOW)).routes
+    assert names(route) == ["U2", "Zoe Solo"] and route.hops[1].bridge == "bridge"
+
+
+def test_a_bridge_flag_goes_once_a_second_tie_reaches_the_cluster(uow: UnitOfWork) -> None:
+    """After I meet Zoe too and the job runs again, my colleague's tie to her is no longer a bridge."""
+    _, zoe = small_network(uow)
+    refresh_structure(uow, workspace_id(uow), NOW)
+    meet(uow, ME, "Zoe Solo", company="Lonely Ltd")
+    report = refresh_structure(uow, workspace_id(uow), NOW)
+    assert report.bridges == 0
+    with uow:
+        assert uow.session.scalars(select(Tie.bridge).where(Tie.contact_id == zoe)).all() == [None, None]
+        assert uow.session.scalar(select(func.count()).select_from(MemberBrokerage)) == 2
+
+
+def test_the_teams_only_tie_into_a_company_is_marked_before_any_refresh(uow: UnitOfWork) -> None:
+    """Zoe's company is reached by one tie alone: that hop says "only way in"; Ann's company, by two, says nothing."""
+    small_network(uow)
+    (route,) = person_routes(who_knows(uow, ME, "Zoe Solo", NOW)).routes
+    assert route.hops[1].bridge == "only_way_in" and route.hops[0].bridge is None
+    for route in person_routes(who_knows(uow, ME, "Ann Shared", NOW)).routes:
+        assert all(hop.bridge is None for hop in route.hops)
+
+
+def test_a_colleague_at_the_target_company_carries_a_route_and_its_only_way_in(uow: UnitOfWork) -> None:
+    """Nobody knows Bob, but my colleague knows his colleague Zoe: me → colleague → Zoe → Bob, at 0.25 for colleagues."""
+    _, zoe = small_network(uow)
+    (bob,) = meet(uow, OTHER, "Bob Unknown", company="Lonely Ltd")
+    with uow:
+        uow.session.scalars(select(Tie).where(Tie.contact_id == bob)).one().private = True
+        uow.commit()
+    found = person_routes(who_knows(uow, ME, "Bob Unknown", NOW))
+    (route,) = found.routes
+    assert names(route) == ["U2", "Zoe Solo", "Bob Unknown"]
+    assert [hop.kind for hop in route.hops] == ["teammate", "tie", "colleague"]
+    assert route.hops[1].bridge == "only_way_in"
+    assert route.chance == pytest.approx(0.6 * tie_strength_of(uow, COLLEAGUE, zoe) * 0.25)
+
+
+# Introductions -----------------------------------------------------------------------------------
+def jane_known_by_colleague(uow: UnitOfWork) -> tuple[int, int]:
+    jane = befriend(uow, COLLEAGUE, "Jane Doe", company="ACME")
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, COLLEAGUE.team_id)
+        colleague = repo.member(COLLEAGUE.user_id)
+        contact = repo.contact(jane)
+        assert colleague is not None and contact is not None
+        colleague.display_name = "Sam Seller"
+        contact.job_title = "CFO"
+        uow.commit()
+        return jane, colleague.id
+
+
+def test_a_draft_names_the_target_and_leaves_bracketed_parts_to_write(uow: UnitOfWork) -> None:
+    """The request to a colleague greets them, names Jane, her role and company, and asks for the why in [brackets]."""
+    jane, colleague = jane_known_by_colleague(uow)
+    draft = prepare_introduction(uow, ME, jane, via_member_id=colleague, via_contact_id=None)
+    assert (draft.target_name, draft.intermediary_name, draft.intermediary_slack_user_id) == (
+        "Jane Doe",
+        "Sam Seller",
+        "U2",
+    )
+    assert draft.message.startswith("Hi Sam,")
+    assert "Could you introduce me to Jane Doe, CFO at ACME?" in draft.message
+    assert "you know them well" in draft.message
+    assert len(PLACEHOLDER.findall(draft.message)) == 2
+
+
+@pytest.mark.parametrize("message", ["", "   \n ", "Hi, I'd like to talk to them about [why you want to meet them]."])
+def test_a_request_with_brackets_left_or_no_words_is_refused(uow: UnitOfWork, message: str) -> None:
+    """A generic or empty request is refused with a friendly reply, and nothing is recorded."""
+    jane, colleague = jane_known_by_colleague(uow)
+    with pytest.raises(UsageError):
+        request_introduction(uow, ME, jane, colleague, None, message, "req-1", NOW)
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(Introduction)) == 0
+
+
+def test_a_request_through_a_colleague_is_recorded_once_per_request_key(uow: UnitOfWork) -> None:
+    """The same submission delivered twice records one request, to be sent to the colleague by DM."""
+    jane, colleague = jane_known_by_colleague(uow)
+    first = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
+    again = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
+    assert (first.status, first.to_slack_user_id, first.target_name, first.duplicate) == (
+        "pending",
+        "U2",
+        "Jane Doe",
+        False,
+    )
+    assert again.duplicate and again.id == first.id and first.message == PERSONAL
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(Introduction)) == 1
+
+
+def test_i_cannot_ask_myself_for_an_introduction(uow: UnitOfWork) -> None:
+    """Choosing myself as the intermediary is refused."""
+    jane, _ = jane_known_by_colleague(uow)
+    me = member_id(uow, ME)
+    with pytest.raises(UsageError):
+        request_introduction(uow, ME, jane, me, None, PERSONAL, "req-1", NOW)
+
+
+def test_only_the_colleague_asked_can_answer(uow: UnitOfWork) -> None:
+    """The asker or a third seller pressing Accept is told no; the request stays pending."""
+    jane, colleague = jane_known_by_colleague(uow)
+    request = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
+    for someone in (ME, OTHER):
+        with pytest.raises(NotAllowed):
+            decide_introduction(uow, someone, request.id, True, NOW)
+    with uow:
+        assert uow.session.scalars(select(Introduction.status)).one() == "pending"
+
+
+def test_an_accepted_introduction_gives_me_a_direct_route_and_is_decided_once(uow: UnitOfWork) -> None:
+    """After the colleague accepts, Jane is mine to reach directly; a second answer changes nothing."""
+    jane, colleague = jane_known_by_colleague(uow)
+    request = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
+    decided = decide_introduction(uow, COLLEAGUE, request.id, True, NOW)
+    assert (decided.status, decided.duplicate) == ("accepted", False)
+    first = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes[0]
+    assert first.is_direct and names(first) == ["Jane Doe"]
+    again = decide_introduction(uow, COLLEAGUE, request.id, False, NOW)
+    assert (again.status, again.duplicate) == ("accepted", True)
+    with uow:
+        assert uow.session.scalar(select(func.count()).select_from(Tie).where(Tie.contact_id == jane)) == 2
+
+
+def test_a_declined_introduction_gives_no_tie(uow: UnitOfWork) -> None:
+    """When the colleague declines, I still reach Jane only through them."""
+    jane, colleague = jane_known_by_colleague(uow)
+    request = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
+    assert decide_introduction(uow, COLLEAGUE, request.id, False, NOW).status == "declined"
+    (route,) = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes
+    assert names(route) == ["U2", "Jane Doe"]
+
+
+def test_through_my_own_contact_i_record_the_outcome_and_they_become_linked(uow: UnitOfWork) -> None:
+    """My friend Xavier introduced me to Tara: I record it, and an "introduction" link joins Xavier and Tara."""
+    xavier = befriend(uow, ME, "Xavier Link", company="Near Co")
+    (tara,) = meet(uow, OTHER, "Tara Target", company="Far Co", channel=Channel.EMAIL)
+    draft = prepare_introduction(uow, ME, tara, via_member_id=None, via_contact_id=xavier)
+    assert (draft.intermediary_name, draft.intermediary_slack_user_id) == ("Xavier Link", None)
+    assert draft.message.startswith("Hi Xavier,") and "Tara Target" in draft.message
+    request = request_introduction(uow, ME, tara, None, xavier, "Xavier, could you introduce me to Tara?", "r1", NOW)
+    assert (request.to_slack_user_id, request.intermediary_name) == (None, "Xavier Link")
+    with pytest.raises(NotAllowed):
+        decide_introduction(uow, OTHER, request.id, True, NOW)
+    assert decide_introduction(uow, ME, request.id, True, NOW).status == "accepted"
+    with uow:
+        link = uow.session.scalars(select(ContactLink)).one()
+        assert (link.contact_a_id, link.contact_b_id, link.kind) == (min(xavier, tara), max(xavier, tara), "introduction")
+    # A colleague who knows Xavier now sees a route to Tara through him, valued as an introduction.
+    meet(uow, COLLEAGUE, "Xavier Link", company="Near Co")
+    routes = person_routes(who_knows(uow, COLLEAGUE, "Tara Target", NOW)).routes
+    through_xavier = next(r for r in routes if names(r) == ["Xavier Link", "Tara Target"])
+    assert through_xavier.hops[1].kind == "introduction" and through_xavier.hops[1].strength == pytest.approx(0.6)
+
+
+def test_a_request_about_a_contact_of_another_workspace_is_not_found(uow: UnitOfWork) -> None:
+    """A stale or forged target id from another workspace is answered "no longer exists", never a crash."""
+    jane, colleague = jane_known_by_colleague(uow)
+    (their_contact,) = meet(uow, Actor("T2", "U1"), "Olga Only", company="Elsewhere Inc")
+    with pytest.raises(NotFound):
+        request_introduction(uow, ME, their_contact, colleague, None, PERSONAL, "req-1", NOW)
+    with pytest.raises(NotFound):
+        prepare_introduction(uow, ME, their_contact, via_member_id=colleague, via_contact_id=None)
+    assert jane
