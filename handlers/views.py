@@ -363,6 +363,13 @@ def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
             _input(
                 "friendship", "3. On top of being a professional contact, are they a friend?", friendship, optional=True
             ),
+            _input(
+                "privacy",
+                "Privacy",
+                privacy,
+                optional=True,
+                hint="Your notes are always private; this hides the tie too.",
+            ),
         ],
     }
 

@@ -151,7 +151,11 @@ def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackD
     saved = slack.submit(view, values)
     assert "rating is saved" in saved.text
     with db.connect() as connection:
-        assert connection.execute(select(Tie.appreciation, Tie.friendship, Tie.private)).one() == ("good", "friend", True)
+        assert connection.execute(select(Tie.appreciation, Tie.friendship, Tie.private)).one() == (
+            "good",
+            "friend",
+            True,
+        )
     slack.press(button(saved.last, "Rate this relationship"))
     reopened = slack.opened_view()
     privacy = next(b for b in reopened["blocks"] if b.get("block_id") == "privacy")
