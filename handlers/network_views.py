@@ -83,6 +83,8 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> str:
 def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> str:
     if route.is_direct:
         hop = route.hops[0]
+        if hop.last_interaction_at is None:
+            return f"*{number}. You are connected to {hop.to.name}*: no conversation logged yet, so no strength to vouch with."
         return (
             f"*{number}. You know {hop.to.name}*: last interaction {ago(hop.last_interaction_at, now, zone)}, "
             f"strength {hop.strength:.2f} ({hop.band}){_badge(hop)}"

@@ -130,6 +130,13 @@ def request_introduction(
             return _request_view(repo, existing, duplicate=True)
         if via_member_id == asker.id:
             raise UsageError("You can't ask yourself for an introduction.", command="/whoknows")
+        if repo.contact(target_id) is None:
+            raise NotFound("That contact no longer exists.")
+        if via_member_id is not None:
+            if via_member_id not in repo.members_by_id([via_member_id]):
+                raise NotFound("That colleague is no longer in this workspace.")
+        elif via_contact_id is None or repo.contact(via_contact_id) is None:
+            raise NotFound("That contact no longer exists.")
         introduction = Introduction(
             workspace_id=repo.workspace_id,
             request_key=request_key,

@@ -85,6 +85,15 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(255), default="")
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     profile_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nudge_frequency: Mapped[str] = mapped_column(String(8), default="daily", server_default="daily")
+    nudge_time: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+    nudge_days: Mapped[str] = mapped_column(
+        String(32), default="mon,tue,wed,thu,fri", server_default="mon,tue,wed,thu,fri"
+    )
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    tips_week: Mapped[str | None] = mapped_column(String(16))
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
@@ -158,6 +167,8 @@ class Tie(Base):
     interaction_count: Mapped[int] = mapped_column(Integer, default=0)
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bridge: Mapped[str | None] = mapped_column(String(16))
+    cadence_days: Mapped[int | None] = mapped_column(Integer)
+    overlap_share: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
@@ -302,3 +313,62 @@ class Introduction(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CadenceRule(Base):
+    """A member's rule: contacts with this tag need an interaction every `days` days."""
+
+    __tablename__ = "cadence_rules"
+    __table_args__ = (UniqueConstraint("member_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))
+    days: Mapped[int] = mapped_column(Integer)
+
+
+class NudgeMemory(Base):
+    """What a member was told about a contact, and what they said: sent count, snooze, mute."""
+
+    __tablename__ = "nudge_memory"
+    __table_args__ = (UniqueConstraint("member_id", "contact_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    times_sent: Mapped[int] = mapped_column(Integer, default=0)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    muted: Mapped[bool] = mapped_column(Boolean, default=False)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DigestOutbox(Base):
+    """One digest per member and period, composed once and delivered once (see models/digests.py).
+
+    `status`: pending (composed, not yet delivered), sending (claimed by one process since
+    `claimed_at`), sent, empty (nothing to say this period), skipped (the member cannot be reached).
+    """
+
+    __tablename__ = "digest_outbox"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "member_id", "period_key"),
+        Index("ix_digest_outbox_status", "status", "claimed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    period_key: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    items_json: Mapped[str] = mapped_column(Text, default="[]")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)

@@ -66,6 +66,7 @@ class TieReport:
     band: str
     interaction_count: int
     last_interaction_at: datetime | None
+    overlap_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,7 @@ def _report(repo: WorkspaceRepository, member: Member, contact: Contact, now: da
         band=strength_band(round(strength.value, 2)),  # the band agrees with the figure shown
         interaction_count=count,
         last_interaction_at=max((f.occurred_at for f in facts), default=None),
+        overlap_share=overlap.shared / overlap.contact_network_size if score.signs[3].known else None,
     )
 
 
@@ -438,6 +440,7 @@ def _refresh_tie(repo: WorkspaceRepository, member: Member, contact: Contact, no
     tie.strength = report.strength.value
     tie.last_interaction_at = report.last_interaction_at
     tie.interaction_count = report.interaction_count
+    tie.overlap_share = report.overlap_share
     tie.computed_at = now
     return report
 

@@ -44,7 +44,7 @@ def path(route: Route) -> list[Node]:
 
 # Routes ------------------------------------------------------------------------------------------
 def test_the_route_through_stronger_links_wins_even_with_more_hops() -> None:
-    """Colleague (0.9) → their contact (0.8) → target (0.8) = 0.576 ranks above colleague (0.6) → target (0.3) = 0.18."""
+    """Colleague (0.9) → their contact (0.8) → target (0.8) = 0.576 beats colleague (0.6) → target (0.3) = 0.18."""
     routes = rank_routes(
         around_target(
             ties=[
@@ -308,8 +308,9 @@ def test_a_broker_between_two_circles_is_less_constrained_than_a_member_of_a_clo
     """The member spanning both circles has the larger effective size and the lower constraint."""
     positions = brokerage(two_cliques(), [BROKER, B3])
     assert positions[BROKER].effective_size > positions[B3].effective_size
-    assert positions[BROKER].constraint is not None and positions[B3].constraint is not None
-    assert positions[BROKER].constraint < positions[B3].constraint
+    broker_constraint, closed_constraint = positions[BROKER].constraint, positions[B3].constraint
+    assert broker_constraint is not None and closed_constraint is not None
+    assert broker_constraint < closed_constraint
 
 
 def test_someone_with_no_ties_has_degree_0_and_no_constraint() -> None:

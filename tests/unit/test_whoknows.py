@@ -51,7 +51,7 @@ def meet(
     colleagues: tuple[str, ...] = (),
 ) -> list[int]:
     """Log `times` interactions of `actor` with these people (all at `company`); their contact ids."""
-    result = None
+    result: Logged | None = None
     for day in range(times):
         command = LogCallCommand(
             contacts=tuple(ContactRef(name, company) for name in names),
@@ -59,8 +59,9 @@ def meet(
             occurred_at=NOW - timedelta(days=day + 1),
             colleagues=colleagues,
         )
-        result = log_call(uow, actor, command, f"key-{next(REQUEST_KEYS)}", NOW)
-        assert isinstance(result, Logged), result
+        outcome = log_call(uow, actor, command, f"key-{next(REQUEST_KEYS)}", NOW)
+        assert isinstance(outcome, Logged), outcome
+        result = outcome
     assert result is not None
     return [report.contact_id for report in result.reports]
 
@@ -158,7 +159,7 @@ def test_two_people_with_one_name_make_the_seller_choose(uow: UnitOfWork) -> Non
 
 
 def test_a_company_lists_the_people_we_know_and_those_to_build(uow: UnitOfWork) -> None:
-    """“ACME”: Jane (my friend) first, direct; Raj (a colleague's one email) best through his colleague Jane; Raj is to build."""
+    """“ACME”: my friend Jane first, direct; Raj (one email from a colleague) best via Jane; Raj is to build."""
     jane = befriend(uow, ME, "Jane Doe", company="ACME")
     (raj,) = meet(uow, COLLEAGUE, "Raj Patel", company="ACME", channel=Channel.EMAIL)
     meet(uow, OTHER, "Zed Other", company="Globex")
@@ -262,7 +263,7 @@ def test_more_than_five_routes_come_a_page_at_a_time(uow: UnitOfWork) -> None:
     rest = routes_to_contact(uow, ME, jane, offset=5)
     assert (first.total, len(first.routes), first.offset) == (7, 5, 0)
     assert (rest.total, len(rest.routes), rest.offset) == (7, 2, 5)
-    asked = [route.hops[0].to.slack_user_id for route in first.routes + rest.routes]
+    asked = [str(route.hops[0].to.slack_user_id) for route in first.routes + rest.routes]
     assert sorted(asked) == sorted(c.user_id for c in colleagues)
     assert routes_to_contact(uow, ME, jane, offset=10).routes == ()
 
@@ -292,7 +293,7 @@ def test_refresh_structure_flags_the_only_tie_into_a_cluster_and_measures_broker
     me, colleague = member_id(uow, ME), member_id(uow, COLLEAGUE)
     with uow:
         flags = {(t.member_id, t.contact_id): t.bridge for t in uow.session.scalars(select(Tie))}
-        positions = {
+        positions: dict[int, tuple[object, ...]] = {
             p.member_id: (p.degree, p.effective_size, p.constraint, p.bridges, p.computed_at)
             for p in uow.session.scalars(select(MemberBrokerage))
         }
@@ -332,7 +333,7 @@ def test_the_teams_only_tie_into_a_company_is_marked_before_any_refresh(uow: Uni
 
 
 def test_a_colleague_at_the_target_company_carries_a_route_and_its_only_way_in(uow: UnitOfWork) -> None:
-    """Nobody knows Bob, but my colleague knows his colleague Zoe: me → colleague → Zoe → Bob, at 0.25 for colleagues."""
+    """Nobody knows Bob, but my colleague knows his colleague Zoe: me → colleague → Zoe → Bob (colleagues: 0.25)."""
     _, zoe = small_network(uow)
     (bob,) = meet(uow, OTHER, "Bob Unknown", company="Lonely Ltd")
     with uow:
@@ -478,14 +479,11 @@ def test_a_draft_about_a_contact_of_another_workspace_is_not_found(uow: UnitOfWo
         prepare_introduction(uow, ME, their_contact, via_member_id=colleague, via_contact_id=None)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=KeyError,
-    reason="app bug: request_introduction never checks that the target is a contact of the asker's workspace",
-)
-def test_a_request_about_a_contact_of_another_workspace_is_not_found(uow: UnitOfWork) -> None:
-    """A request submitted for another workspace's contact is refused as "no longer exists", never a crash."""
+@pytest.mark.parametrize("whose", ["another workspace's", "a deleted"])
+def test_a_request_about_a_contact_not_in_my_workspace_is_not_found(uow: UnitOfWork, whose: str) -> None:
+    """A request for another workspace's contact, or a deleted one, is answered "no longer exists", never a crash."""
     _, colleague = jane_known_by_colleague(uow)
     (their_contact,) = meet(uow, Actor("T2", "U1"), "Olga Only", company="Elsewhere Inc")
+    target = their_contact if whose == "another workspace's" else their_contact + 1000
     with pytest.raises(NotFound):
-        request_introduction(uow, ME, their_contact, colleague, None, PERSONAL, "req-1", NOW)
+        request_introduction(uow, ME, target, colleague, None, PERSONAL, "req-1", NOW)

@@ -1,0 +1,588 @@
+"""The rules of the scheduled nudges: neglected and one-sided ties, the weekly tips, when a digest is due.
+
+Everything here is pure: plain frozen values in, plain frozen values out, and `now` (an aware
+datetime) is always passed in, never read from the clock.
+
+Neglected (`neglected`, `cadence_for`)
+    Only relationships count (at least one logged interaction). A tie is neglected when the whole
+    days since the last interaction exceed its cadence: exactly the cadence is still on time, one
+    day more is overdue. The cadence, in days, is the first of:
+      1. the cadence set on the contact itself;
+      2. the SHORTEST cadence among the contact's tags that have one (clients every 30 days and
+         friends every 90: a contact tagged both needs contact every 30 days);
+      3. a default by strength and value: a strong tie (strength >= 0.6) every 30 days, a medium
+         one (>= 0.3) every 60, a weak one every 120; a high scorer (total >= 6 of the five signs)
+         every 30 at most, however weak the tie.
+    Value = (0.5 + strength) * min(days since / cadence, 3): stronger ties and longer silences
+    come first, and a tie three times overdue is as pressing as it gets (0.5 to 4.5).
+
+One-sided (`one_sided`, the rule of sign 5 in `models.scoring`)
+    Among the last 10 interactions of the past 365 days whose initiator is known, at least 4 are
+    needed to judge, and one side started at least 80 % of them. Both directions read differently:
+    they started them ("only gets in touch when they need something": take the lead with
+    something of value), or you did ("you have chased them": give them a reason to come to you).
+    Value = (0.5 + strength) * 2 * share of the dominant side (0.8 to 3), so a fully one-sided
+    tie weighs like one twice overdue.
+
+The weekly tips from the five signs (`weekly_tips`), each contact used once
+    Lunch: the highest scorer with a total of at least 5 and some strength (ties broken by
+    strength): take them to lunch on the first of the member's digest days next ISO week.
+    Value = 1 + strength.
+    Kick-start: a low scorer worth improving, with a total of at most 1 and at least one
+    interaction (the one with the most interactions, then the strongest): meet them on that same
+    day next week. Value = 1 + strength.
+    Fresh air: the contact whose network overlaps the member's the most, over 50 %: ask them to
+    introduce you beyond the circle you share. Value = 2 * overlap share (1 to 2).
+
+The digest (`compose_digest`, `may_send`, `backoff_days`, `due_period`)
+    Every candidate (neglected, one-sided, and the tips when `include_tips`) that may be sent,
+    ranked by value (then name), at most one item per contact (its most valuable) and at most
+    MAX_ITEMS (5) items. The tips go to contacts the other nudges have not already named.
+    A nudge may be sent unless "Not relevant" muted that kind for that contact or it is snoozed
+    ("Snooze 2 weeks") until after now. A nudge sent and ignored backs off: after n sends, wait
+    3, 6, 12, 24, then 30 days (the cap) before the next; an interaction logged since the last
+    send resets the wait.
+    A member gets at most one digest per period, in their own time zone (an unknown zone reads
+    as UTC): daily on each chosen day from the chosen time (09:00, Monday to Friday, by default)
+    until the end of that day; weekly once per ISO week, from the chosen time on the first chosen
+    day until the end of the week, so a bot that was down catches up later in the week; never
+    when off. A chosen time that daylight saving skips becomes due at the end of the gap; one
+    that occurs twice is due at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from models.scoring import (
+    MEDIUM_TIE,
+    MIN_INITIATIVES_TO_JUDGE_BALANCE,
+    ONE_SIDED_SHARE,
+    OVERLAP_CROWDED,
+    STRONG_TIE,
+    is_one_sided,
+)
+
+# --- Neglected ---
+STRONG_TIE_CADENCE_DAYS = 30
+MEDIUM_TIE_CADENCE_DAYS = 60
+WEAK_TIE_CADENCE_DAYS = 120
+HIGH_SCORE = 6
+"""A total of the five signs from which a contact needs contact at least every HIGH_SCORE_CADENCE_DAYS."""
+HIGH_SCORE_CADENCE_DAYS = 30
+VALUE_BASE = 0.5
+"""Added to the strength in every value, so that a tie of unknown strength still ranks."""
+MAX_OVERDUE_RATIO = 3.0
+"""Beyond three times its cadence, a silence is not more pressing."""
+
+# --- One-sided ---
+ONE_SIDED_WEIGHT = 2.0
+"""A fully one-sided tie weighs like one twice overdue."""
+
+# --- Weekly tips ---
+LUNCH_MIN_SCORE = 5
+KICK_START_MAX_SCORE = 1
+FRESH_AIR_OVERLAP = OVERLAP_CROWDED
+"""Over this share of networks in common, look for fresh air (the seeds' 50 %)."""
+TIP_VALUE_BASE = 1.0
+FRESH_AIR_WEIGHT = 2.0
+
+# --- The digest ---
+MAX_ITEMS = 5
+BACKOFF_FIRST_DAYS = 3
+BACKOFF_MAX_DAYS = 30
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAY = timedelta(days=1)
+
+
+class NudgeKind(StrEnum):
+    """What a digest item is about; "Not relevant" mutes one kind for one contact."""
+
+    NEGLECTED = "neglected"
+    ONE_SIDED = "one_sided"
+    LUNCH = "lunch"
+    KICK_START = "kick_start"
+    FRESH_AIR = "fresh_air"
+
+
+class Frequency(StrEnum):
+    """How often a member wants the digest."""
+
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    """When a member wants the digest: in which time zone, how often, at what local time, which days."""
+
+    time_zone: str = "UTC"
+    frequency: Frequency = Frequency.DAILY
+    local_time: time = time(9, 0)
+    days: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri")
+
+    def __post_init__(self) -> None:
+        unknown = [day for day in self.days if day not in WEEKDAYS]
+        if unknown:
+            raise ValueError(f"unknown days {unknown}: use {', '.join(WEEKDAYS)}")
+
+
+@dataclass(frozen=True)
+class TieFacts:
+    """What the nudges need to know of one of the member's contacts.
+
+    `initiated_by_me` and `initiated_by_them` count the last 10 interactions of the past 365 days
+    whose initiator is known; `cadence_days` is a cadence set on this contact, overriding its tags.
+    """
+
+    contact_id: int
+    contact_name: str
+    company: str | None
+    strength: float
+    score_total: int | None
+    last_interaction_at: datetime | None
+    interaction_count: int
+    tags: tuple[str, ...] = ()
+    cadence_days: int | None = None
+    overlap_share: float | None = None
+    initiated_by_me: int = 0
+    initiated_by_them: int = 0
+
+    def __post_init__(self) -> None:
+        _require_aware(self.last_interaction_at, "last_interaction_at")
+        if min(self.interaction_count, self.initiated_by_me, self.initiated_by_them) < 0:
+            raise ValueError("counts cannot be negative")
+
+
+@dataclass(frozen=True)
+class NudgeMemory:
+    """What the member was already told about a contact, for one kind, and what they answered."""
+
+    contact_id: int
+    kind: NudgeKind
+    times_sent: int
+    last_sent_at: datetime | None
+    muted: bool = False
+    snoozed_until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _require_aware(self.last_sent_at, "last_sent_at")
+        _require_aware(self.snoozed_until, "snoozed_until")
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One line of a digest: what to do about whom, why, and how much it matters (`value`)."""
+
+    kind: NudgeKind
+    contact_id: int
+    contact_name: str
+    company: str | None
+    value: float
+    headline: str
+    reason: str
+    suggested_day: date | None = None
+
+
+# --- Settings ---
+
+_EVERY_DAY = frozenset({"every day", "everyday", "daily", "all", "all days", "every weekday and weekend"})
+_WORKDAYS = frozenset({"weekdays", "weekday", "workdays", "work days", "working days", "business days"})
+_WEEKEND = frozenset({"weekend", "weekends"})
+_DAYS_USAGE = "Use day names such as `mon,wed,fri`, a range such as `mon-fri`, `weekdays` or `every day`."
+
+
+def parse_days(text: str) -> tuple[str, ...]:
+    """Days typed by a member: "mon,tue", "Monday and Friday", "mon-fri", "weekdays", "every day"."""
+    phrase = " ".join(text.lower().split())
+    if phrase in _EVERY_DAY:
+        return WEEKDAYS
+    if phrase in _WORKDAYS:
+        return WEEKDAYS[:5]
+    if phrase in _WEEKEND:
+        return WEEKDAYS[5:]
+    chosen: set[int] = set()
+    for word in re.split(r"[\s,;/+&]+|\band\b", phrase):
+        if not word:
+            continue
+        if word in _EVERY_DAY:
+            chosen.update(range(7))
+        elif word in _WORKDAYS:
+            chosen.update(range(5))
+        elif word in _WEEKEND:
+            chosen.update((5, 6))
+        elif "-" in word:
+            chosen.update(_day_range(word))
+        else:
+            chosen.add(_day_index(word))
+    if not chosen:
+        raise ValueError(f"Please choose at least one day. {_DAYS_USAGE}")
+    return tuple(WEEKDAYS[index] for index in sorted(chosen))
+
+
+def _day_range(word: str) -> list[int]:
+    """"mon-fri" → Monday to Friday; "fri-mon" wraps over the weekend."""
+    first, _, last = word.partition("-")
+    start, end = _day_index(first), _day_index(last)
+    return [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
+
+
+def _day_index(word: str) -> int:
+    """0 for "mon", "monday" or "mondays", up to 6 for Sunday."""
+    for index, name in enumerate(_WEEKDAY_NAMES):
+        if len(word) >= 3 and f"{name}s".startswith(word):
+            return index
+    raise ValueError(f"I don't know the day “{word}”. {_DAYS_USAGE}")
+
+
+def zone_of(settings: DigestSettings) -> ZoneInfo:
+    """The member's time zone; one that is unknown or malformed reads as UTC."""
+    try:
+        return ZoneInfo(settings.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def due_period(settings: DigestSettings, now: datetime) -> str | None:
+    """The key of the period whose digest is due at `now` ("day:2026-12-01", "week:2026-W49"), or None."""
+    _require_aware(now, "now")
+    if settings.frequency is Frequency.OFF or not settings.days:
+        return None
+    zone = zone_of(settings)
+    today = now.astimezone(zone).date()
+    if settings.frequency is Frequency.DAILY:
+        if WEEKDAYS[today.weekday()] not in settings.days:
+            return None
+        if now < local_instant(today, settings.local_time, zone):
+            return None
+        return f"day:{today.isoformat()}"
+    monday = today - today.weekday() * _DAY
+    first_day = monday + _first_chosen_index(settings.days) * _DAY
+    if today < first_day or now < local_instant(first_day, settings.local_time, zone):
+        return None
+    year, week, _ = today.isocalendar()
+    return f"week:{year}-W{week:02d}"
+
+
+def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which `day` reads `at` in `zone`.
+
+    A wall time skipped by daylight saving becomes the first instant after the gap; a wall time that
+    occurs twice is its first occurrence.
+    """
+    wall = datetime.combine(day, at.replace(tzinfo=None), tzinfo=zone)
+    instant = wall.astimezone(UTC)
+    if instant.astimezone(zone).replace(tzinfo=None) == wall.replace(tzinfo=None):
+        return instant
+    # Inside a gap, read with the offset after the change (fold=1) the wall time falls before the
+    # change, and read with the offset before it (fold=0) after: the change lies in between.
+    before = int(wall.replace(fold=1).astimezone(UTC).timestamp())
+    after = int(instant.timestamp())
+    offset_after = instant.astimezone(zone).utcoffset()
+    while after - before > 1:
+        middle = (before + after) // 2
+        if datetime.fromtimestamp(middle, UTC).astimezone(zone).utcoffset() == offset_after:
+            after = middle
+        else:
+            before = middle
+    return datetime.fromtimestamp(after, UTC)
+
+
+# --- Neglected ---
+
+
+def cadence_for(tie: TieFacts, tag_cadences: Mapping[str, int]) -> int:
+    """How often, in days, this relationship needs an interaction."""
+    return _cadence(tie, tag_cadences)[0]
+
+
+def _cadence(tie: TieFacts, tag_cadences: Mapping[str, int]) -> tuple[int, str]:
+    """The cadence in days and where it comes from, in a few words."""
+    if tie.cadence_days is not None and tie.cadence_days >= 1:
+        return tie.cadence_days, f"set for {tie.contact_name}"
+    by_tag = {_tag_key(tag): days for tag, days in tag_cadences.items() if days >= 1}
+    tagged = [(by_tag[_tag_key(tag)], _tag_key(tag)) for tag in tie.tags if _tag_key(tag) in by_tag]
+    if tagged:
+        days, tag = min(tagged)
+        return days, f"#{tag}"
+    if tie.strength >= STRONG_TIE:
+        return STRONG_TIE_CADENCE_DAYS, "a strong tie"
+    if tie.score_total is not None and tie.score_total >= HIGH_SCORE:
+        return HIGH_SCORE_CADENCE_DAYS, f"a high scorer, {tie.score_total} points"
+    if tie.strength >= MEDIUM_TIE:
+        return MEDIUM_TIE_CADENCE_DAYS, "a medium tie"
+    return WEAK_TIE_CADENCE_DAYS, "a weak tie"
+
+
+def neglected(tie: TieFacts, tag_cadences: Mapping[str, int], now: datetime) -> DigestItem | None:
+    """A nudge when the days since the last interaction exceed the cadence the relationship needs."""
+    _require_aware(now, "now")
+    if tie.interaction_count < 1 or tie.last_interaction_at is None:
+        return None
+    days_since = (now - tie.last_interaction_at) // _DAY
+    cadence, source = _cadence(tie, tag_cadences)
+    if days_since <= cadence:
+        return None
+    overdue_ratio = min(days_since / cadence, MAX_OVERDUE_RATIO)
+    return _item(
+        NudgeKind.NEGLECTED,
+        tie,
+        value=(VALUE_BASE + tie.strength) * overdue_ratio,
+        headline=f"You haven't talked to {_with_company(tie)} for {days_since} days",
+        reason=f"you usually need to every {_plural(cadence, 'day')} ({source})",
+    )
+
+
+# --- One-sided ---
+
+
+def one_sided(tie: TieFacts, now: datetime) -> DigestItem | None:
+    """A nudge when one side started nearly all of the recent interactions, worded for each side."""
+    _require_aware(now, "now")
+    by_me, by_them = tie.initiated_by_me, tie.initiated_by_them
+    if not is_one_sided(by_me, by_them):
+        return None
+    considered = by_me + by_them
+    name = tie.contact_name
+    if by_them > by_me:
+        started = "all" if by_them == considered else str(by_them)
+        headline = f"{name} only gets in touch when they need something: they started {started} of the last {considered}"
+        reason = "take the lead with something of value to them, an introduction or an insight, before their next request"
+    else:
+        times = f"the last {considered} times" if by_me == considered else f"{by_me} of the last {considered} times"
+        headline = f"You have chased {name} {times}: give them a reason to come to you"
+        reason = "share something useful or ask for their advice, then let them make the next move"
+    share = max(by_me, by_them) / considered
+    return _item(
+        NudgeKind.ONE_SIDED,
+        tie,
+        value=(VALUE_BASE + tie.strength) * ONE_SIDED_WEIGHT * share,
+        headline=headline,
+        reason=reason,
+    )
+
+
+# --- The weekly tips ---
+
+
+def weekly_tips(ties: Sequence[TieFacts], now: datetime, settings: DigestSettings) -> list[DigestItem]:
+    """The seeds' tips: a high scorer to lunch, a low scorer to kick-start, a crowded network to air."""
+    return _weekly_tips(ties, now, settings, lambda tie, kind: True)
+
+
+def _weekly_tips(
+    ties: Sequence[TieFacts],
+    now: datetime,
+    settings: DigestSettings,
+    eligible: Callable[[TieFacts, NudgeKind], bool],
+) -> list[DigestItem]:
+    _require_aware(now, "now")
+    day = next_week_day(settings, now)
+    used: set[int] = set()
+
+    def pick(kind: NudgeKind, fits: Callable[[TieFacts], bool], rank: Callable[[TieFacts], float]) -> TieFacts | None:
+        candidates = [t for t in ties if t.contact_id not in used and fits(t) and eligible(t, kind)]
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda t: (-rank(t), -t.strength, t.contact_name, t.contact_id))
+        used.add(best.contact_id)
+        return best
+
+    tips: list[DigestItem] = []
+    high = pick(
+        NudgeKind.LUNCH,
+        lambda t: t.score_total is not None and t.score_total >= LUNCH_MIN_SCORE and t.strength > 0,
+        lambda t: t.score_total or 0,
+    )
+    if high is not None:
+        tips.append(
+            _item(
+                NudgeKind.LUNCH,
+                high,
+                value=TIP_VALUE_BASE + high.strength,
+                headline=f"Take {high.contact_name} to lunch next week: {_short_date(day)}?",
+                reason=f"one of your high scorers ({_plural(high.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
+                suggested_day=day,
+            )
+        )
+    low = pick(
+        NudgeKind.KICK_START,
+        lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
+        lambda t: t.interaction_count,
+    )
+    if low is not None:
+        tips.append(
+            _item(
+                NudgeKind.KICK_START,
+                low,
+                value=TIP_VALUE_BASE + low.strength,
+                headline=f"Kick-start your relationship with {low.contact_name}: meet next week, {_short_date(day)}?",
+                reason=f"a low scorer ({_plural(low.score_total or 0, 'point')}) you already know from {_plural(low.interaction_count, 'interaction')}: worth improving",
+                suggested_day=day,
+            )
+        )
+    crowded = pick(
+        NudgeKind.FRESH_AIR,
+        lambda t: t.overlap_share is not None and t.overlap_share > FRESH_AIR_OVERLAP,
+        lambda t: t.overlap_share or 0.0,
+    )
+    if crowded is not None:
+        share = crowded.overlap_share or 0.0
+        tips.append(
+            _item(
+                NudgeKind.FRESH_AIR,
+                crowded,
+                value=FRESH_AIR_WEIGHT * share,
+                headline=f"You and {crowded.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
+                reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
+            )
+        )
+    return tips
+
+
+def next_week_day(settings: DigestSettings, now: datetime) -> date:
+    """The first of the member's digest days in the next ISO week (Monday to Sunday), in their zone."""
+    today = now.astimezone(zone_of(settings)).date()
+    next_monday = today + (7 - today.weekday()) * _DAY
+    return next_monday + _first_chosen_index(settings.days) * _DAY
+
+
+# --- The digest ---
+
+
+def backoff_days(times_sent: int) -> int:
+    """Days to wait after `times_sent` ignored sends: 3, 6, 12, 24, then 30 at most (0 if never sent)."""
+    if times_sent < 1:
+        return 0
+    return min(BACKOFF_FIRST_DAYS * 2 ** min(times_sent - 1, 10), BACKOFF_MAX_DAYS)
+
+
+def may_send(memory: NudgeMemory | None, tie: TieFacts, now: datetime) -> bool:
+    """Whether this kind of nudge about this contact may go out now: not muted, not snoozed, backed off."""
+    _require_aware(now, "now")
+    if memory is None:
+        return True
+    if memory.muted:
+        return False
+    if memory.snoozed_until is not None and memory.snoozed_until > now:
+        return False
+    if memory.times_sent < 1 or memory.last_sent_at is None:
+        return True
+    if tie.last_interaction_at is not None and tie.last_interaction_at > memory.last_sent_at:
+        return True
+    return now - memory.last_sent_at >= backoff_days(memory.times_sent) * _DAY
+
+
+def compose_digest(
+    ties: Sequence[TieFacts],
+    memories: Mapping[tuple[int, NudgeKind], NudgeMemory],
+    tag_cadences: Mapping[str, int],
+    settings: DigestSettings,
+    now: datetime,
+    include_tips: bool,
+) -> list[DigestItem]:
+    """The member's digest: the most valuable nudges that may go out, one per contact, MAX_ITEMS at most."""
+    _require_aware(now, "now")
+
+    def allowed(tie: TieFacts, kind: NudgeKind) -> bool:
+        return may_send(memories.get((tie.contact_id, kind)), tie, now)
+
+    candidates: list[DigestItem] = []
+    for tie in ties:
+        for item in (neglected(tie, tag_cadences, now), one_sided(tie, now)):
+            if item is not None and allowed(tie, item.kind):
+                candidates.append(item)
+    if include_tips:
+        named = {item.contact_id for item in candidates}
+        unnamed = [tie for tie in ties if tie.contact_id not in named]
+        candidates.extend(_weekly_tips(unnamed, now, settings, allowed))
+    best_per_contact: dict[int, DigestItem] = {}
+    for item in sorted(candidates, key=_rank):
+        best_per_contact.setdefault(item.contact_id, item)
+    return sorted(best_per_contact.values(), key=_rank)[:MAX_ITEMS]
+
+
+# --- Helpers ---
+
+
+def _rank(item: DigestItem) -> tuple[float, str, int, str]:
+    return (-item.value, item.contact_name.casefold(), item.contact_id, item.kind.value)
+
+
+def _item(
+    kind: NudgeKind,
+    tie: TieFacts,
+    *,
+    value: float,
+    headline: str,
+    reason: str,
+    suggested_day: date | None = None,
+) -> DigestItem:
+    return DigestItem(kind, tie.contact_id, tie.contact_name, tie.company, value, headline, reason, suggested_day)
+
+
+def _first_chosen_index(days: Sequence[str]) -> int:
+    """Monday is 0; with no day chosen, Monday."""
+    return min((WEEKDAYS.index(day) for day in days), default=0)
+
+
+def _tag_key(tag: str) -> str:
+    return tag.strip().lstrip("#").casefold()
+
+
+def _with_company(tie: TieFacts) -> str:
+    return f"{tie.contact_name} ({tie.company})" if tie.company else tie.contact_name
+
+
+def _short_date(day: date) -> str:
+    """"Tue 1 Dec": English whatever the server's locale."""
+    return f"{WEEKDAYS[day.weekday()].capitalize()} {day.day} {_MONTHS[day.month - 1]}"
+
+
+def _percent(share: float) -> str:
+    text = f"{share * 100:.1f}".removesuffix(".0")
+    return f"{text} %"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count in (1, -1) else f"{count} {noun}s"
+
+
+def _require_aware(moment: datetime | None, what: str) -> None:
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ValueError(f"{what} must be timezone-aware, got the naive {moment.isoformat()}")
+
+
+__all__ = [
+    "MAX_ITEMS",
+    "MIN_INITIATIVES_TO_JUDGE_BALANCE",
+    "ONE_SIDED_SHARE",
+    "WEEKDAYS",
+    "DigestItem",
+    "DigestSettings",
+    "Frequency",
+    "NudgeKind",
+    "NudgeMemory",
+    "TieFacts",
+    "backoff_days",
+    "cadence_for",
+    "compose_digest",
+    "due_period",
+    "local_instant",
+    "may_send",
+    "neglected",
+    "next_week_day",
+    "one_sided",
+    "parse_days",
+    "weekly_tips",
+    "zone_of",
+]
