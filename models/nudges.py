@@ -61,8 +61,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.scoring import (
     MEDIUM_TIE,
-    MIN_INITIATIVES_TO_JUDGE_BALANCE,
-    ONE_SIDED_SHARE,
     OVERLAP_CROWDED,
     STRONG_TIE,
     is_one_sided,
@@ -230,7 +228,7 @@ def parse_days(text: str) -> tuple[str, ...]:
 
 
 def _day_range(word: str) -> list[int]:
-    """"mon-fri" → Monday to Friday; "fri-mon" wraps over the weekend."""
+    """Monday to Friday for "mon-fri"; "fri-mon" wraps over the weekend."""
     first, _, last = word.partition("-")
     start, end = _day_index(first), _day_index(last)
     return [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
@@ -355,8 +353,12 @@ def one_sided(tie: TieFacts, now: datetime) -> DigestItem | None:
     name = tie.contact_name
     if by_them > by_me:
         started = "all" if by_them == considered else str(by_them)
-        headline = f"{name} only gets in touch when they need something: they started {started} of the last {considered}"
-        reason = "take the lead with something of value to them, an introduction or an insight, before their next request"
+        headline = (
+            f"{name} only gets in touch when they need something: they started {started} of the last {considered}"
+        )
+        reason = (
+            "take the lead with something of value to them, an introduction or an insight, before their next request"
+        )
     else:
         times = f"the last {considered} times" if by_me == considered else f"{by_me} of the last {considered} times"
         headline = f"You have chased {name} {times}: give them a reason to come to you"
@@ -463,7 +465,8 @@ def backoff_days(times_sent: int) -> int:
     """Days to wait after `times_sent` ignored sends: 3, 6, 12, 24, then 30 at most (0 if never sent)."""
     if times_sent < 1:
         return 0
-    return min(BACKOFF_FIRST_DAYS * 2 ** min(times_sent - 1, 10), BACKOFF_MAX_DAYS)
+    doublings = min(times_sent - 1, 4)  # 3 * 2**4 = 48 is already past the cap
+    return min(BACKOFF_FIRST_DAYS << doublings, BACKOFF_MAX_DAYS)
 
 
 def may_send(memory: NudgeMemory | None, tie: TieFacts, now: datetime) -> bool:
@@ -544,7 +547,7 @@ def _with_company(tie: TieFacts) -> str:
 
 
 def _short_date(day: date) -> str:
-    """"Tue 1 Dec": English whatever the server's locale."""
+    """A day as "Tue 1 Dec", in English whatever the server's locale."""
     return f"{WEEKDAYS[day.weekday()].capitalize()} {day.day} {_MONTHS[day.month - 1]}"
 
 
@@ -560,29 +563,3 @@ def _plural(count: int, noun: str) -> str:
 def _require_aware(moment: datetime | None, what: str) -> None:
     if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
         raise ValueError(f"{what} must be timezone-aware, got the naive {moment.isoformat()}")
-
-
-__all__ = [
-    "MAX_ITEMS",
-    "MIN_INITIATIVES_TO_JUDGE_BALANCE",
-    "ONE_SIDED_SHARE",
-    "WEEKDAYS",
-    "DigestItem",
-    "DigestSettings",
-    "Frequency",
-    "NudgeKind",
-    "NudgeMemory",
-    "TieFacts",
-    "backoff_days",
-    "cadence_for",
-    "compose_digest",
-    "due_period",
-    "local_instant",
-    "may_send",
-    "neglected",
-    "next_week_day",
-    "one_sided",
-    "parse_days",
-    "weekly_tips",
-    "zone_of",
-]

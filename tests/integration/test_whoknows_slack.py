@@ -63,7 +63,7 @@ def test_a_colleague_tie_is_a_route_and_the_introduction_is_asked_accepted_and_r
         assert connection.scalar(select(func.count()).select_from(Tie)) == 2
 
     again = slack.command("Jane Doe", command="/whoknows", user=SELLER)
-    assert "You know Jane Doe" in again.text
+    assert "You are connected to Jane Doe" in again.text  # introduced: a relationship to build
 
 
 def test_only_the_colleague_asked_can_accept(slack: SlackDriver, standin: SlackStandIn) -> None:
