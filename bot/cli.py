@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
@@ -35,6 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = commands.add_parser("console", help="try the bot in the terminal, no Slack account needed")
     console.add_argument("--tz", help="your time zone (IANA name, e.g. Europe/Paris); default: this machine's")
     commands.add_parser("migrate", help="create or upgrade the database schema")
+    nudges = commands.add_parser(
+        "nudges", help="one sweep of the nudge digests as of a moment (what the scheduler runs)"
+    )
+    nudges.add_argument(
+        "--as-of",
+        type=_moment,
+        metavar="ISO",
+        help="the moment, e.g. 2026-12-01T09:00 (UTC unless an offset is given); default now",
+    )
+    nudges.add_argument("--member", metavar="USER_ID", help="only this Slack user")
+    nudges.add_argument("--dry-run", action="store_true", help="print what would be sent; send and write nothing")
     network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
     network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
 
@@ -51,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             return _migrate(settings)
+        if args.command == "nudges":
+            return _nudges(settings, args.as_of, args.member, args.dry_run)
         if args.command == "network":
             return _network(settings, args.workspace)
         if args.command == "console":
@@ -68,6 +82,41 @@ def _migrate(settings: Settings) -> int:
 
     make_runtime(settings)
     print(f"Database ready: {settings.database_url_for_display}")
+    return 0
+
+
+def _moment(text_value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text_value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a moment: {text_value!r} (write it like 2026-12-01T09:00)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
+    from bot.app import make_runtime, make_web_client
+    from bot.jobs import WORKER
+    from handlers.digests import SlackDigestSender
+    from models.digests import compose_due, sweep
+
+    runtime = make_runtime(settings)
+    now = as_of or datetime.now(UTC)
+    if dry_run:
+        composed = compose_due(runtime.deps.uow(), now, only_user=member, dry_run=True)
+        for digest in composed:
+            print(f"{digest.slack_user_id} ({digest.period_key}): {len(digest.items)} item(s)")
+            for item in digest.items:
+                print(f"  - [{item.kind.value}] {item.headline}")
+        if not composed:
+            print(f"No digest due at {now.isoformat()}.")
+        return 0
+    settings.require("SLACK_BOT_TOKEN")
+    sender = SlackDigestSender(make_web_client(settings, settings.slack_bot_token))
+    report = sweep(runtime.deps.uow(), sender, now, WORKER, only_user=member)
+    print(
+        f"{len(report.composed)} digest(s) composed, {report.sent} sent, {report.recovered} found already sent, "
+        f"{report.failed} to retry, {report.skipped} unreachable"
+    )
     return 0
 
 
@@ -117,8 +166,9 @@ def _run(settings: Settings, http: bool, socket: bool) -> int:
     runtime = make_runtime(settings)
     app = build_app(settings, runtime.deps)
     from bot.scheduler import start_scheduler
+    from handlers.digests import SlackDigestSender
 
-    scheduler = start_scheduler(runtime, settings.network_refresh_minutes)
+    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, SlackDigestSender(app.client))
     try:
         return _serve(settings, runtime, app, http)
     finally:

@@ -7,19 +7,41 @@ that they survive restarts; the process's runtime is handed over once by `bot.sc
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
 from bot.app import Runtime
+from models.digests import DigestSender, sweep
 from models.structure import refresh_structure, workspace_ids
 
 logger = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None
+_sender: DigestSender | None = None
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def bind(runtime: Runtime) -> None:
-    """Give the jobs this process's engine and clock (called when the scheduler starts)."""
-    global _runtime
-    _runtime = runtime
+def bind(runtime: Runtime, sender: DigestSender | None = None) -> None:
+    """Give the jobs this process's engine, clock and Slack sender (called when the scheduler starts)."""
+    global _runtime, _sender
+    _runtime, _sender = runtime, sender
+
+
+def send_nudges() -> None:
+    """Compose the digests that are due and deliver what is pending (every few minutes)."""
+    if _runtime is None or _sender is None:
+        raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
+    deps = _runtime.deps
+    report = sweep(deps.uow(), _sender, deps.clock(), WORKER)
+    if report.composed or report.sent or report.failed or report.skipped:
+        logger.info(
+            "nudges: %s composed, %s sent, %s recovered, %s to retry, %s unreachable",
+            len(report.composed),
+            report.sent,
+            report.recovered,
+            report.failed,
+            report.skipped,
+        )
 
 
 def refresh_network_structure() -> None:

@@ -10,14 +10,18 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import jobs
 from bot.app import Runtime
+from models.digests import DigestSender
 
 NETWORK_JOB_ID = "network-structure"
+NUDGES_JOB_ID = "nudges"
+#: Digests are due at each member's own local time: sweeping this often keeps them within minutes.
+NUDGE_SWEEP_MINUTES = 5
 JOB_TABLE = "apscheduler_jobs"
 
 
-def start_scheduler(runtime: Runtime, network_refresh_minutes: int) -> BackgroundScheduler:
+def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: DigestSender) -> BackgroundScheduler:
     """Start the scheduler; a job already in the database keeps its next run time across restarts."""
-    jobs.bind(runtime)
+    jobs.bind(runtime, sender)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
@@ -36,5 +40,13 @@ def start_scheduler(runtime: Runtime, network_refresh_minutes: int) -> Backgroun
         )
     elif getattr(existing.trigger, "interval", None) != trigger.interval:
         scheduler.reschedule_job(NETWORK_JOB_ID, trigger=trigger)
+    if scheduler.get_job(NUDGES_JOB_ID) is None:
+        scheduler.add_job(
+            "bot.jobs:send_nudges",
+            trigger=IntervalTrigger(minutes=NUDGE_SWEEP_MINUTES, timezone=UTC),
+            id=NUDGES_JOB_ID,
+            name="Compose and deliver nudge digests",
+            next_run_time=datetime.now(UTC) + timedelta(seconds=30),
+        )
     scheduler.resume()
     return scheduler

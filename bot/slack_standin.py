@@ -114,6 +114,11 @@ class SlackStandIn:
         self._faults: dict[str, _Fault] = {}
         self._home_view_ids: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
+        self._history: dict[str, list[dict[str, Any]]] = {}
+        #: Slack errors chat.postMessage answers for these users (e.g. "cannot_dm_bot").
+        self.user_errors: dict[str, str] = {}
+        #: Seconds to wait before answering a method, to let a test act mid-call.
+        self.delays: dict[str, float] = {}
         self._sequence = 0
         self._changed = threading.Condition()
         self._server: _StandInServer | None = None
@@ -269,6 +274,9 @@ class SlackStandIn:
             return _Answer(200, {"ok": False, "error": "not_authed"})
         if "_invalid_json" in args:
             return _Answer(200, {"ok": False, "error": "invalid_json"})
+        delay = self.delays.get(method)
+        if delay:
+            time.sleep(delay)
         answer = self._ANSWERS.get(method)
         if answer is None:
             return _Answer(200, {"ok": False, "error": "unknown_method"})
@@ -394,12 +402,32 @@ class SlackStandIn:
         return message
 
     def _chat_post_message(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        error = self.user_errors.get(channel)
+        if error:
+            return {"ok": False, "error": error}
+        if channel.startswith(("U", "W")):  # a user id: Slack posts in the app's DM with them
+            with self._changed:
+                channel = self._dm_channels.setdefault(channel, _new_id("D"))
         ts = self._next_ts()
-        return {
-            "channel": args.get("channel"),
-            "ts": ts,
-            "message": self._message(args, ts),
-        }
+        message = self._message(args, ts)
+        with self._changed:
+            self._history.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        oldest = float(args.get("oldest") or 0)
+        limit = int(args.get("limit") or 100)
+        with self._changed:
+            messages = [m for m in self._history.get(channel, []) if float(m["ts"]) > oldest]
+        return {"messages": list(reversed(messages))[:limit], "has_more": False}
+
+    def delivered_to(self, user_id: str) -> list[dict[str, Any]]:
+        """The messages that reached a user's DM with the app (failed attempts are not there)."""
+        with self._changed:
+            channel = self._dm_channels.get(user_id)
+            return list(self._history.get(channel, [])) if channel else []
 
     def _chat_post_ephemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"message_ts": self._next_ts()}
@@ -430,6 +458,7 @@ class SlackStandIn:
         "chat.postEphemeral": _chat_post_ephemeral,
         "chat.update": _chat_update,
         "conversations.open": _conversations_open,
+        "conversations.history": _conversations_history,
     }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import errors, logcall, whoknows
+from handlers import digests, errors, logcall, whoknows
 from handlers.deps import Deps
 
 
@@ -13,3 +13,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     errors.register(app)
     logcall.register(app, deps)
     whoknows.register(app, deps)
+    digests.register(app, deps)

@@ -251,7 +251,9 @@ def _text_input(
     return element
 
 
-def logcall_modal(today: str, private_metadata: str, prefill_notes: str = "") -> dict[str, Any]:
+def logcall_modal(
+    today: str, private_metadata: str, prefill_notes: str = "", prefill_contacts: str = "", prefill_company: str = ""
+) -> dict[str, Any]:
     """The `/logcall` form: the same fields as the one-line grammar."""
     channel_select = {
         "type": "static_select",
@@ -270,10 +272,15 @@ def logcall_modal(today: str, private_metadata: str, prefill_notes: str = "") ->
             _input(
                 "contacts",
                 "Who",
-                _text_input("contacts", "Jane Doe, Raj Patel", max_length=500),
+                _text_input("contacts", "Jane Doe, Raj Patel", initial=prefill_contacts, max_length=500),
                 hint="One or more people, separated by commas.",
             ),
-            _input("company", "Company", _text_input("company", "ACME", max_length=255), optional=True),
+            _input(
+                "company",
+                "Company",
+                _text_input("company", "ACME", initial=prefill_company, max_length=255),
+                optional=True,
+            ),
             _input("channel", "Channel", channel_select),
             _input("date", "Date", {"type": "datepicker", "action_id": "date", "initial_date": today}),
             _input("time", "Time", {"type": "timepicker", "action_id": "time"}, optional=True),

@@ -18,6 +18,10 @@ class UnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
 
+    def fresh(self) -> UnitOfWork:
+        """Another unit of work on the same database, for a transaction held alongside this one."""
+        return UnitOfWork(self._session_factory)
+
     @property
     def session(self) -> Session:
         if self._session is None:

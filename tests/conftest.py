@@ -46,7 +46,9 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     admin = make_engine(base_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(base_url, connect_args={"options": f"-csearch_path={schema}"})
+    # The schema goes in the URL itself, so that a subprocess given this URL sees the same tables.
+    separator = "&" if "?" in base_url else "?"
+    engine = make_engine(f"{base_url}{separator}options=-csearch_path%3D{schema}")
     migrate(engine)
     yield engine
     engine.dispose()

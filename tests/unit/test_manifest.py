@@ -59,7 +59,13 @@ def test_manifest_lists_exactly_the_slash_commands_the_app_registers(manifest: d
 
 
 def test_manifest_asks_only_for_the_scopes_the_code_uses(manifest: dict[str, Any]) -> None:
-    """Scopes are kept to what is used: commands, chat.postMessage (chat:write), users.info (users:read)."""
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "users:read"]
+    """Scopes are kept to what is used: commands, chat.postMessage, users.info, and the DM checks of digests."""
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
+        "chat:write",
+        "commands",
+        "im:history",
+        "im:write",
+        "users:read",
+    ]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True

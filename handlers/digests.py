@@ -1,0 +1,312 @@
+"""Nudge digests in Slack: the DM, its buttons (log it, snooze, not relevant) and the settings form."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import time, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from handlers import views
+from handlers.blockkit import truncate
+from handlers.deps import Deps
+from handlers.logcall import actor_of
+from handlers.profiles import member_profile
+from handlers.views import Block, button, context, section
+from models import digests, settings_service
+from models.digests import Delivery, DeliveryFailed, OutgoingDigest
+from models.nudges import WEEKDAYS, Frequency, NudgeKind
+
+#: Slack errors that mean the member cannot get a DM from the app at all.
+UNREACHABLE = frozenset(
+    {
+        "user_not_found",
+        "cannot_dm_bot",
+        "account_inactive",
+        "user_disabled",
+        "is_bot",
+        "channel_not_found",
+        "not_allowed_token_type",
+    }
+)
+DIGEST_EVENT = "rapport_digest"
+SETTINGS_MODAL_ID = "nudge_settings_modal"
+SNOOZE = timedelta(days=14)
+
+_KIND_EMOJI = {
+    NudgeKind.NEGLECTED: ":hourglass_flowing_sand:",
+    NudgeKind.ONE_SIDED: ":left_right_arrow:",
+    NudgeKind.LUNCH: ":fork_and_knife:",
+    NudgeKind.KICK_START: ":seedling:",
+    NudgeKind.FRESH_AIR: ":wind_face:",
+}
+
+
+def digest_message(digest: OutgoingDigest) -> dict[str, Any]:
+    """The digest DM: the few most valuable items, each with its three buttons."""
+    weekly = digest.settings.frequency is Frequency.WEEKLY
+    head = ":wave: *Your relationships this week*" if weekly else ":wave: *Your relationships today*"
+    blocks: list[Block] = [section(head)]
+    for item in digest.items:
+        value = json.dumps({"c": item.contact_id, "k": item.kind.value})
+        blocks.append(
+            section(
+                f"{_KIND_EMOJI.get(item.kind, '•')} *{truncate(item.headline, 300)}*\n{truncate(item.reason, 1500)}"
+            )
+        )
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"nudge_{item.kind.value}_{item.contact_id}",
+                "elements": [
+                    button(
+                        "Log it",
+                        "nudge_log",
+                        json.dumps({"c": item.contact_id, "n": item.contact_name, "co": item.company}),
+                        style="primary",
+                    ),
+                    button("Snooze 2 weeks", "nudge_snooze", value),
+                    button("Not relevant", "nudge_mute", value),
+                ],
+            }
+        )
+    schedule = describe_schedule(digest.settings.frequency, digest.settings.local_time, digest.settings.days)
+    blocks.append({"type": "divider"})
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "nudge_footer",
+            "elements": [button("Settings", "nudge_settings", "settings")],
+        }
+    )
+    blocks.append(
+        context(
+            f"You get this {schedule} ({digest.settings.time_zone}). An item you ignore comes back less and less often."
+        )
+    )
+    fallback = f"{len(digest.items)} relationship" + ("s" if len(digest.items) != 1 else "") + " to look after"
+    return {"text": fallback, "blocks": blocks}
+
+
+def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> str:
+    clock = at.strftime("%H:%M")
+    if frequency is Frequency.WEEKLY:
+        return f"every week on {days[0].capitalize()} at {clock}"
+    if days == WEEKDAYS[:5]:
+        return f"at {clock} on weekdays"
+    if days == WEEKDAYS:
+        return f"at {clock} every day"
+    return f"at {clock} on " + ", ".join(day.capitalize() for day in days)
+
+
+class SlackDigestSender:
+    """Delivers digests as DMs from the app; each message carries its outbox id in Slack metadata."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def send(self, digest: OutgoingDigest) -> Delivery:
+        payload = digest_message(digest)
+        try:
+            answer = self.client.chat_postMessage(
+                channel=digest.slack_user_id,
+                text=payload["text"],
+                blocks=payload["blocks"],
+                metadata={"event_type": DIGEST_EVENT, "event_payload": {"outbox_id": digest.outbox_id}},
+            )
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or error.response.status_code)
+            raise DeliveryFailed(reason, permanent=reason in UNREACHABLE) from None
+        except (SlackRequestError, OSError) as error:
+            raise DeliveryFailed(type(error).__name__, permanent=False) from None
+        return Delivery(channel_id=str(answer["channel"]), ts=str(answer["ts"]))
+
+    def find_sent(self, digest: OutgoingDigest) -> Delivery | None:
+        """Whether this digest already reached the member's DM (a crash after Slack took it)."""
+        try:
+            channel = digest.channel_id or self.client.conversations_open(users=digest.slack_user_id)["channel"]["id"]
+            # A digest goes out at most daily: it is among the DM's latest messages if it is there at all.
+            history = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except SlackApiError as error:
+            reason = str(error.response.get("error") or error.response.status_code)
+            raise DeliveryFailed(reason, permanent=reason in UNREACHABLE) from None
+        except (SlackRequestError, OSError) as error:
+            raise DeliveryFailed(type(error).__name__, permanent=False) from None
+        messages: list[dict[str, Any]] = history.get("messages") or []
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            if (
+                metadata.get("event_type") == DIGEST_EVENT
+                and (metadata.get("event_payload") or {}).get("outbox_id") == digest.outbox_id
+            ):
+                return Delivery(channel_id=channel, ts=str(message["ts"]))
+        return None
+
+
+# Buttons -----------------------------------------------------------------------------------------
+def log_it(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    data = json.loads(action["value"])
+    profile = member_profile(deps, client, actor_of(context))
+    today = deps.clock().astimezone(profile.zone).date().isoformat()
+    modal = views.logcall_modal(
+        today, json.dumps({}), prefill_contacts=data.get("n") or "", prefill_company=data.get("co") or ""
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
+def snooze_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    data = json.loads(action["value"])
+    actor = actor_of(context)
+    until = deps.clock() + SNOOZE
+    digests.snooze(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]), until)
+    respond(
+        text=f":zzz: Snoozed for two weeks, until {until:%a %d %b}.", replace_original=False, response_type="ephemeral"
+    )
+
+
+def mute_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    data = json.loads(action["value"])
+    actor = actor_of(context)
+    digests.mute(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]))
+    respond(
+        text=":mute: Understood: no more of this kind of reminder about them.",
+        replace_original=False,
+        response_type="ephemeral",
+    )
+
+
+def open_settings(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    current = settings_service.nudge_settings(deps.uow(), actor_of(context))
+    client.views_open(trigger_id=body["trigger_id"], view=settings_modal(current))
+
+
+def save_settings(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    values = view["state"]["values"]
+    errors: dict[str, str] = {}
+    frequency = (values.get("frequency", {}).get("frequency", {}).get("selected_option") or {}).get("value", "daily")
+    at_text = values.get("time", {}).get("time", {}).get("selected_time") or "09:00"
+    days = tuple(o["value"] for o in values.get("days", {}).get("days", {}).get("selected_options") or [])
+    if not days and frequency != Frequency.OFF.value:
+        errors["days"] = "Pick at least one day."
+    cadences_text = values.get("cadences", {}).get("cadences", {}).get("value") or ""
+    try:
+        cadences = settings_service.parse_cadences(cadences_text)
+    except ValueError as problem:
+        errors["cadences"] = str(problem)
+        cadences = {}
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    ack()
+    actor = actor_of(context)
+    saved = settings_service.save_nudge_settings(
+        deps.uow(),
+        actor,
+        Frequency(frequency),
+        time.fromisoformat(at_text),
+        tuple(d for d in WEEKDAYS if d in days),
+        cadences,
+    )
+    schedule = (
+        "off" if saved.frequency is Frequency.OFF else describe_schedule(saved.frequency, saved.local_time, saved.days)
+    )
+    client.chat_postMessage(channel=actor.user_id, text=f"Saved: your relationship digest comes {schedule}.")
+
+
+def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
+    def option(value: str, label: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+    frequencies = [option("daily", "Daily"), option("weekly", "Weekly"), option("off", "Off")]
+    day_options = [option(day, day.capitalize()) for day in WEEKDAYS]
+    cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
+    frequency_element: dict[str, Any] = {"type": "radio_buttons", "action_id": "frequency", "options": frequencies}
+    frequency_element["initial_option"] = next(o for o in frequencies if o["value"] == current.frequency.value)
+    days_element: dict[str, Any] = {"type": "checkboxes", "action_id": "days", "options": day_options}
+    chosen = [o for o in day_options if o["value"] in current.days]
+    if chosen:
+        days_element["initial_options"] = chosen
+    cadence_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "cadences",
+        "placeholder": {"type": "plain_text", "text": "client=30, friend=90"},
+        "max_length": 500,
+    }
+    if cadence_text:
+        cadence_element["initial_value"] = cadence_text
+    return {
+        "type": "modal",
+        "callback_id": SETTINGS_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Digest settings"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "frequency",
+                "label": {"type": "plain_text", "text": "How often"},
+                "element": frequency_element,
+            },
+            {
+                "type": "input",
+                "block_id": "time",
+                "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
+                "element": {
+                    "type": "timepicker",
+                    "action_id": "time",
+                    "initial_time": current.local_time.strftime("%H:%M"),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "days",
+                "label": {"type": "plain_text", "text": "On"},
+                "element": days_element,
+                "optional": True,
+            },
+            {
+                "type": "input",
+                "block_id": "cadences",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
+                "hint": {
+                    "type": "plain_text",
+                    "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
+                },
+                "element": cadence_element,
+            },
+        ],
+    }
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.action("nudge_log")
+    def _log(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        log_it(deps, ack, body, action, client, context)
+
+    @app.action("nudge_snooze")
+    def _snooze(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        snooze_item(deps, ack, action, respond, context)
+
+    @app.action("nudge_mute")
+    def _mute(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        mute_item(deps, ack, action, respond, context)
+
+    @app.action(re.compile(r"^nudge_settings$"))
+    def _settings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_settings(deps, ack, body, client, context)
+
+    @app.view(SETTINGS_MODAL_ID)
+    def _save(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_settings(deps, ack, view, client, context)

@@ -1,0 +1,320 @@
+"""Nudge digests end to end: due at each member's own 09:00, delivered exactly once whatever happens."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+from sqlalchemy import Engine, func, select, update
+
+from bot.db import make_session_factory
+from bot.slack_standin import SlackStandIn
+from handlers.digests import SlackDigestSender
+from models.commands import Channel, ContactRef, Initiator, LogCallCommand
+from models.digests import LEASE, compose_due, deliver_pending, sweep
+from models.orm import DigestOutbox, Member, Tie
+from models.services import Actor, log_call
+from models.uow import UnitOfWork
+from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
+
+TEAM = "T0TEAM1"
+# Monday 30 November 2026: 03:30 UTC is 09:00 in Kolkata, 17:00 UTC is 09:00 in Los Angeles.
+MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
+
+
+CLIENTS = ["Jane Doe", "Raj Patel", "Li Wei", "Amara Okafor", "Sven Larsen", "Mei Tanaka", "Diego Ruiz", "Nadia Haddad"]
+CLIENTS += [
+    "Tom Becker",
+    "Priya Nair",
+    "Olga Petrova",
+    "Kofi Mensah",
+    "Ines Duarte",
+    "Yusuf Demir",
+    "Hana Kim",
+    "Omar Farouk",
+]
+
+
+def client_of(user_id: str) -> str:
+    """A distinct, realistic contact name per seller (similar names would make log_call ask which one)."""
+    return CLIENTS[sum(map(ord, user_id)) % len(CLIENTS)]
+
+
+def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45) -> None:
+    """A seller in `zone` with one relationship overdue (cadence 30 days, last talk `overdue_days` ago)."""
+    command = LogCallCommand(
+        contacts=(ContactRef(f"{client_of(user_id)} {user_id[-4:]}", f"Account {user_id}"),),
+        channel=Channel.PHONE,
+        occurred_at=MONDAY - timedelta(days=overdue_days),
+        initiator=Initiator.ME,
+    )
+    log_call(uow, Actor(TEAM, user_id), command, f"seed-{user_id}", MONDAY - timedelta(days=overdue_days))
+    with uow:
+        uow.session.execute(
+            update(Member).where(Member.slack_user_id == user_id).values(time_zone=zone, profile_fetched_at=MONDAY)
+        )
+        member_id = uow.session.scalar(select(Member.id).where(Member.slack_user_id == user_id))
+        uow.session.execute(update(Tie).where(Tie.member_id == member_id).values(cadence_days=30))
+        uow.commit()
+
+
+def sender_for(standin: SlackStandIn) -> SlackDigestSender:
+    client = WebClient(
+        token=BOT_TOKEN,
+        base_url=standin.base_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)],
+    )
+    return SlackDigestSender(client)
+
+
+def delivered(standin: SlackStandIn, user_id: str) -> list[dict]:  # type: ignore[type-arg]
+    return [m for m in standin.delivered_to(user_id) if (m.get("metadata") or {}).get("event_type") == "rapport_digest"]
+
+
+def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, standin: SlackStandIn) -> None:
+    """Kolkata's digest goes out at 03:30 UTC, Los Angeles' at 17:00 UTC; earlier, nothing is due."""
+    seller(uow, "U0KOLKATA", "Asia/Kolkata")
+    seller(uow, "U0LA", "America/Los_Angeles")
+    sender = sender_for(standin)
+
+    early = sweep(uow, sender, MONDAY.replace(hour=3, minute=29), "w1")
+    assert early.composed == [] and standin.calls_to("chat.postMessage") == []
+
+    kolkata = sweep(uow, sender, MONDAY.replace(hour=3, minute=30), "w1")
+    assert [d.slack_user_id for d in kolkata.composed] == ["U0KOLKATA"] and kolkata.sent == 1
+    assert "haven't talked to" in flatten(delivered(standin, "U0KOLKATA")[0])
+
+    assert sweep(uow, sender, MONDAY.replace(hour=16, minute=59), "w1").composed == []
+    los_angeles = sweep(uow, sender, MONDAY.replace(hour=17), "w1")
+    assert [d.slack_user_id for d in los_angeles.composed] == ["U0LA"]
+    assert sweep(uow, sender, MONDAY.replace(hour=18), "w1").sent == 0  # once per period
+    assert len(delivered(standin, "U0KOLKATA")) == len(delivered(standin, "U0LA")) == 1
+
+
+def test_daylight_saving_keeps_the_digest_at_local_nine(uow: UnitOfWork, standin: SlackStandIn) -> None:
+    """In Los Angeles, 09:00 is 17:00 UTC in winter and 16:00 UTC in summer (after 8 March 2026)."""
+    seller(uow, "U0LA", "America/Los_Angeles", overdue_days=45 + 270)
+    summer = datetime(2026, 3, 9, tzinfo=UTC)  # a Monday, after the spring change
+    with uow:
+        uow.session.execute(update(Tie).values(last_interaction_at=summer - timedelta(days=45)))
+        uow.commit()
+    assert compose_due(uow, summer.replace(hour=15, minute=59), dry_run=True) == []
+    assert [d.slack_user_id for d in compose_due(uow, summer.replace(hour=16), dry_run=True)] == ["U0LA"]
+
+
+def test_a_dry_run_shows_the_items_and_writes_nothing(uow: UnitOfWork, db: Engine) -> None:
+    """`--dry-run` composes the digest for printing; no outbox row, so the real sweep still sends it."""
+    seller(uow, "U0PARIS", "Europe/Paris")
+    composed = compose_due(uow, MONDAY.replace(hour=8), dry_run=True)
+    assert composed[0].items[0].kind.value == "neglected"
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(DigestOutbox)) == 0
+
+
+def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, standin: SlackStandIn) -> None:
+    """Two sweeps racing on threads (and Slack slow to answer): every member gets exactly one digest."""
+    users = [f"U0RACE{n}" for n in range(6)]
+    for user in users:
+        seller(uow, user, "Europe/Paris")
+    standin.delays["chat.postMessage"] = 0.05
+    sessions = make_session_factory(db)
+    now = MONDAY.replace(hour=9)
+    threads = [
+        threading.Thread(target=sweep, args=(UnitOfWork(sessions), sender_for(standin), now, f"w{n}")) for n in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+
+
+def test_rate_limits_and_server_errors_are_retried_and_nothing_is_lost(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn
+) -> None:
+    """A 429 (Retry-After honoured) and 500s: retried; what still fails stays pending and goes out next sweep."""
+    seller(uow, "U0ONE", "Europe/Paris")
+    seller(uow, "U0TWO", "Europe/Paris")
+    now = MONDAY.replace(hour=9)
+    standin.fail_next("chat.postMessage", status=429, retry_after=1)
+    first = sweep(uow, sender_for(standin), now, "w1")
+    assert first.sent == 2
+
+    seller(uow, "U0THREE", "Europe/Paris")
+    standin.fail_next("chat.postMessage", status=500, times=3)  # more than the client's two retries
+    second = sweep(uow, sender_for(standin), now, "w1")
+    assert second.failed == 1 and second.sent == 0
+    with db.connect() as connection:
+        assert connection.scalar(select(DigestOutbox.status).where(DigestOutbox.attempts == 1)) == "pending"
+    third = sweep(uow, sender_for(standin), now + timedelta(minutes=5), "w1")
+    assert third.sent == 1
+    assert [len(delivered(standin, u)) for u in ("U0ONE", "U0TWO", "U0THREE")] == [1, 1, 1]
+
+
+def test_a_member_who_blocked_the_app_is_marked_and_the_sweep_goes_on(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn
+) -> None:
+    """cannot_dm_bot marks that member unreachable (never retried); the others still get theirs."""
+    seller(uow, "U0GONE", "Europe/Paris")
+    seller(uow, "U0HERE", "Europe/Paris")
+    standin.user_errors["U0GONE"] = "cannot_dm_bot"
+    report = sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    assert report.unreachable == ["U0GONE"] and report.sent == 1
+    with db.connect() as connection:
+        assert (
+            connection.scalar(select(Member.unreachable_reason).where(Member.slack_user_id == "U0GONE"))
+            == "cannot_dm_bot"
+        )
+    assert sweep(uow, sender_for(standin), MONDAY.replace(hour=10), "w1").composed == []
+
+
+def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWork, standin: SlackStandIn) -> None:
+    """A claim left "sending" is taken over after the lease; if Slack already had it, it is not sent again."""
+    seller(uow, "U0CRASH", "Europe/Paris")
+    now = MONDAY.replace(hour=9)
+    compose_due(uow, now)
+
+    class DiesAfterSending(SlackDigestSender):
+        def send(self, digest):  # type: ignore[no-untyped-def]
+            super().send(digest)
+            raise SystemExit("killed right after Slack took the message")
+
+    with pytest.raises(SystemExit):
+        deliver_pending(uow, DiesAfterSending(sender_for(standin).client), now, "dead-worker")
+    assert deliver_pending(uow, sender_for(standin), now + timedelta(minutes=1), "w2").sent == 0  # still leased
+    later = deliver_pending(uow, sender_for(standin), now + LEASE + timedelta(minutes=1), "w2")
+    assert later.recovered == 1 and len(delivered(standin, "U0CRASH")) == 1
+
+
+def test_snooze_and_not_relevant_are_respected(
+    uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn, clock
+) -> None:  # type: ignore[no-untyped-def]
+    """Snooze 2 weeks hides the nudge until then; Not relevant never shows that kind for that contact again."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    clock.now = MONDAY.replace(hour=9)
+    sweep(uow, sender_for(standin), clock.now, "w1")
+    digest = delivered(standin, "U0SELLER1")[0]
+    snoozed = slack.press(button(digest, "Snooze 2 weeks"), user="U0SELLER1")
+    assert "Snoozed for two weeks" in snoozed.text
+
+    def kinds(days_later: int) -> list[str]:
+        composed = compose_due(uow, MONDAY.replace(hour=9) + timedelta(days=days_later), dry_run=True)
+        return [item.kind.value for item in composed[0].items]
+
+    assert "neglected" not in kinds(7)
+    assert "neglected" in kinds(15)
+    slack.press(button(digest, "Not relevant"), user="U0SELLER1")
+    assert "neglected" not in kinds(60)
+
+
+def test_log_it_opens_the_logcall_form_for_that_contact(
+    uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    """“Log it” in the digest opens the /logcall form with the contact and company filled in."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    slack.press(button(delivered(standin, "U0SELLER1")[0], "Log it"), user="U0SELLER1")
+    form = slack.opened_view()
+    who = next(b for b in form["blocks"] if b["block_id"] == "contacts")
+    assert who["element"]["initial_value"] == f"{client_of('U0SELLER1')} LER1"
+
+
+def test_settings_change_frequency_time_days_and_tag_cadences(
+    uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn, db: Engine
+) -> None:
+    """The Settings form saves weekly at 08:00 on Tuesdays and client=15; a bad rule is refused by its field."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
+    form = slack.opened_view()
+    values = {
+        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
+        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
+        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
+        "cadences": {"cadences": {"type": "plain_text_input", "value": "fortnightly please"}},
+    }
+    refused = slack.submit(form, values, user="U0SELLER1")
+    assert "cadences" in json.loads(refused.ack.body)["errors"]
+    values["cadences"]["cadences"]["value"] = "client=15, friend=90"
+    slack.submit(form, values, user="U0SELLER1")
+    with db.connect() as connection:
+        row = connection.execute(
+            select(Member.nudge_frequency, Member.nudge_time, Member.nudge_days).where(
+                Member.slack_user_id == "U0SELLER1"
+            )
+        ).one()
+    assert tuple(row) == ("weekly", "08:00", "tue")
+    assert "every week on Tue at 08:00" in flatten(standin.calls_to("chat.postMessage")[-1].args)
+
+
+# Separate processes: a kill -9 mid-sweep, and three replicas on PostgreSQL ---------------------------
+def run_nudges(database_url: str, standin: SlackStandIn, as_of: datetime, cwd: Path) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_API_BASE_URL": standin.base_url,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "nudges", "--as-of", as_of.isoformat()],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_mid_delivery_and_rerun_sends_each_digest_once(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """kill -9 while Slack is answering; the next sweep (after the lease) completes without doubles."""
+    users = [f"U0KILL{n}" for n in range(5)]
+    for user in users:
+        seller(uow, user, "Europe/Paris")
+    url = db.url.render_as_string(hide_password=False)
+    now = MONDAY.replace(hour=9)
+    standin.delays["chat.postMessage"] = 0.4
+    process = run_nudges(url, standin, now, tmp_path)
+    standin.wait_for("chat.postMessage", timeout=20)
+    time.sleep(0.6)  # a message or two is through; another is in flight
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    standin.delays.clear()
+    rerun = run_nudges(url, standin, now + LEASE + timedelta(minutes=1), tmp_path)
+    output = rerun.communicate(timeout=60)[0].decode()
+    assert rerun.returncode == 0, output
+    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+
+
+@pytest.mark.slow
+def test_three_replicas_on_one_database_send_every_digest_exactly_once(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn, tmp_path: Path
+) -> None:
+    """Three `rapport` processes sweep one database at once (PostgreSQL in CI, and SQLite), Slack answering 429 and 500."""
+    users = [f"U0REP{n:02d}" for n in range(12)]
+    for user in users:
+        seller(uow, user, "Europe/Paris")
+    url = db.url.render_as_string(hide_password=False)
+    now = MONDAY.replace(hour=9)
+    standin.delays["chat.postMessage"] = 0.05
+    standin.fail_next("chat.postMessage", status=429, retry_after=1, times=2)
+    replicas = [run_nudges(url, standin, now, tmp_path) for _ in range(3)]
+    time.sleep(0.3)
+    standin.fail_next("chat.postMessage", status=500, times=4)
+    outputs = [replica.communicate(timeout=120)[0].decode() for replica in replicas]
+    assert all(replica.returncode == 0 for replica in replicas), outputs
+    # What still failed after the retries is pending: the next sweep (any replica) sends it.
+    final = run_nudges(url, standin, now + timedelta(minutes=5), tmp_path)
+    final.communicate(timeout=60)
+    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
