@@ -105,7 +105,16 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
 
 
 def rating_from_state(state: State) -> TieRating:
-    """The rating modal's answers; a question left blank keeps whatever was known before."""
+    """The rating modal's answers; a question left blank keeps whatever was known before.
+
+    Raises FormErrors when the cadence is not a number of days.
+    """
+    cadence_text = _text(state, "cadence")
+    cadence = 0
+    if cadence_text:
+        if not cadence_text.isdecimal() or not 1 <= int(cadence_text) <= 3650:
+            raise FormErrors({"cadence": "Write a number of days, like 30."})
+        cadence = int(cadence_text)
     knowledge = {option["value"] for option in _value(state, "knowledge").get("selected_options") or ()}
     appreciation = _selected(state, "appreciation")
     friendship = _selected(state, "friendship")
@@ -117,4 +126,5 @@ def rating_from_state(state: State) -> TieRating:
         job_title=_text(state, "job_title"),
         responsibilities=_text(state, "responsibilities"),
         private=bool(_value(state, "privacy").get("selected_options")),
+        cadence_days=cadence,
     )

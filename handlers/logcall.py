@@ -110,11 +110,15 @@ def open_rating(
 def rating_submission(
     deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    try:
+        rating = forms.rating_from_state(view["state"]["values"])
+    except forms.FormErrors as errors:
+        ack(response_action="errors", errors=errors.by_block)
+        return
     ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
-    rating = forms.rating_from_state(view["state"]["values"])
     report = services.rate_tie(deps.uow(), actor, contact_id, rating, deps.clock())
     reply(client, body, actor, views.rated_message(report, deps.clock(), profile.zone))
 

@@ -124,6 +124,8 @@ class TieRating:
     job_title: str | None = None
     responsibilities: str | None = None
     private: bool | None = None
+    #: Days between conversations this relationship needs (0 clears it: back to the default).
+    cadence_days: int | None = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +357,7 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
             job_title=contact.job_title,
             responsibilities=contact.responsibilities,
             private=tie.private if tie else False,
+            cadence_days=tie.cadence_days if tie else None,
         )
         return RatingForm(contact_id=contact.id, contact_name=contact.name, rating=rating)
 
@@ -382,6 +385,8 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
             tie.friendship = rating.friendship.value
         if rating.private is not None:
             tie.private = rating.private
+        if rating.cadence_days is not None:
+            tie.cadence_days = rating.cadence_days or None
         tie.rated_at = now
         report = _refresh_tie(repo, member, contact, now)
         uow.commit()

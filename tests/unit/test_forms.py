@@ -214,7 +214,16 @@ def test_a_full_rating_is_read_into_a_tie_rating() -> None:
         job_title="Head of IT",
         responsibilities="Runs vendor selection",
         private=True,
+        cadence_days=0,
     )
+
+
+def test_a_cadence_must_be_a_number_of_days() -> None:
+    """“every month” is refused under the cadence field; 45 is kept as 45 days."""
+    with pytest.raises(FormErrors) as refused:
+        rating_from_state({"cadence": {"cadence": text("every month")}})
+    assert refused.value.by_block == {"cadence": "Write a number of days, like 30."}
+    assert rating_from_state({"cadence": {"cadence": text("45")}}).cadence_days == 45
 
 
 def test_a_typed_job_title_counts_as_knowing_it_even_unticked() -> None:
