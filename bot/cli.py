@@ -96,7 +96,7 @@ def _moment(text_value: str) -> datetime:
 def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
     from bot.app import make_runtime, make_web_client
     from bot.jobs import WORKER
-    from handlers.digests import SlackDigestSender
+    from handlers.sender import slack_sender
     from models.digests import compose_due, sweep
 
     runtime = make_runtime(settings)
@@ -111,7 +111,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
             print(f"No digest due at {now.isoformat()}.")
         return 0
     settings.require("SLACK_BOT_TOKEN")
-    sender = SlackDigestSender(make_web_client(settings, settings.slack_bot_token))
+    sender = slack_sender(make_web_client(settings, settings.slack_bot_token))
     report = sweep(runtime.deps.uow(), sender, now, WORKER, only_user=member)
     print(
         f"{len(report.composed)} digest(s) composed, {report.sent} sent, {report.recovered} found already sent, "
@@ -166,9 +166,9 @@ def _run(settings: Settings, http: bool, socket: bool) -> int:
     runtime = make_runtime(settings)
     app = build_app(settings, runtime.deps)
     from bot.scheduler import start_scheduler
-    from handlers.digests import SlackDigestSender
+    from handlers.sender import slack_sender
 
-    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, SlackDigestSender(app.client))
+    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(app.client))
     try:
         return _serve(settings, runtime, app, http)
     finally:

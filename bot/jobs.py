@@ -11,17 +11,18 @@ import os
 import socket
 
 from bot.app import Runtime
-from models.digests import DigestSender, sweep
+from models.digests import sweep
+from models.outbox import Sender
 from models.structure import refresh_structure, workspace_ids
 
 logger = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None
-_sender: DigestSender | None = None
+_sender: Sender | None = None
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 
 
-def bind(runtime: Runtime, sender: DigestSender | None = None) -> None:
+def bind(runtime: Runtime, sender: Sender | None = None) -> None:
     """Give the jobs this process's engine, clock and Slack sender (called when the scheduler starts)."""
     global _runtime, _sender
     _runtime, _sender = runtime, sender

@@ -10,7 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import jobs
 from bot.app import Runtime
-from models.digests import DigestSender
+from models.outbox import Sender
 
 NETWORK_JOB_ID = "network-structure"
 NUDGES_JOB_ID = "nudges"
@@ -19,7 +19,7 @@ NUDGE_SWEEP_MINUTES = 5
 JOB_TABLE = "apscheduler_jobs"
 
 
-def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: DigestSender) -> BackgroundScheduler:
+def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: Sender) -> BackgroundScheduler:
     """Start the scheduler; a job already in the database keeps its next run time across restarts."""
     jobs.bind(runtime, sender)
     scheduler = BackgroundScheduler(

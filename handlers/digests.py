@@ -10,7 +10,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from handlers import views
 from handlers.blockkit import truncate
@@ -19,8 +18,8 @@ from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, section
 from models import digests, settings_service
-from models.digests import Delivery, DeliveryFailed, OutgoingDigest
 from models.nudges import WEEKDAYS, Frequency, NudgeKind
+from models.outbox import OutgoingMessage
 
 #: Slack errors that mean the member cannot get a DM from the app at all.
 UNREACHABLE = frozenset(
@@ -47,12 +46,14 @@ _KIND_EMOJI = {
 }
 
 
-def digest_message(digest: OutgoingDigest) -> dict[str, Any]:
+def digest_message(message: OutgoingMessage) -> dict[str, Any]:
     """The digest DM: the few most valuable items, each with its three buttons."""
-    weekly = digest.settings.frequency is Frequency.WEEKLY
+    items = digests.items_from_data(message.payload["items"])
+    settings = digests.settings_from_data(message.payload["settings"])
+    weekly = settings.frequency is Frequency.WEEKLY
     head = ":wave: *Your relationships this week*" if weekly else ":wave: *Your relationships today*"
     blocks: list[Block] = [section(head)]
-    for item in digest.items:
+    for item in items:
         value = json.dumps({"c": item.contact_id, "k": item.kind.value})
         blocks.append(
             section(
@@ -75,7 +76,7 @@ def digest_message(digest: OutgoingDigest) -> dict[str, Any]:
                 ],
             }
         )
-    schedule = describe_schedule(digest.settings.frequency, digest.settings.local_time, digest.settings.days)
+    schedule = describe_schedule(settings.frequency, settings.local_time, settings.days)
     blocks.append({"type": "divider"})
     blocks.append(
         {
@@ -86,10 +87,10 @@ def digest_message(digest: OutgoingDigest) -> dict[str, Any]:
     )
     blocks.append(
         context(
-            f"You get this {schedule} ({digest.settings.time_zone}). An item you ignore comes back less and less often."
+            f"You get this {schedule} ({settings.time_zone}). An item you ignore comes back less and less often."
         )
     )
-    fallback = f"{len(digest.items)} relationship" + ("s" if len(digest.items) != 1 else "") + " to look after"
+    fallback = f"{len(items)} relationship" + ("s" if len(items) != 1 else "") + " to look after"
     return {"text": fallback, "blocks": blocks}
 
 
@@ -102,50 +103,6 @@ def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> 
     if days == WEEKDAYS:
         return f"at {clock} every day"
     return f"at {clock} on " + ", ".join(day.capitalize() for day in days)
-
-
-class SlackDigestSender:
-    """Delivers digests as DMs from the app; each message carries its outbox id in Slack metadata."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-
-    def send(self, digest: OutgoingDigest) -> Delivery:
-        payload = digest_message(digest)
-        try:
-            answer = self.client.chat_postMessage(
-                channel=digest.slack_user_id,
-                text=payload["text"],
-                blocks=payload["blocks"],
-                metadata={"event_type": DIGEST_EVENT, "event_payload": {"outbox_id": digest.outbox_id}},
-            )
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error.response.status_code)
-            raise DeliveryFailed(reason, permanent=reason in UNREACHABLE) from None
-        except (SlackRequestError, OSError) as error:
-            raise DeliveryFailed(type(error).__name__, permanent=False) from None
-        return Delivery(channel_id=str(answer["channel"]), ts=str(answer["ts"]))
-
-    def find_sent(self, digest: OutgoingDigest) -> Delivery | None:
-        """Whether this digest already reached the member's DM (a crash after Slack took it)."""
-        try:
-            channel = digest.channel_id or self.client.conversations_open(users=digest.slack_user_id)["channel"]["id"]
-            # A digest goes out at most daily: it is among the DM's latest messages if it is there at all.
-            history = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
-        except SlackApiError as error:
-            reason = str(error.response.get("error") or error.response.status_code)
-            raise DeliveryFailed(reason, permanent=reason in UNREACHABLE) from None
-        except (SlackRequestError, OSError) as error:
-            raise DeliveryFailed(type(error).__name__, permanent=False) from None
-        messages: list[dict[str, Any]] = history.get("messages") or []
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            if (
-                metadata.get("event_type") == DIGEST_EVENT
-                and (metadata.get("event_payload") or {}).get("outbox_id") == digest.outbox_id
-            ):
-                return Delivery(channel_id=channel, ts=str(message["ts"]))
-        return None
 
 
 # Buttons -----------------------------------------------------------------------------------------

@@ -1,36 +1,25 @@
-"""Nudge digests: composed once per member and period into an outbox, then delivered exactly once.
+"""Nudge digests: each due member's digest composed once per period into the outbox (models/outbox.py).
 
-Composing: for each member whose digest is due (their own time zone, time and days), the sweep reads
-their ties and aggregates their recent interactions in SQL, applies the rules of `models.nudges`,
-and inserts one outbox row keyed by (workspace, member, period); the unique key makes a second
-sweep, a restart or another replica insert nothing. On PostgreSQL one replica composes at a time
-(an advisory lock); the others go on delivering.
-
-Delivering: a process claims a pending row (a conditional UPDATE, with SKIP LOCKED on PostgreSQL, so
-no two processes ever hold one row), marks it "sending" and commits, then sends. A row left
-"sending" by a process that died is reclaimed after `LEASE`; before sending it again the sender looks
-in the member's DM for a message carrying this row's id, so a digest that reached Slack just before
-the crash is not sent twice. Rate limits and server errors are retried by the sender; what still
-fails stays pending for the next sweep. A member who left or blocked the app is marked unreachable
-and skipped; the sweep goes on.
+For each member whose digest is due (their own time zone, time and days), the sweep reads their ties
+and aggregates their recent interactions in SQL, applies the rules of `models.nudges`, and inserts
+one outbox row keyed by (member, "digest", period). On PostgreSQL one replica composes at a time (an
+advisory lock); the others go on delivering.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from datetime import date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, case, func, or_, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import and_, case, func, select, text
 from sqlalchemy.orm import Session
 
+from models import outbox
 from models.errors import NotFound
 from models.nudges import (
     DigestItem,
@@ -47,7 +36,6 @@ from models.orm import (
     Account,
     CadenceRule,
     Contact,
-    DigestOutbox,
     Interaction,
     Member,
     Tie,
@@ -58,55 +46,16 @@ from models.orm import (
 from models.orm import (
     NudgeMemory as NudgeMemoryRow,
 )
+from models.outbox import DeliveryReport, Sender
 from models.repository import WorkspaceRepository
 from models.scoring import RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW
 from models.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-#: A row claimed this long ago by a process that never finished is claimed again.
-LEASE = timedelta(minutes=10)
-#: Rows a process claims at a time.
-CLAIM_BATCH = 50
-#: Deliveries that failed this many times in a row are left for a person to look at.
-MAX_ATTEMPTS = 20
-PENDING, SENDING, SENT, EMPTY, SKIPPED = "pending", "sending", "sent", "empty", "skipped"
+DIGEST = "digest"
 #: PostgreSQL advisory lock key held while one replica composes digests.
 COMPOSE_LOCK_KEY = 0x5241_5050  # "RAPP"
-
-
-@dataclass(frozen=True)
-class Delivery:
-    channel_id: str
-    ts: str
-
-
-class DeliveryFailed(Exception):
-    """Slack refused the digest; `permanent` when the member cannot be reached at all."""
-
-    def __init__(self, reason: str, permanent: bool) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.permanent = permanent
-
-
-class DigestSender(Protocol):
-    """The edge that talks to Slack (handlers provide it); the domain knows only this."""
-
-    def send(self, digest: OutgoingDigest) -> Delivery: ...
-
-    def find_sent(self, digest: OutgoingDigest) -> Delivery | None: ...
-
-
-@dataclass(frozen=True)
-class OutgoingDigest:
-    outbox_id: int
-    team_id: str
-    slack_user_id: str
-    channel_id: str | None
-    period_key: str
-    items: tuple[DigestItem, ...]
-    settings: DigestSettings
 
 
 @dataclass(frozen=True)
@@ -120,13 +69,8 @@ class ComposedDigest:
 
 
 @dataclass
-class SweepReport:
+class SweepReport(DeliveryReport):
     composed: list[ComposedDigest] = field(default_factory=list)
-    sent: int = 0
-    recovered: int = 0
-    failed: int = 0
-    skipped: int = 0
-    unreachable: list[str] = field(default_factory=list)
 
 
 # Composing ---------------------------------------------------------------------------------------
@@ -197,7 +141,7 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
         period = due_period(settings, now)
         if period is None:
             return None
-        if not dry_run and _outbox_row(session, member, period) is not None:
+        if not dry_run and outbox.exists(session, member, DIGEST, period):
             return None
         week = _local_week(now, settings)
         include_tips = member.tips_week != week
@@ -214,7 +158,8 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
         )
         if dry_run:
             return digest
-        if not _insert_outbox(session, member, period, items, now):
+        payload = {"items": items_to_data(items), "settings": settings_to_data(settings)}
+        if not outbox.insert_once(session, member, DIGEST, period, payload, now, empty=not items):
             session.rollback()
             return None  # another process composed this period first
         if include_tips:
@@ -227,38 +172,6 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
 def _local_week(now: datetime, settings: DigestSettings) -> str:
     year, week, _ = now.astimezone(ZoneInfo(settings.time_zone)).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def _outbox_row(session: Session, member: Member, period: str) -> DigestOutbox | None:
-    return session.scalar(
-        select(DigestOutbox).where(
-            DigestOutbox.workspace_id == member.workspace_id,
-            DigestOutbox.member_id == member.id,
-            DigestOutbox.period_key == period,
-        )
-    )
-
-
-def _insert_outbox(session: Session, member: Member, period: str, items: Sequence[DigestItem], now: datetime) -> bool:
-    """Insert the period's row unless one exists; True when this call inserted it."""
-    values = {
-        "workspace_id": member.workspace_id,
-        "member_id": member.id,
-        "period_key": period,
-        "status": PENDING if items else EMPTY,
-        "items_json": items_to_json(items),
-        "attempts": 0,
-        "created_at": now,
-    }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        insert(DigestOutbox)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "member_id", "period_key"])
-        .returning(DigestOutbox.id)
-    )
-    return session.execute(statement).scalar() is not None
 
 
 def _memories(session: Session, member: Member) -> dict[tuple[int, NudgeKind], NudgeMemory]:
@@ -383,153 +296,20 @@ def recent_initiatives(session: Session, member: Member, now: datetime) -> dict[
     return {contact_id: (int(me or 0), int(them or 0)) for contact_id, me, them in session.execute(counts)}
 
 
-# Delivering --------------------------------------------------------------------------------------
-def deliver_pending(
-    uow: UnitOfWork, sender: DigestSender, now: datetime, worker: str, only_user: str | None = None
-) -> SweepReport:
-    """Deliver every claimable digest; each row is held by one process only."""
-    report = SweepReport()
-    attempted: set[int] = set()  # a row that failed waits for the next sweep, not the next loop
-    while True:
-        claimed = _claim(uow, now, worker, only_user, attempted)
-        if not claimed:
-            return report
-        for outbox_id, was_stale in claimed:
-            attempted.add(outbox_id)
-            _deliver_one(uow, sender, outbox_id, was_stale, now, worker, report)
-
-
-def _claim(
-    uow: UnitOfWork, now: datetime, worker: str, only_user: str | None, attempted: set[int]
-) -> list[tuple[int, bool]]:
-    with uow:
-        session = uow.session
-        claimable = or_(
-            and_(DigestOutbox.status == PENDING, DigestOutbox.attempts < MAX_ATTEMPTS),
-            and_(DigestOutbox.status == SENDING, DigestOutbox.claimed_at < now - LEASE),
-        )
-        query = (
-            select(DigestOutbox.id, DigestOutbox.status).where(claimable).order_by(DigestOutbox.id).limit(CLAIM_BATCH)
-        )
-        if only_user:
-            query = query.join(Member, Member.id == DigestOutbox.member_id).where(Member.slack_user_id == only_user)
-        if attempted:
-            query = query.where(DigestOutbox.id.not_in(attempted))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=DigestOutbox)
-        candidates = session.execute(query).all()
-        claimed: list[tuple[int, bool]] = []
-        for outbox_id, status in candidates:
-            taken = session.execute(
-                update(DigestOutbox)
-                .where(DigestOutbox.id == outbox_id, DigestOutbox.status == status, claimable)
-                .values(status=SENDING, claimed_by=worker, claimed_at=now)
-            )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((outbox_id, status == SENDING))
-        uow.commit()
-        return claimed
-
-
-def _deliver_one(
-    uow: UnitOfWork,
-    sender: DigestSender,
-    outbox_id: int,
-    was_stale: bool,
-    now: datetime,
-    worker: str,
-    report: SweepReport,
-) -> None:
-    with uow:
-        session = uow.session
-        row = session.get(DigestOutbox, outbox_id)
-        member = session.get(Member, row.member_id) if row else None
-        if row is None or member is None:
-            return
-        team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
-        digest = OutgoingDigest(
-            outbox_id=row.id,
-            team_id=team_id,
-            slack_user_id=member.slack_user_id,
-            channel_id=member.dm_channel_id,
-            period_key=row.period_key,
-            items=tuple(items_from_json(row.items_json)),
-            settings=member_settings(member),
-        )
-        member_id = member.id
-    delivery: Delivery | None = None
-    try:
-        if was_stale:
-            delivery = sender.find_sent(digest)
-            if delivery is not None:
-                report.recovered += 1
-        if delivery is None:
-            delivery = sender.send(digest)
-    except DeliveryFailed as failure:
-        _record_failure(uow, outbox_id, member_id, worker, failure, now, report, digest.slack_user_id)
-        return
-    with uow:
-        session = uow.session
-        session.execute(
-            update(DigestOutbox)
-            .where(DigestOutbox.id == outbox_id, DigestOutbox.claimed_by == worker)
-            .values(status=SENT, sent_at=now, channel_id=delivery.channel_id, message_ts=delivery.ts, last_error=None)
-        )
-        session.execute(update(Member).where(Member.id == member_id).values(dm_channel_id=delivery.channel_id))
-        uow.commit()
-    report.sent += 1
-
-
-def _record_failure(
-    uow: UnitOfWork,
-    outbox_id: int,
-    member_id: int,
-    worker: str,
-    failure: DeliveryFailed,
-    now: datetime,
-    report: SweepReport,
-    slack_user_id: str,
-) -> None:
-    with uow:
-        session = uow.session
-        if failure.permanent:
-            session.execute(
-                update(Member)
-                .where(Member.id == member_id)
-                .values(unreachable_reason=failure.reason[:64], unreachable_at=now)
-            )
-            session.execute(
-                update(DigestOutbox)
-                .where(DigestOutbox.id == outbox_id, DigestOutbox.claimed_by == worker)
-                .values(status=SKIPPED, last_error=failure.reason[:255])
-            )
-            report.skipped += 1
-            report.unreachable.append(slack_user_id)
-        else:
-            session.execute(
-                update(DigestOutbox)
-                .where(DigestOutbox.id == outbox_id, DigestOutbox.claimed_by == worker)
-                .values(
-                    status=PENDING, attempts=DigestOutbox.attempts + 1, last_error=failure.reason[:255], claimed_by=None
-                )
-            )
-            report.failed += 1
-        uow.commit()
-    logger.warning("digest %s not delivered: %s", outbox_id, failure.reason)
-
-
 def sweep(
     uow: UnitOfWork,
-    sender: DigestSender,
+    sender: Sender,
     now: datetime,
     worker: str,
     only_user: str | None = None,
+    composers: Sequence[Callable[[UnitOfWork, datetime, str | None], object]] = (),
 ) -> SweepReport:
-    """One pass: compose what is due, then deliver everything pending (the scheduled job and the CLI)."""
+    """One pass: compose what is due (digests, and whatever else `composers` add), deliver what is pending."""
     composed = compose_due(uow, now, only_user)
-    report = deliver_pending(uow, sender, now, worker, only_user)
-    report.composed = composed
-    return report
+    for compose in composers:
+        compose(uow, now, only_user)
+    delivered = outbox.deliver_pending(uow, sender, now, worker, only_user)
+    return SweepReport(**vars(delivered), composed=composed)
 
 
 # Snooze, mute, settings --------------------------------------------------------------------------
@@ -560,21 +340,40 @@ def _update_memory(
         uow.commit()
 
 
-# Items as stored in the outbox --------------------------------------------------------------------
-def items_to_json(items: Sequence[DigestItem]) -> str:
-    def encode(item: DigestItem) -> dict[str, object]:
+# The digest as stored in the outbox ----------------------------------------------------------------
+def items_to_data(items: Sequence[DigestItem]) -> list[dict[str, Any]]:
+    def encode(item: DigestItem) -> dict[str, Any]:
         data = asdict(item)
         data["kind"] = item.kind.value
         data["suggested_day"] = item.suggested_day.isoformat() if item.suggested_day else None
         return data
 
-    return json.dumps([encode(item) for item in items])
+    return [encode(item) for item in items]
 
 
-def items_from_json(text_value: str) -> list[DigestItem]:
+def items_from_data(data: Sequence[dict[str, Any]]) -> list[DigestItem]:
     items = []
-    for data in json.loads(text_value or "[]"):
-        data["kind"] = NudgeKind(data["kind"])
-        data["suggested_day"] = date.fromisoformat(data["suggested_day"]) if data.get("suggested_day") else None
-        items.append(DigestItem(**data))
+    for entry in data:
+        values = dict(entry)
+        values["kind"] = NudgeKind(values["kind"])
+        values["suggested_day"] = date.fromisoformat(values["suggested_day"]) if values.get("suggested_day") else None
+        items.append(DigestItem(**values))
     return items
+
+
+def settings_to_data(settings: DigestSettings) -> dict[str, Any]:
+    return {
+        "time_zone": settings.time_zone,
+        "frequency": settings.frequency.value,
+        "local_time": settings.local_time.strftime("%H:%M"),
+        "days": list(settings.days),
+    }
+
+
+def settings_from_data(data: dict[str, Any]) -> DigestSettings:
+    return DigestSettings(
+        time_zone=data["time_zone"],
+        frequency=Frequency(data["frequency"]),
+        local_time=time.fromisoformat(data["local_time"]),
+        days=tuple(data["days"]),
+    )

@@ -345,25 +345,31 @@ class NudgeMemory(Base):
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class DigestOutbox(Base):
-    """One digest per member and period, composed once and delivered once (see models/digests.py).
+class Outbox(Base):
+    """A message to one member, composed once and delivered once (see models/outbox.py).
 
-    `status`: pending (composed, not yet delivered), sending (claimed by one process since
-    `claimed_at`), sent, empty (nothing to say this period), skipped (the member cannot be reached).
+    `kind` says what it is (a digest, a briefing, a follow-up after a meeting) and `dedupe_key` which
+    one (the period of a digest, the meeting and its start for a briefing): the unique key makes a
+    second composition insert nothing. `status`: pending, sending (claimed by one process since
+    `claimed_at`), sent, empty (nothing to say), skipped (the member cannot be reached), dropped
+    (too late: `not_after` has passed). A row is not sent before `not_before`.
     """
 
-    __tablename__ = "digest_outbox"
+    __tablename__ = "outbox"
     __table_args__ = (
-        UniqueConstraint("workspace_id", "member_id", "period_key"),
-        Index("ix_digest_outbox_status", "status", "claimed_at"),
+        UniqueConstraint("workspace_id", "member_id", "kind", "dedupe_key"),
+        Index("ix_outbox_status", "status", "not_before"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    period_key: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    dedupe_key: Mapped[str] = mapped_column(String(160))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    items_json: Mapped[str] = mapped_column(Text, default="[]")
+    payload_json: Mapped[str] = mapped_column(Text, default="{}")
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    not_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, func, select, update
 
 from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
-from handlers.digests import SlackDigestSender
+from handlers.sender import SlackSender, slack_sender
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.digests import LEASE, compose_due, deliver_pending, sweep
-from models.orm import DigestOutbox, Member, Tie
+from models.digests import compose_due, sweep
+from models.outbox import LEASE, deliver_pending
+from models.orm import Member, Outbox, Tie
 from models.services import Actor, log_call
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
@@ -68,17 +69,21 @@ def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45) -> 
         uow.commit()
 
 
-def sender_for(standin: SlackStandIn) -> SlackDigestSender:
+def sender_for(standin: SlackStandIn) -> SlackSender:
     client = WebClient(
         token=BOT_TOKEN,
         base_url=standin.base_url,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)],
     )
-    return SlackDigestSender(client)
+    return slack_sender(client)
 
 
 def delivered(standin: SlackStandIn, user_id: str) -> list[dict]:  # type: ignore[type-arg]
-    return [m for m in standin.delivered_to(user_id) if (m.get("metadata") or {}).get("event_type") == "rapport_digest"]
+    return [
+        m
+        for m in standin.delivered_to(user_id)
+        if ((m.get("metadata") or {}).get("event_payload") or {}).get("kind") == "digest"
+    ]
 
 
 def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, standin: SlackStandIn) -> None:
@@ -118,7 +123,7 @@ def test_a_dry_run_shows_the_items_and_writes_nothing(uow: UnitOfWork, db: Engin
     composed = compose_due(uow, MONDAY.replace(hour=8), dry_run=True)
     assert composed[0].items[0].kind.value == "neglected"
     with db.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(DigestOutbox)) == 0
+        assert connection.scalar(select(func.count()).select_from(Outbox)) == 0
 
 
 def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, standin: SlackStandIn) -> None:
@@ -155,7 +160,7 @@ def test_rate_limits_and_server_errors_are_retried_and_nothing_is_lost(
     second = sweep(uow, sender_for(standin), now, "w1")
     assert second.failed == 1 and second.sent == 0
     with db.connect() as connection:
-        assert connection.scalar(select(DigestOutbox.status).where(DigestOutbox.attempts == 1)) == "pending"
+        assert connection.scalar(select(Outbox.status).where(Outbox.attempts == 1)) == "pending"
     third = sweep(uow, sender_for(standin), now + timedelta(minutes=5), "w1")
     assert third.sent == 1
     assert [len(delivered(standin, u)) for u in ("U0ONE", "U0TWO", "U0THREE")] == [1, 1, 1]
@@ -184,13 +189,14 @@ def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWo
     now = MONDAY.replace(hour=9)
     compose_due(uow, now)
 
-    class DiesAfterSending(SlackDigestSender):
-        def send(self, digest):  # type: ignore[no-untyped-def]
-            super().send(digest)
+    class DiesAfterSending(SlackSender):
+        def send(self, message):  # type: ignore[no-untyped-def]
+            super().send(message)
             raise SystemExit("killed right after Slack took the message")
 
+    real = sender_for(standin)
     with pytest.raises(SystemExit):
-        deliver_pending(uow, DiesAfterSending(sender_for(standin).client), now, "dead-worker")
+        deliver_pending(uow, DiesAfterSending(real.client, real.renderers), now, "dead-worker")
     assert deliver_pending(uow, sender_for(standin), now + timedelta(minutes=1), "w2").sent == 0  # still leased
     later = deliver_pending(uow, sender_for(standin), now + LEASE + timedelta(minutes=1), "w2")
     assert later.recovered == 1 and len(delivered(standin, "U0CRASH")) == 1

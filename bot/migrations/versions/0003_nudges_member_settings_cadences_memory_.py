@@ -1,4 +1,4 @@
-"""nudges: member settings, cadences, memory, digest outbox
+"""nudges: member settings, cadences, memory, outbox
 
 Revision ID: 0003
 Revises: 0002
@@ -44,13 +44,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cadence_rules_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
-        "digest_outbox",
+        "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("workspace_id", sa.Integer(), nullable=False),
         sa.Column("member_id", sa.Integer(), nullable=False),
-        sa.Column("period_key", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=160), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("items_json", sa.Text(), nullable=False),
+        sa.Column("payload_json", sa.Text(), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("not_after", sa.DateTime(timezone=True), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_by", sa.String(length=64), nullable=True),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
@@ -60,22 +63,23 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=255), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["member_id"], ["members.id"], name=op.f("fk_digest_outbox_member_id_members"), ondelete="CASCADE"
+            ["member_id"], ["members.id"], name=op.f("fk_outbox_member_id_members"), ondelete="CASCADE"
         ),
         sa.ForeignKeyConstraint(
-            ["workspace_id"],
-            ["workspaces.id"],
-            name=op.f("fk_digest_outbox_workspace_id_workspaces"),
-            ondelete="CASCADE",
+            ["workspace_id"], ["workspaces.id"], name=op.f("fk_outbox_workspace_id_workspaces"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_digest_outbox")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
         sa.UniqueConstraint(
-            "workspace_id", "member_id", "period_key", name=op.f("uq_digest_outbox_workspace_id_member_id_period_key")
+            "workspace_id",
+            "member_id",
+            "kind",
+            "dedupe_key",
+            name=op.f("uq_outbox_workspace_id_member_id_kind_dedupe_key"),
         ),
     )
-    with op.batch_alter_table("digest_outbox", schema=None) as batch_op:
-        batch_op.create_index("ix_digest_outbox_status", ["status", "claimed_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_digest_outbox_workspace_id"), ["workspace_id"], unique=False)
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index("ix_outbox_status", ["status", "not_before"], unique=False)
+        batch_op.create_index(batch_op.f("ix_outbox_workspace_id"), ["workspace_id"], unique=False)
 
     op.create_table(
         "nudge_memory",
@@ -141,11 +145,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_nudge_memory_workspace_id"))
 
     op.drop_table("nudge_memory")
-    with op.batch_alter_table("digest_outbox", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_digest_outbox_workspace_id"))
-        batch_op.drop_index("ix_digest_outbox_status")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_outbox_workspace_id"))
+        batch_op.drop_index("ix_outbox_status")
 
-    op.drop_table("digest_outbox")
+    op.drop_table("outbox")
     with op.batch_alter_table("cadence_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cadence_rules_workspace_id"))
 

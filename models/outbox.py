@@ -1,0 +1,277 @@
+"""The outbox: every message to a member (digest, briefing, follow-up) is composed once, delivered once.
+
+Composing inserts one row per (workspace, member, kind, dedupe key) under a unique constraint, so a
+second sweep, a restart or another replica inserts nothing.
+
+Delivering: a process claims a due row with a conditional UPDATE (with SKIP LOCKED on PostgreSQL),
+so no two processes ever hold one row; it marks it "sending" and commits, then sends. A row left
+"sending" by a process that died is reclaimed after `LEASE`; before sending it again the sender looks
+in the member's DM for a message carrying this row's id, so a message that reached Slack just before
+a crash is not sent twice. Rate limits and server errors are retried by the sender; what still fails
+stays pending for the next sweep. A member who left or blocked the app is marked unreachable and
+skipped; the sweep goes on. A row whose `not_after` has passed (a briefing for a meeting that has
+started) is dropped instead of sent late.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from models.orm import Member, Outbox, Workspace
+from models.uow import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+#: A row claimed this long ago by a process that never finished is claimed again.
+LEASE = timedelta(minutes=10)
+#: Rows a process claims at a time.
+CLAIM_BATCH = 50
+#: Deliveries that failed this many times in a row are left for a person to look at.
+MAX_ATTEMPTS = 20
+PENDING, SENDING, SENT, EMPTY, SKIPPED, DROPPED = "pending", "sending", "sent", "empty", "skipped", "dropped"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    channel_id: str
+    ts: str
+
+
+class DeliveryFailed(Exception):
+    """Slack refused the message; `permanent` when the member cannot be reached at all."""
+
+    def __init__(self, reason: str, permanent: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """What the sender needs: to whom, which row, and the payload composed for its kind."""
+
+    outbox_id: int
+    kind: str
+    team_id: str
+    slack_user_id: str
+    channel_id: str | None
+    payload: dict[str, Any]
+
+
+class Sender(Protocol):
+    """The edge that talks to Slack (handlers provide it); the domain knows only this."""
+
+    def send(self, message: OutgoingMessage) -> Delivery: ...
+
+    def find_sent(self, message: OutgoingMessage) -> Delivery | None: ...
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    recovered: int = 0
+    failed: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    unreachable: list[str] = field(default_factory=list)
+
+
+def insert_once(
+    session: Session,
+    member: Member,
+    kind: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    empty: bool = False,
+    not_before: datetime | None = None,
+    not_after: datetime | None = None,
+) -> bool:
+    """Insert the row unless one with this key exists; True when this call inserted it."""
+    values = {
+        "workspace_id": member.workspace_id,
+        "member_id": member.id,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "status": EMPTY if empty else PENDING,
+        "payload_json": json.dumps(payload),
+        "not_before": not_before,
+        "not_after": not_after,
+        "attempts": 0,
+        "created_at": now,
+    }
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(Outbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["workspace_id", "member_id", "kind", "dedupe_key"])
+        .returning(Outbox.id)
+    )
+    return session.execute(statement).scalar() is not None
+
+
+def exists(session: Session, member: Member, kind: str, dedupe_key: str) -> bool:
+    return (
+        session.scalar(
+            select(Outbox.id).where(
+                Outbox.workspace_id == member.workspace_id,
+                Outbox.member_id == member.id,
+                Outbox.kind == kind,
+                Outbox.dedupe_key == dedupe_key,
+            )
+        )
+        is not None
+    )
+
+
+def deliver_pending(
+    uow: UnitOfWork, sender: Sender, now: datetime, worker: str, only_user: str | None = None
+) -> DeliveryReport:
+    """Deliver every due row; each is held by one process only, and tried once per sweep."""
+    report = DeliveryReport()
+    report.dropped = _drop_late(uow, now)
+    attempted: set[int] = set()
+    while True:
+        claimed = _claim(uow, now, worker, only_user, attempted)
+        if not claimed:
+            return report
+        for outbox_id, was_stale in claimed:
+            attempted.add(outbox_id)
+            _deliver_one(uow, sender, outbox_id, was_stale, now, worker, report)
+
+
+def _drop_late(uow: UnitOfWork, now: datetime) -> int:
+    """Rows that can no longer be useful (their moment has passed) are dropped, not sent late."""
+    with uow:
+        dropped = uow.session.execute(
+            update(Outbox)
+            .where(Outbox.status == PENDING, Outbox.not_after.is_not(None), Outbox.not_after <= now)
+            .values(status=DROPPED, last_error="too late: its moment had passed")
+        )
+        uow.commit()
+        return int(dropped.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _claimable(now: datetime) -> Any:
+    due = or_(Outbox.not_before.is_(None), Outbox.not_before <= now)
+    in_time = or_(Outbox.not_after.is_(None), Outbox.not_after > now)
+    return or_(
+        and_(Outbox.status == PENDING, Outbox.attempts < MAX_ATTEMPTS, due, in_time),
+        and_(Outbox.status == SENDING, Outbox.claimed_at < now - LEASE),
+    )
+
+
+def _claim(
+    uow: UnitOfWork, now: datetime, worker: str, only_user: str | None, attempted: set[int]
+) -> list[tuple[int, bool]]:
+    with uow:
+        session = uow.session
+        claimable = _claimable(now)
+        query = select(Outbox.id, Outbox.status).where(claimable).order_by(Outbox.id).limit(CLAIM_BATCH)
+        if only_user:
+            query = query.join(Member, Member.id == Outbox.member_id).where(Member.slack_user_id == only_user)
+        if attempted:
+            query = query.where(Outbox.id.not_in(attempted))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Outbox)
+        claimed: list[tuple[int, bool]] = []
+        for outbox_id, status in session.execute(query).all():
+            taken = session.execute(
+                update(Outbox)
+                .where(Outbox.id == outbox_id, Outbox.status == status, claimable)
+                .values(status=SENDING, claimed_by=worker, claimed_at=now)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append((outbox_id, status == SENDING))
+        uow.commit()
+        return claimed
+
+
+def _deliver_one(
+    uow: UnitOfWork,
+    sender: Sender,
+    outbox_id: int,
+    was_stale: bool,
+    now: datetime,
+    worker: str,
+    report: DeliveryReport,
+) -> None:
+    with uow:
+        session = uow.session
+        row = session.get(Outbox, outbox_id)
+        member = session.get(Member, row.member_id) if row else None
+        if row is None or member is None:
+            return
+        team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
+        message = OutgoingMessage(
+            outbox_id=row.id,
+            kind=row.kind,
+            team_id=team_id,
+            slack_user_id=member.slack_user_id,
+            channel_id=member.dm_channel_id,
+            payload=json.loads(row.payload_json or "{}"),
+        )
+        member_id = member.id
+    delivery: Delivery | None = None
+    try:
+        if was_stale:
+            delivery = sender.find_sent(message)
+            if delivery is not None:
+                report.recovered += 1
+        if delivery is None:
+            delivery = sender.send(message)
+    except DeliveryFailed as failure:
+        _record_failure(uow, outbox_id, member_id, worker, failure, now, report, message.slack_user_id)
+        return
+    with uow:
+        session = uow.session
+        session.execute(
+            update(Outbox)
+            .where(Outbox.id == outbox_id, Outbox.claimed_by == worker)
+            .values(status=SENT, sent_at=now, channel_id=delivery.channel_id, message_ts=delivery.ts, last_error=None)
+        )
+        session.execute(update(Member).where(Member.id == member_id).values(dm_channel_id=delivery.channel_id))
+        uow.commit()
+    report.sent += 1
+
+
+def _record_failure(
+    uow: UnitOfWork,
+    outbox_id: int,
+    member_id: int,
+    worker: str,
+    failure: DeliveryFailed,
+    now: datetime,
+    report: DeliveryReport,
+    slack_user_id: str,
+) -> None:
+    with uow:
+        session = uow.session
+        mine = and_(Outbox.id == outbox_id, Outbox.claimed_by == worker)
+        if failure.permanent:
+            session.execute(
+                update(Member)
+                .where(Member.id == member_id)
+                .values(unreachable_reason=failure.reason[:64], unreachable_at=now)
+            )
+            session.execute(update(Outbox).where(mine).values(status=SKIPPED, last_error=failure.reason[:255]))
+            report.skipped += 1
+            report.unreachable.append(slack_user_id)
+        else:
+            session.execute(
+                update(Outbox)
+                .where(mine)
+                .values(status=PENDING, attempts=Outbox.attempts + 1, last_error=failure.reason[:255], claimed_by=None)
+            )
+            report.failed += 1
+        uow.commit()
+    logger.warning("outbox %s not delivered: %s", outbox_id, failure.reason)
