@@ -22,8 +22,8 @@ from bot.slack_standin import SlackStandIn
 from handlers.sender import SlackSender, slack_sender
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.digests import compose_due, sweep
-from models.outbox import LEASE, deliver_pending
 from models.orm import Member, Outbox, Tie
+from models.outbox import LEASE, deliver_pending
 from models.services import Actor, log_call
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
