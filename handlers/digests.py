@@ -86,9 +86,7 @@ def digest_message(message: OutgoingMessage) -> dict[str, Any]:
         }
     )
     blocks.append(
-        context(
-            f"You get this {schedule} ({settings.time_zone}). An item you ignore comes back less and less often."
-        )
+        context(f"You get this {schedule} ({settings.time_zone}). An item you ignore comes back less and less often.")
     )
     fallback = f"{len(items)} relationship" + ("s" if len(items) != 1 else "") + " to look after"
     return {"text": fallback, "blocks": blocks}

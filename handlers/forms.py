@@ -128,3 +128,36 @@ def rating_from_state(state: State) -> TieRating:
         private=bool(_value(state, "privacy").get("selected_options")),
         cadence_days=cadence,
     )
+
+
+def schedule_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> LogCallCommand:
+    """The next-meeting form's answers as a scheduled command (a moment still to come)."""
+    errors: dict[str, str] = {}
+    contacts: tuple[ContactRef, ...] = ()
+    try:
+        contacts = split_contacts(_text(state, "contacts"), _text(state, "company") or None)
+    except UsageError as error:
+        errors["contacts"] = error.message
+    channel_value = _selected(state, "channel")
+    channel = Channel(channel_value) if channel_value else Channel.IN_PERSON
+    starts_at = now
+    try:
+        day = date.fromisoformat(_value(state, "date").get("selected_date") or "")
+        moment = time.fromisoformat(_value(state, "time").get("selected_time") or "09:00")
+        starts_at = datetime.combine(day, moment, tzinfo=zone)
+        if starts_at <= now:
+            errors["time" if day == now.astimezone(zone).date() else "date"] = (
+                "That has already passed: pick a time to come."
+            )
+    except ValueError:
+        errors["date"] = "Pick the day of the meeting."
+    if errors:
+        raise FormErrors(errors)
+    return LogCallCommand(
+        contacts=contacts,
+        channel=channel,
+        occurred_at=starts_at,
+        time_given=True,
+        notes=_text(state, "topic"),
+        scheduled=True,
+    )

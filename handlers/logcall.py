@@ -16,16 +16,18 @@ from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from models import services
 from models.grammar import is_help, parse_logcall
-from models.services import Actor, Logged, MemberProfile, NeedsChoice
+from models.services import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
 
 
 def actor_of(context: BoltContext) -> Actor:
     return Actor(team_id=context.team_id or context.enterprise_id or "", user_id=context.user_id or "")
 
 
-def render(result: Logged | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:
+def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:
     if isinstance(result, NeedsChoice):
         return views.choice_message(result)
+    if isinstance(result, Scheduled):
+        return views.scheduled_message(result, deps.clock(), profile.zone)
     return views.logged_message(result, deps.clock(), profile.zone)
 
 
@@ -123,6 +125,34 @@ def rating_submission(
     reply(client, body, actor, views.rated_message(report, deps.clock(), profile.zone))
 
 
+def open_schedule(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    who = services.interaction_people(deps.uow(), actor, int(action["value"]))
+    metadata = json.dumps({"response_url": body.get("response_url")})
+    today = deps.clock().astimezone(profile.zone).date().isoformat()
+    client.views_open(trigger_id=body["trigger_id"], view=views.schedule_modal(today, who.names, who.company, metadata))
+
+
+def schedule_submission(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    now = deps.clock()
+    try:
+        command = forms.schedule_command_from_state(view["state"]["values"], now, profile.zone)
+    except forms.FormErrors as errors:
+        ack(response_action="errors", errors=errors.by_block)
+        return
+    ack()
+    result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
+    reply(client, body, actor, render(result, profile, deps))
+
+
 def reply(client: WebClient, body: dict[str, Any], actor: Actor, payload: dict[str, Any]) -> None:
     """Answer a modal: ephemerally where the command was typed, else in the app's DM with the member."""
     send_reply(client, response_url_of(body), actor.user_id, payload)
@@ -150,6 +180,18 @@ def register(app: App, deps: Deps) -> None:
     @app.action("logcall_rate")
     def _rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         open_rating(deps, ack, body, action, client, context)
+
+    @app.action("logcall_schedule")
+    def _schedule(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        open_schedule(deps, ack, body, action, client, context)
+
+    @app.view(views.SCHEDULE_MODAL_ID)
+    def _scheduled(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        schedule_submission(deps, ack, body, view, client, context)
 
     @app.view(views.RATE_MODAL_ID)
     def _rated(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -13,13 +13,23 @@ from models.commands import CHANNEL_LABELS, Channel, Initiator
 from models.dates import format_when
 from models.grammar import LOGCALL_USAGE
 from models.scoring import Appreciation, Friendship
-from models.services import NEW_CONTACT, Logged, NeedsChoice, RatingForm, RecordedInteraction, TieReport, Undone
+from models.services import (
+    NEW_CONTACT,
+    Logged,
+    NeedsChoice,
+    RatingForm,
+    RecordedInteraction,
+    Scheduled,
+    TieReport,
+    Undone,
+)
 
 Block = dict[str, Any]
 
 #: Contacts shown with their full score in one reply; the rest are listed by name (50-block limit).
 MAX_DETAILED_CONTACTS = 8
 LOGCALL_MODAL_ID = "logcall_modal"
+SCHEDULE_MODAL_ID = "schedule_meeting_modal"
 RATE_MODAL_ID = "rate_tie_modal"
 
 
@@ -116,7 +126,10 @@ def logged_message(result: Logged, now: datetime, zone: ZoneInfo) -> dict[str, A
         {
             "type": "actions",
             "block_id": "logcall_result",
-            "elements": [button("Undo", "logcall_undo", str(interaction.id), style="danger")],
+            "elements": [
+                button("Undo", "logcall_undo", str(interaction.id), style="danger"),
+                button("Schedule the next meeting", "logcall_schedule", str(interaction.id)),
+            ],
         }
     )
     fallback = ("Already recorded: " if result.duplicate else "Logged: ") + describe_interaction(interaction, now, zone)
@@ -422,3 +435,59 @@ def _duration(minutes: int) -> str:
 
 def _quote(text: str) -> str:
     return "\n".join("> " + line for line in truncate(text, 2900).splitlines() or [""])
+
+
+def scheduled_message(result: Scheduled, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The reply to `/logcall … next tue 3pm`: the next meeting, and when its briefing comes."""
+    names = _join_names(result.contact_names)
+    when = format_when(result.starts_at.astimezone(zone), True, now, zone)
+    how = f" ({CHANNEL_LABELS[result.channel]})" if result.channel else ""
+    head = (
+        ":information_source: Already scheduled: " if result.duplicate else ":calendar: Next meeting: "
+    ) + f"*{names}*, {when}{how}"
+    lines = [head]
+    if result.topic:
+        lines.append(f"Topic: {result.topic}")
+    blocks: list[Block] = [section("\n".join(lines))]
+    extras = [f"your briefing comes {result.briefing_lead_minutes} min before"]
+    if result.new_contacts:
+        extras.append(
+            "new contact" + ("s" if len(result.new_contacts) > 1 else "") + ": " + ", ".join(result.new_contacts)
+        )
+    blocks.append(context(" · ".join(extras)))
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "scheduled_meeting",
+            "elements": [button("Set the context", "meeting_context", str(result.meeting_id), style="primary")],
+        }
+    )
+    return message(blocks, fallback=head.replace("*", ""))
+
+
+def schedule_modal(today: str, contacts: str, company: str, private_metadata: str) -> dict[str, Any]:
+    """When the next meeting is, with whom and about what."""
+    channel_select = {
+        "type": "static_select",
+        "action_id": "channel",
+        "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
+        "initial_option": _option(Channel.IN_PERSON.value, CHANNEL_LABELS[Channel.IN_PERSON].capitalize()),
+    }
+    return {
+        "type": "modal",
+        "callback_id": SCHEDULE_MODAL_ID,
+        "title": _plain("Next meeting", 24),
+        "submit": _plain("Schedule", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": private_metadata,
+        "blocks": [
+            _input("contacts", "With", _text_input("contacts", "Jane Doe", initial=contacts, max_length=500)),
+            _input(
+                "company", "Company", _text_input("company", "ACME", initial=company, max_length=255), optional=True
+            ),
+            _input("date", "Day", {"type": "datepicker", "action_id": "date", "initial_date": today}),
+            _input("time", "Time", {"type": "timepicker", "action_id": "time", "initial_time": "09:00"}),
+            _input("channel", "How", channel_select),
+            _input("topic", "Topic", _text_input("topic", "Budget review for Q3", max_length=500), optional=True),
+        ],
+    }

@@ -52,7 +52,7 @@ class LogCallCommand:
     """One interaction to record, as parsed from `/logcall` text or the modal.
 
     `occurred_at` is timezone-aware; `time_given` is False when only a day was given
-    (the time is then noon in the member's time zone).
+    (the time is then noon in the member's time zone, or 09:00 for a scheduled meeting).
     """
 
     contacts: tuple[ContactRef, ...]
@@ -64,3 +64,5 @@ class LogCallCommand:
     colleagues: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     notes: str = ""
+    #: True when the date is still to come ("next tue 3pm"): the next meeting, not an interaction.
+    scheduled: bool = False

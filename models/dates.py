@@ -110,8 +110,77 @@ def parse_when(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, bool
     ahead = moment.astimezone(UTC) - local_now.astimezone(UTC)
     if (time_given and ahead > FUTURE_TOLERANCE) or moment.date() > local_now.date():
         shown = format_when(moment, time_given, local_now, tz)
-        raise UsageError(f"“{phrase.strip()}” ({shown}) is in the future: /logcall records what already happened.")
+        raise UsageError(
+            f"“{phrase.strip()}” ({shown}) is in the future: /logcall records what already happened. "
+            "To schedule your next meeting, write when it is, like “next tue 3pm” or “tomorrow 10am”."
+        )
     return (local_now if ahead > timedelta(0) else moment), time_given
+
+
+#: When an upcoming meeting is given a day but no time.
+DEFAULT_MEETING_TIME = time(9, 0)
+_IN = re.compile(
+    rf"in\s+(?P<count>\d+|{'|'.join(_COUNT_WORDS)}|an?)\s*(?P<unit>{'|'.join(sorted(_AGO_UNITS, key=len, reverse=True))})\b"
+)
+
+
+def is_upcoming_phrase(words: Sequence[str]) -> bool:
+    """Whether a date phrase speaks of what is to come: "tomorrow", "next tue", "in 3 days"."""
+    if not words:
+        return False
+    first, second = words[0], (words[1] if len(words) > 1 else "")
+    if first in ("on", "at"):
+        return is_upcoming_phrase(words[1:])
+    if first == "tomorrow" or (first == "next" and (second in WEEKDAYS or second == "week")):
+        return True
+    return bool(_IN.fullmatch(" ".join(words[:3])))
+
+
+def parse_upcoming(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """Read when a meeting will be: "tomorrow 10am", "next tue 3pm", "in 3 days", "in 2 hours".
+
+    "next tue" is the first Tuesday after today; a day without a time means 09:00. The moment must
+    be in the future.
+    """
+    local_now = _in_zone(now, tz)
+    text = _normalise(phrase)
+    try:
+        moment, time_given = _read_upcoming(text, local_now, tz)
+    except (ValueError, OverflowError) as error:
+        raise UsageError(f"I couldn't read “{phrase.strip()}” as a date or time.") from error
+    if moment <= local_now:
+        raise UsageError(f"“{phrase.strip()}” has already passed: give a time still to come.")
+    return moment, time_given
+
+
+def _read_upcoming(text: str, local_now: datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
+    words = text.split()
+    if words and words[0] in ("on", "at"):
+        text = " ".join(words[1:])
+    match = _IN.match(text)
+    if match and _AGO_UNITS[match["unit"]] in _ELAPSED_STEPS:
+        count = 1 if match["count"] in ("a", "an") else _count(match["count"])
+        if text[match.end() :].strip():
+            raise ValueError("a time of day cannot follow 'in N hours'")
+        return (local_now.astimezone(UTC) + _ELAPSED_STEPS[_AGO_UNITS[match["unit"]]] * count).astimezone(tz), True
+    day_text, clock = _split_clock(text)
+    today = local_now.date()
+    words = day_text.split()
+    if day_text == "tomorrow":
+        day = today + timedelta(days=1)
+    elif len(words) == 2 and words[0] == "next" and words[1] in WEEKDAYS:
+        day = today + relativedelta(days=1, weekday=_RELATIVE_WEEKDAYS[WEEKDAYS[words[1]]](+1))
+    elif day_text == "next week":
+        day = today + relativedelta(weeks=1, weekday=_RELATIVE_WEEKDAYS[0](-1))
+    elif match:
+        count = 1 if match["count"] in ("a", "an") else _count(match["count"])
+        day = today + _CALENDAR_STEPS[_AGO_UNITS[match["unit"]]] * count
+        rest = day_text[match.end() :].strip()
+        if rest:
+            raise ValueError(f"unexpected {rest!r}")
+    else:
+        raise ValueError(f"{day_text!r} is not an upcoming day")
+    return _at_local(day, clock or DEFAULT_MEETING_TIME, tz), clock is not None
 
 
 def parse_duration(text: str) -> int | None:
@@ -150,6 +219,8 @@ def starts_date_phrase(words: Sequence[str]) -> bool:
     first, rest = words[0], words[1:]
     second = rest[0] if rest else ""
     if first in ("today", "yesterday", "tomorrow", "now") or first in WEEKDAYS:
+        return True
+    if is_upcoming_phrase(words):
         return True
     if first in ("at", "on"):
         return starts_date_phrase(rest)

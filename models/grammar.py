@@ -16,7 +16,7 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.dates import parse_duration, parse_when, starts_date_phrase
+from models.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
 from models.errors import UsageError
 
 MAX_TEXT_LENGTH = 3000
@@ -167,7 +167,8 @@ def parse_logcall(text: str, now: datetime, tz: ZoneInfo) -> LogCallCommand:
         raise _no_contact(tokens)
     found = _read_descriptors(tokens[who_end:])
     channel = _choose_channel(found, tokens[:who_end])
-    occurred_at, time_given = _read_when(found.date_words, now, tz)
+    scheduled = is_upcoming_phrase([word.lower() for word in found.date_words])
+    occurred_at, time_given = _read_when(found.date_words, now, tz, scheduled)
     return LogCallCommand(
         contacts=contacts,
         channel=channel,
@@ -178,6 +179,7 @@ def parse_logcall(text: str, now: datetime, tz: ZoneInfo) -> LogCallCommand:
         colleagues=tuple(dict.fromkeys(found.colleagues)),
         tags=tags,
         notes=_tidy_notes(_TAG.sub("", notes)),
+        scheduled=scheduled,
     )
 
 
@@ -375,6 +377,9 @@ def _read_descriptor(tokens: list[_Token], index: int, found: _Descriptors) -> i
         meaning, length = keyword
         _record_keyword(meaning, " ".join(t.text for t in tokens[index : index + length]), found)
         return length
+    if token.key == "in" and is_upcoming_phrase(_keys(tokens, index, 3)):
+        found.date_words.extend(t.text for t in tokens[index : index + 3])  # "in 2 hours" is a date, not a duration
+        return 3
     duration = _match_duration(tokens, index)
     if duration is not None:
         minutes, length = duration
@@ -447,6 +452,8 @@ def _choose_duration(found: _Descriptors) -> int | None:
     return minutes
 
 
-def _read_when(date_words: list[str], now: datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
-    """The date the remaining words give, or now when they give none."""
+def _read_when(date_words: list[str], now: datetime, tz: ZoneInfo, upcoming: bool) -> tuple[datetime, bool]:
+    """The date the remaining words give, or now when they give none; upcoming ones for meetings."""
+    if upcoming:
+        return parse_upcoming(" ".join(date_words), now, tz)
     return parse_when(" ".join(date_words) or "now", now, tz)

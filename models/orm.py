@@ -92,6 +92,8 @@ class Member(Base):
     )
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     tips_week: Mapped[str | None] = mapped_column(String(16))
+    briefing_lead_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    email: Mapped[str | None] = mapped_column(String(320))
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
@@ -377,4 +379,69 @@ class Outbox(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     message_ts: Mapped[str | None] = mapped_column(String(32))
     last_error: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+
+class Meeting(Base):
+    """A meeting a member will have with contacts: from `/logcall … next tue 3pm` or a calendar feed.
+
+    `source_key` identifies it at its source (the request, or the feed and the event occurrence), so
+    a calendar read again updates the same row; a moved meeting keeps its row with a new start.
+    """
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("member_id", "source_key"),
+        Index("ix_meetings_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    source_key: Mapped[str] = mapped_column(String(400))
+    feed_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_feeds.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str | None] = mapped_column(String(16))
+    trigger_event: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(Text)
+    campaign: Mapped[str | None] = mapped_column(String(255))
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+
+    attendees: Mapped[list[MeetingContact]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class MeetingContact(Base):
+    """A contact expected at a meeting, with what the seller knows of them for this subject."""
+
+    __tablename__ = "meeting_contacts"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True, index=True)
+    concerned: Mapped[bool | None] = mapped_column(Boolean)
+    decision_role: Mapped[str | None] = mapped_column(String(16))
+
+    meeting: Mapped[Meeting] = relationship(back_populates="attendees")
+    contact: Mapped[Contact] = relationship(lazy="joined")
+
+
+class CalendarFeed(Base):
+    """A member's calendar: a secret iCalendar address (never logged or shown whole) or an uploaded file."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), unique=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    ics_text: Mapped[str | None] = mapped_column(Text)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    error_reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)

@@ -15,6 +15,8 @@ from models.orm import (
     Contact,
     ContactLink,
     Interaction,
+    Meeting,
+    MeetingContact,
     Member,
     NameIndexEntry,
     PendingLog,
@@ -468,3 +470,47 @@ class WorkspaceRepository:
             .group_by(Tie.contact_id)
         )
         return {contact_id: float(strength or 0.0) for contact_id, strength in self.session.execute(query)}
+
+    # Meetings ------------------------------------------------------------------------------------
+    def meeting_by_source(self, member: Member, source_key: str) -> Meeting | None:
+        return self.session.scalar(
+            select(Meeting).where(
+                Meeting.workspace_id == self.workspace_id,
+                Meeting.member_id == member.id,
+                Meeting.source_key == source_key,
+            )
+        )
+
+    def meeting(self, meeting_id: int) -> Meeting | None:
+        return self.session.scalar(
+            select(Meeting).where(Meeting.workspace_id == self.workspace_id, Meeting.id == meeting_id)
+        )
+
+    def add_meeting(self, meeting: Meeting) -> Meeting:
+        meeting.workspace_id = self.workspace_id
+        self.session.add(meeting)
+        self.session.flush()
+        return meeting
+
+    def next_meeting_with(self, member: Member, contact: Contact, now: datetime) -> Meeting | None:
+        return self.session.scalar(
+            select(Meeting)
+            .join(MeetingContact, MeetingContact.meeting_id == Meeting.id)
+            .where(
+                Meeting.workspace_id == self.workspace_id,
+                Meeting.member_id == member.id,
+                MeetingContact.contact_id == contact.id,
+                Meeting.cancelled_at.is_(None),
+                Meeting.ends_at > now,
+            )
+            .order_by(Meeting.starts_at)
+            .limit(1)
+        )
+
+    def contact_by_email(self, email: str) -> Contact | None:
+        return self.session.scalar(
+            select(Contact)
+            .where(Contact.workspace_id == self.workspace_id, func.lower(Contact.email) == email.lower())
+            .order_by(Contact.id)
+            .limit(1)
+        )

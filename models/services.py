@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.errors import NotAllowed, NotFound, UsageError
 from models.matching import Candidate, fold, match_name
-from models.orm import Contact, Interaction, Member, PendingLog, Tie, interaction_tags
+from models.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie, interaction_tags
 from models.repository import WorkspaceRepository
 from models.scoring import (
     Appreciation,
@@ -31,6 +31,8 @@ from models.uow import UnitOfWork
 #: A member's Slack profile (name, time zone) is fetched again after this many days.
 PROFILE_MAX_AGE_DAYS = 7
 NEW_CONTACT = 0
+#: How long a meeting scheduled from Slack lasts when no duration is given.
+DEFAULT_MEETING_MINUTES = 30
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,20 @@ class Logged:
 
     interaction: RecordedInteraction
     reports: tuple[TieReport, ...]
+    new_contacts: tuple[str, ...] = ()
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """The next meeting is recorded: a briefing will come `briefing_lead_minutes` before it."""
+
+    meeting_id: int
+    starts_at: datetime
+    channel: Channel | None
+    contact_names: tuple[str, ...]
+    topic: str | None
+    briefing_lead_minutes: int
     new_contacts: tuple[str, ...] = ()
     duplicate: bool = False
 
@@ -167,14 +183,14 @@ def log_call(
     request_key: str,
     now: datetime,
     source: str = "command",
-) -> Logged | NeedsChoice:
-    """Record one interaction, exactly once per `request_key` (a repeated delivery changes nothing)."""
+) -> Logged | Scheduled | NeedsChoice:
+    """Record one interaction (or, for a date to come, the next meeting), exactly once per `request_key`."""
     return _log_once(uow, actor, command, request_key, now, source, choices={})
 
 
 def choose_contact(
     uow: UnitOfWork, actor: Actor, pending_id: int, slot: int, contact_id: int, now: datetime
-) -> Logged | NeedsChoice:
+) -> Logged | Scheduled | NeedsChoice:
     """The seller said which contact they meant (`NEW_CONTACT` for someone new); go on logging."""
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
@@ -211,7 +227,7 @@ def _log_once(
     now: datetime,
     source: str,
     choices: dict[int, int],
-) -> Logged | NeedsChoice:
+) -> Logged | Scheduled | NeedsChoice:
     attempt = _Attempt(actor, command, request_key, now, source, choices)
     try:
         return _log(uow, attempt)
@@ -226,17 +242,24 @@ def _log_once(
         return _log(uow, attempt)
 
 
-def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | NeedsChoice:
+def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice:
     actor, command, request_key, now = attempt.actor, attempt.command, attempt.request_key, attempt.now
     source, choices = attempt.source, attempt.choices
-    if command.occurred_at > now:
+    if command.scheduled and command.occurred_at <= now:
+        raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.")
+    if not command.scheduled and command.occurred_at > now:
         raise UsageError("That date is in the future: /logcall records what already happened.")
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
         member = repo.get_or_create_member(actor.user_id)
-        existing = repo.interaction_by_request(request_key)
-        if existing is not None:
-            return _logged(repo, existing, now, duplicate=True)
+        if command.scheduled:
+            meeting = repo.meeting_by_source(member, f"slack:{request_key}")
+            if meeting is not None:
+                return _scheduled(meeting, member, duplicate=True)
+        else:
+            existing = repo.interaction_by_request(request_key)
+            if existing is not None:
+                return _logged(repo, existing, now, duplicate=True)
 
         # Resolve every name before writing anything: a question about one name must not leave
         # the others half-created.
@@ -270,6 +293,28 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | NeedsChoice:
             if contact.id not in {c.id for c in contacts}:
                 contacts.append(contact)
 
+        if command.scheduled:
+            meeting = repo.add_meeting(
+                Meeting(
+                    member_id=member.id,
+                    source="slack",
+                    source_key=f"slack:{request_key}",
+                    title="Meeting with " + ", ".join(c.name for c in contacts),
+                    starts_at=command.occurred_at,
+                    ends_at=command.occurred_at
+                    + timedelta(minutes=command.duration_minutes or DEFAULT_MEETING_MINUTES),
+                    channel=command.channel.value,
+                    topic=command.notes or None,
+                    created_at=now,
+                    updated_at=now,
+                    attendees=[MeetingContact(contact_id=contact.id) for contact in contacts],
+                )
+            )
+            for contact in contacts:
+                repo.add_contact_tags(contact, command.tags)
+            scheduled = _scheduled(meeting, member, duplicate=False, new_contacts=tuple(new_names))
+            uow.commit()
+            return scheduled
         colleagues = [repo.get_or_create_member(user_id) for user_id in command.colleagues if user_id != actor.user_id]
         interaction = repo.add_interaction(
             Interaction(
@@ -299,6 +344,19 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | NeedsChoice:
         result = _logged(repo, interaction, now, duplicate=False, new_contacts=tuple(new_names))
         uow.commit()
         return result
+
+
+def _scheduled(meeting: Meeting, member: Member, duplicate: bool, new_contacts: tuple[str, ...] = ()) -> Scheduled:
+    return Scheduled(
+        meeting_id=meeting.id,
+        starts_at=meeting.starts_at,
+        channel=Channel(meeting.channel) if meeting.channel else None,
+        contact_names=tuple(attendee.contact.name for attendee in meeting.attendees),
+        topic=meeting.topic,
+        briefing_lead_minutes=member.briefing_lead_minutes,
+        new_contacts=new_contacts,
+        duplicate=duplicate,
+    )
 
 
 def _remember_pending(
@@ -338,6 +396,26 @@ def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: da
         result = Undone(_recorded(repo, interaction), reports=tuple(reports))
         uow.commit()
         return result
+
+
+@dataclass(frozen=True)
+class InteractionPeople:
+    names: str
+    company: str
+
+
+def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> InteractionPeople:
+    """Who took part in a logged interaction, to pre-fill the next meeting with them."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        interaction = repo.interaction(interaction_id)
+        if interaction is None:
+            raise NotFound("That interaction no longer exists.")
+        companies = {c.account.name for c in interaction.contacts if c.account}
+        return InteractionPeople(
+            names=", ".join(c.name for c in interaction.contacts),
+            company=companies.pop() if len(companies) == 1 else "",
+        )
 
 
 # Rating ----------------------------------------------------------------------------------------
@@ -496,6 +574,7 @@ def _command_to_json(command: LogCallCommand) -> str:
             "colleagues": list(command.colleagues),
             "tags": list(command.tags),
             "notes": command.notes,
+            "scheduled": command.scheduled,
         }
     )
 
@@ -512,6 +591,7 @@ def _command_from_json(text: str) -> LogCallCommand:
         colleagues=tuple(data["colleagues"]),
         tags=tuple(data["tags"]),
         notes=data["notes"],
+        scheduled=bool(data.get("scheduled", False)),
     )
 
 

@@ -252,8 +252,9 @@ def test_buttons_keep_counting_up_across_replies(session: Session) -> None:
     second = session.type("/logcall Raj Patel (Initech) email today me")
 
     assert button_number(first, "Undo") == "2"
-    assert button_number(second, "Rate this relationship: Raj Patel") == "3"
-    assert button_number(second, "Undo") == "4"
+    assert button_number(first, "Schedule the next meeting") == "3"
+    assert button_number(second, "Rate this relationship: Raj Patel") == "4"
+    assert button_number(second, "Undo") == "5"
 
 
 def test_the_rating_form_opened_by_its_button_scores_signs_one_to_three(session: Session) -> None:

@@ -272,9 +272,38 @@ def test_an_unreadable_date_is_quoted() -> None:
     assert refusal("Jane Doe phone yesterdya") == "I couldn't read “yesterdya” as a date or time."
 
 
-def test_a_future_date_is_refused() -> None:
-    """/logcall records what already happened."""
-    assert "is in the future" in refusal("Jane phone tomorrow")
+def test_a_future_date_is_refused_with_how_to_schedule_a_meeting() -> None:
+    """A plain future date is refused: /logcall records what happened, and the reply says how to schedule."""
+    message = refusal("Jane phone Dec 25")
+    assert "is in the future" in message and "next tue 3pm" in message
+
+
+@pytest.mark.parametrize(
+    ("when", "expected", "time_given"),
+    [
+        ("tomorrow 10am", datetime(2026, 11, 23, 10, 0), True),
+        ("next tue 3pm", datetime(2026, 11, 24, 15, 0), True),
+        ("next sun", datetime(2026, 11, 29, 9, 0), False),
+        ("in 3 days at 10am", datetime(2026, 11, 25, 10, 0), True),
+        ("in 2 hours", datetime(2026, 11, 22, 12, 0), True),
+    ],
+)
+def test_an_upcoming_date_schedules_the_next_meeting(when: str, expected: datetime, time_given: bool) -> None:
+    """“next tue 3pm”, “tomorrow”, “in 3 days”: the next meeting, in the member's zone (09:00 if no time)."""
+    command = parse_logcall(f"Jane Doe video {when}", NOW, PARIS)
+    assert command.scheduled
+    assert command.occurred_at == expected.replace(tzinfo=PARIS) and command.time_given is time_given
+
+
+def test_in_person_is_still_a_channel_next_to_in_three_days() -> None:
+    """“in person in 3 days”: the first “in” is the channel, the second the date."""
+    command = parse_logcall("Jane Doe in person in 3 days", NOW, PARIS)
+    assert command.channel is Channel.IN_PERSON and command.scheduled
+
+
+def test_a_past_time_said_as_upcoming_is_refused() -> None:
+    """“in 0 hours” is not to come: the reply says the time has passed."""
+    assert "already passed" in refusal("Jane phone in 0 hours")
 
 
 @pytest.mark.parametrize("duration", ["25 hours", "1500 min"])
