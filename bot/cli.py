@@ -47,6 +47,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     nudges.add_argument("--member", metavar="USER_ID", help="only this Slack user")
     nudges.add_argument("--dry-run", action="store_true", help="print what would be sent; send and write nothing")
+    passes = commands.add_parser("briefings", help="one pass of the pre-meeting briefings as of a moment")
+    passes.add_argument(
+        "--as-of", type=_moment, metavar="ISO", help="the moment (UTC unless an offset is given); default now"
+    )
+    passes.add_argument("--member", metavar="USER_ID", help="only this Slack user")
+    passes.add_argument(
+        "--dry-run", action="store_true", help="print the briefings that are due; send and write nothing"
+    )
+    commands.add_parser(
+        "calendars", help="read every member's calendar feed now (the scheduler does it every 15 minutes)"
+    )
     network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
     network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
 
@@ -65,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _migrate(settings)
         if args.command == "nudges":
             return _nudges(settings, args.as_of, args.member, args.dry_run)
+        if args.command == "briefings":
+            return _briefings(settings, args.as_of, args.member, args.dry_run)
+        if args.command == "calendars":
+            return _calendars(settings)
         if args.command == "network":
             return _network(settings, args.workspace)
         if args.command == "console":
@@ -95,7 +110,7 @@ def _moment(text_value: str) -> datetime:
 
 def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
     from bot.app import make_runtime, make_web_client
-    from bot.jobs import WORKER
+    from bot.jobs import OTHER_COMPOSERS, WORKER
     from handlers.sender import slack_sender
     from models.digests import compose_due, sweep
 
@@ -111,12 +126,54 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
             print(f"No digest due at {now.isoformat()}.")
         return 0
     settings.require("SLACK_BOT_TOKEN")
-    sender = slack_sender(make_web_client(settings, settings.slack_bot_token))
-    report = sweep(runtime.deps.uow(), sender, now, WORKER, only_user=member)
+    sender = slack_sender(make_web_client(settings, settings.slack_bot_token), runtime.deps)
+    report = sweep(runtime.deps.uow(), sender, now, WORKER, only_user=member, composers=OTHER_COMPOSERS)
     print(
         f"{len(report.composed)} digest(s) composed, {report.sent} sent, {report.recovered} found already sent, "
         f"{report.failed} to retry, {report.skipped} unreachable"
     )
+    return 0
+
+
+def _briefings(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
+    from bot.app import make_runtime, make_web_client
+    from bot.jobs import WORKER
+    from handlers.sender import slack_sender
+    from models import outbox
+    from models.briefings import compose_briefings, compose_follow_ups, due_briefings
+
+    runtime = make_runtime(settings)
+    now = as_of or datetime.now(UTC)
+    if dry_run:
+        due = due_briefings(runtime.deps.uow(), now, only_user=member)
+        for item in due:
+            print(
+                f"{item.slack_user_id}: {item.title} at {item.starts_at.isoformat()} ({item.lead_minutes} min before)"
+            )
+            for line in item.objectives:
+                print(f"  - {line}")
+        if not due:
+            print(f"No briefing due at {now.isoformat()}.")
+        return 0
+    settings.require("SLACK_BOT_TOKEN")
+    uow = runtime.deps.uow()
+    composed = compose_briefings(uow, now, member) + compose_follow_ups(uow, now, member)
+    sender = slack_sender(make_web_client(settings, settings.slack_bot_token), runtime.deps)
+    report = outbox.deliver_pending(uow, sender, now, WORKER, only_user=member)
+    print(
+        f"{composed} message(s) composed, {report.sent} sent, {report.dropped} too late, {report.failed} to retry, {report.skipped} unreachable"
+    )
+    return 0
+
+
+def _calendars(settings: Settings) -> int:
+    from bot.app import make_runtime
+    from models.calendar_sync import sync_all_feeds
+
+    runtime = make_runtime(settings)
+    results = sync_all_feeds(runtime.deps.uow(), datetime.now(UTC))
+    read = [r for r in results if r.problem is None]
+    print(f"{len(results)} feed(s): {len(read)} read, {len(results) - len(read)} with a problem")
     return 0
 
 
@@ -168,7 +225,7 @@ def _run(settings: Settings, http: bool, socket: bool) -> int:
     from bot.scheduler import start_scheduler
     from handlers.sender import slack_sender
 
-    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(app.client))
+    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(app.client, runtime.deps))
     try:
         return _serve(settings, runtime, app, http)
     finally:

@@ -11,6 +11,8 @@ import os
 import socket
 
 from bot.app import Runtime
+from models.briefings import compose_briefings, compose_follow_ups
+from models.calendar_sync import sync_all_feeds
 from models.digests import sweep
 from models.outbox import Sender
 from models.structure import refresh_structure, workspace_ids
@@ -20,6 +22,8 @@ logger = logging.getLogger(__name__)
 _runtime: Runtime | None = None
 _sender: Sender | None = None
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
+#: What a sweep composes besides digests.
+OTHER_COMPOSERS = (compose_briefings, compose_follow_ups)
 
 
 def bind(runtime: Runtime, sender: Sender | None = None) -> None:
@@ -29,11 +33,11 @@ def bind(runtime: Runtime, sender: Sender | None = None) -> None:
 
 
 def send_nudges() -> None:
-    """Compose the digests that are due and deliver what is pending (every few minutes)."""
+    """Compose the digests, briefings and follow-ups that are due, and deliver what is pending (every minute)."""
     if _runtime is None or _sender is None:
         raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
     deps = _runtime.deps
-    report = sweep(deps.uow(), _sender, deps.clock(), WORKER)
+    report = sweep(deps.uow(), _sender, deps.clock(), WORKER, composers=OTHER_COMPOSERS)
     if report.composed or report.sent or report.failed or report.skipped:
         logger.info(
             "nudges: %s composed, %s sent, %s recovered, %s to retry, %s unreachable",
@@ -43,6 +47,16 @@ def send_nudges() -> None:
             report.failed,
             report.skipped,
         )
+
+
+def sync_calendars() -> None:
+    """Read every member's calendar feed (each on its own; one failing never stops the others)."""
+    if _runtime is None:
+        raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
+    results = sync_all_feeds(_runtime.deps.uow(), _runtime.deps.clock())
+    problems = sum(1 for result in results if result.problem)
+    if results:
+        logger.info("calendars: %s feed(s) read, %s with a problem", len(results) - problems, problems)
 
 
 def refresh_network_structure() -> None:

@@ -14,8 +14,10 @@ from models.outbox import Sender
 
 NETWORK_JOB_ID = "network-structure"
 NUDGES_JOB_ID = "nudges"
-#: Digests are due at each member's own local time: sweeping this often keeps them within minutes.
-NUDGE_SWEEP_MINUTES = 5
+CALENDARS_JOB_ID = "calendars"
+#: Digests and briefings are due at each member's own time: sweeping this often keeps them on time.
+NUDGE_SWEEP_MINUTES = 1
+CALENDAR_MINUTES = 15
 JOB_TABLE = "apscheduler_jobs"
 
 
@@ -28,25 +30,41 @@ def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: Send
         timezone=UTC,
     )
     scheduler.start(paused=True)
-    trigger = IntervalTrigger(minutes=network_refresh_minutes, timezone=UTC)
-    existing = scheduler.get_job(NETWORK_JOB_ID)
-    if existing is None:
-        scheduler.add_job(
-            "bot.jobs:refresh_network_structure",
-            trigger=trigger,
-            id=NETWORK_JOB_ID,
-            name="Recompute bridges and brokerage",
-            next_run_time=datetime.now(UTC) + timedelta(minutes=1),
-        )
-    elif getattr(existing.trigger, "interval", None) != trigger.interval:
-        scheduler.reschedule_job(NETWORK_JOB_ID, trigger=trigger)
-    if scheduler.get_job(NUDGES_JOB_ID) is None:
-        scheduler.add_job(
-            "bot.jobs:send_nudges",
-            trigger=IntervalTrigger(minutes=NUDGE_SWEEP_MINUTES, timezone=UTC),
-            id=NUDGES_JOB_ID,
-            name="Compose and deliver nudge digests",
-            next_run_time=datetime.now(UTC) + timedelta(seconds=30),
-        )
+    _ensure_job(
+        scheduler,
+        NETWORK_JOB_ID,
+        "bot.jobs:refresh_network_structure",
+        network_refresh_minutes,
+        "Recompute bridges and brokerage",
+        timedelta(minutes=1),
+    )
+    _ensure_job(
+        scheduler,
+        NUDGES_JOB_ID,
+        "bot.jobs:send_nudges",
+        NUDGE_SWEEP_MINUTES,
+        "Compose and deliver digests, briefings and follow-ups",
+        timedelta(seconds=30),
+    )
+    _ensure_job(
+        scheduler,
+        CALENDARS_JOB_ID,
+        "bot.jobs:sync_calendars",
+        CALENDAR_MINUTES,
+        "Read calendar feeds",
+        timedelta(seconds=45),
+    )
     scheduler.resume()
     return scheduler
+
+
+def _ensure_job(
+    scheduler: BackgroundScheduler, job_id: str, func: str, minutes: int, name: str, first_in: timedelta
+) -> None:
+    """Add the job the first time; afterwards keep its stored next run, changing only a new interval."""
+    trigger = IntervalTrigger(minutes=minutes, timezone=UTC)
+    existing = scheduler.get_job(job_id)
+    if existing is None:
+        scheduler.add_job(func, trigger=trigger, id=job_id, name=name, next_run_time=datetime.now(UTC) + first_in)
+    elif getattr(existing.trigger, "interval", None) != trigger.interval:
+        scheduler.reschedule_job(job_id, trigger=trigger)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import digests, errors, logcall, whoknows
+from handlers import briefings, digests, errors, logcall, whoknows
 from handlers.deps import Deps
 
 
@@ -14,3 +14,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     logcall.register(app, deps)
     whoknows.register(app, deps)
     digests.register(app, deps)
+    briefings.register(app, deps)

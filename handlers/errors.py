@@ -9,6 +9,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from handlers import network_views, views
+from handlers.briefings import PREP_USAGE
 from handlers.replies import response_url_of, send_reply
 from models.errors import RapportError, UsageError
 from models.grammar import LOGCALL_USAGE
@@ -21,7 +22,7 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side and nothing was 
 def reply_for(error: Exception) -> dict[str, Any]:
     """The reply a person sees for an error: what was wrong and, for bad input, the right usage."""
     if isinstance(error, UsageError):
-        usage = network_views.WHOKNOWS_USAGE if error.command == "/whoknows" else LOGCALL_USAGE
+        usage = {"/whoknows": network_views.WHOKNOWS_USAGE, "/prep": PREP_USAGE}.get(error.command, LOGCALL_USAGE)
         return views.error_message(error.message, usage=usage)
     if isinstance(error, RapportError):
         return views.error_message(error.message, usage=None)

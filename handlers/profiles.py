@@ -27,6 +27,6 @@ def member_profile(deps: Deps, client: WebClient, actor: Actor) -> MemberProfile
         return MemberProfile(display_name="", time_zone="UTC")
     profile_data = user.get("profile") or {}
     name = profile_data.get("display_name") or user.get("real_name") or user.get("name") or ""
-    profile = MemberProfile(display_name=name, time_zone=user.get("tz") or "UTC")
+    profile = MemberProfile(display_name=name, time_zone=user.get("tz") or "UTC", email=profile_data.get("email"))
     services.remember_profile(deps.uow(), actor, profile, now)
     return profile

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from handlers.deps import Deps
 from models.outbox import Delivery, DeliveryFailed, OutgoingMessage
 
 #: Slack errors that mean the member cannot get a DM from the app at all.
@@ -76,8 +77,17 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
     return DeliveryFailed(reason, permanent=reason in UNREACHABLE)
 
 
-def slack_sender(client: WebClient) -> SlackSender:
+def slack_sender(client: WebClient, deps: Deps) -> SlackSender:
     """The sender for every kind of outbox message the app composes."""
+    from handlers.briefings import briefing_dm, feed_error_message, follow_up_message
     from handlers.digests import digest_message
 
-    return SlackSender(client, {"digest": digest_message})
+    return SlackSender(
+        client,
+        {
+            "digest": digest_message,
+            "briefing": briefing_dm(deps),
+            "follow_up": follow_up_message,
+            "feed_error": feed_error_message,
+        },
+    )

@@ -265,15 +265,27 @@ def _text_input(
 
 
 def logcall_modal(
-    today: str, private_metadata: str, prefill_notes: str = "", prefill_contacts: str = "", prefill_company: str = ""
+    today: str,
+    private_metadata: str,
+    prefill_notes: str = "",
+    prefill_contacts: str = "",
+    prefill_company: str = "",
+    prefill_time: str | None = None,
+    prefill_channel: str | None = None,
 ) -> dict[str, Any]:
     """The `/logcall` form: the same fields as the one-line grammar."""
-    channel_select = {
+    channel_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": "channel",
         "placeholder": _plain("How did you talk?"),
         "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
     }
+    for value, label in CHANNEL_OPTIONS:
+        if value == prefill_channel:
+            channel_select["initial_option"] = _option(value, label)
+    time_picker: dict[str, Any] = {"type": "timepicker", "action_id": "time"}
+    if prefill_time:
+        time_picker["initial_time"] = prefill_time
     return {
         "type": "modal",
         "callback_id": LOGCALL_MODAL_ID,
@@ -296,7 +308,7 @@ def logcall_modal(
             ),
             _input("channel", "Channel", channel_select),
             _input("date", "Date", {"type": "datepicker", "action_id": "date", "initial_date": today}),
-            _input("time", "Time", {"type": "timepicker", "action_id": "time"}, optional=True),
+            _input("time", "Time", time_picker, optional=True),
             _input(
                 "initiator",
                 "Who reached out?",

@@ -213,9 +213,11 @@ def _memory_row(session: Session, member: Member, contact_id: int, kind: NudgeKi
     return row
 
 
-def tie_facts(session: Session, member: Member, now: datetime) -> list[TieFacts]:
+def tie_facts(
+    session: Session, member: Member, now: datetime, contact_ids: Sequence[int] | None = None
+) -> list[TieFacts]:
     """The member's relationships as the rules need them, aggregated in SQL (no interaction rows loaded)."""
-    rows = session.execute(
+    query = (
         select(
             Tie.contact_id,
             Contact.name,
@@ -230,7 +232,10 @@ def tie_facts(session: Session, member: Member, now: datetime) -> list[TieFacts]
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)
         .where(Tie.member_id == member.id, Tie.workspace_id == member.workspace_id, Tie.interaction_count > 0)
-    ).all()
+    )
+    if contact_ids is not None:
+        query = query.where(Tie.contact_id.in_(list(contact_ids)))
+    rows = session.execute(query).all()
     if not rows:
         return []
     tags: dict[int, list[str]] = {}

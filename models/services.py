@@ -47,6 +47,7 @@ class Actor:
 class MemberProfile:
     display_name: str
     time_zone: str
+    email: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -171,6 +172,8 @@ def remember_profile(uow: UnitOfWork, actor: Actor, profile: MemberProfile, now:
         member = repo.get_or_create_member(actor.user_id)
         member.display_name = profile.display_name
         member.time_zone = profile.time_zone
+        if profile.email:
+            member.email = profile.email.lower()
         member.profile_fetched_at = now
         uow.commit()
 
@@ -478,7 +481,7 @@ def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) ->
         if contact is None:
             raise NotFound("That contact no longer exists.")
         member = repo.get_or_create_member(actor.user_id)
-        return _report(repo, member, contact, now)
+        return score_report(repo, member, contact, now)
 
 
 # Shared pieces ---------------------------------------------------------------------------------
@@ -493,7 +496,7 @@ def _seller_view(tie: Tie | None, contact: Contact) -> SellerView:
     )
 
 
-def _report(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
+def score_report(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
     tie = repo.tie(member, contact)
     facts, count = repo.tie_interaction_facts(member, contact)
     view = _seller_view(tie, contact)
@@ -518,7 +521,7 @@ def _report(repo: WorkspaceRepository, member: Member, contact: Contact, now: da
 def _refresh_tie(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
     """Score a tie again and keep the figures on its row, so lists can rank without recomputing."""
     tie = repo.get_or_create_tie(member, contact)
-    report = _report(repo, member, contact, now)
+    report = score_report(repo, member, contact, now)
     tie.score_total = report.score.total
     tie.strength = report.strength.value
     tie.last_interaction_at = report.last_interaction_at
@@ -556,7 +559,7 @@ def _logged(
 ) -> Logged:
     author = repo.session.get(Member, interaction.member_id)
     assert author is not None
-    reports = tuple(_report(repo, author, contact, now) for contact in interaction.contacts)
+    reports = tuple(score_report(repo, author, contact, now) for contact in interaction.contacts)
     return Logged(
         interaction=_recorded(repo, interaction), reports=reports, new_contacts=new_contacts, duplicate=duplicate
     )

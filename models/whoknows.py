@@ -137,7 +137,7 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
             return _person(repo, member, person_match.chosen.id, offset=0)
         if company_match.chosen is not None and person_match.chosen is None and not person_match.options:
             return _company(repo, member, company_match.chosen.id)
-        options = _options(person_match.chosen, person_match.options, company_match.chosen, company_match.options)
+        options = target_options(person_match.chosen, person_match.options, company_match.chosen, company_match.options)
         if options:
             return ChooseTarget(query=query, options=options)
         return NobodyKnows(query=query, nearest=_nearest(people, companies))
@@ -213,13 +213,13 @@ def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: i
         raise NotFound("That contact no longer exists.")
     routes = rank_routes(neighbourhood(repo, asker, target))
     page = routes[offset : offset + ROUTES_PER_PAGE]
-    views = _route_views(repo, page)
+    views = route_views(repo, page)
     known_at_company: tuple[Person, ...] = ()
     if not routes and target.account_id is not None:
         colleagues = repo.colleagues_at_account_with_ties(target, asker, limit=3)
-        known_at_company = tuple(_contact_person(c) for c in repo.contacts_by_id(colleagues).values())
+        known_at_company = tuple(contact_person(c) for c in repo.contacts_by_id(colleagues).values())
     return PersonRoutes(
-        target=_contact_person(target),
+        target=contact_person(target),
         routes=views,
         total=len(routes),
         offset=offset,
@@ -237,20 +237,20 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int) -> Compa
     people = []
     for contact in known[:PEOPLE_PER_COMPANY]:
         routes = rank_routes(neighbourhood(repo, asker, contact))
-        best = _route_views(repo, routes[:1])
-        people.append(CompanyPerson(person=_contact_person(contact), best=best[0] if best else None))
+        best = route_views(repo, routes[:1])
+        people.append(CompanyPerson(person=contact_person(contact), best=best[0] if best else None))
     # Nobody knows them well yet: no tie, or only weak ones (they may still appear above, with a route).
     to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < MEDIUM_TIE]
     return CompanyRoutes(
         company=account.name,
         account_id=account.id,
         people=tuple(people),
-        to_build=tuple(_contact_person(c) for c in to_build[:TO_BUILD_PER_COMPANY]),
+        to_build=tuple(contact_person(c) for c in to_build[:TO_BUILD_PER_COMPANY]),
         known_count=len(known),
     )
 
 
-def _route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteView, ...]:
+def route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteView, ...]:
     member_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "member"}
     contact_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "contact"}
     members = repo.members_by_id(member_ids)
@@ -260,7 +260,7 @@ def _route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteV
         hops = []
         for hop in route.hops:
             kind, node_id = hop.node
-            person = _member_person(members[node_id]) if kind == "member" else _contact_person(contacts[node_id])
+            person = _member_person(members[node_id]) if kind == "member" else contact_person(contacts[node_id])
             hops.append(
                 HopView(
                     to=person,
@@ -284,7 +284,7 @@ def _member_person(member: Member) -> Person:
     )
 
 
-def _contact_person(contact: Contact) -> Person:
+def contact_person(contact: Contact) -> Person:
     return Person(
         kind="contact",
         id=contact.id,
@@ -294,7 +294,7 @@ def _contact_person(contact: Contact) -> Person:
     )
 
 
-def _options(
+def target_options(
     person: Candidate | None,
     people: tuple[Candidate, ...],
     company: Candidate | None,

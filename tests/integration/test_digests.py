@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select, update
 
 from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
+from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.digests import compose_due, sweep
@@ -69,13 +70,13 @@ def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45) -> 
         uow.commit()
 
 
-def sender_for(standin: SlackStandIn) -> SlackSender:
+def sender_for(standin: SlackStandIn, uow: UnitOfWork) -> SlackSender:
     client = WebClient(
         token=BOT_TOKEN,
         base_url=standin.base_url,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3), ServerErrorRetryHandler(max_retry_count=2)],
     )
-    return slack_sender(client)
+    return slack_sender(client, Deps(uow=uow.fresh, clock=lambda: datetime.now(UTC)))
 
 
 def delivered(standin: SlackStandIn, user_id: str) -> list[dict]:  # type: ignore[type-arg]
@@ -90,7 +91,7 @@ def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, s
     """Kolkata's digest goes out at 03:30 UTC, Los Angeles' at 17:00 UTC; earlier, nothing is due."""
     seller(uow, "U0KOLKATA", "Asia/Kolkata")
     seller(uow, "U0LA", "America/Los_Angeles")
-    sender = sender_for(standin)
+    sender = sender_for(standin, uow)
 
     early = sweep(uow, sender, MONDAY.replace(hour=3, minute=29), "w1")
     assert early.composed == [] and standin.calls_to("chat.postMessage") == []
@@ -135,7 +136,7 @@ def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, s
     sessions = make_session_factory(db)
     now = MONDAY.replace(hour=9)
     threads = [
-        threading.Thread(target=sweep, args=(UnitOfWork(sessions), sender_for(standin), now, f"w{n}")) for n in range(2)
+        threading.Thread(target=sweep, args=(UnitOfWork(sessions), sender_for(standin, uow), now, f"w{n}")) for n in range(2)
     ]
     for thread in threads:
         thread.start()
@@ -152,16 +153,16 @@ def test_rate_limits_and_server_errors_are_retried_and_nothing_is_lost(
     seller(uow, "U0TWO", "Europe/Paris")
     now = MONDAY.replace(hour=9)
     standin.fail_next("chat.postMessage", status=429, retry_after=1)
-    first = sweep(uow, sender_for(standin), now, "w1")
+    first = sweep(uow, sender_for(standin, uow), now, "w1")
     assert first.sent == 2
 
     seller(uow, "U0THREE", "Europe/Paris")
     standin.fail_next("chat.postMessage", status=500, times=3)  # more than the client's two retries
-    second = sweep(uow, sender_for(standin), now, "w1")
+    second = sweep(uow, sender_for(standin, uow), now, "w1")
     assert second.failed == 1 and second.sent == 0
     with db.connect() as connection:
         assert connection.scalar(select(Outbox.status).where(Outbox.attempts == 1)) == "pending"
-    third = sweep(uow, sender_for(standin), now + timedelta(minutes=5), "w1")
+    third = sweep(uow, sender_for(standin, uow), now + timedelta(minutes=5), "w1")
     assert third.sent == 1
     assert [len(delivered(standin, u)) for u in ("U0ONE", "U0TWO", "U0THREE")] == [1, 1, 1]
 
@@ -173,14 +174,14 @@ def test_a_member_who_blocked_the_app_is_marked_and_the_sweep_goes_on(
     seller(uow, "U0GONE", "Europe/Paris")
     seller(uow, "U0HERE", "Europe/Paris")
     standin.user_errors["U0GONE"] = "cannot_dm_bot"
-    report = sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    report = sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
     assert report.unreachable == ["U0GONE"] and report.sent == 1
     with db.connect() as connection:
         assert (
             connection.scalar(select(Member.unreachable_reason).where(Member.slack_user_id == "U0GONE"))
             == "cannot_dm_bot"
         )
-    assert sweep(uow, sender_for(standin), MONDAY.replace(hour=10), "w1").composed == []
+    assert sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=10), "w1").composed == []
 
 
 def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWork, standin: SlackStandIn) -> None:
@@ -194,11 +195,11 @@ def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWo
             super().send(message)
             raise SystemExit("killed right after Slack took the message")
 
-    real = sender_for(standin)
+    real = sender_for(standin, uow)
     with pytest.raises(SystemExit):
         deliver_pending(uow, DiesAfterSending(real.client, real.renderers), now, "dead-worker")
-    assert deliver_pending(uow, sender_for(standin), now + timedelta(minutes=1), "w2").sent == 0  # still leased
-    later = deliver_pending(uow, sender_for(standin), now + LEASE + timedelta(minutes=1), "w2")
+    assert deliver_pending(uow, sender_for(standin, uow), now + timedelta(minutes=1), "w2").sent == 0  # still leased
+    later = deliver_pending(uow, sender_for(standin, uow), now + LEASE + timedelta(minutes=1), "w2")
     assert later.recovered == 1 and len(delivered(standin, "U0CRASH")) == 1
 
 
@@ -208,7 +209,7 @@ def test_snooze_and_not_relevant_are_respected(
     """Snooze 2 weeks hides the nudge until then; Not relevant never shows that kind for that contact again."""
     seller(uow, "U0SELLER1", "Europe/Paris")
     clock.now = MONDAY.replace(hour=9)
-    sweep(uow, sender_for(standin), clock.now, "w1")
+    sweep(uow, sender_for(standin, uow), clock.now, "w1")
     digest = delivered(standin, "U0SELLER1")[0]
     snoozed = slack.press(button(digest, "Snooze 2 weeks"), user="U0SELLER1")
     assert "Snoozed for two weeks" in snoozed.text
@@ -228,7 +229,7 @@ def test_log_it_opens_the_logcall_form_for_that_contact(
 ) -> None:
     """“Log it” in the digest opens the /logcall form with the contact and company filled in."""
     seller(uow, "U0SELLER1", "Europe/Paris")
-    sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
     slack.press(button(delivered(standin, "U0SELLER1")[0], "Log it"), user="U0SELLER1")
     form = slack.opened_view()
     who = next(b for b in form["blocks"] if b["block_id"] == "contacts")
@@ -240,7 +241,7 @@ def test_settings_change_frequency_time_days_and_tag_cadences(
 ) -> None:
     """The Settings form saves weekly at 08:00 on Tuesdays and client=15; a bad rule is refused by its field."""
     seller(uow, "U0SELLER1", "Europe/Paris")
-    sweep(uow, sender_for(standin), MONDAY.replace(hour=9), "w1")
+    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
     slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
     form = slack.opened_view()
     values = {

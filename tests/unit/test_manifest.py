@@ -55,17 +55,19 @@ def test_manifest_lists_exactly_the_slash_commands_the_app_registers(manifest: d
                 if isinstance(value, str) and value.startswith("/"):
                     registered.add(value)
     declared = {command["command"] for command in manifest["features"]["slash_commands"]}
-    assert declared == registered == {"/logcall", "/whoknows"}
+    assert declared == registered == {"/logcall", "/whoknows", "/prep"}
 
 
 def test_manifest_asks_only_for_the_scopes_the_code_uses(manifest: dict[str, Any]) -> None:
-    """Scopes are kept to what is used: commands, chat.postMessage, users.info, and the DM checks of digests."""
+    """Scopes are kept to what is used: commands, chat.postMessage, users.info (with e-mail, to tell
+    colleagues from contacts in calendars), and conversations.open/history for the outbox's DM checks."""
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
         "chat:write",
         "commands",
         "im:history",
         "im:write",
         "users:read",
+        "users:read.email",
     ]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True

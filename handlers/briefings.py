@@ -1,0 +1,427 @@
+"""Briefings in Slack: `/prep`, the DM before a meeting, its context form, and the follow-up after it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext
+from slack_bolt.context.respond import Respond
+from slack_sdk import WebClient
+
+from handlers import network_views, views
+from handlers.blockkit import truncate
+from handlers.deps import Deps
+from handlers.logcall import actor_of
+from handlers.profiles import member_profile
+from handlers.replies import response_url_of, send_reply
+from handlers.views import Block, button, context, message, section
+from models import briefings, calendar_sync
+from models.briefings import Briefing, ContactBriefing, MeetingContextForm
+from models.commands import CHANNEL_LABELS, Initiator
+from models.dates import format_when
+from models.grammar import is_help
+from models.objectives import DecisionRole, Objective, ObjectiveKind
+from models.outbox import OutgoingMessage
+from models.whoknows import ChooseTarget, NobodyKnows
+
+CONTEXT_MODAL_ID = "meeting_context_modal"
+PREP_USAGE = (
+    "*Prepare a meeting:* `/prep <person or company>`\n"
+    "• `/prep Jane Doe`: who she is, your relationship, her company, and a primary and a secondary objective\n"
+    "• `/prep ACME`: the same for the person at ACME most concerned (or the one you know best)\n"
+    "• `/prep calendar https://…/basic.ics`: your calendar's secret address, so briefings come before each meeting\n"
+    "• `/prep calendar`: how your calendar feed is doing · `/prep calendar off`: stop reading it"
+)
+_OBJECTIVE_LABEL = {
+    ObjectiveKind.ADVANCE: "Advance the campaign",
+    ObjectiveKind.GATHER: "Gather relationship intelligence",
+    ObjectiveKind.NURTURE: "Nurture the relationship",
+}
+_ROLE_OPTIONS = [
+    ("decides", "Decides"),
+    ("influences", "Influences the decision"),
+    ("none", "No part in the decision"),
+    ("unknown", "Don't know"),
+]
+_CONCERN_OPTIONS = [("yes", "Concerned by the subject"), ("no", "Not concerned"), ("unknown", "Don't know")]
+
+
+# Rendering -----------------------------------------------------------------------------------------
+def briefing_message(
+    briefing: Briefing, now: datetime, zone: ZoneInfo, heading: str = ":clipboard: *Briefing*"
+) -> dict[str, Any]:
+    blocks: list[Block] = []
+    meeting = briefing.meeting
+    if meeting is not None:
+        when = format_when(meeting.starts_at.astimezone(zone), True, now, zone)
+        lines = [f"{heading}: {truncate(meeting.title, 200)}, {when}"]
+        facts = [
+            f"*Topic:* {meeting.topic}" if meeting.topic else "",
+            f"*Trigger event:* {meeting.trigger_event}" if meeting.trigger_event else "",
+            f"*Campaign:* {meeting.campaign}" if meeting.campaign else "",
+        ]
+        lines += [fact for fact in facts if fact]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section(f"{heading}: no meeting scheduled with them yet"))
+    for entry in briefing.contacts:
+        blocks.append({"type": "divider"})
+        blocks.extend(_contact_blocks(entry, now, zone))
+    if briefing.others:
+        blocks.append(context("Also attending: " + ", ".join(briefing.others)))
+    elements = []
+    if meeting is not None:
+        elements.append(button("Set the context", "meeting_context", str(meeting.id), style="primary"))
+    if elements:
+        blocks.append({"type": "actions", "block_id": "briefing_actions", "elements": elements})
+    names = ", ".join(entry.person.name for entry in briefing.contacts)
+    return message(blocks, fallback=f"Briefing: {names}")
+
+
+def _contact_blocks(entry: ContactBriefing, now: datetime, zone: ZoneInfo) -> list[Block]:
+    person, report = entry.person, entry.report
+    who = f"*{person.name}*" + "".join(f", {part}" for part in (person.job_title, person.company) if part)
+    lines = [f":bust_in_silhouette: {who}"]
+    if entry.responsibilities:
+        lines.append(f"What they do: {entry.responsibilities}")
+    if report.score.unknown:
+        lines.append(":mag: *Find out in this meeting:* " + "; ".join(report.score.unknown))
+    blocks: list[Block] = [section("\n".join(lines))]
+
+    relation = [
+        f"*Relationship:* score *{report.score.total:+d}* · strength {report.strength.value:.2f} ({report.band})"
+    ]
+    relation += [
+        f"{s.number}. {s.name}: {s.explanation} ({s.points:+d})" if s.known else f"{s.number}. {s.name}: unknown"
+        for s in report.score.signs
+    ]
+    for past in entry.recent:
+        who_started = (
+            {Initiator.ME: ", you reached out", Initiator.THEM: ", they reached out"}.get(past.initiator, "")
+            if past.initiator
+            else ""
+        )
+        line = f"• {format_when(past.occurred_at.astimezone(zone), True, now, zone)}: {CHANNEL_LABELS[past.channel]}{who_started}"
+        if past.notes:
+            line += f" — _{truncate(past.notes, 200)}_"
+        relation.append(line)
+    if not entry.recent:
+        relation.append("• No conversation logged yet.")
+    relation += [f":warning: {flag}" for flag in entry.flags]
+    blocks.append(section(truncate("\n".join(relation), 2900)))
+
+    if entry.team_at_account or entry.route_to_concerned:
+        account_lines = []
+        if entry.team_at_account:
+            known = ", ".join(f"{t.person.name} ({t.band} {t.strength:.2f})" for t in entry.team_at_account)
+            account_lines.append(f":office: *Also at {person.company}:* {known}")
+        if entry.route_to_concerned:
+            target, route = entry.route_to_concerned
+            via = "you know them" if route.is_direct else f"via {route.hops[0].to.name}"
+            account_lines.append(f"Best route to {target.name}, who is concerned: {via} (chance {route.chance:.2f})")
+        blocks.append(section("\n".join(account_lines)))
+
+    plan = entry.plan
+    objectives = [
+        _objective_text(":dart: *Primary*", plan.primary),
+        _objective_text(":leftwards_arrow_with_hook: *Secondary*", plan.secondary),
+        f"*Switch when:* {plan.switch_when}",
+        f"*Why they would help:* {plan.why_they_help}",
+        "*Ask:*\n" + "\n".join(f"• {q}" for q in plan.questions),
+    ]
+    blocks.append(section(truncate("\n".join(objectives), 2900)))
+    return blocks
+
+
+def _objective_text(label: str, objective: Objective) -> str:
+    return f"{label}: {_OBJECTIVE_LABEL[objective.kind]}. {objective.goal}\n_Why: {objective.reason}_"
+
+
+def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
+    data = message_.payload
+    names = ", ".join(data.get("contacts") or []) or "your contacts"
+    text = f":speech_balloon: How did it go with *{names}*? Log it while it's fresh: it keeps the relationship's score true."
+    value = json.dumps({k: data.get(k) for k in ("contacts", "company", "channel", "date", "time")})
+    blocks: list[Block] = [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": "follow_up",
+            "elements": [button("Log it", "follow_up_log", value[:2000], style="primary")],
+        },
+    ]
+    return {"text": f"How did it go with {names}?", "blocks": blocks}
+
+
+def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
+    problem = str(message_.payload.get("problem", "it could not be read"))
+    where = str(message_.payload.get("where", "your calendar"))
+    text = (
+        f":warning: I couldn't read your calendar feed ({where}): {problem}\n"
+        "I'll keep trying quietly and tell you again only if something else goes wrong. "
+        "To give a new address: `/prep calendar https://…`."
+    )
+    return {"text": "Your calendar feed could not be read", "blocks": [section(text)]}
+
+
+def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
+    """Renders a briefing when it is sent, from the freshest data."""
+
+    def render(message_: OutgoingMessage) -> dict[str, Any]:
+        now = deps.clock()
+        briefing = briefings.briefing_for_meeting(
+            deps.uow(), message_.team_id, message_.slack_user_id, int(message_.payload["meeting_id"]), now
+        )
+        zone = _member_zone(deps, message_)
+        payload = briefing_message(briefing, now, zone, heading=":clipboard: *Your meeting is coming up*")
+        return {"text": payload["text"], "blocks": payload["blocks"]}
+
+    return render
+
+
+def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
+    from models import services
+
+    cached = services.cached_profile(deps.uow(), services.Actor(message_.team_id, message_.slack_user_id), deps.clock())
+    return cached.zone if cached else ZoneInfo("UTC")
+
+
+# /prep ---------------------------------------------------------------------------------------------
+def prep_command(
+    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    text = (body.get("text") or "").strip()
+    if not text or is_help(text):
+        ack(**message([section(PREP_USAGE)], fallback="How to use /prep"))
+        return
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    words = text.split(maxsplit=1)
+    if words[0].lower() == "calendar":
+        respond(**calendar_reply(deps, actor, words[1].strip() if len(words) > 1 else ""))
+        return
+    now = deps.clock()
+    result = briefings.prep(deps.uow(), actor, text, now)
+    respond(**render_prep(result, now, profile.zone))
+
+
+def render_prep(result: Briefing | ChooseTarget | NobodyKnows, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    if isinstance(result, ChooseTarget):
+        choice = network_views.choose_target_message(result)
+        for block in choice["blocks"]:
+            for element in block.get("elements", []):
+                if isinstance(element, dict) and element.get("action_id", "").startswith("whoknows_target"):
+                    element["action_id"] = element["action_id"].replace("whoknows_target", "prep_target")
+        return choice
+    if isinstance(result, NobodyKnows):
+        return network_views.nobody_knows_message(result)
+    return briefing_message(result, now, zone)
+
+
+def calendar_reply(deps: Deps, actor: Any, argument: str) -> dict[str, Any]:
+    if argument.lower() in {"off", "stop", "remove", "none"}:
+        calendar_sync.remove_feed(deps.uow(), actor)
+        return message(
+            [section(":calendar: Done: I no longer read your calendar. Meetings already known stay.")],
+            fallback="Calendar removed",
+        )
+    if argument:
+        status = calendar_sync.set_feed_url(deps.uow(), actor, argument.strip("<>"), deps.clock())
+    else:
+        status = calendar_sync.feed_status(deps.uow(), actor)
+    return message([section(status)], fallback=status)
+
+
+def pick_prep_target(
+    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    choice = json.loads(action["value"])
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    now = deps.clock()
+    result: Briefing | NobodyKnows
+    if choice["k"] == "account":
+        result = briefings.prep_account(deps.uow(), actor, int(choice["id"]), now)
+    else:
+        result = briefings.prep_contact(deps.uow(), actor, int(choice["id"]), now)
+    respond(**render_prep(result, now, profile.zone), replace_original=True)
+
+
+# The meeting's context ----------------------------------------------------------------------------
+def open_context(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    form = briefings.meeting_context(deps.uow(), actor_of(context), int(action["value"]))
+    metadata = json.dumps({"meeting_id": form.meeting_id, "response_url": body.get("response_url")})
+    client.views_open(trigger_id=body["trigger_id"], view=context_modal(form, metadata))
+
+
+def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, Any]:
+    def option(value: str, label: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+    def text_input(block_id: str, label: str, initial: str | None, placeholder: str) -> Block:
+        element: dict[str, Any] = {
+            "type": "plain_text_input",
+            "action_id": block_id,
+            "multiline": block_id != "campaign",
+            "max_length": 1000,
+            "placeholder": {"type": "plain_text", "text": placeholder},
+        }
+        if initial:
+            element["initial_value"] = initial
+        return {
+            "type": "input",
+            "block_id": block_id,
+            "optional": True,
+            "label": {"type": "plain_text", "text": label},
+            "element": element,
+        }
+
+    blocks: list[Block] = [
+        section(f"*{truncate(form.title, 200)}*: what you know of the moment, the subject and the people."),
+        text_input(
+            "trigger_event", "Trigger event (why now?)", form.trigger_event, "A new CFO, a budget freeze, an incident…"
+        ),
+        text_input("topic", "Topic", form.topic, "What the conversation is about"),
+        text_input("campaign", "Campaign or opportunity", form.campaign, "ACME renewal 2027"),
+    ]
+    for attendee in form.attendees[:10]:
+        concern_value = {True: "yes", False: "no", None: "unknown"}[attendee.concerned]
+        concern = [option(v, label) for v, label in _CONCERN_OPTIONS]
+        roles = [option(v, label) for v, label in _ROLE_OPTIONS]
+        role_value = attendee.decision_role.value if attendee.decision_role else "unknown"
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"concerned_{attendee.contact_id}",
+                "optional": True,
+                "label": {"type": "plain_text", "text": truncate(f"{attendee.name}: concerned?", 2000)},
+                "element": {
+                    "type": "radio_buttons",
+                    "action_id": "concerned",
+                    "options": concern,
+                    "initial_option": next(o for o in concern if o["value"] == concern_value),
+                },
+            }
+        )
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": f"role_{attendee.contact_id}",
+                "optional": True,
+                "label": {"type": "plain_text", "text": truncate(f"{attendee.name}: part in the decision", 2000)},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "role",
+                    "options": roles,
+                    "initial_option": next(o for o in roles if o["value"] == role_value),
+                },
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": CONTEXT_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Meeting context"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": private_metadata,
+        "blocks": blocks,
+    }
+
+
+def save_context(
+    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    values = view["state"]["values"]
+    metadata = json.loads(view["private_metadata"])
+
+    def text(block_id: str) -> str | None:
+        return (values.get(block_id, {}).get(block_id, {}) or {}).get("value")
+
+    attendees: list[tuple[int, bool | None, DecisionRole | None]] = []
+    for block_id, state in values.items():
+        match = re.fullmatch(r"concerned_(\d+)", block_id)
+        if not match:
+            continue
+        contact_id = int(match[1])
+        concern = ((state.get("concerned") or {}).get("selected_option") or {}).get("value", "unknown")
+        role = ((values.get(f"role_{contact_id}", {}).get("role") or {}).get("selected_option") or {}).get(
+            "value", "unknown"
+        )
+        attendees.append(
+            (
+                contact_id,
+                {"yes": True, "no": False}.get(concern),
+                DecisionRole(role) if role in {r.value for r in DecisionRole} else None,
+            )
+        )
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    now = deps.clock()
+    saved = briefings.save_meeting_context(
+        deps.uow(),
+        actor,
+        int(metadata["meeting_id"]),
+        text("trigger_event"),
+        text("topic"),
+        text("campaign"),
+        attendees,
+        now,
+    )
+    briefing = briefings.briefing_for_meeting(deps.uow(), actor.team_id, actor.user_id, saved.meeting_id, now)
+    send_reply(
+        client,
+        response_url_of(body),
+        actor.user_id,
+        briefing_message(briefing, now, profile.zone, heading=":memo: *Saved: your briefing now reads*"),
+    )
+
+
+def log_after_meeting(
+    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    data = json.loads(action["value"])
+    modal = views.logcall_modal(
+        data.get("date") or deps.clock().date().isoformat(),
+        json.dumps({}),
+        prefill_contacts=", ".join(data.get("contacts") or []),
+        prefill_company=data.get("company") or "",
+        prefill_time=data.get("time"),
+        prefill_channel=data.get("channel") or None,
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.command("/prep")
+    def _prep(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        prep_command(deps, ack, body, client, respond, context)
+
+    @app.action(re.compile(r"^prep_target"))
+    def _pick(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        pick_prep_target(deps, ack, action, client, respond, context)
+
+    @app.action("meeting_context")
+    def _context(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        open_context(deps, ack, body, action, client, context)
+
+    @app.view(CONTEXT_MODAL_ID)
+    def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_context(deps, ack, body, view, client, context)
+
+    @app.action("follow_up_log")
+    def _log(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        log_after_meeting(deps, ack, body, action, client, context)

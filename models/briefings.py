@@ -1,0 +1,544 @@
+"""Pre-meeting briefings: who they are, the relationship, the account, and two objectives.
+
+A briefing is built for one contact (with the meeting's context when there is one) from what the
+database knows, and answers: what is still unknown about them, how good the relationship is, whom
+else the team knows at their company, and what to aim for (`models.objectives`). The same builder
+serves the DM sent before a meeting and `/prep` on demand.
+
+Composing for the outbox: a meeting's briefing row is inserted once its member's lead time has come
+(default 30 minutes before), keyed by the meeting and its start, with `not_after` = the start: a
+briefing late because the bot was down still goes out if the meeting has not started, and is dropped
+once it has; a meeting moved in the calendar gets a fresh row at its new time. A follow-up ("how did
+it go?") is composed once the meeting has ended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from models import outbox
+from models.commands import Channel, Initiator
+from models.digests import member_settings, tie_facts
+from models.errors import NotFound, UsageError
+from models.graph import rank_routes
+from models.matching import fold, match_name
+from models.nudges import neglected as neglected_rule
+from models.nudges import one_sided as one_sided_rule
+from models.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
+from models.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
+from models.repository import WorkspaceRepository
+from models.scoring import strength_band
+from models.services import Actor, TieReport, score_report
+from models.uow import UnitOfWork
+from models.whoknows import (
+    ChooseTarget,
+    NobodyKnows,
+    Person,
+    RouteView,
+    contact_person,
+    neighbourhood,
+    route_views,
+    target_options,
+)
+
+BRIEFING, FOLLOW_UP, FEED_ERROR = "briefing", "follow_up", "feed_error"
+#: Briefings are composed at most this long before a meeting (members choose their lead time up to it).
+MAX_LEAD = timedelta(hours=24)
+#: A follow-up is useful for this long after the meeting ends.
+FOLLOW_UP_WINDOW = timedelta(days=1)
+MAX_CONTACTS_PER_BRIEFING = 3
+TEAM_AT_ACCOUNT = 5
+
+
+@dataclass(frozen=True)
+class PastInteraction:
+    occurred_at: datetime
+    channel: Channel
+    initiator: Initiator | None
+    notes: str | None  # only the member's own notes
+
+
+@dataclass(frozen=True)
+class TeamTie:
+    person: Person
+    strength: float
+    band: str
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    topic: str | None
+    trigger_event: str | None
+    campaign: str | None
+
+
+@dataclass(frozen=True)
+class ContactBriefing:
+    person: Person
+    responsibilities: str | None
+    report: TieReport
+    recent: tuple[PastInteraction, ...]
+    flags: tuple[str, ...]
+    team_at_account: tuple[TeamTie, ...]
+    route_to_concerned: tuple[Person, RouteView] | None
+    plan: ConversationPlan
+
+
+@dataclass(frozen=True)
+class Briefing:
+    meeting: MeetingInfo | None
+    contacts: tuple[ContactBriefing, ...]
+    others: tuple[str, ...] = ()  # attendees beyond the ones briefed in full
+
+
+# Building ------------------------------------------------------------------------------------------
+def briefing_for_meeting(uow: UnitOfWork, team_id: str, slack_user_id: str, meeting_id: int, now: datetime) -> Briefing:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, team_id)
+        member = repo.get_or_create_member(slack_user_id)
+        meeting = repo.meeting(meeting_id)
+        if meeting is None or meeting.member_id != member.id:
+            raise NotFound("That meeting no longer exists.")
+        attendees = list(meeting.attendees)
+        briefed = [
+            _contact_briefing(repo, member, a.contact, meeting, a, now) for a in attendees[:MAX_CONTACTS_PER_BRIEFING]
+        ]
+        return Briefing(
+            meeting=_meeting_info(meeting),
+            contacts=tuple(briefed),
+            others=tuple(a.contact.name for a in attendees[MAX_CONTACTS_PER_BRIEFING:]),
+        )
+
+
+def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing | ChooseTarget | NobodyKnows:
+    """`/prep <contact or company>`: the briefing for a person (their next meeting's context if any)."""
+    query = " ".join(query.split())
+    if not query:
+        raise UsageError("Whom are you about to meet? Give a name or a company.", command="/prep")
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        people = repo.contact_candidates(query)
+        companies = repo.account_candidates(query)
+        person_match, company_match = match_name(query, people), match_name(query, companies)
+        contact: Contact | None = None
+        if person_match.chosen is not None and (
+            company_match.chosen is None or company_match.chosen.name_key != fold(query)
+        ):
+            contact = repo.contact(person_match.chosen.id)
+        elif company_match.chosen is not None and not person_match.options:
+            contact = _focus_at_account(repo, member, company_match.chosen.id)
+            if contact is None:
+                return NobodyKnows(query=query, nearest=(f"{company_match.chosen.name} (company)",))
+        else:
+            options = target_options(
+                person_match.chosen, person_match.options, company_match.chosen, company_match.options
+            )
+            if options:
+                return ChooseTarget(query=query, options=options)
+            return NobodyKnows(query=query, nearest=tuple(c.name for c in people[:3]))
+        assert contact is not None
+        return _briefing_for_contact(repo, member, contact, now)
+
+
+def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> Briefing:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        return _briefing_for_contact(repo, member, contact, now)
+
+
+def prep_account(uow: UnitOfWork, actor: Actor, account_id: int, now: datetime) -> Briefing | NobodyKnows:
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        member = repo.get_or_create_member(actor.user_id)
+        account = repo.account(account_id)
+        contact = _focus_at_account(repo, member, account_id)
+        if contact is None:
+            return NobodyKnows(query=account.name if account else "that company")
+        return _briefing_for_contact(repo, member, contact, now)
+
+
+def _focus_at_account(repo: WorkspaceRepository, member: Member, account_id: int) -> Contact | None:
+    """At a company: the person concerned if one is known, else the one the team knows best."""
+    concerned = repo.session.scalar(
+        select(Contact)
+        .join(MeetingContact, MeetingContact.contact_id == Contact.id)
+        .where(
+            Contact.workspace_id == repo.workspace_id,
+            Contact.account_id == account_id,
+            MeetingContact.concerned.is_(True),
+        )
+        .limit(1)
+    )
+    if concerned is not None:
+        return concerned
+    contacts = repo.contacts_at_account(account_id, limit=2000)
+    best = repo.best_strength_by_contact([c.id for c in contacts], member)
+    ranked = sorted(contacts, key=lambda c: (-best.get(c.id, 0.0), c.name_key))
+    return ranked[0] if ranked else None
+
+
+def _briefing_for_contact(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> Briefing:
+    meeting = repo.next_meeting_with(member, contact, now)
+    attendee = None
+    if meeting is not None:
+        attendee = next((a for a in meeting.attendees if a.contact_id == contact.id), None)
+    briefed = _contact_briefing(repo, member, contact, meeting, attendee, now)
+    return Briefing(meeting=_meeting_info(meeting) if meeting else None, contacts=(briefed,))
+
+
+def _meeting_info(meeting: Meeting) -> MeetingInfo:
+    return MeetingInfo(
+        id=meeting.id,
+        title=meeting.title,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        topic=meeting.topic,
+        trigger_event=meeting.trigger_event,
+        campaign=meeting.campaign,
+    )
+
+
+def _contact_briefing(
+    repo: WorkspaceRepository,
+    member: Member,
+    contact: Contact,
+    meeting: Meeting | None,
+    attendee: MeetingContact | None,
+    now: datetime,
+) -> ContactBriefing:
+    report = score_report(repo, member, contact, now)
+    recent = [
+        PastInteraction(
+            occurred_at=interaction.occurred_at,
+            channel=Channel(interaction.channel),
+            initiator=Initiator(interaction.initiator) if interaction.initiator else None,
+            notes=interaction.notes if interaction.member_id == member.id and interaction.notes else None,
+        )
+        for interaction in repo.recent_interactions(member, contact, limit=3)
+    ]
+    facts = tie_facts(repo.session, member, now, contact_ids=[contact.id])
+    cadences = {
+        rule.tag: rule.days
+        for rule in repo.session.scalars(select(CadenceRule).where(CadenceRule.member_id == member.id))
+    }
+    flags: list[str] = []
+    is_neglected, side = False, None
+    if facts:
+        neglected_item = neglected_rule(facts[0], cadences, now)
+        sided = one_sided_rule(facts[0], now)
+        if neglected_item is not None:
+            is_neglected = True
+            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
+        if sided is not None:
+            side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
+            flags.append(f"{sided.headline}. {sided.reason}")
+    team = _team_at_account(repo, member, contact)
+    route = _route_to_concerned(repo, member, contact)
+    better = None
+    if route is not None:
+        target, best = route
+        better = BetterContact(
+            name=target.name,
+            concerned=True,
+            route_chance=min(max(best.chance, 0.0), 1.0),
+            via=None if best.is_direct else best.hops[0].to.name,
+        )
+    plan = plan_conversation(
+        MeetingContext(
+            person_name=contact.name,
+            company=contact.account.name if contact.account else None,
+            job_title=contact.job_title,
+            responsibilities=contact.responsibilities,
+            concerned=attendee.concerned if attendee else None,
+            decision_role=DecisionRole(attendee.decision_role) if attendee and attendee.decision_role else None,
+            trigger_event=meeting.trigger_event if meeting else None,
+            topic=meeting.topic if meeting else None,
+            campaign=meeting.campaign if meeting else None,
+            interaction_count=report.interaction_count,
+            strength=min(max(report.strength.value, 0.0), 1.0),
+            score_total=report.score.total,
+            neglected=is_neglected,
+            one_sided=side,
+            better_contact=better,
+        )
+    )
+    return ContactBriefing(
+        person=contact_person(contact),
+        responsibilities=contact.responsibilities,
+        report=report,
+        recent=tuple(recent),
+        flags=tuple(flags),
+        team_at_account=team,
+        route_to_concerned=route,
+        plan=plan,
+    )
+
+
+def _team_at_account(repo: WorkspaceRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
+    if contact.account_id is None:
+        return ()
+    others = [c for c in repo.contacts_at_account(contact.account_id, limit=2000) if c.id != contact.id]
+    best = repo.best_strength_by_contact([c.id for c in others], member)
+    ranked = sorted((c for c in others if best.get(c.id, 0.0) > 0), key=lambda c: -best[c.id])[:TEAM_AT_ACCOUNT]
+    return tuple(
+        TeamTie(person=contact_person(c), strength=best[c.id], band=strength_band(round(best[c.id], 2))) for c in ranked
+    )
+
+
+def _route_to_concerned(repo: WorkspaceRepository, member: Member, contact: Contact) -> tuple[Person, RouteView] | None:
+    """The best route to someone at the same company known (from a meeting) to be concerned."""
+    if contact.account_id is None:
+        return None
+    concerned = repo.session.scalars(
+        select(Contact)
+        .join(MeetingContact, MeetingContact.contact_id == Contact.id)
+        .join(Meeting, Meeting.id == MeetingContact.meeting_id)
+        .where(
+            Contact.workspace_id == repo.workspace_id,
+            Contact.account_id == contact.account_id,
+            Contact.id != contact.id,
+            MeetingContact.concerned.is_(True),
+        )
+        .distinct()
+        .limit(5)
+    ).all()
+    best: tuple[Person, RouteView] | None = None
+    for other in concerned:
+        routes = rank_routes(neighbourhood(repo, member, other))
+        if not routes:
+            continue
+        view = route_views(repo, routes[:1])[0]
+        if best is None or view.chance > best[1].chance:
+            best = (contact_person(other), view)
+    return best
+
+
+# Meeting context -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AttendeeContext:
+    contact_id: int
+    name: str
+    concerned: bool | None
+    decision_role: DecisionRole | None
+
+
+@dataclass(frozen=True)
+class MeetingContextForm:
+    meeting_id: int
+    title: str
+    starts_at: datetime
+    trigger_event: str | None
+    topic: str | None
+    campaign: str | None
+    attendees: tuple[AttendeeContext, ...]
+
+
+def meeting_context(uow: UnitOfWork, actor: Actor, meeting_id: int) -> MeetingContextForm:
+    with uow:
+        meeting = _own_meeting(uow, actor, meeting_id)
+        return MeetingContextForm(
+            meeting_id=meeting.id,
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            trigger_event=meeting.trigger_event,
+            topic=meeting.topic,
+            campaign=meeting.campaign,
+            attendees=tuple(
+                AttendeeContext(
+                    contact_id=a.contact_id,
+                    name=a.contact.name,
+                    concerned=a.concerned,
+                    decision_role=DecisionRole(a.decision_role) if a.decision_role else None,
+                )
+                for a in meeting.attendees
+            ),
+        )
+
+
+def save_meeting_context(
+    uow: UnitOfWork,
+    actor: Actor,
+    meeting_id: int,
+    trigger_event: str | None,
+    topic: str | None,
+    campaign: str | None,
+    attendees: Sequence[tuple[int, bool | None, DecisionRole | None]],
+    now: datetime,
+) -> MeetingContextForm:
+    """What the seller knows of the moment and the subject, and of each attendee's part in it."""
+    with uow:
+        meeting = _own_meeting(uow, actor, meeting_id)
+        meeting.trigger_event = (trigger_event or "").strip() or None
+        meeting.topic = (topic or "").strip() or None
+        meeting.campaign = (campaign or "").strip() or None
+        meeting.updated_at = now
+        by_contact = {a.contact_id: a for a in meeting.attendees}
+        for contact_id, concerned, role in attendees:
+            attendee = by_contact.get(contact_id)
+            if attendee is not None:
+                attendee.concerned = concerned
+                attendee.decision_role = role.value if role else None
+        uow.commit()
+    return meeting_context(uow, actor, meeting_id)
+
+
+def _own_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> Meeting:
+    repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+    member = repo.get_or_create_member(actor.user_id)
+    meeting = repo.meeting(meeting_id)
+    if meeting is None or meeting.member_id != member.id:
+        raise NotFound("That meeting no longer exists.")
+    return meeting
+
+
+# Composing for the outbox -----------------------------------------------------------------------------
+def meeting_key(meeting: Meeting) -> str:
+    """A meeting at a given start: a moved meeting gets a new key, hence a fresh briefing."""
+    return f"{meeting.id}@{meeting.starts_at.isoformat()}"
+
+
+def compose_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
+    """Insert the briefing of every meeting whose member's lead time has come (once per meeting and start)."""
+    composed = 0
+    with uow:
+        session = uow.session
+        query = (
+            select(Meeting, Member)
+            .join(Member, Member.id == Meeting.member_id)
+            .where(
+                Meeting.cancelled_at.is_(None),
+                Meeting.starts_at > now,
+                Meeting.starts_at <= now + MAX_LEAD,
+                Member.unreachable_at.is_(None),
+            )
+            .order_by(Meeting.starts_at)
+        )
+        if only_user:
+            query = query.where(Member.slack_user_id == only_user)
+        for meeting, member in session.execute(query).all():
+            if meeting.starts_at - timedelta(minutes=member.briefing_lead_minutes) > now:
+                continue
+            if outbox.insert_once(
+                session,
+                member,
+                BRIEFING,
+                meeting_key(meeting),
+                {"meeting_id": meeting.id},
+                now,
+                not_after=meeting.starts_at,
+            ):
+                composed += 1
+        uow.commit()
+    return composed
+
+
+def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
+    """After a meeting ends, one short DM asking how it went (with a pre-filled /logcall)."""
+    composed = 0
+    with uow:
+        session = uow.session
+        query = (
+            select(Meeting, Member)
+            .join(Member, Member.id == Meeting.member_id)
+            .where(
+                Meeting.cancelled_at.is_(None),
+                Meeting.ends_at <= now,
+                Meeting.ends_at > now - FOLLOW_UP_WINDOW,
+                Member.unreachable_at.is_(None),
+            )
+        )
+        if only_user:
+            query = query.where(Member.slack_user_id == only_user)
+        for meeting, member in session.execute(query).all():
+            payload = {
+                "meeting_id": meeting.id,
+                "title": meeting.title,
+                "contacts": [a.contact.name for a in meeting.attendees],
+                "company": next((a.contact.account.name for a in meeting.attendees if a.contact.account), ""),
+                "channel": meeting.channel or "",
+                "date": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).date().isoformat(),
+                "time": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).strftime("%H:%M"),
+            }
+            if outbox.insert_once(
+                session,
+                member,
+                FOLLOW_UP,
+                meeting_key(meeting),
+                payload,
+                now,
+                not_after=meeting.ends_at + FOLLOW_UP_WINDOW,
+            ):
+                composed += 1
+        uow.commit()
+    return composed
+
+
+def drop_stale_briefings(session: Any, meeting: Meeting) -> None:
+    """A moved or cancelled meeting: its pending briefings for another start are dropped."""
+    session.execute(
+        update(Outbox)
+        .where(
+            Outbox.member_id == meeting.member_id,
+            Outbox.kind.in_((BRIEFING, FOLLOW_UP)),
+            Outbox.status == outbox.PENDING,
+            Outbox.dedupe_key.like(f"{meeting.id}@%"),
+            Outbox.dedupe_key != (meeting_key(meeting) if meeting.cancelled_at is None else ""),
+        )
+        .values(status=outbox.DROPPED, last_error="the meeting moved or was cancelled")
+    )
+
+
+@dataclass(frozen=True)
+class DueBriefing:
+    """A briefing that is due, summarised for `rapport briefings --dry-run`."""
+
+    slack_user_id: str
+    title: str
+    starts_at: datetime
+    lead_minutes: int
+    objectives: tuple[str, ...]
+
+
+def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> list[DueBriefing]:
+    """The briefings a pass at `now` would send (their lead time has come, the meeting has not started)."""
+    with uow:
+        query = (
+            select(Meeting.id, Member.slack_user_id, Member.briefing_lead_minutes, Meeting.starts_at)
+            .join(Member, Member.id == Meeting.member_id)
+            .join(Workspace, Workspace.id == Member.workspace_id)
+            .add_columns(Workspace.slack_team_id)
+            .where(Meeting.cancelled_at.is_(None), Meeting.starts_at > now, Meeting.starts_at <= now + MAX_LEAD)
+            .order_by(Meeting.starts_at)
+        )
+        if only_user:
+            query = query.where(Member.slack_user_id == only_user)
+        rows = uow.session.execute(query).all()
+    due = []
+    for meeting_id, user_id, lead, starts_at, team_id in rows:
+        if starts_at - timedelta(minutes=lead) > now:
+            continue
+        briefing = briefing_for_meeting(uow, team_id, user_id, meeting_id, now)
+        lines = tuple(
+            f"{entry.person.name}: primary {entry.plan.primary.kind.value}, secondary {entry.plan.secondary.kind.value}: {entry.plan.primary.goal}"
+            for entry in briefing.contacts
+        )
+        title = briefing.meeting.title if briefing.meeting else ""
+        due.append(
+            DueBriefing(slack_user_id=user_id, title=title, starts_at=starts_at, lead_minutes=lead, objectives=lines)
+        )
+    return due

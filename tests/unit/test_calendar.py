@@ -1,0 +1,551 @@
+"""Unit tests for reading calendar feeds: real-world .ics files served from a local HTTP server."""
+
+from __future__ import annotations
+
+import importlib.resources
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from models.calendar import (
+    Attendee,
+    CalendarEvent,
+    FeedError,
+    fetch_feed,
+    normalize_feed_url,
+    parse_events,
+    read_occurrences,
+    redact_url,
+)
+from models.errors import RapportError
+
+# Calendars exported by Thunderbird, Google Calendar, SabreDAV and others, shipped inside the installed
+# parsing libraries; plus one Outlook export written for the meeting rules (the shipped ones have no guests).
+RECURRING_ICAL_EVENTS = importlib.resources.files("recurring_ical_events") / "test" / "calendars"
+ICALENDAR = importlib.resources.files("icalendar") / "tests" / "calendars"
+OUTLOOK = Path(__file__).resolve().parents[1] / "data" / "calendars" / "outlook_week_with_clients.ics"
+
+# Shaped like a Google "secret address in iCal format": everything after the host is a secret.
+SECRET = "private-3f9a1c7e5b2d8f6a0c4e"
+SECRET_PATH = f"/calendar/ical/sam%40rapport-demo.com/{SECRET}/basic.ics"
+
+SAM = frozenset({"sam@rapport-demo.com"})
+COMPANY = frozenset({"rapport-demo.com"})
+CHECK_IN_UID = (
+    "040000008200E00074C5B7101A82E0080000000010B0C3D8A26EDA01000000000000000010000000F1E0C0A4E0D1B84C9B1F0A2C3D4E5F60"
+)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+def shipped(name: str) -> bytes:
+    for folder in (RECURRING_ICAL_EVENTS, ICALENDAR):
+        if (folder / name).is_file():
+            return (folder / name).read_bytes()
+    raise FileNotFoundError(name)
+
+
+# --- A calendar server on 127.0.0.1 ----------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    content_type: str = "text/calendar; charset=utf-8"
+    declare_length: bool = True
+    delay: float = 0.0
+    trickle: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class _CalendarHandler(BaseHTTPRequestHandler):
+    server: _CalendarServer
+
+    def do_GET(self) -> None:
+        route = self.server.routes.get(self.path)
+        if route is None:
+            route = Route(b"Not Found", status=404, content_type="text/plain")
+        time.sleep(route.delay)
+        self.send_response(route.status)
+        self.send_header("Content-Type", route.content_type)
+        for name, value in route.headers.items():
+            self.send_header(name, value)
+        if route.declare_length:
+            self.send_header("Content-Length", str(len(route.body) * (100 if route.trickle else 1)))
+        self.end_headers()
+        if route.trickle:
+            for _ in range(100):  # one byte at a time, never quite finishing
+                self.wfile.write(route.body[:1])
+                self.wfile.flush()
+                time.sleep(0.05)
+            return
+        self.wfile.write(route.body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: the tests read the answers, not the server's log."""
+
+
+class _CalendarServer(ThreadingHTTPServer):
+    daemon_threads = True
+    routes: dict[str, Route]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that gave up (the timeout tests) is expected, not an error worth printing."""
+
+
+class FeedServer:
+    def __init__(self, server: _CalendarServer) -> None:
+        self._server = server
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def serve(self, body: bytes, path: str = SECRET_PATH, **options: Any) -> str:
+        """Serve `body` at `path` (a secret-looking Google path by default) and give its full address."""
+        self._server.routes[path] = Route(body, **options)
+        return self.base + path
+
+
+@pytest.fixture
+def feed_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[FeedServer]:
+    """A threaded HTTP server on 127.0.0.1 that serves the calendars each test gives it."""
+    for variable in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(variable, raising=False)
+    server = _CalendarServer(("127.0.0.1", 0), _CalendarHandler)
+    server.routes = {}
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield FeedServer(server)
+    server.shutdown()
+    server.server_close()
+
+
+def fetch_shipped(feed_server: FeedServer, name: str) -> bytes:
+    return fetch_feed(feed_server.serve(shipped(name)))
+
+
+def starts(events: list[CalendarEvent], uid: str | None = None) -> list[datetime]:
+    return [event.starts_at for event in events if uid is None or event.uid == uid]
+
+
+def assert_hides_the_secret(error: FeedError) -> None:
+    assert SECRET not in error.message and SECRET not in str(error)
+    assert "/calendar/ical" not in error.message
+    # Nothing chained either, so a logged traceback cannot show the address.
+    assert error.__cause__ is None and (error.__context__ is None or error.__suppress_context__)
+
+
+# --- Recurrence, time zones and cancellations in real exports ---------------------------------------
+
+
+def test_a_weekly_event_with_one_deleted_occurrence_skips_only_that_week(feed_server: FeedServer) -> None:
+    """SabreDAV's weekly Monday 00:30 Berlin (8 times, EXDATE on 11 March) lacks only 11 March, even after DST."""
+    events = read_occurrences(
+        fetch_shipped(feed_server, "each_week_but_one_deleted.ics"), utc(2019, 3, 1), utc(2019, 5, 1)
+    )
+    assert starts(events) == [
+        utc(2019, 3, 3, 23, 30),
+        utc(2019, 3, 17, 23, 30),
+        utc(2019, 3, 24, 23, 30),
+        utc(2019, 3, 31, 22, 30),  # 00:30 summer time, one hour earlier in UTC
+        utc(2019, 4, 7, 22, 30),
+        utc(2019, 4, 14, 22, 30),
+        utc(2019, 4, 21, 22, 30),
+    ]
+    assert {event.title for event in events} == {"test6"}
+    assert {event.ends_at - event.starts_at for event in events} == {timedelta(minutes=30)}
+
+
+def test_a_moved_occurrence_appears_at_its_new_time_and_keeps_its_key(feed_server: FeedServer) -> None:
+    """Thunderbird's daily 02:00 Berlin event moved on the 8th to 01:00 and on the 9th to 03:00 keeps the keys of 02:00."""
+    uid = "a0c78729-30b1-4ba3-a86e-6aedd995d788"
+    events = [
+        event
+        for event in read_occurrences(
+            fetch_shipped(feed_server, "recurring_events_moved.ics"), utc(2019, 3, 1), utc(2019, 3, 15)
+        )
+        if event.uid == uid
+    ]
+    assert [(event.key, event.starts_at) for event in events] == [
+        (f"{uid}|2019-03-07T01:00:00+00:00", utc(2019, 3, 7, 1)),
+        (f"{uid}|2019-03-08T01:00:00+00:00", utc(2019, 3, 8, 0)),  # moved an hour earlier
+        (f"{uid}|2019-03-09T01:00:00+00:00", utc(2019, 3, 9, 2)),  # moved an hour later
+        (f"{uid}|2019-03-10T01:00:00+00:00", utc(2019, 3, 10, 1)),
+    ]
+
+
+def test_an_edited_occurrence_carries_its_own_title_and_location(feed_server: FeedServer) -> None:
+    """The edited occurrence of Thunderbird's "test7" series shows its new title and location, the others do not."""
+    events = read_occurrences(
+        fetch_shipped(feed_server, "recurring_events_moved.ics"), utc(2019, 3, 18), utc(2019, 3, 21)
+    )
+    assert [(event.title, event.location) for event in events] == [
+        ("test7", None),
+        ("test7 - edited", "location"),
+        ("test7", None),
+    ]
+    assert events[1].key == "5d4c6843-9300-4f91-8d88-6094d4b0b840|2019-03-19T03:00:00+00:00"
+
+
+def test_a_cancelled_occurrence_is_left_out(feed_server: FeedServer) -> None:
+    """Of Thunderbird's three daily 22:00 Berlin evenings, the one marked STATUS:CANCELLED (29 January) is gone."""
+    events = read_occurrences(
+        fetch_shipped(feed_server, "issue_18_cancel_status.ics"), utc(2020, 1, 1), utc(2020, 3, 1)
+    )
+    assert starts(events) == [utc(2020, 1, 28, 21), utc(2020, 1, 30, 21)]
+
+
+def test_a_chicago_event_keeps_its_local_time_when_daylight_saving_time_ends(feed_server: FeedServer) -> None:
+    """Google's weekly Friday 10:15 in Chicago is 15:15 UTC before 1 November 2020 and 16:15 UTC after."""
+    events = read_occurrences(fetch_shipped(feed_server, "issue_48_dst.ics"), utc(2020, 10, 28), utc(2020, 11, 8))
+    assert starts(events, uid="p1lc8@google.com") == [utc(2020, 10, 30, 15, 15), utc(2020, 11, 6, 16, 15)]
+
+
+def test_a_berlin_event_keeps_its_local_time_when_summer_time_starts(feed_server: FeedServer) -> None:
+    """Google's weekly Thursday 08:30–14:30 in Berlin moves an hour earlier in UTC after 31 March; 7 March is excluded."""
+    events = read_occurrences(fetch_shipped(feed_server, "daylight_saving_time.ics"), utc(2019, 2, 25), utc(2019, 4, 5))
+    school = [event for event in events if event.uid == "7g6502aejkun96i5fenfu6hvc1@google.com"]
+    assert [(event.starts_at, event.ends_at) for event in school] == [
+        (utc(2019, 2, 28, 7, 30), utc(2019, 2, 28, 13, 30)),
+        (utc(2019, 3, 14, 7, 30), utc(2019, 3, 14, 13, 30)),
+        (utc(2019, 3, 21, 7, 30), utc(2019, 3, 21, 13, 30)),
+        (utc(2019, 3, 28, 7, 30), utc(2019, 3, 28, 13, 30)),
+        (utc(2019, 4, 4, 6, 30), utc(2019, 4, 4, 12, 30)),
+    ]
+    assert {event.title for event in school} == {"Montessori Schulklasse"}
+    assert {event.location for event in school} == {"machBar"}
+
+
+def test_a_time_zone_defined_in_the_file_under_its_own_name_is_used(feed_server: FeedServer) -> None:
+    """An event in a VTIMEZONE named "custom_America/New_York" at 08:00–10:00 in August is 12:00–14:00 UTC."""
+    events = read_occurrences(fetch_shipped(feed_server, "america_new_york.ics"), utc(2014, 8, 1), utc(2014, 9, 1))
+    assert [(event.key, event.starts_at, event.ends_at) for event in events] == [
+        ("noend123|", utc(2014, 8, 29, 12), utc(2014, 8, 29, 14))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # Google writes UTC and names the calendar's zone apart: noon to 1 PM in New York.
+        ("x_wr_timezone_simple_events_issue_59.ics", [utc(2021, 12, 22, 17), utc(2021, 12, 23, 2)]),
+        # Times without a zone in a calendar whose X-WR-TIMEZONE is Brussels: 21:00 there, not 21:00 UTC.
+        ("issue_86_x_wr_timezone_without_time_zone_in_dt.ics", [utc(2021, 9, 16, 19)]),
+    ],
+)
+def test_googles_calendar_time_zone_is_honoured(feed_server: FeedServer, name: str, expected: list[datetime]) -> None:
+    """X-WR-TIMEZONE, Google's name for the calendar's time zone, decides what its times mean."""
+    events = read_occurrences(fetch_shipped(feed_server, name), utc(2021, 9, 1), utc(2022, 1, 1))
+    assert starts(events) == expected
+
+
+def test_times_without_any_time_zone_are_read_in_the_given_one() -> None:
+    """Without X-WR-TIMEZONE, a floating 21:00 is read in `floating_timezone` (Paris: 19:00 UTC in September)."""
+    floating = shipped("issue_86_x_wr_timezone_without_time_zone_in_dt.ics").replace(
+        b"X-WR-TIMEZONE:Europe/Brussels\n", b""
+    )
+    window = (utc(2021, 9, 1), utc(2021, 10, 1))
+    assert starts(read_occurrences(floating, *window)) == [utc(2021, 9, 16, 21)]
+    assert starts(read_occurrences(floating, *window, floating_timezone=ZoneInfo("Europe/Paris"))) == [
+        utc(2021, 9, 16, 19)
+    ]
+
+
+def test_all_day_events_are_skipped(feed_server: FeedServer) -> None:
+    """SabreDAV's all-day event (DTSTART;VALUE=DATE) on 4 March is not a meeting."""
+    assert read_occurrences(fetch_shipped(feed_server, "one_day_event.ics"), utc(2019, 3, 1), utc(2019, 3, 10)) == []
+
+
+def test_a_calendar_with_a_byte_order_mark_is_read(feed_server: FeedServer) -> None:
+    """A file starting with a UTF-8 byte order mark is fetched and read as a calendar (an empty one)."""
+    body = fetch_shipped(feed_server, "bom_calendar.ics")
+    assert body.startswith(b"\xef\xbb\xbfBEGIN:VCALENDAR")
+    assert read_occurrences(body, utc(2019, 1, 1), utc(2020, 1, 1)) == []
+
+
+def test_an_unreadable_decoration_line_costs_only_that_line() -> None:
+    """Apple's broken X-APPLE-RADIUS line does not hide its event, which still starts at 09:00 UTC."""
+    events = read_occurrences(shipped("issue_168_input.ics"), utc(2015, 9, 1), utc(2015, 10, 1))
+    assert [(event.starts_at, event.ends_at) for event in events] == [(utc(2015, 9, 5, 9), utc(2015, 9, 5, 10))]
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("broken_ical.ics", "An Event with too many semicolons"),  # DTSTART;;VALUE=…
+        ("bad_rrule_missing_until_event.ics", "UNTIL"),  # RRULE with UNTL= for UNTIL=
+        ("small_bad_calendar.ics", "cut short"),  # no END:VCALENDAR
+        ("parsing_error.ics", "cannot be read"),  # an empty EXDATE
+    ],
+)
+def test_a_broken_calendar_is_a_feed_error(feed_server: FeedServer, name: str, words: str) -> None:
+    """A calendar whose timing cannot be read raises FeedError naming what is wrong."""
+    body = fetch_shipped(feed_server, name)
+    with pytest.raises(FeedError) as caught:
+        read_occurrences(body, utc(2000, 1, 1), utc(2030, 1, 1))
+    assert words in caught.value.message
+    assert isinstance(caught.value, RapportError)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"",
+        b"<!DOCTYPE html><html><body>Sign in</body></html>",
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ada Buyer\r\nEND:VCARD\r\n",
+        b"\x00\x01\x02garbage",
+    ],
+)
+def test_something_that_is_not_icalendar_is_a_feed_error(text: bytes) -> None:
+    """Text that does not start with BEGIN:VCALENDAR is refused with a message that says so."""
+    with pytest.raises(FeedError, match="not an iCalendar file"):
+        parse_events(text, utc(2024, 1, 1), utc(2025, 1, 1))
+
+
+def test_the_window_must_be_aware() -> None:
+    """A naive window is a programming error, not a feed error."""
+    with pytest.raises(ValueError, match="aware"):
+        read_occurrences(OUTLOOK.read_bytes(), datetime(2024, 3, 1), utc(2024, 4, 1))
+
+
+# --- Meetings with outsiders, from an Outlook export ---------------------------------------------------
+
+
+MARCH_AND_APRIL_2024 = (utc(2024, 3, 1), utc(2024, 5, 1))
+
+
+def outlook_meetings(
+    feed_server: FeedServer, window: tuple[datetime, datetime] = MARCH_AND_APRIL_2024
+) -> list[CalendarEvent]:
+    """Sam's meetings with outsiders in the Outlook export, fetched from the local server."""
+    body = fetch_feed(feed_server.serve(OUTLOOK.read_bytes()))
+    return parse_events(body, *window, member_emails=SAM, colleague_domains=COMPANY)
+
+
+def test_only_meetings_with_someone_outside_the_company_are_kept(feed_server: FeedServer) -> None:
+    """Of Sam's Outlook month, the client check-ins (one excluded, one moved) and the Initech demo remain."""
+    assert [(event.title, event.starts_at) for event in outlook_meetings(feed_server)] == [
+        ("Globex pilot check-in", utc(2024, 3, 5, 9)),
+        ("Initech demo", utc(2024, 3, 7, 15)),
+        ("Globex pilot check-in", utc(2024, 3, 12, 9)),
+        ("Globex pilot check-in", utc(2024, 3, 27, 14)),  # 26 March moved to Wednesday 15:00 Berlin
+        ("Globex pilot check-in", utc(2024, 4, 2, 8)),  # 10:00 Berlin summer time
+        ("Globex pilot check-in", utc(2024, 4, 9, 8)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "in_the_calendar"),
+    [
+        ("Sales team stand-up", True),  # colleagues only, one on a subdomain (eu.rapport-demo.com)
+        ("Focus time", True),  # nobody invited
+        ("Canceled: Initech intro", False),  # STATUS:CANCELLED
+        ("Globex procurement review", False),  # Sam declined (PARTSTAT=DECLINED)
+        ("Globex offsite", False),  # all day
+    ],
+)
+def test_meetings_without_an_outsider_are_skipped(feed_server: FeedServer, title: str, in_the_calendar: bool) -> None:
+    """Colleague-only and nobody-else events are occurrences but not meetings; cancelled, declined and all-day ones are neither."""
+    body = fetch_feed(feed_server.serve(OUTLOOK.read_bytes()))
+    occurrences = read_occurrences(body, *MARCH_AND_APRIL_2024, member_emails=SAM)
+    assert (title in {event.title for event in occurrences}) is in_the_calendar
+    assert title not in {event.title for event in parse_events(body, *MARCH_AND_APRIL_2024, SAM, COMPANY)}
+
+
+def test_attendees_are_everyone_but_the_member_with_lowercased_addresses(feed_server: FeedServer) -> None:
+    """The organizer comes first, "MAILTO:" and case are dropped, Exchange's "invalid:nomail" leaves only a name."""
+    demo = next(event for event in outlook_meetings(feed_server) if event.title == "Initech demo")
+    assert demo.attendees == (
+        Attendee(email="bob@initech.example", name="Bob Initech"),
+        Attendee(email=None, name="Carol Initech"),
+        Attendee(email="dan.initech@initech.example", name="Dan Initech"),
+    )
+    assert demo.location == "Initech HQ, Rosenthaler Str. 40, Berlin"
+    assert demo.description == "Product demo for the Initech buying committee."
+    assert demo.ends_at == utc(2024, 3, 7, 16)
+
+
+def test_rooms_are_not_attendees_but_colleagues_are(feed_server: FeedServer) -> None:
+    """The booked room (CUTYPE=RESOURCE) is left out; the colleague stays, for the caller to tell apart."""
+    check_in = outlook_meetings(feed_server)[0]
+    assert check_in.attendees == (
+        Attendee(email="ada@globex.example", name="Ada Buyer"),
+        Attendee(email="lee@rapport-demo.com", name="Lee Colleague"),
+    )
+
+
+def test_the_outlook_weekly_meeting_keeps_its_keys_through_the_exception_and_the_move(feed_server: FeedServer) -> None:
+    """Keys are the original starts in UTC: 19 March (EXDATE) has none, 26 March keeps its own though moved to the 27th."""
+    keys = [event.key for event in outlook_meetings(feed_server) if event.uid == CHECK_IN_UID]
+    assert keys == [
+        f"{CHECK_IN_UID}|2024-03-05T09:00:00+00:00",
+        f"{CHECK_IN_UID}|2024-03-12T09:00:00+00:00",
+        f"{CHECK_IN_UID}|2024-03-26T09:00:00+00:00",
+        f"{CHECK_IN_UID}|2024-04-02T08:00:00+00:00",
+        f"{CHECK_IN_UID}|2024-04-09T08:00:00+00:00",
+    ]
+
+
+def test_only_occurrences_overlapping_the_window_are_returned(feed_server: FeedServer) -> None:
+    """A meeting still running at the window's start is in; one starting at the window's end is out."""
+    events = outlook_meetings(feed_server, window=(utc(2024, 3, 5, 9, 15), utc(2024, 3, 12, 9)))
+    assert [(event.title, event.starts_at) for event in events] == [
+        ("Globex pilot check-in", utc(2024, 3, 5, 9)),
+        ("Initech demo", utc(2024, 3, 7, 15)),
+    ]
+
+
+def test_google_group_calendars_invited_to_events_are_not_people(feed_server: FeedServer) -> None:
+    """Google's export lists its group calendar (…@group.calendar.google.com) as an attendee: no meeting comes of it."""
+    body = fetch_shipped(feed_server, "daylight_saving_time.ics")
+    assert read_occurrences(body, utc(2019, 2, 25), utc(2019, 4, 5)) != []
+    assert parse_events(body, utc(2019, 2, 25), utc(2019, 4, 5)) == []
+
+
+# --- Fetching ----------------------------------------------------------------------------------------
+
+
+def test_a_feed_is_fetched_as_served(feed_server: FeedServer) -> None:
+    """A calendar answered with 200 and text/calendar comes back byte for byte, CRLF and folded lines included."""
+    body = OUTLOOK.read_bytes()
+    assert fetch_feed(feed_server.serve(body)) == body
+    assert b"\r\n " in body  # Outlook folds long lines
+
+
+def test_a_calendar_served_with_a_generic_content_type_is_accepted(feed_server: FeedServer) -> None:
+    """Servers of uploaded files often say application/octet-stream: the body starting BEGIN:VCALENDAR is enough."""
+    url = feed_server.serve(shipped("one_event.ics"), content_type="application/octet-stream")
+    assert fetch_feed(url).startswith(b"BEGIN:VCALENDAR")
+
+
+def test_a_missing_feed_names_the_status_and_the_host_but_not_the_secret(feed_server: FeedServer) -> None:
+    """A 404 (a revoked secret address) reads "answered 404 Not Found" with the host and without the path."""
+    with pytest.raises(FeedError) as caught:
+        fetch_feed(feed_server.base + SECRET_PATH + "?token=" + SECRET)
+    assert caught.value.message == "The calendar address on 127.0.0.1 answered 404 Not Found."
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_server_error_is_a_feed_error(feed_server: FeedServer) -> None:
+    """A 503 from the calendar server reads as such."""
+    url = feed_server.serve(b"try later", status=503, content_type="text/plain")
+    with pytest.raises(FeedError, match="answered 503 Service Unavailable") as caught:
+        fetch_feed(url)
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_server_that_does_not_answer_in_time_is_a_feed_error(feed_server: FeedServer) -> None:
+    """A server that sleeps past the timeout is given up on, quickly."""
+    url = feed_server.serve(shipped("one_event.ics"), delay=3)
+    began = time.monotonic()
+    with pytest.raises(FeedError, match=r"did not answer within 0\.3 seconds") as caught:
+        fetch_feed(url, timeout=0.3)
+    assert time.monotonic() - began < 2
+    assert "127.0.0.1" in caught.value.message
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_server_that_trickles_its_answer_is_cut_off_at_the_timeout(feed_server: FeedServer) -> None:
+    """The timeout bounds the whole download: a byte every 50 ms does not keep the job waiting."""
+    url = feed_server.serve(shipped("one_event.ics"), trickle=True)
+    began = time.monotonic()
+    with pytest.raises(FeedError, match=r"did not finish answering within 0\.5 seconds") as caught:
+        fetch_feed(url, timeout=0.5)
+    assert time.monotonic() - began < 2
+    assert_hides_the_secret(caught.value)
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["with Content-Length", "without Content-Length"])
+def test_a_feed_larger_than_the_limit_is_a_feed_error(feed_server: FeedServer, declare_length: bool) -> None:
+    """A body over max_bytes is refused, whether or not the server announces its length."""
+    body = shipped("daylight_saving_time.ics")
+    url = feed_server.serve(body, declare_length=declare_length)
+    with pytest.raises(FeedError, match="larger than 10,000 bytes") as caught:
+        fetch_feed(url, max_bytes=10_000)
+    assert "127.0.0.1" in caught.value.message
+    assert_hides_the_secret(caught.value)
+    assert fetch_feed(url, max_bytes=len(body)) == body
+
+
+def test_a_web_page_instead_of_a_calendar_is_a_feed_error(feed_server: FeedServer) -> None:
+    """A sign-in page (the calendar's ordinary address, not its secret iCal one) is not a calendar."""
+    url = feed_server.serve(b"<!DOCTYPE html><html><body>Sign in</body></html>", content_type="text/html")
+    with pytest.raises(FeedError, match="answered with a web page, not a calendar") as caught:
+        fetch_feed(url)
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_refused_connection_is_a_feed_error() -> None:
+    """Nothing listening on the port: the member reads that the host refused the connection."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(FeedError, match=r"127\.0\.0\.1 refused the connection") as caught:
+        fetch_feed(f"http://127.0.0.1:{port}{SECRET_PATH}", timeout=2)
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_redirect_to_something_other_than_the_web_is_not_followed(feed_server: FeedServer) -> None:
+    """A redirect to file:// or ftp:// is refused instead of read."""
+    url = feed_server.serve(b"", status=302, headers={"Location": "file:///etc/passwd"})
+    with pytest.raises(FeedError, match="redirects somewhere Rapport does not follow") as caught:
+        fetch_feed(url)
+    assert_hides_the_secret(caught.value)
+
+
+def test_a_redirect_to_the_web_is_followed(feed_server: FeedServer) -> None:
+    """A calendar that moved (302 to another path on the web) is read where it went."""
+    target = feed_server.serve(shipped("one_event.ics"), path="/moved/basic.ics")
+    url = feed_server.serve(b"", status=302, headers={"Location": target})
+    assert fetch_feed(url) == shipped("one_event.ics")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"file:///home/sam/{SECRET}.ics", f"ftp://files.example.com/{SECRET}.ics", f"{SECRET}.ics", "https:///nohost"],
+)
+def test_only_web_addresses_are_fetched(url: str) -> None:
+    """Anything but an http(s) or webcal address with a host is refused before any connection."""
+    with pytest.raises(FeedError) as caught:
+        fetch_feed(url)
+    assert_hides_the_secret(caught.value)
+
+
+def test_webcal_addresses_are_read_over_https() -> None:
+    """webcal://, as Apple and Outlook hand out, is the same address over https://."""
+    assert normalize_feed_url(" webcal://p52-caldav.icloud.com/published/2/abc ") == (
+        "https://p52-caldav.icloud.com/published/2/abc"
+    )
+    assert normalize_feed_url("HTTPS://calendar.google.com/x.ics") == "HTTPS://calendar.google.com/x.ics"
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (f"https://calendar.google.com{SECRET_PATH}", "https://calendar.google.com/…"),
+        (f"webcal://p52-caldav.icloud.com/published/2/{SECRET}", "webcal://p52-caldav.icloud.com/…"),
+        (
+            f"https://sam:{SECRET}@outlook.office365.com/owa/calendar/{SECRET}/calendar.ics",
+            "https://outlook.office365.com/…",
+        ),
+        (f"https://cal.example.com/feed?key={SECRET}", "https://cal.example.com/…"),
+        (f"{SECRET}", "(a calendar address)"),
+        ("http://[::1", "(a calendar address)"),
+    ],
+)
+def test_a_feed_address_is_shown_with_its_host_only(url: str, shown: str) -> None:
+    """The secret part of an address (path, query, user and password) is never shown, not even to its member."""
+    assert redact_url(url) == shown
