@@ -165,7 +165,10 @@ def sync_feed(
     except FeedError as problem:
         _record_problem(uow, feed_id, problem.message, now, report_problems)
         return SyncResult(problem=problem.message)
-    return _apply(uow, feed_id, events, now)
+    colleagues = teammates | {member_email}
+    return _apply(
+        uow, feed_id, events, now, lambda email: bool(email) and (email in colleagues or _in_domains(email, domains))
+    )
 
 
 def _record_problem(uow: UnitOfWork, feed_id: int, problem: str, now: datetime, report: bool) -> None:
@@ -185,7 +188,18 @@ def _record_problem(uow: UnitOfWork, feed_id: int, problem: str, now: datetime, 
     logger.info("calendar feed %s could not be read: %s", feed_id, problem)
 
 
-def _apply(uow: UnitOfWork, feed_id: int, events: list[CalendarEvent], now: datetime) -> SyncResult:
+def _in_domains(email: str, domains: frozenset[str]) -> bool:
+    domain = email.rsplit("@", 1)[-1]
+    return any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def _apply(
+    uow: UnitOfWork,
+    feed_id: int,
+    events: list[CalendarEvent],
+    now: datetime,
+    is_colleague: Callable[[str | None], bool],
+) -> SyncResult:
     created = moved = cancelled = 0
     with uow:
         session = uow.session
@@ -226,7 +240,7 @@ def _apply(uow: UnitOfWork, feed_id: int, events: list[CalendarEvent], now: date
                     drop_stale_briefings(session, meeting)
                 meeting.title = event.title[:500]
                 meeting.ends_at = event.ends_at
-            _attach_attendees(repo, member, meeting, event)
+            _attach_attendees(repo, member, meeting, event, is_colleague)
         for meeting in session.scalars(
             select(Meeting).where(
                 Meeting.feed_id == feed.id,
@@ -244,9 +258,18 @@ def _apply(uow: UnitOfWork, feed_id: int, events: list[CalendarEvent], now: date
     return SyncResult(meetings=len(events), created=created, moved=moved, cancelled=cancelled)
 
 
-def _attach_attendees(repo: WorkspaceRepository, member: Member, meeting: Meeting, event: CalendarEvent) -> None:
+def _attach_attendees(
+    repo: WorkspaceRepository,
+    member: Member,
+    meeting: Meeting,
+    event: CalendarEvent,
+    is_colleague: Callable[[str | None], bool],
+) -> None:
+    """The meeting's contacts: everyone from outside the company (colleagues are not contacts)."""
     present = {attendee.contact_id for attendee in meeting.attendees}
     for attendee in event.attendees:
+        if is_colleague(attendee.email):
+            continue
         contact = _contact_for(repo, member, attendee.email, attendee.name)
         if contact is not None and contact.id not in present:
             meeting.attendees.append(MeetingContact(contact_id=contact.id))

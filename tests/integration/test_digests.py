@@ -136,7 +136,8 @@ def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, s
     sessions = make_session_factory(db)
     now = MONDAY.replace(hour=9)
     threads = [
-        threading.Thread(target=sweep, args=(UnitOfWork(sessions), sender_for(standin, uow), now, f"w{n}")) for n in range(2)
+        threading.Thread(target=sweep, args=(UnitOfWork(sessions), sender_for(standin, uow), now, f"w{n}"))
+        for n in range(2)
     ]
     for thread in threads:
         thread.start()
