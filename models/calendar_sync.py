@@ -166,9 +166,11 @@ def sync_feed(
         _record_problem(uow, feed_id, problem.message, now, report_problems)
         return SyncResult(problem=problem.message)
     colleagues = teammates | {member_email}
-    return _apply(
-        uow, feed_id, events, now, lambda email: bool(email) and (email in colleagues or _in_domains(email, domains))
-    )
+
+    def is_colleague(email: str | None) -> bool:
+        return email is not None and (email in colleagues or _in_domains(email, domains))
+
+    return _apply(uow, feed_id, events, now, is_colleague)
 
 
 def _record_problem(uow: UnitOfWork, feed_id: int, problem: str, now: datetime, report: bool) -> None:
