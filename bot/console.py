@@ -34,14 +34,16 @@ from bot.slack_standin import SlackStandIn
 CONSOLE_TEAM_ID = "T0CONSOLE"
 CONSOLE_USER_ID = "U0CONSOLE"
 CONSOLE_CHANNEL_ID = "C0CONSOLE"
-COMMANDS = ("/logcall", "/whoknows")
+COMMANDS = ("/logcall", "/whoknows", "/prep")
 
 WELCOME = """Rapport console: the real app on your local database, no Slack account needed.
 Type a command as you would in Slack, for example:
   /logcall Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect
   /logcall help          how to write a /logcall
   /logcall               opens the form
+  /logcall Jane Doe video next tue 3pm: Q3 budget     schedules your next meeting
   /whoknows Jane Doe     the best introduction routes to a person (or a company)
+  /prep Jane Doe         your briefing before meeting them: the relationship and two objectives
 Press a button by typing its number. `help` shows this again; `quit` (or Ctrl-D) leaves."""
 
 

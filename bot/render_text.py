@@ -24,6 +24,18 @@ _EMOJI = {
     "handshake": "🤝",
     "outbox_tray": "📤",
     "ok_hand": "👌",
+    "calendar": "📅",
+    "clipboard": "📋",
+    "bust_in_silhouette": "👤",
+    "dart": "🎯",
+    "speech_balloon": "💬",
+    "wave": "👋",
+    "zzz": "💤",
+    "mute": "🔇",
+    "hourglass_flowing_sand": "⏳",
+    "left_right_arrow": "↔",
+    "fork_and_knife": "🍴",
+    "wind_face": "🌬",
 }
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")

@@ -144,6 +144,11 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
             options = target_options(
                 person_match.chosen, person_match.options, company_match.chosen, company_match.options
             )
+            if len(options) == 1:  # one near name: take it
+                only = options[0]
+                contact = _focus_at_account(repo, member, only.id) if only.kind == "account" else repo.contact(only.id)
+                if contact is not None:
+                    return _briefing_for_contact(repo, member, contact, now)
             if options:
                 return ChooseTarget(query=query, options=options)
             return NobodyKnows(query=query, nearest=tuple(c.name for c in people[:3]))

@@ -134,7 +134,7 @@ def test_an_unknown_command_and_a_bad_logcall_get_friendly_replies_and_record_no
 
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert "“/nope” is not a command here. Try: /logcall, /whoknows." in result.stdout
+    assert "“/nope” is not a command here. Try: /logcall, /whoknows, /prep." in result.stdout
     assert "“fax” is not a channel I know" in result.stdout
     assert "Log a conversation: /logcall <who> <channel>" in result.stdout
     assert "Type a command such as /logcall, a button number, or `help`." in result.stdout
@@ -315,3 +315,15 @@ def test_help_shows_the_welcome_again(session: Session) -> None:
 def test_a_superscript_digit_is_not_taken_for_a_button_number(session: Session) -> None:
     """Typing "²" gets a reply like any other stray text, instead of closing the console with a traceback."""
     assert "Type a command such as /logcall" in session.type("²")
+
+
+def test_prep_renders_a_briefing_and_whoknows_renders_routes_in_the_console(session: Session) -> None:
+    """In the console, /logcall schedules a meeting, /prep shows its briefing and /whoknows the routes."""
+    session.type(FIRST_EXAMPLE)
+    scheduled = session.type("/logcall Jane Doe video next tue 3pm: Q3 budget")
+    assert "Next meeting: Jane Doe, Tue 24 Nov 15:00 (video call)" in scheduled
+    briefing = session.type("/prep jane doe")
+    assert "Briefing: Meeting with Jane Doe, Tue 24 Nov 15:00" in briefing
+    assert "Primary: Gather relationship intelligence" in briefing and "Ask:" in briefing
+    routes = session.type("/whoknows jane doe")
+    assert "1. You know Jane Doe" in routes
