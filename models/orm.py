@@ -134,6 +134,8 @@ class Contact(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     job_title: Mapped[str | None] = mapped_column(String(255))
     responsibilities: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(64))
+    profile_url: Mapped[str | None] = mapped_column(String(500))
     created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
@@ -171,6 +173,10 @@ class Tie(Base):
     bridge: Mapped[str | None] = mapped_column(String(16))
     cadence_days: Mapped[int | None] = mapped_column(Integer)
     overlap_share: Mapped[float | None] = mapped_column(Float)
+    #: When the connection began (LinkedIn's "Connected On"): reach, not an interaction.
+    connected_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Where the tie came from: "slack" (logged), "linkedin", "vcard", "csv", "introduction".
+    source: Mapped[str] = mapped_column(String(16), default="slack", server_default="slack")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
