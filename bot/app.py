@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,6 +21,9 @@ from bot.settings import Settings
 from handlers import register_listeners
 from handlers.deps import Deps
 from models.uow import UnitOfWork
+
+#: Listeners run on these threads after their acknowledgement; enough to keep acks fast under load.
+LISTENER_THREADS = 64
 
 
 def utc_now() -> datetime:
@@ -62,14 +66,28 @@ def build_app(
     *,
     process_before_response: bool = False,
     request_verification_enabled: bool = True,
+    engine: Engine | None = None,
 ) -> App:
-    """The Bolt app with every listener registered; no global state."""
+    """The Bolt app with every listener registered; no global state.
+
+    With SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, workspaces install it through OAuth (tokens in the
+    database, rotation on); otherwise it serves the one workspace of SLACK_BOT_TOKEN.
+    """
+    oauth = None
+    if settings.oauth_enabled and engine is not None:
+        from bot.installations import oauth_settings
+
+        oauth = oauth_settings(settings, engine)
     app = App(
-        client=make_web_client(settings, settings.slack_bot_token),
+        client=make_web_client(settings, None if oauth else settings.slack_bot_token),
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
         process_before_response=process_before_response,
         request_verification_enabled=request_verification_enabled,
+        oauth_settings=oauth,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
+    if oauth is not None:
+        app.enable_token_revocation_listeners()
     register_listeners(app, deps)
     return app

@@ -70,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from bot.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.secrets)
+    json_lines = settings.log_format == "json" and args.command == "run" and settings.slack_configured
+    configure_logging(settings.log_level, settings.secrets, json_lines=json_lines)
     try:
         if args.command == "migrate":
             return _migrate(settings)
@@ -211,21 +212,24 @@ def _console(settings: Settings, time_zone: str | None = None) -> int:
 
 def _run(settings: Settings, http: bool, socket: bool) -> int:
     if http:
-        settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+        # Several workspaces (OAuth) need no bot token in the environment; one workspace does.
+        settings.require("SLACK_SIGNING_SECRET", *(() if settings.oauth_enabled else ("SLACK_BOT_TOKEN",)))
     elif socket or settings.slack_configured:
         settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     else:
         print(HOW_TO_CONNECT)
         return _console(settings)
 
-    from bot.app import build_app, make_runtime
+    from bot.app import build_app, make_runtime, make_web_client
 
     runtime = make_runtime(settings)
-    app = build_app(settings, runtime.deps)
+    app = build_app(settings, runtime.deps, engine=runtime.engine)
+    from bot.installations import client_factory
     from bot.scheduler import start_scheduler
     from handlers.sender import slack_sender
 
-    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(app.client, runtime.deps))
+    clients = client_factory(settings, runtime.engine, lambda token: make_web_client(settings, token))
+    scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(clients, runtime.deps))
     try:
         return _serve(settings, runtime, app, http)
     finally:

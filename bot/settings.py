@@ -26,15 +26,25 @@ class Settings:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = field(default=None, repr=False)
+    slack_redirect_uri: str | None = None
     slack_api_base_url: str = DEFAULT_SLACK_API_BASE_URL
     port: int = DEFAULT_PORT
     log_level: str = "INFO"
     network_refresh_minutes: int = 60
+    log_format: str = "json"
 
     @property
     def secrets(self) -> tuple[str, ...]:
         """Every secret value, so that logging can mask them wherever they would appear."""
-        values = (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret, self.database_password)
+        values = (
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+            self.slack_client_secret,
+            self.database_password,
+        )
         return tuple(value for value in values if value)
 
     @property
@@ -48,7 +58,12 @@ class Settings:
 
     @property
     def slack_configured(self) -> bool:
-        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret)
+        return bool(self.slack_bot_token or self.slack_app_token or self.slack_signing_secret or self.slack_client_id)
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Several workspaces install the app through Slack's OAuth flow (HTTP mode)."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     def require(self, *names: str) -> None:
         """Raise one SettingsError naming every missing setting among `names` (environment names)."""
@@ -88,6 +103,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         raise SettingsError(
             f"NETWORK_REFRESH_MINUTES must be a whole number of minutes (1 to 10080), not {refresh_text!r}."
         )
+    log_format = (values.get("LOG_FORMAT") or "json").lower()
+    if log_format not in ("json", "text"):
+        raise SettingsError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
     log_level = (values.get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
@@ -100,5 +118,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_api_base_url=base_url,
         port=port,
         log_level=log_level,
+        log_format=log_format,
+        slack_client_id=values.get("SLACK_CLIENT_ID") or None,
+        slack_client_secret=values.get("SLACK_CLIENT_SECRET") or None,
+        slack_redirect_uri=values.get("SLACK_REDIRECT_URI") or None,
         network_refresh_minutes=int(refresh_text),
     )

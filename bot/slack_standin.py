@@ -114,6 +114,9 @@ class SlackStandIn:
         self._faults: dict[str, _Fault] = {}
         self._home_view_ids: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
+        #: OAuth codes the stand-in accepts, and which team each bot token belongs to.
+        self.oauth_codes: dict[str, dict[str, str]] = {}
+        self.token_teams: dict[str, str] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
         #: Slack errors chat.postMessage answers for these users (e.g. "cannot_dm_bot").
         self.user_errors: dict[str, str] = {}
@@ -270,8 +273,9 @@ class SlackStandIn:
                     del self._faults[method]
         if fault is not None:
             return _fault_answer(fault)
-        if not token:
+        if not token and not method.startswith("oauth."):
             return _Answer(200, {"ok": False, "error": "not_authed"})
+        args = {**args, "_token": token} if method == "auth.test" else args
         if "_invalid_json" in args:
             return _Answer(200, {"ok": False, "error": "invalid_json"})
         delay = self.delays.get(method)
@@ -311,13 +315,38 @@ class SlackStandIn:
             return f"{int(time.time())}.{self._sequence:06d}"
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        team_id = self.token_teams.get(str(args.get("_token") or ""), self.team_id)
         return {
             "url": "https://rapport-standin.slack.com/",
             "team": TEAM_NAME,
             "user": "rapport",
-            "team_id": self.team_id,
+            "team_id": team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def add_oauth_code(self, code: str, team_id: str, team_name: str = "Workspace") -> str:
+        """Make `oauth.v2.access` with this code install the app in that team; returns its bot token."""
+        token = f"xoxb-{team_id.lower()}-{uuid.uuid4().hex[:12]}"
+        with self._changed:
+            self.oauth_codes[code] = {"team_id": team_id, "team_name": team_name, "token": token}
+            self.token_teams[token] = team_id
+        return token
+
+    def _oauth_v2_access(self, args: dict[str, Any]) -> dict[str, Any]:
+        grant = self.oauth_codes.get(str(args.get("code") or ""))
+        if grant is None:
+            return {"ok": False, "error": "invalid_code"}
+        return {
+            "app_id": APP_ID,
+            "authed_user": {"id": "U0INSTALLER"},
+            "scope": "commands,chat:write,users:read",
+            "token_type": "bot",
+            "access_token": grant["token"],
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": None,
             "is_enterprise_install": False,
         }
 
@@ -459,6 +488,7 @@ class SlackStandIn:
         "chat.update": _chat_update,
         "conversations.open": _conversations_open,
         "conversations.history": _conversations_history,
+        "oauth.v2.access": _oauth_v2_access,
     }
 
 

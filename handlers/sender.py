@@ -31,14 +31,23 @@ Renderer = Callable[[OutgoingMessage], dict[str, Any]]
 class SlackSender:
     """Sends each kind of message with its renderer; finds one already sent after a crash."""
 
-    def __init__(self, client: WebClient, renderers: Mapping[str, Renderer]) -> None:
-        self.client = client
+    def __init__(self, clients: WebClient | Callable[[str], WebClient], renderers: Mapping[str, Renderer]) -> None:
+        self.clients: Callable[[str], WebClient] = (
+            (lambda _team: clients) if isinstance(clients, WebClient) else clients
+        )
         self.renderers = dict(renderers)
+
+    def client_for(self, message: OutgoingMessage) -> WebClient:
+        try:
+            return self.clients(message.team_id)
+        except LookupError as missing:  # the workspace uninstalled the app
+            raise DeliveryFailed(str(missing), permanent=True) from None
 
     def send(self, message: OutgoingMessage) -> Delivery:
         payload = self.renderers[message.kind](message)
+        client = self.client_for(message)
         try:
-            answer = self.client.chat_postMessage(
+            answer = client.chat_postMessage(
                 channel=message.slack_user_id,
                 text=payload["text"],
                 blocks=payload["blocks"],
@@ -55,10 +64,11 @@ class SlackSender:
 
     def find_sent(self, message: OutgoingMessage) -> Delivery | None:
         """Whether this message already reached the member's DM (a crash after Slack took it)."""
+        client = self.client_for(message)
         try:
-            channel = message.channel_id or self.client.conversations_open(users=message.slack_user_id)["channel"]["id"]
+            channel = message.channel_id or client.conversations_open(users=message.slack_user_id)["channel"]["id"]
             # The app sends a member a few messages a day: it is among the latest if it is there at all.
-            history = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
+            history = client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
         except SlackApiError as error:
             raise _failure(error) from None
         except (SlackRequestError, OSError) as error:
@@ -77,7 +87,7 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
     return DeliveryFailed(reason, permanent=reason in UNREACHABLE)
 
 
-def slack_sender(client: WebClient, deps: Deps) -> SlackSender:
+def slack_sender(client: WebClient | Callable[[str], WebClient], deps: Deps) -> SlackSender:
     """The sender for every kind of outbox message the app composes."""
     from handlers.briefings import briefing_dm, feed_error_message, follow_up_message
     from handlers.digests import digest_message

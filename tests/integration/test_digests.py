@@ -198,7 +198,7 @@ def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWo
 
     real = sender_for(standin, uow)
     with pytest.raises(SystemExit):
-        deliver_pending(uow, DiesAfterSending(real.client, real.renderers), now, "dead-worker")
+        deliver_pending(uow, DiesAfterSending(real.clients, real.renderers), now, "dead-worker")
     assert deliver_pending(uow, sender_for(standin, uow), now + timedelta(minutes=1), "w2").sent == 0  # still leased
     later = deliver_pending(uow, sender_for(standin, uow), now + LEASE + timedelta(minutes=1), "w2")
     assert later.recovered == 1 and len(delivered(standin, "U0CRASH")) == 1
