@@ -1,0 +1,138 @@
+"""Several workspaces: installed through Slack's OAuth flow over HTTP, each seeing only its own data."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import Engine
+from waitress.server import create_server
+
+from bot.app import build_app
+from bot.db import make_session_factory
+from bot.installations import installation_store
+from bot.server import make_wsgi_app
+from bot.settings import Settings, load_settings
+from bot.slack_standin import SlackStandIn
+from handlers.deps import Deps
+from models.uow import UnitOfWork
+from tests.slack_driver import SIGNING_SECRET, Clock, flatten, sign, slash_body
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Server:
+    url: str
+    settings: Settings
+    engine: Engine
+
+
+@pytest.fixture
+def server(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[Server]:
+    """`rapport run --http` in several-workspace mode, on a real port, against the Slack stand-in."""
+    settings = load_settings(
+        environ={
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "client-secret-xyz",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+        },
+        env_file=None,
+    )
+    sessions = make_session_factory(db)
+    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), engine=db)
+    wsgi = create_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=wsgi.run, daemon=True)
+    thread.start()
+    yield Server(url=f"http://127.0.0.1:{wsgi.effective_port}", settings=settings, engine=db)
+    wsgi.close()
+
+
+def install(server: Server, standin: SlackStandIn, team_id: str, code: str) -> str:
+    """Go through the install page and Slack's redirect as a browser would; returns the team's bot token."""
+    token = standin.add_oauth_code(code, team_id, team_name=f"Team {team_id}")
+    with urllib.request.urlopen(server.url + "/slack/install") as page:
+        html = page.read().decode()
+        cookie = page.headers["Set-Cookie"].split(";")[0]  # Secure: a browser on https sends it back
+    state = re.search(r"state=([\w-]+)", html)
+    assert state is not None, html
+    redirect = urllib.request.Request(
+        f"{server.url}/slack/oauth_redirect?code={code}&state={state.group(1)}", headers={"Cookie": cookie}
+    )
+    with urllib.request.urlopen(redirect) as finished:
+        assert finished.status == 200
+    return token
+
+
+def post(server: Server, body: str, content_type: str = "application/x-www-form-urlencoded") -> int:
+    headers = {**sign(body), "Content-Type": content_type}
+    request = urllib.request.Request(server.url + "/slack/events", data=body.encode(), headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return int(response.status)
+
+
+def reply_to(standin: SlackStandIn, count: int) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + 10
+    while len(standin.posts_to_response_urls) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return standin.posts_to_response_urls[count - 1].body
+
+
+def test_two_workspaces_install_through_oauth_and_see_only_their_own_data(
+    server: Server, standin: SlackStandIn
+) -> None:
+    """Both installs go through oauth.v2.access; each team's requests use its own token and data."""
+    alpha_token = install(server, standin, "T0ALPHA", "code-alpha")
+    beta_token = install(server, standin, "T0BETA", "code-beta")
+    assert [c.args.get("code") for c in standin.calls_to("oauth.v2.access")] == ["code-alpha", "code-beta"]
+
+    assert (
+        post(
+            server,
+            slash_body(
+                standin, "Jane Doe (ACME) lunch yesterday me: secret alpha notes", user="U0ALICE", team="T0ALPHA"
+            ),
+        )
+        == 200
+    )
+    alpha_reply = reply_to(standin, 1)
+    assert "Met in person with Jane Doe" in flatten(alpha_reply)
+    assert standin.calls_to("users.info")[-1].token == alpha_token
+
+    assert post(server, slash_body(standin, "jane doe", user="U0BOB", team="T0BETA", command="/whoknows")) == 200
+    beta_reply = flatten(reply_to(standin, 2))
+    assert "Nobody on the team knows" in beta_reply and "alpha" not in beta_reply
+    assert standin.calls_to("users.info")[-1].token == beta_token
+
+    assert post(server, slash_body(standin, "Jane Doe (ACME) email today them", user="U0BOB", team="T0BETA")) == 200
+    beta_logged = flatten(reply_to(standin, 3))
+    assert "new contact: Jane Doe" in beta_logged and "1 interaction" in beta_logged  # not alpha's Jane
+
+
+def test_uninstalling_removes_that_workspace_tokens_only(server: Server, standin: SlackStandIn) -> None:
+    """app_uninstalled from one workspace deletes its installation; the other keeps working."""
+    install(server, standin, "T0ALPHA", "code-alpha")
+    install(server, standin, "T0BETA", "code-beta")
+    event = {
+        "token": "legacy",
+        "team_id": "T0ALPHA",
+        "api_app_id": "A0RAPPORT",
+        "event": {"type": "app_uninstalled", "event_ts": f"{time.time():.6f}"},
+        "type": "event_callback",
+        "event_id": "Ev0UNINSTALL",
+        "event_time": int(time.time()),
+    }
+    assert post(server, json.dumps(event), content_type="application/json") == 200
+    store = installation_store(server.settings, server.engine)
+    deadline = time.monotonic() + 10
+    while store.find_bot(enterprise_id=None, team_id="T0ALPHA") is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.find_bot(enterprise_id=None, team_id="T0ALPHA") is None
+    assert store.find_bot(enterprise_id=None, team_id="T0BETA") is not None
