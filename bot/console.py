@@ -44,6 +44,7 @@ Type a command as you would in Slack, for example:
   /logcall Jane Doe video next tue 3pm: Q3 budget     schedules your next meeting
   /whoknows Jane Doe     the best introduction routes to a person (or a company)
   /prep Jane Doe         your briefing before meeting them: the relationship and two objectives
+  home                   your App Home: the dashboard of your relationships and your settings
 Press a button by typing its number. `help` shows this again; `quit` (or Ctrl-D) leaves."""
 
 
@@ -97,6 +98,7 @@ class Console:
         self.app: App = build_app(console_settings, runtime.deps, process_before_response=True)
         self.buttons: dict[int, RenderedButton] = {}
         self._next_button = 1
+        self._showing_home = False
         self._ids = itertools.count(1)
         self._seen_calls = 0
         self._seen_posts = 0
@@ -123,6 +125,8 @@ class Console:
     def handle(self, line: str) -> None:
         if line in {"help", "?", "/help"}:
             self.say(WELCOME)
+        elif line in {"home", "/home"}:
+            self.open_home()
         elif line.isdecimal() and line.isascii():
             self.press(int(line))
         elif line.startswith("/"):
@@ -154,12 +158,33 @@ class Console:
         )
         self.dispatch(body)
 
+    def open_home(self) -> None:
+        """Open the App Home tab, as clicking the app's name in Slack does."""
+        self._showing_home = True
+        event = {
+            "token": "console",
+            "team_id": CONSOLE_TEAM_ID,
+            "api_app_id": "A0CONSOLE",
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids)}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "app_home_opened",
+                "user": CONSOLE_USER_ID,
+                "channel": "D0CONSOLE",
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+        }
+        self.dispatch(json.dumps(event), content_type="application/json")
+
     def press(self, number: int) -> None:
         button = self.buttons.get(number)
         if button is None:
             self.say(f"There is no button [{number}] on screen.")
             return
         element = button.element
+        self._showing_home = str(element.get("action_id", "")).startswith("home_")
         payload = {
             "type": "block_actions",
             "team": {"id": CONSOLE_TEAM_ID, "domain": "console"},
@@ -193,13 +218,13 @@ class Console:
         }
         return self.dispatch(urlencode({"payload": json.dumps(payload)}))
 
-    def dispatch(self, body: str) -> dict[str, Any]:
+    def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
         """Sign and dispatch one request, print the acknowledgement and everything the app sent."""
         timestamp = str(int(time.time()))
         basestring = f"v0:{timestamp}:{body}".encode()
         signature = "v0=" + hmac.new(self.signing_secret.encode(), basestring, hashlib.sha256).hexdigest()
         headers: dict[str, str | Sequence[str]] = {
-            "content-type": ["application/x-www-form-urlencoded"],
+            "content-type": [content_type],
             "x-slack-request-timestamp": [timestamp],
             "x-slack-signature": [signature],
         }
@@ -236,6 +261,13 @@ class Console:
                 if channel not in {CONSOLE_USER_ID, CONSOLE_CHANNEL_ID}:
                     self.say(f"(a direct message to @{channel}, who would see this:)")
                 self.show(call.args)
+            elif call.method == "views.publish":
+                view = call.args.get("view")
+                published = json.loads(view) if isinstance(view, str) else dict(view or {})
+                if self._showing_home:
+                    self.say("bot> [Home tab]")
+                    self.show({"blocks": published.get("blocks", [])})
+                    self._showing_home = False
             elif call.method in {"views.open", "views.push"}:
                 view = call.args.get("view")
                 opened = json.loads(view) if isinstance(view, str) else dict(view or {})

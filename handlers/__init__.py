@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import briefings, digests, errors, logcall, whoknows
+from handlers import briefings, digests, errors, home, logcall, whoknows
 from handlers.deps import Deps
 
 
@@ -15,3 +15,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     whoknows.register(app, deps)
     digests.register(app, deps)
     briefings.register(app, deps)
+    home.register(app, deps)

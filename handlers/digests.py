@@ -241,6 +241,18 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
                 },
                 "element": cadence_element,
             },
+            {
+                "type": "input",
+                "block_id": "lead",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "lead",
+                    "initial_value": str(current.briefing_lead_minutes),
+                    "max_length": 4,
+                },
+            },
         ],
     }
 

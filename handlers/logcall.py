@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -52,6 +53,7 @@ def logcall_command(
     result = services.log_call(deps.uow(), actor, command, request_key=f"command:{body['trigger_id']}", now=now)
     respond(**render(result, profile, deps))
     learn_colleagues(deps, client, actor, command.colleagues)
+    refresh_home(deps, client, actor)
 
 
 def logcall_submission(
@@ -69,6 +71,13 @@ def logcall_submission(
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
     reply(client, body, actor, render(result, profile, deps))
     learn_colleagues(deps, client, actor, command.colleagues)
+
+
+def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
+    """The Home tab follows what changed (published after the reply, so the reply is never late)."""
+    from handlers.home import publish_home
+
+    publish_home(deps, client, actor)
 
 
 def learn_colleagues(deps: Deps, client: WebClient, actor: Actor, user_ids: tuple[str, ...]) -> None:
@@ -123,6 +132,28 @@ def rating_submission(
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
     report = services.rate_tie(deps.uow(), actor, contact_id, rating, deps.clock())
     reply(client, body, actor, views.rated_message(report, deps.clock(), profile.zone))
+    refresh_home(deps, client, actor)
+
+
+def log_message_shortcut(
+    deps: Deps, ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """“Log as interaction” on any message: the /logcall form with the message as notes, on its day."""
+    ack()
+    actor = actor_of(context)
+    profile = member_profile(deps, client, actor)
+    message = shortcut.get("message") or {}
+    posted = datetime.fromtimestamp(float(message.get("ts") or deps.clock().timestamp()), UTC).astimezone(profile.zone)
+    notes = (message.get("text") or "")[:2900]
+    metadata = json.dumps({"response_url": shortcut.get("response_url")})
+    modal = views.logcall_modal(
+        posted.date().isoformat(),
+        metadata,
+        prefill_notes=notes,
+        prefill_time=posted.strftime("%H:%M"),
+        prefill_channel="chat",
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
 def open_schedule(
@@ -180,6 +211,12 @@ def register(app: App, deps: Deps) -> None:
     @app.action("logcall_rate")
     def _rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         open_rating(deps, ack, body, action, client, context)
+
+    @app.shortcut("log_message_shortcut")
+    def _shortcut(
+        ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        log_message_shortcut(deps, ack, body, shortcut, client, context)
 
     @app.action("logcall_schedule")
     def _schedule(

@@ -421,6 +421,17 @@ def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> In
         )
 
 
+def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -> None:
+    """Hide a tie from colleagues' routes, or show it again."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        repo.get_or_create_tie(repo.get_or_create_member(actor.user_id), contact).private = private
+        uow.commit()
+
+
 # Rating ----------------------------------------------------------------------------------------
 def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
     with uow:

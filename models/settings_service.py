@@ -26,6 +26,7 @@ class NudgeSettings:
     days: tuple[str, ...]
     time_zone: str
     cadences: dict[str, int] = field(default_factory=dict)
+    briefing_lead_minutes: int = 30
 
 
 def parse_cadences(text: str) -> dict[str, int]:
@@ -58,6 +59,7 @@ def nudge_settings(uow: UnitOfWork, actor: Actor) -> NudgeSettings:
             days=settings.days,
             time_zone=settings.time_zone,
             cadences={rule.tag: rule.days for rule in rules},
+            briefing_lead_minutes=member.briefing_lead_minutes,
         )
 
 
@@ -68,6 +70,7 @@ def save_nudge_settings(
     local_time: time,
     days: tuple[str, ...],
     cadences: dict[str, int],
+    briefing_lead_minutes: int | None = None,
 ) -> NudgeSettings:
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
@@ -76,6 +79,8 @@ def save_nudge_settings(
         member.nudge_time = local_time.strftime("%H:%M")
         if days:
             member.nudge_days = ",".join(days)
+        if briefing_lead_minutes is not None:
+            member.briefing_lead_minutes = briefing_lead_minutes
         uow.session.execute(delete(CadenceRule).where(CadenceRule.member_id == member.id))
         uow.session.add_all(
             CadenceRule(workspace_id=member.workspace_id, member_id=member.id, tag=tag, days=number)
@@ -89,4 +94,5 @@ def save_nudge_settings(
             days=settings.days,
             time_zone=settings.time_zone,
             cadences=dict(cadences),
+            briefing_lead_minutes=member.briefing_lead_minutes,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from slack_sdk import WebClient
 
 from bot.app import build_app
+from bot.installations import BOT_SCOPES
 from bot.settings import load_settings
 from handlers.deps import Deps
 
@@ -42,32 +45,88 @@ def test_the_schema_check_catches_a_broken_manifest(
     assert list(validator.iter_errors(broken))
 
 
-def test_manifest_lists_exactly_the_slash_commands_the_app_registers(manifest: dict[str, Any]) -> None:
-    """Every command in the manifest has a listener, and every listener's command is in the manifest."""
+def registered(kind: str) -> set[str]:
+    """What the listeners register with `@app.<kind>("...")`, read from the code itself."""
+    found: set[str] = set()
+    for path in (ROOT / "handlers").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == kind
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "app"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(str(node.args[0].value))
+    return found
+
+
+def web_api_calls() -> set[str]:
+    """Every Web API method the code calls (client.chat_postMessage(...) and the like)."""
+    methods: set[str] = set()
+    for folder in ("bot", "handlers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                    name = node.func.attr
+                    if hasattr(WebClient, name) and "_" in name and not name.startswith("_") and name not in NOT_API:
+                        methods.add(name)
+    return methods
+
+
+#: WebClient attributes that are not Web API methods.
+NOT_API = {"api_call"}
+#: The bot scope each Web API method the app calls needs (Slack's documentation); None needs none.
+METHOD_SCOPES: dict[str, str | None] = {
+    "chat_postMessage": "chat:write",
+    "users_info": "users:read",
+    "conversations_open": "im:write",
+    "conversations_history": "im:history",
+    "views_open": None,
+    "views_publish": None,
+    "auth_test": None,
+}
+#: Scopes not tied to one method: slash commands, and e-mail addresses in users.info (calendar attendees).
+EXTRA_SCOPES = {"users:read.email"}
+
+
+def test_manifest_lists_exactly_the_slash_commands_shortcuts_and_events_the_code_registers(
+    manifest: dict[str, Any],
+) -> None:
+    """Commands, shortcuts and events: the manifest and the listeners agree, in both directions."""
+    features = manifest["features"]
+    assert (
+        {c["command"] for c in features["slash_commands"]}
+        == registered("command")
+        == {"/logcall", "/whoknows", "/prep"}
+    )
+    assert {s["callback_id"] for s in features.get("shortcuts", [])} == registered("shortcut")
+    revocation = {"app_uninstalled", "tokens_revoked"}  # Bolt's own listeners (enable_token_revocation_listeners)
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == registered("event") | revocation
+    assert manifest["settings"]["interactivity"]["is_enabled"] is bool(registered("action") or registered("view"))
+
+
+def test_manifest_asks_for_exactly_the_scopes_the_code_needs(manifest: dict[str, Any]) -> None:
+    """Scopes follow from the Web API methods called (plus commands and e-mail): none missing, none extra."""
+    calls = web_api_calls()
+    unknown = calls - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scope of {unknown} to METHOD_SCOPES"
+    needed = {METHOD_SCOPES[m] for m in calls} - {None} | {"commands"} | EXTRA_SCOPES
+    declared = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert declared == needed
+    assert set(BOT_SCOPES) == declared  # what the OAuth flow asks a workspace for
+
+
+def test_the_app_answers_every_command_of_the_manifest(manifest: dict[str, Any]) -> None:
+    """Each manifest command reaches a listener of the built app (Bolt would answer 404 otherwise)."""
     settings = load_settings(environ={"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s"}, env_file=None)
     app = build_app(settings, Deps(uow=lambda: None, clock=lambda: None))  # type: ignore[arg-type,return-value]
-    registered = set()
+    commands = set()
     for listener in app._listeners:  # Bolt keeps no public list; the matchers name the command
         for matcher in listener.matchers:
-            closure = getattr(matcher.func, "__closure__", None) or ()
-            for cell in closure:
-                value = cell.cell_contents
-                if isinstance(value, str) and value.startswith("/"):
-                    registered.add(value)
-    declared = {command["command"] for command in manifest["features"]["slash_commands"]}
-    assert declared == registered == {"/logcall", "/whoknows", "/prep"}
-
-
-def test_manifest_asks_only_for_the_scopes_the_code_uses(manifest: dict[str, Any]) -> None:
-    """Scopes are kept to what is used: commands, chat.postMessage, users.info (with e-mail, to tell
-    colleagues from contacts in calendars), and conversations.open/history for the outbox's DM checks."""
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
-        "chat:write",
-        "commands",
-        "im:history",
-        "im:write",
-        "users:read",
-        "users:read.email",
-    ]
-    assert manifest["settings"]["interactivity"]["is_enabled"] is True
-    assert manifest["settings"]["socket_mode_enabled"] is True
+            for cell in getattr(matcher.func, "__closure__", None) or ():
+                if isinstance(cell.cell_contents, str) and cell.cell_contents.startswith("/"):
+                    commands.add(cell.cell_contents)
+    assert commands == {c["command"] for c in manifest["features"]["slash_commands"]}

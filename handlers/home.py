@@ -1,0 +1,248 @@
+"""The App Home tab: the seller's dashboard, published when opened and after changes, paged lists."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackRequestError
+
+from handlers.blockkit import truncate
+from handlers.deps import Deps
+from handlers.logcall import actor_of
+from handlers.profiles import member_profile
+from handlers.views import Block, button, context, section
+from models import calendar_sync, services
+from models.home import Home, Section, home
+from models.services import Actor
+
+logger = logging.getLogger(__name__)
+
+CALENDAR_MODAL_ID = "calendar_feed_modal"
+_TITLES = {
+    "gaps": ":mag: *1. What we still need to learn about your key contacts*",
+    "bridges": ":bridge_at_night: *3a. Your bridges: the only ways into other circles*",
+    "intermediaries": ":handshake: *3b. Your strongest intermediaries*",
+    "top": ":star: *Your top relationships*",
+    "neglected": ":hourglass_flowing_sand: *Falling off the radar*",
+    "one_sided": ":left_right_arrow: *One-sided*",
+}
+_EMPTY = {
+    "gaps": "Nothing missing on your key contacts: well done.",
+    "bridges": "No bridge yet (the network is recomputed every hour).",
+    "intermediaries": "Log meetings with several people to see who knows whom.",
+    "top": "No relationship yet: log a conversation with `/logcall`.",
+    "neglected": "Nobody is overdue.",
+    "one_sided": "Every relationship is balanced.",
+}
+
+
+def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The Home tab, well within Slack's 100 blocks."""
+    blocks: list[Block] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Your relationships"}},
+        context(
+            "Relationship intelligence: know the quality of your links, and use it. `/logcall` · `/whoknows` · `/prep`"
+        ),
+    ]
+    blocks += _section(data.gaps)
+    blocks.append({"type": "divider"})
+    accounts = "\n".join(
+        f"• *{a.name}*: {a.people_known} known, best tie {a.best_strength:.2f}" for a in data.accounts_to_build
+    )
+    blocks.append(
+        section(
+            ":seedling: *2. Accounts that need new relationships*\n"
+            + (accounts or "None: someone knows someone well at each of your accounts.")
+        )
+    )
+    blocks.append({"type": "divider"})
+    blocks += _section(data.bridges)
+    if data.effective_size is not None:
+        constraint = f"{data.constraint:.2f}" if data.constraint is not None else "n/a"
+        blocks.append(
+            context(
+                f"Your brokerage: effective size {data.effective_size:.1f}, constraint {constraint} (lower: more open doors)"
+            )
+        )
+    blocks += _section(data.intermediaries)
+    blocks.append({"type": "divider"})
+    messengers = "\n".join(
+        f"• *{person.name}*"
+        + (f" ({person.company})" if person.company else "")
+        + (": you know them" if route.is_direct else f": via {route.hops[0].to.name}, chance {route.chance:.2f}")
+        for person, route in data.messengers
+    )
+    blocks.append(
+        section(
+            ":dart: *4. Who can carry your message to the people concerned*\n"
+            + (messengers or "Mark who is concerned in a meeting's context to see routes to them.")
+        )
+    )
+    blocks.append({"type": "divider"})
+    for part in (data.top, data.neglected, data.one_sided):
+        blocks += _section(part)
+    total = data.reach + data.relationships
+    share = f"{data.relationships / total:.0%}" if total else "n/a"
+    blocks.append(
+        section(
+            f":busts_in_silhouette: *Reach versus relationships*: {data.relationships} relationships, {data.reach} connections never contacted "
+            f"({share} of your network is real relationships). Could you introduce them? Log a first conversation to turn reach into a relationship."
+        )
+    )
+    blocks.append({"type": "divider"})
+    blocks += _settings(data)
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _section(part: Section) -> list[Block]:
+    lines = [
+        f"• *{line.person.name}*"
+        + (f" ({line.person.company})" if line.person.company else "")
+        + (f" · score {line.score:+d}" if line.score is not None else "")
+        + f" · {line.band} {line.strength:.2f}"
+        + (f"\n   {truncate(line.detail, 300)}" if line.detail else "")
+        for line in part.lines
+    ]
+    text = _TITLES[part.key] + "\n" + ("\n".join(lines) if lines else _EMPTY[part.key])
+    block = section(truncate(text, 2900))
+    blocks: list[Block] = [block]
+    pager = []
+    if part.page > 0:
+        pager.append(button("Previous", f"home_page_{part.key}_prev", json.dumps({"k": part.key, "p": part.page - 1})))
+    if part.has_more:
+        pager.append(button("More", f"home_page_{part.key}_next", json.dumps({"k": part.key, "p": part.page + 1})))
+    if pager:
+        blocks.append({"type": "actions", "block_id": f"pager_{part.key}", "elements": pager})
+    return blocks
+
+
+def _settings(data: Home) -> list[Block]:
+    settings = data.settings
+    if settings.frequency.value == "off":
+        digest = "off"
+    else:
+        digest = f"{settings.frequency.value} at {settings.local_time:%H:%M} on {', '.join(settings.days)} ({settings.time_zone})"
+    cadences = (
+        ", ".join(f"#{tag} every {days} days" for tag, days in sorted(data.cadences.items())) or "by tie strength"
+    )
+    lines = [
+        ":gear: *Settings*",
+        f"• Digest: {digest}",
+        f"• Stay in touch: {cadences}",
+        f"• Briefings: {data.briefing_lead_minutes} min before each meeting",
+        f"• Calendar: {data.calendar or 'none yet'}",
+        "• Private ties (left out of colleagues' routes): "
+        + (
+            ", ".join(p.name for p in data.private_ties)
+            if data.private_ties
+            else "none; set one in *Rate this relationship*"
+        ),
+    ]
+    elements = [
+        button("Digest and briefings", "nudge_settings", "settings"),
+        button("Calendar feed", "home_calendar", "calendar"),
+    ]
+    elements += [
+        button(f"Make visible: {p.name}"[:75], f"home_unhide_{p.id}", str(p.id)) for p in data.private_ties[:3]
+    ]
+    return [section("\n".join(lines)), {"type": "actions", "block_id": "home_settings", "elements": elements}]
+
+
+def publish_home(deps: Deps, client: WebClient, actor: Actor, pages: dict[str, int] | None = None) -> None:
+    """Publish the member's Home tab (best effort: a failure never breaks what triggered it)."""
+    try:
+        profile = member_profile(deps, client, actor)
+        now = deps.clock()
+        view = home_view(home(deps.uow(), actor, now, pages), now, profile.zone)
+        client.views_publish(user_id=actor.user_id, view=view)
+    except (SlackApiError, SlackRequestError, OSError) as error:
+        logger.warning("could not publish the Home tab: %s", type(error).__name__)
+
+
+def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    if event.get("tab") not in (None, "home"):
+        return
+    publish_home(deps, client, actor_of(context))
+
+
+def page(deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    choice = json.loads(action["value"])
+    publish_home(deps, client, actor_of(context), {str(choice["k"]): int(choice["p"])})
+
+
+def unhide(deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    actor = actor_of(context)
+    services.set_private(deps.uow(), actor, int(action["value"]), private=False)
+    publish_home(deps, client, actor)
+
+
+def open_calendar(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    status = calendar_sync.feed_status(deps.uow(), actor_of(context))
+    client.views_open(
+        trigger_id=body["trigger_id"],
+        view={
+            "type": "modal",
+            "callback_id": CALENDAR_MODAL_ID,
+            "title": {"type": "plain_text", "text": "Calendar feed"},
+            "submit": {"type": "plain_text", "text": "Save"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [
+                section(status),
+                {
+                    "type": "input",
+                    "block_id": "url",
+                    "label": {"type": "plain_text", "text": "Your calendar's secret iCalendar address"},
+                    "hint": {
+                        "type": "plain_text",
+                        "text": "Google: Settings › your calendar › Secret address in iCal format. Type off to stop.",
+                    },
+                    "element": {"type": "plain_text_input", "action_id": "url", "max_length": 2000},
+                },
+            ],
+        },
+    )
+
+
+def save_calendar(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    actor = actor_of(context)
+    url = (view["state"]["values"].get("url", {}).get("url", {}) or {}).get("value") or ""
+    if url.strip().lower() in {"off", "none", "stop"}:
+        calendar_sync.remove_feed(deps.uow(), actor)
+        answer = ":calendar: I no longer read your calendar."
+    else:
+        answer = calendar_sync.set_feed_url(deps.uow(), actor, url.strip(), deps.clock())
+    client.chat_postMessage(channel=actor.user_id, text=answer)
+    publish_home(deps, client, actor)
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    def _opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        opened(deps, event, client, context)
+
+    @app.action(re.compile(r"^home_page_"))
+    def _page(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        page(deps, ack, action, client, context)
+
+    @app.action(re.compile(r"^home_unhide_"))
+    def _unhide(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        unhide(deps, ack, action, client, context)
+
+    @app.action("home_calendar")
+    def _calendar(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_calendar(deps, ack, body, client, context)
+
+    @app.view(CALENDAR_MODAL_ID)
+    def _save_calendar(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_calendar(deps, ack, view, client, context)
