@@ -36,6 +36,8 @@ _EMOJI = {
     "left_right_arrow": "↔",
     "fork_and_knife": "🍴",
     "wind_face": "🌬",
+    "star": "★",
+    "gear": "⚙",
 }
 _EMOJI_CODE = re.compile(r":([a-z0-9_+-]+):")
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]+))?>")

@@ -327,3 +327,11 @@ def test_prep_renders_a_briefing_and_whoknows_renders_routes_in_the_console(sess
     assert "Primary: Gather relationship intelligence" in briefing and "Ask:" in briefing
     routes = session.type("/whoknows jane doe")
     assert "1. You know Jane Doe" in routes
+
+
+def test_home_shows_the_dashboard_in_the_console(session: Session) -> None:
+    """Typing `home` shows the App Home tab as text, with its settings buttons numbered."""
+    session.type(FIRST_EXAMPLE)
+    shown = session.type("home")
+    assert "[Home tab]" in shown and "YOUR RELATIONSHIPS" in shown
+    assert "Jane Doe (ACME)" in shown and "Digest and briefings" in shown
