@@ -58,6 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "calendars", help="read every member's calendar feed now (the scheduler does it every 15 minutes)"
     )
+    workspace = commands.add_parser("workspace", help="manage a workspace's data")
+    workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True, metavar="ACTION")
+    delete = workspace_commands.add_parser("delete", help="remove all of a workspace's data (and its tokens)")
+    delete.add_argument("team_ids", nargs="+", metavar="TEAM_ID")
+    delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    export = commands.add_parser("export", help="write a workspace's data as JSON, for its admins")
+    export.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
     network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
 
@@ -81,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _briefings(settings, args.as_of, args.member, args.dry_run)
         if args.command == "calendars":
             return _calendars(settings)
+        if args.command == "workspace":
+            return _delete_workspaces(settings, args.team_ids, args.yes)
+        if args.command == "export":
+            return _export(settings, args.workspace, args.output)
         if args.command == "network":
             return _network(settings, args.workspace)
         if args.command == "console":
@@ -175,6 +187,53 @@ def _calendars(settings: Settings) -> int:
     results = sync_all_feeds(runtime.deps.uow(), datetime.now(UTC))
     read = [r for r in results if r.problem is None]
     print(f"{len(results)} feed(s): {len(read)} read, {len(results) - len(read)} with a problem")
+    return 0
+
+
+def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> int:
+    from bot.app import make_runtime
+    from bot.installations import installation_store
+    from models.admin import delete_workspace
+
+    if not yes:
+        if not sys.stdin.isatty():
+            print("rapport: add --yes to delete without a question (no terminal to ask on)", file=sys.stderr)
+            return 2
+        answer = input(f"Delete ALL data of {', '.join(team_ids)} (contacts, interactions, notes, ties)? Type yes: ")
+        if answer.strip().lower() != "yes":
+            print("Nothing deleted.")
+            return 1
+    runtime = make_runtime(settings)
+    for team_id in team_ids:
+        deleted = delete_workspace(runtime.deps.uow(), team_id)
+        if settings.oauth_enabled:
+            store = installation_store(settings, runtime.engine)
+            store.delete_installation(enterprise_id=None, team_id=team_id)
+            store.delete_bot(enterprise_id=None, team_id=team_id)
+        print(f"{team_id}: " + ("all data deleted" if deleted else "no data here"))
+    return 0
+
+
+def _export(settings: Settings, teams: list[str] | None, output: str | None) -> int:
+    import json
+
+    from bot.app import make_runtime
+    from models.admin import export_workspace, workspace_teams
+
+    runtime = make_runtime(settings)
+    now = datetime.now(UTC)
+    chosen = workspace_teams(runtime.deps.uow(), teams)
+    if teams and set(teams) - set(chosen):
+        print(f"rapport: no workspace {', '.join(sorted(set(teams) - set(chosen)))} in this database", file=sys.stderr)
+        return 2
+    document = {"workspaces": [export_workspace(runtime.deps.uow(), team, now) for team in chosen]}
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        print(f"Exported {len(chosen)} workspace(s) to {output}.", file=sys.stderr)
+    else:
+        print(text)
     return 0
 
 

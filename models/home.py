@@ -135,7 +135,11 @@ def home(uow: UnitOfWork, actor: Actor, now: datetime, pages: dict[str, int] | N
             key=lambda pair: (-pair[0].strength * reach_of.get(pair[1].id, 0), pair[1].name_key),
         )
         intermediary_lines = [
-            line(tie, contact, f"knows {reach_of[contact.id]} {'person' if reach_of[contact.id] == 1 else 'people'} we know of")
+            line(
+                tie,
+                contact,
+                f"knows {reach_of[contact.id]} {'person' if reach_of[contact.id] == 1 else 'people'} we know of",
+            )
             for tie, contact in intermediaries
             if reach_of.get(contact.id, 0) > 0
         ]

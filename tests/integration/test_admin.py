@@ -1,0 +1,93 @@
+"""A workspace's admins: export everything as JSON in a stable shape, or delete everything."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from models.admin import EXPORT_FORMAT, delete_workspace, export_workspace
+from models.commands import Channel, ContactRef, Initiator, LogCallCommand
+from models.orm import Contact, Interaction, Tie, Workspace
+from models.services import Actor, log_call
+from models.uow import UnitOfWork
+
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+
+
+def logged(uow: UnitOfWork, team: str, notes: str) -> None:
+    command = LogCallCommand(
+        contacts=(ContactRef("Jane Doe", "ACME"),),
+        channel=Channel.IN_PERSON,
+        occurred_at=NOW - timedelta(days=2),
+        initiator=Initiator.THEM,
+        duration_minutes=45,
+        tags=("client",),
+        notes=notes,
+    )
+    log_call(uow, Actor(team, "U1"), command, f"{team}-1", NOW)
+
+
+def test_the_export_holds_one_workspace_with_every_tie_scored(uow: UnitOfWork) -> None:
+    """Members, contacts, interactions and ties with the five signs and the strength; nothing of the other workspace."""
+    logged(uow, "T1", "alpha notes")
+    logged(uow, "T2", "beta notes")
+    document = export_workspace(uow, "T1", NOW)
+    assert document["format"] == EXPORT_FORMAT and document["workspace"]["team_id"] == "T1"
+    assert [c["name"] for c in document["contacts"]] == ["Jane Doe"] and document["contacts"][0]["tags"] == ["client"]
+    assert [i["notes"] for i in document["interactions"]] == ["alpha notes"]
+    tie = document["ties"][0]
+    assert [s["number"] for s in tie["score"]["signs"]] == [1, 2, 3, 4, 5]
+    assert set(tie["strength"]) == {"value", "band", "activity", "reciprocity", "seller_view"}
+    assert tie["interaction_count"] == 1 and tie["member"] == "U1"
+    assert "beta" not in json.dumps(document)
+
+
+def test_deleting_a_workspace_removes_all_its_data_and_nothing_else(uow: UnitOfWork, db: Engine) -> None:
+    """Every row of T1 goes (contacts, interactions, ties); T2 is untouched."""
+    logged(uow, "T1", "alpha")
+    logged(uow, "T2", "beta")
+    assert delete_workspace(uow, "T1") and not delete_workspace(uow, "T1")
+    with db.connect() as connection:
+        for model in (Contact, Interaction, Tie, Workspace):
+            assert connection.scalar(select(func.count()).select_from(model)) == 1
+
+
+def test_the_command_line_exports_to_a_file_and_deletes_on_request(tmp_path: Path) -> None:
+    """`rapport export --workspace T --output F` and `rapport workspace delete T --yes`, as an admin runs them."""
+    database = f"sqlite:///{tmp_path / 'rapport.db'}"
+    env = {**os.environ, "DATABASE_URL": database, "LOG_FORMAT": "text"}
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        env.pop(name, None)
+    from bot.db import make_engine, make_session_factory, migrate
+
+    engine = make_engine(database)
+    migrate(engine)
+    logged(UnitOfWork(make_session_factory(engine)), "T1", "kept for the admins")
+    run = [sys.executable, "-m", "bot.cli"]
+    exported = subprocess.run(
+        [*run, "export", "--workspace", "T1", "--output", str(tmp_path / "t1.json")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads((tmp_path / "t1.json").read_text())
+    assert document["workspaces"][0]["interactions"][0]["notes"] == "kept for the admins"
+    unknown = subprocess.run(
+        [*run, "export", "--workspace", "T9"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert unknown.returncode == 2 and "no workspace T9" in unknown.stderr
+    deleted = subprocess.run(
+        [*run, "workspace", "delete", "T1", "--yes"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert deleted.returncode == 0 and "T1: all data deleted" in deleted.stdout
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Contact)) == 0
