@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -22,8 +23,21 @@ from handlers import register_listeners
 from handlers.deps import Deps
 from models.uow import UnitOfWork
 
-#: Listeners run on these threads after their acknowledgement; enough to keep acks fast under load.
-LISTENER_THREADS = 64
+#: Listeners' work runs on these threads after the acknowledgement. Few enough that the request
+#: threads, which only verify, parse and acknowledge, are not starved of the interpreter under load.
+LISTENER_THREADS = 8
+
+
+class InlineExecutor(Executor):
+    """Runs work at once, on the caller's thread: for the console and tests, which read replies right after."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as error:  # noqa: BLE001 - handed to the future, as a thread pool would
+            future.set_exception(error)
+        return future
 
 
 def utc_now() -> datetime:
@@ -64,9 +78,10 @@ def build_app(
     settings: Settings,
     deps: Deps,
     *,
-    process_before_response: bool = False,
+    process_before_response: bool = True,
     request_verification_enabled: bool = True,
     engine: Engine | None = None,
+    work_inline: bool = False,
 ) -> App:
     """The Bolt app with every listener registered; no global state.
 
@@ -85,7 +100,9 @@ def build_app(
         process_before_response=process_before_response,
         request_verification_enabled=request_verification_enabled,
         oauth_settings=oauth,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=InlineExecutor()
+        if work_inline
+        else ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
     if oauth is not None:
         app.enable_token_revocation_listeners()

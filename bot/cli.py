@@ -68,6 +68,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
     network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
     network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
+    importing = commands.add_parser(
+        "import",
+        help="import contacts (LinkedIn, vCard, CRM CSV) as reach, or past interactions from a CRM",
+        description=IMPORT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    importing.add_argument("kind", choices=("linkedin", "vcard", "csv", "interactions"), help="what the file is")
+    importing.add_argument("file", metavar="FILE", help="the exported file")
+    importing.add_argument(
+        "--member", metavar="USER_ID", help="whose contacts these are (for interactions: rows that name no member)"
+    )
+    importing.add_argument("--team", metavar="TEAM_ID", help="the Slack team; default: the database's only workspace")
+    importing.add_argument(
+        "--map", action="append", metavar="FIELD=COLUMN,...", help="which column is which (csv, interactions)"
+    )
+    importing.add_argument("--tag", action="append", default=[], metavar="TAG", help="tag every imported contact")
+    importing.add_argument("--dry-run", action="store_true", help="print the report; write nothing")
 
     args = parser.parse_args(argv)
     try:
@@ -95,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(settings, args.workspace, args.output)
         if args.command == "network":
             return _network(settings, args.workspace)
+        if args.command == "import":
+            return _import(settings, args)
         if args.command == "console":
             return _console(settings, time_zone=args.tz)
         return _run(settings, http=args.http, socket=args.socket)
@@ -253,6 +272,65 @@ def _network(settings: Settings, teams: list[str] | None) -> int:
             f"workspace {workspace_id}: {report.nodes} nodes, {report.edges} edges, "
             f"{report.bridges} bridges, {report.local_bridges} local bridges ({report.seconds:.1f} s)"
         )
+    return 0
+
+
+IMPORT_HELP = """Import a file in one transaction: every row, or nothing when the file cannot be read.
+
+  rapport import linkedin Connections.csv --member U0123ABCD [--tag client]
+  rapport import vcard contacts.vcf --member U0123ABCD
+  rapport import csv crm.csv --member U0123ABCD --map name=Full Name,email=E-mail,company=Account
+  rapport import interactions activities.csv --map member=Owner,contact=Contact,when=Date,channel=Type
+
+Contacts are merged by e-mail, then by name and company, and become the member's reach (a tie with
+no interaction). Fields for --map: name, first_name, last_name, email, company, title, phone, url,
+connected_on (contacts); member (e-mail or Slack id), contact, email, company, when, channel,
+direction, duration, notes (interactions). Importing the same file again changes nothing."""
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+    from typing import Any
+
+    from tqdm import tqdm
+
+    from bot.app import make_runtime
+    from models.errors import RapportError
+    from models.importers import describe, import_file
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as error:
+        print(f"rapport: cannot read {args.file}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    bars: dict[str, tqdm[Any]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in bars:
+            bars[stage] = tqdm(total=total, desc=stage, unit=" rows", file=sys.stderr, leave=False)
+        bars[stage].update(done - bars[stage].n)
+
+    runtime = make_runtime(settings)
+    try:
+        report = import_file(
+            runtime.deps.uow(),
+            args.team,
+            args.kind,
+            data,
+            runtime.deps.clock(),
+            member=args.member,
+            mapping=args.map,
+            tags=args.tag,
+            progress=progress if sys.stderr.isatty() else None,
+            dry_run=args.dry_run,
+        )
+    except RapportError as error:
+        print(f"rapport: {error.message} Nothing was imported.", file=sys.stderr)
+        return 2
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print("\n".join(describe(report)))
     return 0
 
 

@@ -8,8 +8,6 @@ and pressed by typing their number; modals are filled in field by field.
 from __future__ import annotations
 
 import getpass
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -29,6 +27,7 @@ from slack_bolt import App, BoltRequest
 from bot.app import Runtime, build_app
 from bot.render_text import RenderedButton, mrkdwn_to_text, render_message
 from bot.settings import Settings
+from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
 
 CONSOLE_TEAM_ID = "T0CONSOLE"
@@ -95,7 +94,7 @@ class Console:
             slack_signing_secret=self.signing_secret,
             slack_api_base_url=self.standin.base_url,
         )
-        self.app: App = build_app(console_settings, runtime.deps, process_before_response=True)
+        self.app: App = build_app(console_settings, runtime.deps, work_inline=True)
         self.buttons: dict[int, RenderedButton] = {}
         self._next_button = 1
         self._showing_home = False
@@ -220,13 +219,11 @@ class Console:
 
     def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
         """Sign and dispatch one request, print the acknowledgement and everything the app sent."""
-        timestamp = str(int(time.time()))
-        basestring = f"v0:{timestamp}:{body}".encode()
-        signature = "v0=" + hmac.new(self.signing_secret.encode(), basestring, hashlib.sha256).hexdigest()
+        signed = signature_headers(body, self.signing_secret)
         headers: dict[str, str | Sequence[str]] = {
             "content-type": [content_type],
-            "x-slack-request-timestamp": [timestamp],
-            "x-slack-signature": [signature],
+            "x-slack-request-timestamp": [signed["X-Slack-Request-Timestamp"]],
+            "x-slack-signature": [signed["X-Slack-Signature"]],
         }
         response = self.app.dispatch(BoltRequest(body=body, headers=headers))
         ack: dict[str, Any] = {}

@@ -9,16 +9,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from handlers import network_views, views
 from handlers.blockkit import truncate
-from handlers.deps import Deps
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
+from handlers.usage import PREP_USAGE
 from handlers.views import Block, button, context, message, section
 from models import briefings, calendar_sync
 from models.briefings import Briefing, ContactBriefing, MeetingContextForm
@@ -30,13 +32,6 @@ from models.outbox import OutgoingMessage
 from models.whoknows import ChooseTarget, NobodyKnows
 
 CONTEXT_MODAL_ID = "meeting_context_modal"
-PREP_USAGE = (
-    "*Prepare a meeting:* `/prep <person or company>`\n"
-    "• `/prep Jane Doe`: who she is, your relationship, her company, and a primary and a secondary objective\n"
-    "• `/prep ACME`: the same for the person at ACME most concerned (or the one you know best)\n"
-    "• `/prep calendar https://…/basic.ics`: your calendar's secret address, so briefings come before each meeting\n"
-    "• `/prep calendar`: how your calendar feed is doing · `/prep calendar off`: stop reading it"
-)
 _OBJECTIVE_LABEL = {
     ObjectiveKind.ADVANCE: "Advance the campaign",
     ObjectiveKind.GATHER: "Gather relationship intelligence",
@@ -193,7 +188,7 @@ def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
 
 # /prep ---------------------------------------------------------------------------------------------
 def prep_command(
-    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
     if not text or is_help(text):
@@ -239,7 +234,7 @@ def calendar_reply(deps: Deps, actor: Any, argument: str) -> dict[str, Any]:
 
 
 def pick_prep_target(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     choice = json.loads(action["value"])
@@ -256,7 +251,7 @@ def pick_prep_target(
 
 # The meeting's context ----------------------------------------------------------------------------
 def open_context(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     form = briefings.meeting_context(deps.uow(), actor_of(context), int(action["value"]))
@@ -339,7 +334,7 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
 
 
 def save_context(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     values = view["state"]["values"]
@@ -388,7 +383,7 @@ def save_context(
 
 
 def log_after_meeting(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     data = json.loads(action["value"])
@@ -403,25 +398,35 @@ def log_after_meeting(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
+def ack_prep(ack: AckFn, body: dict[str, Any]) -> None:
+    """/prep's quick part: the usage when no name is given, else a plain acknowledgement."""
+    text = (body.get("text") or "").strip()
+    if not text or is_help(text):
+        ack(**message([section(PREP_USAGE)], fallback="How to use /prep"))
+    else:
+        ack()
+
+
 def register(app: App, deps: Deps) -> None:
-    @app.command("/prep")
-    def _prep(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        prep_command(deps, ack, body, client, respond, context)
+    def _prep(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        prep_command(deps, no_ack, body, client, respond, context)
 
-    @app.action(re.compile(r"^prep_target"))
-    def _pick(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        pick_prep_target(deps, ack, action, client, respond, context)
-
-    @app.action("meeting_context")
-    def _context(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    def _pick(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
     ) -> None:
-        open_context(deps, ack, body, action, client, context)
+        pick_prep_target(deps, no_ack, action, client, respond, context)
+
+    def _context(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_context(deps, no_ack, body, action, client, context)
+
+    def _log(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        log_after_meeting(deps, no_ack, body, action, client, context)
+
+    app.command("/prep")(ack=ack_prep, lazy=[guarded(_prep)])
+    app.action(re.compile(r"^prep_target"))(ack=ack_only, lazy=[guarded(_pick)])
+    app.action("meeting_context")(ack=ack_only, lazy=[guarded(_context)])
+    app.action("follow_up_log")(ack=ack_only, lazy=[guarded(_log)])
 
     @app.view(CONTEXT_MODAL_ID)
-    def _save(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _save(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         save_context(deps, ack, body, view, client, context)
-
-    @app.action("follow_up_log")
-    def _log(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        log_after_meeting(deps, ack, body, action, client, context)

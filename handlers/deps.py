@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from models.uow import UnitOfWork
 
@@ -15,3 +16,7 @@ class Deps:
 
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
+
+
+#: Bolt's `ack`, or `no_ack` for work that runs after the acknowledgement was sent.
+AckFn = Callable[..., Any]

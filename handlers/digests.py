@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from datetime import time, timedelta
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from handlers import views
 from handlers.blockkit import truncate
-from handlers.deps import Deps
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, section
@@ -105,7 +105,7 @@ def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> 
 
 # Buttons -----------------------------------------------------------------------------------------
 def log_it(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     data = json.loads(action["value"])
@@ -117,7 +117,7 @@ def log_it(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
-def snooze_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def snooze_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     data = json.loads(action["value"])
     actor = actor_of(context)
@@ -128,7 +128,7 @@ def snooze_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, 
     )
 
 
-def mute_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def mute_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     data = json.loads(action["value"])
     actor = actor_of(context)
@@ -140,13 +140,13 @@ def mute_item(deps: Deps, ack: Ack, action: dict[str, Any], respond: Respond, co
     )
 
 
-def open_settings(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def open_settings(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     current = settings_service.nudge_settings(deps.uow(), actor_of(context))
     client.views_open(trigger_id=body["trigger_id"], view=settings_modal(current))
 
 
-def save_settings(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     values = view["state"]["values"]
     errors: dict[str, str] = {}
     frequency = (values.get("frequency", {}).get("frequency", {}).get("selected_option") or {}).get("value", "daily")
@@ -258,22 +258,27 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.action("nudge_log")
-    def _log(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        log_it(deps, ack, body, action, client, context)
+    def _log(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        log_it(deps, no_ack, body, action, client, context)
 
-    @app.action("nudge_snooze")
-    def _snooze(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        snooze_item(deps, ack, action, respond, context)
+    def _snooze(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        snooze_item(deps, no_ack, action, respond, context)
 
-    @app.action("nudge_mute")
-    def _mute(ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        mute_item(deps, ack, action, respond, context)
+    def _mute(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        mute_item(deps, no_ack, action, respond, context)
 
-    @app.action(re.compile(r"^nudge_settings$"))
-    def _settings(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_settings(deps, ack, body, client, context)
+    def _settings(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_settings(deps, no_ack, body, client, context)
+
+    app.action("nudge_log")(ack=ack_only, lazy=[guarded(_log)])
+    app.action("nudge_snooze")(ack=ack_only, lazy=[guarded(_snooze)])
+    app.action("nudge_mute")(ack=ack_only, lazy=[guarded(_mute)])
+    app.action("nudge_settings")(ack=ack_only, lazy=[guarded(_settings)])
 
     @app.view(SETTINGS_MODAL_ID)
-    def _save(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _save(ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         save_settings(deps, ack, view, client, context)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from handlers import network_views, views
-from handlers.briefings import PREP_USAGE
+from handlers import views
 from handlers.replies import response_url_of, send_reply
+from handlers.usage import USAGE_BY_COMMAND
 from models.errors import RapportError, UsageError
 from models.grammar import LOGCALL_USAGE
 
@@ -22,23 +24,55 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side and nothing was 
 def reply_for(error: Exception) -> dict[str, Any]:
     """The reply a person sees for an error: what was wrong and, for bad input, the right usage."""
     if isinstance(error, UsageError):
-        usage = {"/whoknows": network_views.WHOKNOWS_USAGE, "/prep": PREP_USAGE}.get(error.command, LOGCALL_USAGE)
+        usage = USAGE_BY_COMMAND.get(error.command, LOGCALL_USAGE)
         return views.error_message(error.message, usage=usage)
     if isinstance(error, RapportError):
         return views.error_message(error.message, usage=None)
     return views.error_message(SOMETHING_WENT_WRONG, usage=None)
 
 
+def report(error: Exception, body: dict[str, Any], client: WebClient) -> None:
+    """Tell the person what went wrong, ephemerally where they asked (or in the app's DM)."""
+    if not isinstance(error, RapportError):
+        logger.error("listener failed: %s", type(error).__name__, exc_info=error)
+    user_id = (body.get("user") or {}).get("id") or body.get("user_id") or ""
+    try:
+        send_reply(client, response_url_of(body), user_id, reply_for(error))
+    except Exception as reply_error:  # noqa: BLE001 - the error reply itself must never crash the app
+        logger.error("could not tell the person about an error: %s", type(reply_error).__name__)
+
+
+def no_ack(*_args: Any, **_kwargs: Any) -> None:
+    """For work that runs after the acknowledgement was sent (Bolt's lazy listeners): nothing to do."""
+
+
+def ack_only(ack: Ack) -> None:
+    """The quick part of a listener: acknowledge at once; the work follows on another thread."""
+    ack()
+
+
+def guarded(work: Callable[..., None]) -> Callable[..., None]:
+    """Work that runs after the acknowledgement: its errors still reach the person, never a silent drop.
+
+    Bolt only logs the exceptions of lazy listeners; this reports them like `@app.error` does. The
+    wrapper keeps `work`'s signature (Bolt reads it to pass the right arguments); `work` must take
+    `body` and `client`.
+    """
+
+    @functools.wraps(work)
+    def run(**kwargs: Any) -> None:
+        try:
+            work(**kwargs)
+        except Exception as error:  # noqa: BLE001 - reported to the person, logged with its traceback
+            report(error, kwargs.get("body") or {}, kwargs["client"])
+
+    return run
+
+
 def register(app: App) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
-        if not isinstance(error, RapportError):
-            logger.error("listener failed: %s", type(error).__name__, exc_info=error)
-        user_id = (body.get("user") or {}).get("id") or body.get("user_id") or ""
-        try:
-            send_reply(client, response_url_of(body), user_id, reply_for(error))
-        except Exception as reply_error:  # noqa: BLE001 - the error reply itself must never crash the app
-            logger.error("could not tell the person about an error: %s", type(reply_error).__name__)
+        report(error, body, client)
         # The person has been told (or Slack already had its acknowledgement): answer Slack with 200,
         # so that it does not add an "app did not respond" error of its own.
         return BoltResponse(status=200, body="")

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from handlers.blockkit import truncate
-from handlers.deps import Deps
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, section
@@ -172,20 +173,20 @@ def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltCo
     publish_home(deps, client, actor_of(context))
 
 
-def page(deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def page(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     choice = json.loads(action["value"])
     publish_home(deps, client, actor_of(context), {str(choice["k"]): int(choice["p"])})
 
 
-def unhide(deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def unhide(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     actor = actor_of(context)
     services.set_private(deps.uow(), actor, int(action["value"]), private=False)
     publish_home(deps, client, actor)
 
 
-def open_calendar(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     status = calendar_sync.feed_status(deps.uow(), actor_of(context))
     client.views_open(
@@ -213,7 +214,7 @@ def open_calendar(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient,
     )
 
 
-def save_calendar(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     actor = actor_of(context)
     url = (view["state"]["values"].get("url", {}).get("url", {}) or {}).get("value") or ""
@@ -227,22 +228,23 @@ def save_calendar(deps: Deps, ack: Ack, view: dict[str, Any], client: WebClient,
 
 
 def register(app: App, deps: Deps) -> None:
-    @app.event("app_home_opened")
-    def _opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _opened(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         opened(deps, event, client, context)
 
-    @app.action(re.compile(r"^home_page_"))
-    def _page(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        page(deps, ack, action, client, context)
+    def _page(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        page(deps, no_ack, action, client, context)
 
-    @app.action(re.compile(r"^home_unhide_"))
-    def _unhide(ack: Ack, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        unhide(deps, ack, action, client, context)
+    def _unhide(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        unhide(deps, no_ack, action, client, context)
 
-    @app.action("home_calendar")
-    def _calendar(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_calendar(deps, ack, body, client, context)
+    def _calendar(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_calendar(deps, no_ack, body, client, context)
+
+    app.event("app_home_opened")(ack=ack_only, lazy=[guarded(_opened)])
+    app.action(re.compile(r"^home_page_"))(ack=ack_only, lazy=[guarded(_page)])
+    app.action(re.compile(r"^home_unhide_"))(ack=ack_only, lazy=[guarded(_unhide)])
+    app.action("home_calendar")(ack=ack_only, lazy=[guarded(_calendar)])
 
     @app.view(CALENDAR_MODAL_ID)
-    def _save_calendar(ack: Ack, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _save_calendar(ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         save_calendar(deps, ack, view, client, context)

@@ -7,12 +7,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from handlers import forms, views
-from handlers.deps import Deps
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from models import services
@@ -34,7 +35,7 @@ def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, dep
 
 # The slash command -------------------------------------------------------------------------------
 def logcall_command(
-    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
     if is_help(text):
@@ -57,7 +58,7 @@ def logcall_command(
 
 
 def logcall_submission(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -89,7 +90,7 @@ def learn_colleagues(deps: Deps, client: WebClient, actor: Actor, user_ids: tupl
 
 # Buttons on the reply ------------------------------------------------------------------------------
 def choose_contact(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     actor = actor_of(context)
@@ -100,7 +101,7 @@ def choose_contact(
 
 
 def undo(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     actor = actor_of(context)
@@ -110,7 +111,7 @@ def undo(
 
 
 def open_rating(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     form = services.rating_form(deps.uow(), actor_of(context), int(action["value"]))
@@ -119,7 +120,7 @@ def open_rating(
 
 
 def rating_submission(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     try:
         rating = forms.rating_from_state(view["state"]["values"])
@@ -136,7 +137,7 @@ def rating_submission(
 
 
 def log_message_shortcut(
-    deps: Deps, ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """“Log as interaction” on any message: the /logcall form with the message as notes, on its day."""
     ack()
@@ -157,7 +158,7 @@ def log_message_shortcut(
 
 
 def open_schedule(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     actor = actor_of(context)
@@ -169,7 +170,7 @@ def open_schedule(
 
 
 def schedule_submission(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -189,47 +190,58 @@ def reply(client: WebClient, body: dict[str, Any], actor: Actor, payload: dict[s
     send_reply(client, response_url_of(body), actor.user_id, payload)
 
 
+def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
+    """/logcall's quick part: the usage for `help`, else a plain acknowledgement."""
+    if is_help((body.get("text") or "").strip()):
+        ack(**views.usage_message())
+    else:
+        ack()
+
+
 def register(app: App, deps: Deps) -> None:
-    @app.command("/logcall")
-    def _logcall(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        logcall_command(deps, ack, body, client, respond, context)
+    """Commands, buttons and shortcuts ack at once and work on another thread; forms validate first."""
+
+    def _logcall(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        logcall_command(deps, no_ack, body, client, respond, context)
+
+    def _choose(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        choose_contact(deps, no_ack, action, client, respond, context)
+
+    def _undo(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        undo(deps, no_ack, action, client, respond, context)
+
+    def _rate(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_rating(deps, no_ack, body, action, client, context)
+
+    def _shortcut(body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        log_message_shortcut(deps, no_ack, body, shortcut, client, context)
+
+    def _schedule(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_schedule(deps, no_ack, body, action, client, context)
+
+    app.command("/logcall")(ack=ack_logcall, lazy=[guarded(_logcall)])
+    app.action(re.compile(r"^logcall_choose_"))(ack=ack_only, lazy=[guarded(_choose)])
+    app.action("logcall_undo")(ack=ack_only, lazy=[guarded(_undo)])
+    app.action("logcall_rate")(ack=ack_only, lazy=[guarded(_rate)])
+    app.shortcut("log_message_shortcut")(ack=ack_only, lazy=[guarded(_shortcut)])
+    app.action("logcall_schedule")(ack=ack_only, lazy=[guarded(_schedule)])
 
     @app.view(views.LOGCALL_MODAL_ID)
     def _logcall_modal(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         logcall_submission(deps, ack, body, view, client, context)
 
-    @app.action(re.compile(r"^logcall_choose_"))
-    def _choose(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        choose_contact(deps, ack, action, client, respond, context)
-
-    @app.action("logcall_undo")
-    def _undo(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        undo(deps, ack, action, client, respond, context)
-
-    @app.action("logcall_rate")
-    def _rate(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_rating(deps, ack, body, action, client, context)
-
-    @app.shortcut("log_message_shortcut")
-    def _shortcut(
-        ack: Ack, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        log_message_shortcut(deps, ack, body, shortcut, client, context)
-
-    @app.action("logcall_schedule")
-    def _schedule(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        open_schedule(deps, ack, body, action, client, context)
-
     @app.view(views.SCHEDULE_MODAL_ID)
     def _scheduled(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         schedule_submission(deps, ack, body, view, client, context)
 
     @app.view(views.RATE_MODAL_ID)
-    def _rated(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def _rated(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         rating_submission(deps, ack, body, view, client, context)

@@ -23,12 +23,6 @@ from models.whoknows import (
 
 INTRO_MODAL_ID = "intro_request_modal"
 
-WHOKNOWS_USAGE = (
-    "*Find a warm introduction:* `/whoknows <person or company>`\n"
-    "• `/whoknows Jane Doe`: the best routes to Jane, ranked by the chance the introduction works\n"
-    "• `/whoknows ACME`: whom the team knows at ACME, and whom nobody knows well yet\n"
-    "Small typos are fine. Routes show each hop's strength; only names, bands and dates, never notes."
-)
 
 _HOP_KIND = {
     "teammate": "teammate",

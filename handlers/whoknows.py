@@ -6,15 +6,17 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
 from handlers import network_views
-from handlers.deps import Deps
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
+from handlers.usage import WHOKNOWS_USAGE
 from handlers.views import message, section
 from models import introductions, whoknows
 from models.errors import UsageError
@@ -37,11 +39,11 @@ def render(result: WhoKnowsResult, deps: Deps, profile: MemberProfile) -> dict[s
 
 
 def whoknows_command(
-    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
     if not text or is_help(text):
-        ack(**message([section(network_views.WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
+        ack(**message([section(WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
         return
     ack()
     actor = actor_of(context)
@@ -50,7 +52,7 @@ def whoknows_command(
 
 
 def pick_target(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     choice = json.loads(action["value"])
@@ -65,7 +67,7 @@ def pick_target(
 
 
 def more_routes(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     page = json.loads(action["value"])
@@ -76,7 +78,7 @@ def more_routes(
 
 
 def open_intro(
-    deps: Deps, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     ack()
     route = json.loads(action["value"])
@@ -88,7 +90,7 @@ def open_intro(
 
 
 def submit_intro(
-    deps: Deps, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     text = (view["state"]["values"].get("message", {}).get("message", {}).get("value")) or ""
     try:
@@ -108,7 +110,7 @@ def submit_intro(
 
 
 def decide_intro(
-    deps: Deps, ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     ack()
     accepted = action["action_id"] == "intro_accept"
@@ -120,29 +122,45 @@ def decide_intro(
         client.chat_postMessage(channel=request.asker_slack_user_id, **network_views.intro_outcome_for_asker(request))
 
 
+def ack_whoknows(ack: AckFn, body: dict[str, Any]) -> None:
+    """/whoknows' quick part: the usage when no name is given, else a plain acknowledgement."""
+    text = (body.get("text") or "").strip()
+    if not text or is_help(text):
+        ack(**message([section(WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
+    else:
+        ack()
+
+
 def register(app: App, deps: Deps) -> None:
-    @app.command("/whoknows")
-    def _whoknows(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        whoknows_command(deps, ack, body, client, respond, context)
+    def _whoknows(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+        whoknows_command(deps, no_ack, body, client, respond, context)
 
-    @app.action(re.compile(r"^whoknows_target"))
-    def _pick(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        pick_target(deps, ack, action, client, respond, context)
+    def _pick(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        pick_target(deps, no_ack, action, client, respond, context)
 
-    @app.action("whoknows_more")
-    def _more(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        more_routes(deps, ack, action, client, respond, context)
+    def _more(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        more_routes(deps, no_ack, action, client, respond, context)
 
-    @app.action("whoknows_intro")
-    def _intro(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_intro(deps, ack, body, action, client, context)
+    def _intro(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_intro(deps, no_ack, body, action, client, context)
+
+    def _decide(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ) -> None:
+        decide_intro(deps, no_ack, action, client, respond, context)
+
+    app.command("/whoknows")(ack=ack_whoknows, lazy=[guarded(_whoknows)])
+    app.action(re.compile(r"^whoknows_target"))(ack=ack_only, lazy=[guarded(_pick)])
+    app.action("whoknows_more")(ack=ack_only, lazy=[guarded(_more)])
+    app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(_intro)])
+    app.action(re.compile(r"^intro_(accept|decline)$"))(ack=ack_only, lazy=[guarded(_decide)])
 
     @app.view(network_views.INTRO_MODAL_ID)
     def _intro_submitted(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         submit_intro(deps, ack, body, view, client, context)
-
-    @app.action(re.compile(r"^intro_(accept|decline)$"))
-    def _decide(ack: Ack, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        decide_intro(deps, ack, action, client, respond, context)

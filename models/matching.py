@@ -88,14 +88,18 @@ def match_name(typed: str, candidates: Iterable[Candidate], limit: int = 5) -> M
 
 
 def _resemblance(key: str, other: str) -> float:
-    """How much two folded names resemble each other, 0-100 (word order and a missing surname tolerated)."""
-    whole = fuzz.ratio(key, other)
-    reordered = fuzz.token_sort_ratio(key, other)
-    first_word_only = 0.0
+    """How much a typed name resembles a known one, 0-100: its least-resembling word decides.
+
+    Each typed word is compared with the known name's closest word, so "Amara Okafor" does not
+    resemble "Farida Okafor" for sharing a surname, while "Jon Smith" resembles "John Smith"; a
+    lone first name resembles a known name that starts with it ("Jane" and "Jane Doe").
+    """
     key_words, other_words = key.split(), other.split()
-    if len(key_words) == 1 and other_words and other_words[0] == key_words[0]:
-        first_word_only = 90.0  # "Jane" typed, "Jane Doe" known: worth asking
-    return max(whole, reordered, first_word_only)
+    if not key_words or not other_words:
+        return 0.0
+    if len(key_words) == 1 and other_words[0] == key_words[0] and len(other_words) > 1:
+        return 90.0  # "Jane" typed, "Jane Doe" known: worth asking
+    return min(max(fuzz.ratio(word, known) for known in other_words) for word in key_words)
 
 
 def search_terms(typed: str) -> Sequence[str]:

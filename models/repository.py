@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.commands import Channel, Initiator
 from models.matching import Candidate, fold, name_variants
 from models.orm import (
     Account,
+    Base,
     Contact,
     ContactLink,
     Interaction,
@@ -30,16 +34,28 @@ from models.scoring import InteractionFact
 
 #: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
 RECENT_INTERACTIONS_FOR_SCORING = 200
+#: Advisory lock keys of workspaces' writes (PostgreSQL): this base plus the workspace id.
+WRITE_LOCK_BASE = 0x52415000_00000000 // 2**32
+
 #: How many index hits (best first) are compared closely with a typed name.
 MAX_NAME_CANDIDATES = 200
 
 
+def insert_if_absent(session: Session, model: type[Base], values: dict[str, Any], keys: list[str]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: two requests creating the same row at once both succeed."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+
+
 def get_or_create_workspace(session: Session, slack_team_id: str, name: str = "") -> Workspace:
-    workspace = session.scalar(select(Workspace).where(Workspace.slack_team_id == slack_team_id))
+    query = select(Workspace).where(Workspace.slack_team_id == slack_team_id)
+    workspace = session.scalar(query)
     if workspace is None:
-        workspace = Workspace(slack_team_id=slack_team_id, name=name)
-        session.add(workspace)
-        session.flush()
+        now = datetime.now(UTC)
+        insert_if_absent(
+            session, Workspace, {"slack_team_id": slack_team_id, "name": name, "created_at": now}, ["slack_team_id"]
+        )
+        workspace = session.scalars(query).one()
     return workspace
 
 
@@ -55,6 +71,21 @@ class WorkspaceRepository:
     def for_team(cls, session: Session, slack_team_id: str) -> WorkspaceRepository:
         return cls(session, get_or_create_workspace(session, slack_team_id))
 
+    def serialize_writes(self) -> None:
+        """Hold the workspace's write lock until this transaction ends.
+
+        Resolving names then creating contacts must not interleave with another request doing the
+        same, or two deliveries of "Jane Doe" would create two Jane Does. On PostgreSQL a
+        transaction-scoped advisory lock per workspace; on SQLite a first write, which takes the
+        database's single write lock (SQLite serialises writers anyway, so nothing is lost).
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_BASE + self.workspace_id}
+            )
+        else:
+            self.session.execute(update(Workspace).where(Workspace.id == self.workspace_id).values(name=Workspace.name))
+
     # Members -------------------------------------------------------------------------------
     def member(self, slack_user_id: str) -> Member | None:
         return self.session.scalar(
@@ -64,9 +95,16 @@ class WorkspaceRepository:
     def get_or_create_member(self, slack_user_id: str) -> Member:
         member = self.member(slack_user_id)
         if member is None:
-            member = Member(workspace_id=self.workspace_id, slack_user_id=slack_user_id)
-            self.session.add(member)
-            self.session.flush()
+            values = {
+                "workspace_id": self.workspace_id,
+                "slack_user_id": slack_user_id,
+                "display_name": "",
+                "time_zone": "UTC",
+                "created_at": datetime.now(UTC),
+            }
+            insert_if_absent(self.session, Member, values, ["workspace_id", "slack_user_id"])
+            member = self.member(slack_user_id)
+            assert member is not None
         return member
 
     # Accounts and contacts -----------------------------------------------------------------

@@ -254,6 +254,7 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice
         raise UsageError("That date is in the future: /logcall records what already happened.")
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo.serialize_writes()
         member = repo.get_or_create_member(actor.user_id)
         if command.scheduled:
             meeting = repo.meeting_by_source(member, f"slack:{request_key}")

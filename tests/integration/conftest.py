@@ -28,7 +28,7 @@ def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriv
         env_file=None,
     )
     sessions = make_session_factory(db)
-    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), process_before_response=True)
+    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), work_inline=True)
     driver = SlackDriver(app, standin)
     yield driver
     assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"
