@@ -20,7 +20,6 @@ import json
 import os
 import socket
 import statistics
-from collections import Counter
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 from sqlalchemy import func, select

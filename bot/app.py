@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from typing import Any
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
