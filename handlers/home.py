@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
+import time
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -165,6 +167,28 @@ def publish_home(deps: Deps, client: WebClient, actor: Actor, pages: dict[str, i
         client.views_publish(user_id=actor.user_id, view=view)
     except (SlackApiError, SlackRequestError, OSError) as error:
         logger.warning("could not publish the Home tab: %s", type(error).__name__)
+
+
+#: A busy seller logging call after call gets their Home tab refreshed at most this often.
+REFRESH_EVERY_SECONDS = 60.0
+_last_refresh: dict[tuple[str, str], float] = {}
+_refresh_lock = threading.Lock()
+
+
+def publish_home_soon(deps: Deps, client: WebClient, actor: Actor) -> None:
+    """Publish after a change, unless this member's tab was refreshed in the last minute."""
+    key, now = (actor.team_id, actor.user_id), time.monotonic()
+    with _refresh_lock:
+        if now - _last_refresh.get(key, -REFRESH_EVERY_SECONDS) < REFRESH_EVERY_SECONDS:
+            return
+        _last_refresh[key] = now
+    publish_home(deps, client, actor)
+
+
+def forget_refreshes() -> None:
+    """Start afresh (a new process does; tests do between cases)."""
+    with _refresh_lock:
+        _last_refresh.clear()
 
 
 def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

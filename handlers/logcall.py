@@ -75,10 +75,10 @@ def logcall_submission(
 
 
 def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
-    """The Home tab follows what changed (published after the reply, so the reply is never late)."""
-    from handlers.home import publish_home
+    """The Home tab follows what changed (after the reply, at most once a minute per member)."""
+    from handlers.home import publish_home_soon
 
-    publish_home(deps, client, actor)
+    publish_home_soon(deps, client, actor)
 
 
 def learn_colleagues(deps: Deps, client: WebClient, actor: Actor, user_ids: tuple[str, ...]) -> None:

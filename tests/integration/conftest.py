@@ -12,6 +12,7 @@ from bot.db import make_session_factory
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
+from handlers.home import forget_refreshes
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, violations_in
 
@@ -27,6 +28,7 @@ def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriv
         },
         env_file=None,
     )
+    forget_refreshes()  # each test starts as a fresh process would
     sessions = make_session_factory(db)
     app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), work_inline=True)
     driver = SlackDriver(app, standin)
