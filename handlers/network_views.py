@@ -67,7 +67,9 @@ def _badge(hop: HopView) -> str:
 
 def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> str:
     figures = f"{hop.band} {hop.strength:.2f}"
-    if hop.kind == "tie":
+    if hop.kind == "tie" and hop.last_interaction_at is None:
+        figures += ", reach: connected, never contacted"
+    elif hop.kind == "tie":
         figures += f", last {ago(hop.last_interaction_at, now, zone)}"
     else:
         figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
@@ -112,7 +114,15 @@ def person_routes_message(result: PersonRoutes, now: datetime, zone: ZoneInfo) -
     where = ", ".join(part for part in (target.job_title, target.company) if part)
     title = f"*Routes to {target.name}*" + (f" ({where})" if where else "")
     blocks.append(section(f":busts_in_silhouette: {title} · {count}, best first"))
+    reach_heading_shown = False
     for index, route in enumerate(result.routes, start=result.offset + 1):
+        if route.is_reach and not reach_heading_shown:
+            blocks.append(
+                context(
+                    "Through reach: connections nobody on the team has talked to yet. Weaker than any relationship above."
+                )
+            )
+            reach_heading_shown = True
         block = section(route_text(route, index, now, zone))
         if not route.is_direct:
             block["accessory"] = _intro_button(target.id, route)

@@ -8,6 +8,8 @@ Introduction routes (`rank_routes`) are found in the target's neighbourhood only
 database returns for one target, never the whole graph. A route has at most three hops (me → target,
 me → colleague → target, me → my contact → target, me → colleague → their contact → target) and its
 chance of success is the product of the strengths of its links ("the quality of both links").
+Routes over reach (a connection never contacted, such as an imported LinkedIn contact) come after
+every route over real relationships.
 
 How links that are not ties are valued (estimates, documented so they can be argued with):
 - a teammate: `TEAMMATE_BASE` (0.6: asking a colleague is easy, vouching for you less so), rising
@@ -147,6 +149,11 @@ class Route:
         """Whom to ask: the first person on the route after the asker (None for a direct tie)."""
         return None if self.is_direct else self.hops[0].node
 
+    @property
+    def is_reach(self) -> bool:
+        """A route over a connection nobody ever talked to (an imported contact): shown apart, ranked last."""
+        return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
+
 
 def rank_routes(neighbourhood: Neighbourhood) -> list[Route]:
     """Every route of at most three hops from the asker to the target, direct ties first, then best chance."""
@@ -184,7 +191,15 @@ def rank_routes(neighbourhood: Neighbourhood) -> list[Route]:
         if any(hop.kind == "teammate" for hop in hops[1:]):
             continue  # colleague to colleague chains are not introductions
         routes.append(Route(hops=hops, chance=math.prod(hop.strength for hop in hops)))
-    routes.sort(key=lambda route: (not route.is_direct, -route.chance, len(route.hops), [h.node for h in route.hops]))
+    routes.sort(
+        key=lambda route: (
+            route.is_reach,
+            not route.is_direct,
+            -route.chance,
+            len(route.hops),
+            [h.node for h in route.hops],
+        )
+    )
     return routes
 
 

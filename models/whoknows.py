@@ -60,6 +60,10 @@ class RouteView:
     chance: float
 
     @property
+    def is_reach(self) -> bool:
+        return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
+
+    @property
     def is_direct(self) -> bool:
         return len(self.hops) == 1
 

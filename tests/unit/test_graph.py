@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import networkx as nx
 import pytest
@@ -344,3 +345,16 @@ def test_hubs_are_not_counted_as_alters() -> None:
     only_hubs: nx.Graph[Node] = nx.Graph()
     only_hubs.add_weighted_edges_from([(BROKER, TEAM_HUB, 0.6), (BROKER, account_node(1), 0.25)])
     assert brokerage(only_hubs, [BROKER])[BROKER].constraint is None
+
+
+def test_a_route_through_reach_comes_after_every_route_through_relationships() -> None:
+    """My imported connection to the target (never contacted) is listed after a colleague's real relationship."""
+    talked = datetime(2026, 11, 1, tzinfo=UTC)
+    routes = rank_routes(
+        around_target(
+            ties=[TieEdge(ME, TARGET, 0.3), TieEdge(2, TARGET, 0.5, last_interaction_at=talked)],
+            teammates={2: 0.6},
+        )
+    )
+    assert [r.is_reach for r in routes] == [False, True]
+    assert routes[0].intermediary == member_node(2) and routes[1].is_direct

@@ -423,13 +423,15 @@ def test_only_the_colleague_asked_can_answer(uow: UnitOfWork) -> None:
 
 
 def test_an_accepted_introduction_gives_me_a_direct_route_and_is_decided_once(uow: UnitOfWork) -> None:
-    """After the colleague accepts, Jane is mine to reach directly; a second answer changes nothing."""
+    """After the colleague accepts, I am connected to Jane (reach until we talk); a second answer changes nothing."""
     jane, colleague = jane_known_by_colleague(uow)
     request = request_introduction(uow, ME, jane, colleague, None, PERSONAL, "req-1", NOW)
     decided = decide_introduction(uow, COLLEAGUE, request.id, True, NOW)
     assert (decided.status, decided.duplicate) == ("accepted", False)
-    first = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes[0]
-    assert first.is_direct and names(first) == ["Jane Doe"]
+    routes = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes
+    direct = [route for route in routes if route.is_direct]
+    assert len(direct) == 1 and names(direct[0]) == ["Jane Doe"] and direct[0].is_reach
+    assert routes[-1] == direct[0]  # reach comes after the colleague's real relationship
     again = decide_introduction(uow, COLLEAGUE, request.id, False, NOW)
     assert (again.status, again.duplicate) == ("accepted", True)
     with uow:
