@@ -61,3 +61,7 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the latest migration (creates it on first start)."""
     command.upgrade(alembic_config(engine), "head")
+    if engine.dialect.name == "sqlite":
+        # Fresh statistics keep SQLite's planner on the right indexes (it has none until asked).
+        with engine.begin() as connection:
+            connection.exec_driver_sql("PRAGMA optimize=0x10002")

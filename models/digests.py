@@ -16,7 +16,9 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, case, func, select, text
+from sqlalchemy import case, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models import outbox
@@ -190,10 +192,24 @@ def _memories(session: Session, member: Member) -> dict[tuple[int, NudgeKind], N
 
 
 def _remember_sent(session: Session, member: Member, items: Sequence[DigestItem], now: datetime) -> None:
+    """One upsert per item: sent once more, now."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     for item in items:
-        row = _memory_row(session, member, item.contact_id, item.kind)
-        row.times_sent += 1
-        row.last_sent_at = now
+        statement = insert(NudgeMemoryRow).values(
+            workspace_id=member.workspace_id,
+            member_id=member.id,
+            contact_id=item.contact_id,
+            kind=item.kind.value,
+            times_sent=1,
+            last_sent_at=now,
+            muted=False,
+        )
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["member_id", "contact_id", "kind"],
+                set_={"times_sent": NudgeMemoryRow.times_sent + 1, "last_sent_at": now},
+            )
+        )
 
 
 def _memory_row(session: Session, member: Member, contact_id: int, kind: NudgeKind) -> NudgeMemoryRow:
@@ -231,7 +247,8 @@ def tie_facts(
         )
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)
-        .where(Tie.member_id == member.id, Tie.workspace_id == member.workspace_id, Tie.interaction_count > 0)
+        # A member belongs to one workspace: filtering on it alone lets the planner use (member_id, …).
+        .where(Tie.member_id == member.id, Tie.interaction_count > 0)
     )
     if contact_ids is not None:
         query = query.where(Tie.contact_id.in_(list(contact_ids)))
@@ -239,13 +256,13 @@ def tie_facts(
     if not rows:
         return []
     tags: dict[int, list[str]] = {}
-    tag_rows = session.execute(
-        select(contact_tags.c.contact_id, contact_tags.c.tag)
-        .join(Tie, and_(Tie.contact_id == contact_tags.c.contact_id, Tie.member_id == member.id))
-        .where(Tie.interaction_count > 0)
-    )
-    for contact_id, tag in tag_rows:
-        tags.setdefault(contact_id, []).append(tag)
+    ids = [row[0] for row in rows]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        for contact_id, tag in session.execute(
+            select(contact_tags.c.contact_id, contact_tags.c.tag).where(contact_tags.c.contact_id.in_(chunk))
+        ):
+            tags.setdefault(contact_id, []).append(tag)
     initiatives = recent_initiatives(session, member, now)
     return [
         TieFacts(

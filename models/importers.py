@@ -1128,6 +1128,7 @@ def import_contacts(
     with uow:
         session = uow.session
         repo = WorkspaceRepository.for_team(session, team_id)
+        repo.serialize_writes()  # matching, then creating: no /logcall may create the same person meanwhile
         member = repo.get_or_create_member(member_slack_id)
         workspace_id, member_id = repo.workspace_id, member.id
         people = _People(session, workspace_id)
@@ -1297,6 +1298,7 @@ def import_interactions(
     with uow:
         session = uow.session
         repo = WorkspaceRepository.for_team(session, team_id)
+        repo.serialize_writes()  # matching, then creating: no /logcall may create the same person meanwhile
         workspace_id = repo.workspace_id
         members_by_id: dict[str, Member] = {}
         members_by_email: dict[str, Member] = {}
