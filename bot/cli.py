@@ -279,8 +279,8 @@ IMPORT_HELP = """Import a file in one transaction: every row, or nothing when th
 
   rapport import linkedin Connections.csv --member U0123ABCD [--tag client]
   rapport import vcard contacts.vcf --member U0123ABCD
-  rapport import csv crm.csv --member U0123ABCD --map name=Full Name,email=E-mail,company=Account
-  rapport import interactions activities.csv --map member=Owner,contact=Contact,when=Date,channel=Type
+  rapport import csv crm.csv --member U0123ABCD --map "name=Full Name,email=E-mail,company=Account"
+  rapport import interactions activities.csv --map "member=Owner,contact=Contact,when=Date,channel=Type"
 
 Contacts are merged by e-mail, then by name and company, and become the member's reach (a tie with
 no interaction). Fields for --map: name, first_name, last_name, email, company, title, phone, url,

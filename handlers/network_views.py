@@ -147,7 +147,7 @@ def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dic
     blocks: list[Block] = []
     if result.people:
         head = (
-            f":office: *{result.company}*: the team knows {result.known_count} "
+            f":office: *{result.company}*{_tags(result.tags)}: the team knows {result.known_count} "
             + ("person" if result.known_count == 1 else "people")
             + " there"
         )
@@ -292,3 +292,7 @@ def intro_outcome_for_asker(request: IntroductionRequest) -> dict[str, Any]:
     verb = "accepted to introduce you to" if request.status == ACCEPTED else "can't introduce you to"
     text = f":handshake: {request.intermediary_name} {verb} *{request.target_name}*."
     return {"text": text.replace("*", ""), "blocks": [section(text)]}
+
+
+def _tags(tags: tuple[str, ...]) -> str:
+    return (" " + " ".join(f"#{tag}" for tag in tags)) if tags else ""

@@ -212,6 +212,18 @@ class WorkspaceRepository:
                 self.session.execute(contact_tags.insert().values(contact_id=contact.id, tag=tag))
                 existing.add(tag)
 
+    def contacts_with_tags(self, contact_ids: Sequence[int], tags: Sequence[str]) -> set[int]:
+        """Which of these contacts carry at least one of these tags."""
+        if not contact_ids or not tags:
+            return set()
+        return set(
+            self.session.scalars(
+                select(contact_tags.c.contact_id).where(
+                    contact_tags.c.contact_id.in_(list(contact_ids)), contact_tags.c.tag.in_(list(tags))
+                )
+            )
+        )
+
     def contact_tags(self, contact_id: int) -> list[str]:
         return sorted(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact_id)))
 

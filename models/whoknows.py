@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from models.services import Actor
 from models.uow import UnitOfWork
 
 ROUTES_PER_PAGE = 5
+TAG = re.compile(r"(?<![\w&])#([\w-]+)")
 #: Contacts at the target's account whose ties may carry a three-hop route (the strongest first).
 ACCOUNT_COLLEAGUES_FOR_ROUTES = 50
 PEOPLE_PER_COMPANY = 8
@@ -96,6 +98,7 @@ class CompanyRoutes:
     people: tuple[CompanyPerson, ...]
     to_build: tuple[Person, ...]
     known_count: int
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,12 @@ WhoKnowsResult = PersonRoutes | CompanyRoutes | ChooseTarget | NobodyKnows
 
 
 def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKnowsResult:
-    """Resolve a typed person or company name and answer with the best routes to it."""
-    query = " ".join(query.split())
+    """Resolve a typed person or company name and answer with the best routes to it.
+
+    `#tags` in the query (`/whoknows ACME #client`) keep a company's lists to contacts with those tags.
+    """
+    tags = tuple(dict.fromkeys(tag.lower() for tag in TAG.findall(query)))
+    query = " ".join(TAG.sub(" ", query).split())
     if not query:
         raise UsageError("Tell me whom you want to reach: a person or a company.", command="/whoknows")
     if len(query) > MAX_QUERY_LENGTH:
@@ -136,12 +143,17 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
         company_match = match_name(query, companies)
         key = fold(query)
         if company_match.chosen is not None and company_match.chosen.name_key == key and person_match.chosen is None:
-            return _company(repo, member, company_match.chosen.id)
+            return _company(repo, member, company_match.chosen.id, tags)
         if person_match.chosen is not None and company_match.chosen is None and not company_match.options:
             return _person(repo, member, person_match.chosen.id, offset=0)
         if company_match.chosen is not None and person_match.chosen is None and not person_match.options:
-            return _company(repo, member, company_match.chosen.id)
+            return _company(repo, member, company_match.chosen.id, tags)
         options = target_options(person_match.chosen, person_match.options, company_match.chosen, company_match.options)
+        if len(options) == 1:  # one near name: a lookup can take it (only /logcall must ask before writing)
+            only = options[0]
+            return (
+                _company(repo, member, only.id, tags) if only.kind == "account" else _person(repo, member, only.id, 0)
+            )
         if options:
             return ChooseTarget(query=query, options=options)
         return NobodyKnows(query=query, nearest=_nearest(people, companies))
@@ -231,11 +243,14 @@ def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: i
     )
 
 
-def _company(repo: WorkspaceRepository, asker: Member, account_id: int) -> CompanyRoutes:
+def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
     account = repo.account(account_id)
     if account is None:
         raise NotFound("That company no longer exists.")
     contacts = repo.contacts_at_account(account.id, limit=2000)
+    if tags:
+        tagged = repo.contacts_with_tags([c.id for c in contacts], tags)
+        contacts = [c for c in contacts if c.id in tagged]
     best_strength = repo.best_strength_by_contact([c.id for c in contacts], asker)
     known = sorted((c for c in contacts if best_strength.get(c.id, 0.0) > 0), key=lambda c: -best_strength[c.id])
     people = []
@@ -251,6 +266,7 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int) -> Compa
         people=tuple(people),
         to_build=tuple(contact_person(c) for c in to_build[:TO_BUILD_PER_COMPANY]),
         known_count=len(known),
+        tags=tags,
     )
 
 

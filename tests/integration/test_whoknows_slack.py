@@ -103,3 +103,12 @@ def test_nobody_knows_says_so_and_shows_how_to_start(slack: SlackDriver) -> None
     """A name nobody knows: the reply says so and shows the /logcall to start with."""
     reply = slack.command("Zebulon Quartermaine", command="/whoknows", user=SELLER)
     assert "Nobody on the team knows" in reply.text and "/logcall Zebulon Quartermaine" in reply.text
+
+
+def test_a_tag_keeps_a_company_to_the_contacts_that_carry_it(slack: SlackDriver) -> None:
+    """`/whoknows ACME #client` lists only ACME's contacts tagged #client."""
+    slack.command("Jane Doe (ACME) lunch yesterday #client", user=COLLEAGUE)
+    slack.command("Raj Patel (ACME) lunch yesterday #friend", user=COLLEAGUE)
+    reply = slack.command("ACME #client", command="/whoknows", user=SELLER)
+    assert "*ACME* #client: the team knows 1 person there" in reply.text
+    assert "Jane Doe" in reply.text and "Raj Patel" not in reply.text
