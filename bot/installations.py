@@ -17,7 +17,7 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 #: The bot scopes the app asks for when a workspace installs it (the manifest lists the same).
-BOT_SCOPES = ("commands", "chat:write", "im:history", "im:write", "users:read", "users:read.email")
+BOT_SCOPES = ("commands", "chat:write", "files:read", "im:history", "im:write", "users:read", "users:read.email")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 #: Rotating tokens are refreshed when they have less than this left.

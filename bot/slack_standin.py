@@ -32,6 +32,7 @@ _JSON_VALUED_ARGS = frozenset({"blocks", "attachments", "view", "metadata"})
 
 _API_PREFIX = "/api/"
 _RESPONSE_URL_PREFIX = "/response/"
+_FILES_PREFIX = "/files/"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class SlackStandIn:
         self._dm_channels: dict[str, str] = {}
         #: OAuth codes the stand-in accepts, and which team each bot token belongs to.
         self.oauth_codes: dict[str, dict[str, str]] = {}
+        self.files: dict[str, bytes] = {}
         self.token_teams: dict[str, str] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
         #: Slack errors chat.postMessage answers for these users (e.g. "cannot_dm_bot").
@@ -325,6 +327,13 @@ class SlackStandIn:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def add_file(self, content: bytes, name: str = "calendar.ics") -> dict[str, Any]:
+        """A file as Slack describes it in a form's file input; downloading it needs a bot token."""
+        file_id = _new_id("F")
+        with self._changed:
+            self.files[file_id] = content
+        return {"id": file_id, "name": name, "url_private_download": f"{self.origin}{_FILES_PREFIX}{file_id}"}
 
     def add_oauth_code(self, code: str, team_id: str, team_name: str = "Workspace") -> str:
         """Make `oauth.v2.access` with this code install the app in that team; returns its bot token."""
@@ -575,6 +584,13 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, b"ok", "text/plain")
             else:
                 self._send(404, b"no_such_response_url", "text/plain")
+        elif url.path.startswith(_FILES_PREFIX) and self.command == "GET":
+            content = standin.files.get(url.path[len(_FILES_PREFIX) :])
+            authorised = (self.headers.get("Authorization") or "").startswith("Bearer xox")
+            if content is None or not authorised:
+                self._send(404 if content is None else 403, b"not_found", "text/plain")
+            else:
+                self._send(200, content, "application/octet-stream")
         else:
             self._send(404, b"not_found", "text/plain")
 

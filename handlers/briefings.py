@@ -199,7 +199,13 @@ def prep_command(
     profile = member_profile(deps, client, actor)
     words = text.split(maxsplit=1)
     if words[0].lower() == "calendar":
-        respond(**calendar_reply(deps, actor, words[1].strip() if len(words) > 1 else ""))
+        argument = words[1].strip() if len(words) > 1 else ""
+        if argument.lower() == "upload":
+            from handlers.home import open_calendar
+
+            open_calendar(deps, no_ack, body, client, context)
+        else:
+            respond(**calendar_reply(deps, actor, argument))
         return
     now = deps.clock()
     result = briefings.prep(deps.uow(), actor, text, now)

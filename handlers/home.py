@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 import time
+import urllib.request
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, section
 from models import calendar_sync, services
+from models.errors import RapportError
 from models.home import Home, Section, home
 from models.services import Actor
 
@@ -226,6 +228,7 @@ def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClien
                 {
                     "type": "input",
                     "block_id": "url",
+                    "optional": True,
                     "label": {"type": "plain_text", "text": "Your calendar's secret iCalendar address"},
                     "hint": {
                         "type": "plain_text",
@@ -233,22 +236,54 @@ def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClien
                     },
                     "element": {"type": "plain_text_input", "action_id": "url", "max_length": 2000},
                 },
+                {
+                    "type": "input",
+                    "block_id": "file",
+                    "optional": True,
+                    "label": {"type": "plain_text", "text": "Or upload an .ics file"},
+                    "element": {"type": "file_input", "action_id": "file", "filetypes": ["ics"], "max_files": 1},
+                },
             ],
         },
     )
 
 
 def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    values = view["state"]["values"]
+    url = (values.get("url", {}).get("url", {}) or {}).get("value") or ""
+    files = (values.get("file", {}).get("file", {}) or {}).get("files") or []
+    if not url.strip() and not files:
+        ack(response_action="errors", errors={"url": "Give your calendar's address, or upload an .ics file."})
+        return
     ack()
     actor = actor_of(context)
-    url = (view["state"]["values"].get("url", {}).get("url", {}) or {}).get("value") or ""
-    if url.strip().lower() in {"off", "none", "stop"}:
+    if files:
+        answer = calendar_sync.set_feed_file(deps.uow(), actor, download_file(client, files[0]), deps.clock())
+    elif url.strip().lower() in {"off", "none", "stop"}:
         calendar_sync.remove_feed(deps.uow(), actor)
         answer = ":calendar: I no longer read your calendar."
     else:
         answer = calendar_sync.set_feed_url(deps.uow(), actor, url.strip(), deps.clock())
     client.chat_postMessage(channel=actor.user_id, text=answer)
     publish_home(deps, client, actor)
+
+
+MAX_UPLOAD_BYTES = 5_000_000
+
+
+def download_file(client: WebClient, file: dict[str, Any]) -> str:
+    """An uploaded file's text, fetched with the bot token (Slack's private file URLs need it)."""
+    request = urllib.request.Request(
+        str(file["url_private_download"]), headers={"Authorization": f"Bearer {client.token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            data: bytes = response.read(MAX_UPLOAD_BYTES + 1)
+    except OSError as error:
+        raise RapportError("I couldn't download that file from Slack; please try again.") from error
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise RapportError("That file is larger than 5 MB: export a shorter period of your calendar.")
+    return data.decode("utf-8-sig", errors="replace")
 
 
 def register(app: App, deps: Deps) -> None:

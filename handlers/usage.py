@@ -16,7 +16,8 @@ PREP_USAGE = (
     "• `/prep Jane Doe`: who she is, your relationship, her company, and a primary and a secondary objective\n"
     "• `/prep ACME`: the same for the person at ACME most concerned (or the one you know best)\n"
     "• `/prep calendar https://…/basic.ics`: your calendar's secret address, so briefings come before each meeting\n"
-    "• `/prep calendar`: how your calendar feed is doing · `/prep calendar off`: stop reading it"
+    "• `/prep calendar upload`: upload an .ics file instead · `/prep calendar`: how your feed is doing · "
+    "`/prep calendar off`: stop reading it"
 )
 
 USAGE_BY_COMMAND = {"/logcall": LOGCALL_USAGE, "/whoknows": WHOKNOWS_USAGE, "/prep": PREP_USAGE}

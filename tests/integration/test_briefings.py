@@ -300,3 +300,16 @@ def test_prep_calendar_saves_the_feed_and_never_echoes_its_secret(
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(CalendarFeed)) == 1
     assert "no longer read" in slack.command("calendar off", command="/prep").text
+
+
+def test_an_uploaded_ics_file_becomes_the_calendar(slack: SlackDriver, standin: SlackStandIn, db: Engine) -> None:
+    """`/prep calendar upload` opens a form with a file input; the uploaded file is downloaded with the bot token and read."""
+    slack.command("calendar upload", command="/prep")
+    form = slack.opened_view()
+    assert any(b.get("element", {}).get("type") == "file_input" for b in form["blocks"])
+    upload = standin.add_file(OUTLOOK.encode(), "outlook.ics")
+    slack.submit(form, {"file": {"file": {"type": "file_input", "files": [upload]}}})
+    told = flatten(standin.calls_to("chat.postMessage")[-1].args)
+    assert "Read your file" in told
+    with db.connect() as connection:
+        assert connection.scalar(select(CalendarFeed.ics_text)).startswith("BEGIN:VCALENDAR")

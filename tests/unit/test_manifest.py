@@ -89,7 +89,7 @@ METHOD_SCOPES: dict[str, str | None] = {
     "auth_test": None,
 }
 #: Scopes not tied to one method: slash commands, and e-mail addresses in users.info (calendar attendees).
-EXTRA_SCOPES = {"users:read.email"}
+EXTRA_SCOPES = {"users:read.email", "files:read"}  # files:read: downloading an uploaded .ics file
 
 
 def test_manifest_lists_exactly_the_slash_commands_shortcuts_and_events_the_code_registers(
