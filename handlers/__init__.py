@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import briefings, digests, errors, home, logcall, whoknows
+from handlers import briefings, digests, errors, home, imports, logcall, whoknows
 from handlers.deps import Deps
 
 
@@ -16,3 +16,4 @@ def register_listeners(app: App, deps: Deps) -> None:
     digests.register(app, deps)
     briefings.register(app, deps)
     home.register(app, deps)
+    imports.register(app, deps)

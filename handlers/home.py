@@ -153,6 +153,7 @@ def _settings(data: Home) -> list[Block]:
     elements = [
         button("Digest and briefings", "nudge_settings", "settings"),
         button("Calendar feed", "home_calendar", "calendar"),
+        button("Import contacts", "home_import", "import"),
     ]
     elements += [
         button(f"Make visible: {p.name}"[:75], f"home_unhide_{p.id}", str(p.id)) for p in data.private_ties[:3]
@@ -258,7 +259,8 @@ def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
     ack()
     actor = actor_of(context)
     if files:
-        answer = calendar_sync.set_feed_file(deps.uow(), actor, download_file(client, files[0]), deps.clock())
+        ics = download_file(client, files[0]).decode("utf-8-sig", errors="replace")
+        answer = calendar_sync.set_feed_file(deps.uow(), actor, ics, deps.clock())
     elif url.strip().lower() in {"off", "none", "stop"}:
         calendar_sync.remove_feed(deps.uow(), actor)
         answer = ":calendar: I no longer read your calendar."
@@ -271,8 +273,8 @@ def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
 MAX_UPLOAD_BYTES = 5_000_000
 
 
-def download_file(client: WebClient, file: dict[str, Any]) -> str:
-    """An uploaded file's text, fetched with the bot token (Slack's private file URLs need it)."""
+def download_file(client: WebClient, file: dict[str, Any]) -> bytes:
+    """An uploaded file's bytes, fetched with the bot token (Slack's private file URLs need it)."""
     request = urllib.request.Request(
         str(file["url_private_download"]), headers={"Authorization": f"Bearer {client.token}"}
     )
@@ -283,7 +285,7 @@ def download_file(client: WebClient, file: dict[str, Any]) -> str:
         raise RapportError("I couldn't download that file from Slack; please try again.") from error
     if len(data) > MAX_UPLOAD_BYTES:
         raise RapportError("That file is larger than 5 MB: export a shorter period of your calendar.")
-    return data.decode("utf-8-sig", errors="replace")
+    return data
 
 
 def register(app: App, deps: Deps) -> None:

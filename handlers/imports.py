@@ -1,0 +1,140 @@
+"""Imports from Slack: upload an export in a form, get the import report back as a DM."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from handlers.blockkit import truncate
+from handlers.deps import AckFn, Deps
+from handlers.errors import ack_only, guarded, no_ack
+from handlers.home import download_file, publish_home
+from handlers.logcall import actor_of
+from handlers.views import section
+from models import importers
+
+IMPORT_MODAL_ID = "import_modal"
+KINDS = [
+    ("linkedin", "LinkedIn connections export (Connections.csv)"),
+    ("vcard", "vCard file (.vcf) from a phone or mail program"),
+    ("csv", "CRM contacts CSV (say which column is which)"),
+    ("interactions", "CRM activities CSV: past calls, meetings, e-mails"),
+]
+
+
+def import_modal() -> dict[str, Any]:
+    def option(value: str, label: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": label[:75]}, "value": value}
+
+    return {
+        "type": "modal",
+        "callback_id": IMPORT_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Import contacts"},
+        "submit": {"type": "plain_text", "text": "Import"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(
+                "Imported contacts are *reach*: connections, not yet relationships, until you log a first conversation."
+            ),
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "What is it?"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "kind",
+                    "options": [option(v, label) for v, label in KINDS],
+                    "initial_option": option(*KINDS[0]),
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "file",
+                "label": {"type": "plain_text", "text": "The file"},
+                "element": {
+                    "type": "file_input",
+                    "action_id": "file",
+                    "filetypes": ["csv", "vcf", "txt"],
+                    "max_files": 1,
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "map",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Columns (CRM files only)"},
+                "hint": {"type": "plain_text", "text": "name=Full Name,email=E-mail,company=Account"},
+                "element": {"type": "plain_text_input", "action_id": "map", "max_length": 1000},
+            },
+            {
+                "type": "input",
+                "block_id": "tags",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Tag every contact"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "tags",
+                    "max_length": 300,
+                    "placeholder": {"type": "plain_text", "text": "client, prospect"},
+                },
+            },
+        ],
+    }
+
+
+def _value(view: dict[str, Any], block: str) -> dict[str, Any]:
+    return dict(view["state"]["values"].get(block, {}).get(block) or {})
+
+
+def open_import(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    client.views_open(trigger_id=body["trigger_id"], view=import_modal())
+
+
+def check_import(ack: Ack, view: dict[str, Any]) -> None:
+    """The form's quick part: a file is needed, and a CRM file needs its columns."""
+    kind = (_value(view, "kind").get("selected_option") or {}).get("value", "linkedin")
+    if not _value(view, "file").get("files"):
+        ack(response_action="errors", errors={"file": "Choose the file to import."})
+    elif kind in {"csv", "interactions"} and not (_value(view, "map").get("value") or "").strip():
+        ack(response_action="errors", errors={"map": "Say which column is which, like name=Full Name,email=E-mail."})
+    else:
+        ack()
+
+
+def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Download the file, import it in one transaction, and send the report by DM."""
+    actor = actor_of(context)
+    kind = (_value(view, "kind").get("selected_option") or {}).get("value", "linkedin")
+    data = download_file(client, _value(view, "file")["files"][0])
+    tags = [
+        tag.strip().lstrip("#").lower() for tag in (_value(view, "tags").get("value") or "").split(",") if tag.strip()
+    ]
+    mapping = (_value(view, "map").get("value") or "").strip() or None
+    try:
+        report = importers.import_file(
+            deps.uow(), actor.team_id, kind, data, deps.clock(), member=actor.user_id, mapping=mapping, tags=tags
+        )
+    except importers.UnreadableFile as problem:
+        client.chat_postMessage(channel=actor.user_id, text=f":warning: Nothing was imported: {problem.message}")
+        return
+    lines = importers.describe(report)
+    text = f":inbox_tray: *Import done* ({dict(KINDS)[kind]})\n" + "\n".join(lines[:40])
+    if len(lines) > 40:
+        text += f"\n… and {len(lines) - 40} more skipped rows: run `rapport import` on a terminal for the whole report."
+    client.chat_postMessage(channel=actor.user_id, text=truncate(text, 3000))
+    publish_home(deps, client, actor)
+
+
+def register(app: App, deps: Deps) -> None:
+    def _open(body: dict[str, Any], client: WebClient) -> None:
+        open_import(deps, no_ack, body, client)
+
+    def _run(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        run_import(deps, body, view, client, context)
+
+    app.action("home_import")(ack=ack_only, lazy=[guarded(_open)])
+    # A big file takes longer than Slack's 3 seconds: the form is checked and acknowledged first.
+    app.view(IMPORT_MODAL_ID)(ack=check_import, lazy=[guarded(_run)])
