@@ -14,6 +14,7 @@ from handlers import views
 from handlers.blockkit import truncate
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
+from handlers.home import publish_home
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, section
@@ -160,6 +161,14 @@ def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
     except ValueError as problem:
         errors["cadences"] = str(problem)
         cadences = {}
+    only_tags = settings_service.parse_tag_list((values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or "")
+    lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
+    lead: int | None = None
+    if lead_text:
+        if not lead_text.isdecimal() or not 5 <= int(lead_text) <= 24 * 60:
+            errors["lead"] = "Write a number of minutes between 5 and 1440."
+        else:
+            lead = int(lead_text)
     if errors:
         ack(response_action="errors", errors=errors)
         return
@@ -172,7 +181,10 @@ def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
         time.fromisoformat(at_text),
         tuple(d for d in WEEKDAYS if d in days),
         cadences,
+        briefing_lead_minutes=lead,
+        only_tags=only_tags,
     )
+    publish_home(deps, client, actor)
     schedule = (
         "off" if saved.frequency is Frequency.OFF else describe_schedule(saved.frequency, saved.local_time, saved.days)
     )
@@ -240,6 +252,19 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
                     "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
                 },
                 "element": cadence_element,
+            },
+            {
+                "type": "input",
+                "block_id": "only_tags",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Only about contacts tagged"},
+                "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "only_tags",
+                    "max_length": 300,
+                    **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
+                },
             },
             {
                 "type": "input",

@@ -148,6 +148,9 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
         week = _local_week(now, settings)
         include_tips = member.tips_week != week
         ties = tie_facts(session, member, now)
+        only = {tag.strip().lower() for tag in (member.nudge_tags or "").split(",") if tag.strip()}
+        if only:  # the member asked to hear only about contacts with these tags
+            ties = [tie for tie in ties if only.intersection(tie.tags)]
         memories = _memories(session, member)
         cadences = {
             rule.tag: rule.days

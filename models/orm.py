@@ -92,6 +92,8 @@ class Member(Base):
     )
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     tips_week: Mapped[str | None] = mapped_column(String(16))
+    #: Digests only about contacts with one of these tags (comma-separated); empty: about everyone.
+    nudge_tags: Mapped[str | None] = mapped_column(String(300))
     briefing_lead_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     email: Mapped[str | None] = mapped_column(String(320))
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
@@ -175,7 +177,7 @@ class Tie(Base):
     overlap_share: Mapped[float | None] = mapped_column(Float)
     #: When the connection began (LinkedIn's "Connected On"): reach, not an interaction.
     connected_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Where the tie came from: "slack" (logged), "linkedin", "vcard", "csv", "introduction".
+    #: Where the tie came from: "slack" (logged), "linkedin", "vcard", "csv", "import" (past interactions).
     source: Mapped[str] = mapped_column(String(16), default="slack", server_default="slack")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 

@@ -27,6 +27,7 @@ class NudgeSettings:
     time_zone: str
     cadences: dict[str, int] = field(default_factory=dict)
     briefing_lead_minutes: int = 30
+    only_tags: tuple[str, ...] = ()
 
 
 def parse_cadences(text: str) -> dict[str, int]:
@@ -60,6 +61,7 @@ def nudge_settings(uow: UnitOfWork, actor: Actor) -> NudgeSettings:
             time_zone=settings.time_zone,
             cadences={rule.tag: rule.days for rule in rules},
             briefing_lead_minutes=member.briefing_lead_minutes,
+            only_tags=_tags(member.nudge_tags),
         )
 
 
@@ -71,6 +73,7 @@ def save_nudge_settings(
     days: tuple[str, ...],
     cadences: dict[str, int],
     briefing_lead_minutes: int | None = None,
+    only_tags: tuple[str, ...] | None = None,
 ) -> NudgeSettings:
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
@@ -81,6 +84,8 @@ def save_nudge_settings(
             member.nudge_days = ",".join(days)
         if briefing_lead_minutes is not None:
             member.briefing_lead_minutes = briefing_lead_minutes
+        if only_tags is not None:
+            member.nudge_tags = ",".join(only_tags) or None
         uow.session.execute(delete(CadenceRule).where(CadenceRule.member_id == member.id))
         uow.session.add_all(
             CadenceRule(workspace_id=member.workspace_id, member_id=member.id, tag=tag, days=number)
@@ -95,4 +100,16 @@ def save_nudge_settings(
             time_zone=settings.time_zone,
             cadences=dict(cadences),
             briefing_lead_minutes=member.briefing_lead_minutes,
+            only_tags=_tags(member.nudge_tags),
         )
+
+
+def _tags(text: str | None) -> tuple[str, ...]:
+    return tuple(tag for tag in (text or "").split(",") if tag)
+
+
+def parse_tag_list(text: str) -> tuple[str, ...]:
+    """“#client, prospect” → ("client", "prospect")."""
+    return tuple(
+        dict.fromkeys(t.strip().lstrip("#").lower() for t in re.split(r"[,\s]+", text) if t.strip().lstrip("#"))
+    )

@@ -250,6 +250,8 @@ def test_settings_change_frequency_time_days_and_tag_cadences(
         "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
         "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
         "cadences": {"cadences": {"type": "plain_text_input", "value": "fortnightly please"}},
+        "lead": {"lead": {"type": "plain_text_input", "value": "45"}},
+        "only_tags": {"only_tags": {"type": "plain_text_input", "value": "#client"}},
     }
     refused = slack.submit(form, values, user="U0SELLER1")
     assert "cadences" in json.loads(refused.ack.body)["errors"]
@@ -257,11 +259,15 @@ def test_settings_change_frequency_time_days_and_tag_cadences(
     slack.submit(form, values, user="U0SELLER1")
     with db.connect() as connection:
         row = connection.execute(
-            select(Member.nudge_frequency, Member.nudge_time, Member.nudge_days).where(
-                Member.slack_user_id == "U0SELLER1"
-            )
+            select(
+                Member.nudge_frequency,
+                Member.nudge_time,
+                Member.nudge_days,
+                Member.briefing_lead_minutes,
+                Member.nudge_tags,
+            ).where(Member.slack_user_id == "U0SELLER1")
         ).one()
-    assert tuple(row) == ("weekly", "08:00", "tue")
+    assert tuple(row) == ("weekly", "08:00", "tue", 45, "client")
     assert "every week on Tue at 08:00" in flatten(standin.calls_to("chat.postMessage")[-1].args)
 
 
@@ -326,3 +332,16 @@ def test_three_replicas_on_one_database_send_every_digest_exactly_once(
     final = run_nudges(url, standin, now + timedelta(minutes=5), tmp_path)
     final.communicate(timeout=60)
     assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+
+
+def test_a_digest_only_about_tagged_contacts_leaves_the_others_out(uow: UnitOfWork) -> None:
+    """With “only about #client”, an overdue contact without the tag is not in the digest."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    with uow:
+        uow.session.execute(update(Member).values(nudge_tags="client"))
+        uow.commit()
+    assert compose_due(uow, MONDAY.replace(hour=9), dry_run=True)[0].items == ()
+    with uow:
+        uow.session.execute(update(Member).values(nudge_tags=None))
+        uow.commit()
+    assert compose_due(uow, MONDAY.replace(hour=9), dry_run=True)[0].items != ()
