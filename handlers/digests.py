@@ -161,7 +161,9 @@ def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
     except ValueError as problem:
         errors["cadences"] = str(problem)
         cadences = {}
-    only_tags = settings_service.parse_tag_list((values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or "")
+    only_tags = settings_service.parse_tag_list(
+        (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
+    )
     lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
     lead: int | None = None
     if lead_text:

@@ -51,12 +51,21 @@ _EMPTY = {
 def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     """The Home tab, well within Slack's 100 blocks."""
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "Your relationships"}},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": "Your relationships" + (f" #{data.tag}" if data.tag else "")},
+        },
         context(
             "Relationship intelligence: know the quality of your links, and use it. `/logcall` · `/whoknows` · `/prep`"
         ),
     ]
-    blocks += _section(data.gaps)
+    if data.tags:
+        choices = [{"text": {"type": "plain_text", "text": "Everyone"}, "value": "all"}]
+        choices += [{"text": {"type": "plain_text", "text": f"#{t}"[:75]}, "value": t[:150]} for t in data.tags[:99]]
+        picker: dict[str, Any] = {"type": "static_select", "action_id": "home_tag", "options": choices}
+        picker["initial_option"] = next((c for c in choices if c["value"] == (data.tag or "all")), choices[0])
+        blocks.append({"type": "actions", "block_id": "home_filter", "elements": [picker]})
+    blocks += _section(data.gaps, data.tag)
     blocks.append({"type": "divider"})
     accounts = "\n".join(
         f"• *{a.name}*: {a.people_known} known, best tie {a.best_strength:.2f}" for a in data.accounts_to_build
@@ -68,7 +77,7 @@ def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
         )
     )
     blocks.append({"type": "divider"})
-    blocks += _section(data.bridges)
+    blocks += _section(data.bridges, data.tag)
     if data.effective_size is not None:
         constraint = f"{data.constraint:.2f}" if data.constraint is not None else "n/a"
         blocks.append(
@@ -76,7 +85,7 @@ def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
                 f"Your brokerage: effective size {data.effective_size:.1f}, constraint {constraint} (lower: more open doors)"
             )
         )
-    blocks += _section(data.intermediaries)
+    blocks += _section(data.intermediaries, data.tag)
     blocks.append({"type": "divider"})
     messengers = "\n".join(
         f"• *{person.name}*"
@@ -92,7 +101,7 @@ def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     )
     blocks.append({"type": "divider"})
     for part in (data.top, data.neglected, data.one_sided):
-        blocks += _section(part)
+        blocks += _section(part, data.tag)
     total = data.reach + data.relationships
     share = f"{data.relationships / total:.0%}" if total else "n/a"
     blocks.append(
@@ -106,7 +115,7 @@ def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def _section(part: Section) -> list[Block]:
+def _section(part: Section, tag: str | None = None) -> list[Block]:
     lines = [
         f"• *{line.person.name}*"
         + (f" ({line.person.company})" if line.person.company else "")
@@ -120,9 +129,13 @@ def _section(part: Section) -> list[Block]:
     blocks: list[Block] = [block]
     pager = []
     if part.page > 0:
-        pager.append(button("Previous", f"home_page_{part.key}_prev", json.dumps({"k": part.key, "p": part.page - 1})))
+        pager.append(
+            button("Previous", f"home_page_{part.key}_prev", json.dumps({"k": part.key, "p": part.page - 1, "t": tag}))
+        )
     if part.has_more:
-        pager.append(button("More", f"home_page_{part.key}_next", json.dumps({"k": part.key, "p": part.page + 1})))
+        pager.append(
+            button("More", f"home_page_{part.key}_next", json.dumps({"k": part.key, "p": part.page + 1, "t": tag}))
+        )
     if pager:
         blocks.append({"type": "actions", "block_id": f"pager_{part.key}", "elements": pager})
     return blocks
@@ -161,12 +174,14 @@ def _settings(data: Home) -> list[Block]:
     return [section("\n".join(lines)), {"type": "actions", "block_id": "home_settings", "elements": elements}]
 
 
-def publish_home(deps: Deps, client: WebClient, actor: Actor, pages: dict[str, int] | None = None) -> None:
+def publish_home(
+    deps: Deps, client: WebClient, actor: Actor, pages: dict[str, int] | None = None, tag: str | None = None
+) -> None:
     """Publish the member's Home tab (best effort: a failure never breaks what triggered it)."""
     try:
         profile = member_profile(deps, client, actor)
         now = deps.clock()
-        view = home_view(home(deps.uow(), actor, now, pages), now, profile.zone)
+        view = home_view(home(deps.uow(), actor, now, pages, tag), now, profile.zone)
         client.views_publish(user_id=actor.user_id, view=view)
     except (SlackApiError, SlackRequestError, OSError) as error:
         logger.warning("could not publish the Home tab: %s", type(error).__name__)
@@ -203,7 +218,14 @@ def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltCo
 def page(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
     choice = json.loads(action["value"])
-    publish_home(deps, client, actor_of(context), {str(choice["k"]): int(choice["p"])})
+    publish_home(deps, client, actor_of(context), {str(choice["k"]): int(choice["p"])}, choice.get("t") or None)
+
+
+def filter_by_tag(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    ack()
+    chosen = (action.get("selected_option") or {}).get("value") or None
+    chosen = None if chosen == "all" else chosen
+    publish_home(deps, client, actor_of(context), tag=chosen)
 
 
 def unhide(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -305,6 +327,11 @@ def register(app: App, deps: Deps) -> None:
     app.action(re.compile(r"^home_page_"))(ack=ack_only, lazy=[guarded(_page)])
     app.action(re.compile(r"^home_unhide_"))(ack=ack_only, lazy=[guarded(_unhide)])
     app.action("home_calendar")(ack=ack_only, lazy=[guarded(_calendar)])
+
+    def _tag(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        filter_by_tag(deps, no_ack, action, client, context)
+
+    app.action("home_tag")(ack=ack_only, lazy=[guarded(_tag)])
 
     @app.view(CALENDAR_MODAL_ID)
     def _save_calendar(ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -31,6 +31,7 @@ from models.orm import (
     Member,
     MemberBrokerage,
     Tie,
+    contact_tags,
 )
 from models.repository import WorkspaceRepository
 from models.scoring import MEDIUM_TIE, strength_band
@@ -87,20 +88,37 @@ class Home:
     calendar: str | None
     private_ties: tuple[Person, ...]
     cadences: dict[str, int]
+    tags: tuple[str, ...] = ()
+    tag: str | None = None
 
 
-def home(uow: UnitOfWork, actor: Actor, now: datetime, pages: dict[str, int] | None = None) -> Home:
-    """The member's dashboard as of `now`; `pages` picks the page of each list (0 = first)."""
+def home(
+    uow: UnitOfWork, actor: Actor, now: datetime, pages: dict[str, int] | None = None, tag: str | None = None
+) -> Home:
+    """The member's dashboard as of `now`; `pages` picks the page of each list (0 = first); `tag` filters."""
     pages = pages or {}
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
         member = repo.get_or_create_member(actor.user_id)
         session = uow.session
-        rows = session.execute(
-            select(Tie, Contact)
-            .join(Contact, Contact.id == Tie.contact_id)
-            .where(Tie.workspace_id == repo.workspace_id, Tie.member_id == member.id)
-        ).all()
+        rows: list[tuple[Tie, Contact]] = [
+            (tie, contact)
+            for tie, contact in session.execute(
+                select(Tie, Contact)
+                .join(Contact, Contact.id == Tie.contact_id)
+                .where(Tie.workspace_id == repo.workspace_id, Tie.member_id == member.id)
+            )
+        ]
+        tagged: dict[int, set[str]] = {}
+        for contact_id, contact_tag in session.execute(
+            select(contact_tags.c.contact_id, contact_tags.c.tag).where(
+                contact_tags.c.contact_id.in_([c.id for _, c in rows])
+            )
+        ):
+            tagged.setdefault(contact_id, set()).add(contact_tag)
+        all_tags = tuple(sorted(set().union(*tagged.values()))) if tagged else ()
+        if tag:
+            rows = [(tie, contact) for tie, contact in rows if tag in tagged.get(contact.id, set())]
         relationships = [(tie, contact) for tie, contact in rows if tie.interaction_count > 0]
         reach = len(rows) - len(relationships)
 
@@ -182,6 +200,8 @@ def home(uow: UnitOfWork, actor: Actor, now: datetime, pages: dict[str, int] | N
             calendar=calendar,
             private_ties=tuple(private[:10]),
             cadences=cadences,
+            tags=all_tags,
+            tag=tag,
         )
 
 

@@ -96,3 +96,35 @@ def test_a_logged_call_republishes_the_home_tab(slack: SlackDriver, standin: Sla
     """After a change (a call logged), the Home tab is published again with it."""
     slack.command("Jane Doe (ACME) phone yesterday")
     assert "Jane Doe" in flatten(published(standin))
+
+
+def test_the_home_tab_can_be_filtered_by_tag(slack: SlackDriver, standin: SlackStandIn) -> None:
+    """Choosing #client in the Home tab's filter keeps only the contacts tagged #client."""
+    slack.command("Jane Doe (ACME) lunch yesterday #client")
+    slack.command("Raj Patel (Globex) lunch yesterday #friend")
+    open_home(slack)
+    picker = next(b for b in published(standin)["blocks"] if b.get("block_id") == "home_filter")["elements"][0]
+    assert [o["value"] for o in picker["options"]] == ["all", "client", "friend"]
+    slack.dispatch(
+        payload_body(
+            {
+                "type": "block_actions",
+                "team": {"id": slack.team},
+                "user": {"id": "U0SELLER1", "team_id": slack.team},
+                "api_app_id": "A0RAPPORT",
+                "trigger_id": "1.3",
+                "container": {"type": "view", "view_id": "V0HOME"},
+                "actions": [
+                    {
+                        "type": "static_select",
+                        "action_id": "home_tag",
+                        "block_id": "home_filter",
+                        "selected_option": {"value": "client"},
+                        "action_ts": "1",
+                    }
+                ],
+            }
+        )
+    )
+    text = flatten(published(standin))
+    assert "Your relationships #client" in text and "Jane Doe" in text and "Raj Patel" not in text
