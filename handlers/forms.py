@@ -161,3 +161,8 @@ def schedule_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> 
         notes=_text(state, "topic"),
         scheduled=True,
     )
+
+
+def plain_text(state: State, block_id: str) -> str:
+    """What was typed in a text field of a submitted form ("" when left empty)."""
+    return _text(state, block_id)

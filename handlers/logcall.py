@@ -17,7 +17,7 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from models import services
-from models.grammar import is_help, parse_logcall
+from models.grammar import is_help, parse_logcall, parse_tags
 from models.services import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
 
 
@@ -185,6 +185,35 @@ def schedule_submission(
     reply(client, body, actor, render(result, profile, deps))
 
 
+def open_tags(
+    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The contact's overflow menu: edit their tags."""
+    ack()
+    choice = json.loads((action.get("selected_option") or {}).get("value") or "{}")
+    contact_id = int(choice["c"])
+    name, tags = services.contact_tags_of(deps.uow(), actor_of(context), contact_id)
+    metadata = json.dumps({"contact_id": contact_id, "response_url": body.get("response_url")})
+    client.views_open(trigger_id=body["trigger_id"], view=views.tags_modal(contact_id, name, tags, metadata))
+
+
+def tags_submission(
+    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    ack()
+    actor = actor_of(context)
+    contact_id = int(json.loads(view["private_metadata"])["contact_id"])
+    tags = parse_tags(forms.plain_text(view["state"]["values"], "tags"))
+    saved = services.set_contact_tags(deps.uow(), actor, contact_id, tags)
+    shown = " ".join(f"#{tag}" for tag in saved) or "no tags"
+    reply(
+        client,
+        body,
+        actor,
+        views.message([views.section(f":label: Tags saved: {shown}")], fallback=f"Tags saved: {shown}"),
+    )
+
+
 def reply(client: WebClient, body: dict[str, Any], actor: Actor, payload: dict[str, Any]) -> None:
     """Answer a modal: ephemerally where the command was typed, else in the app's DM with the member."""
     send_reply(client, response_url_of(body), actor.user_id, payload)
@@ -229,6 +258,15 @@ def register(app: App, deps: Deps) -> None:
     app.action("logcall_rate")(ack=ack_only, lazy=[guarded(_rate)])
     app.shortcut("log_message_shortcut")(ack=ack_only, lazy=[guarded(_shortcut)])
     app.action("logcall_schedule")(ack=ack_only, lazy=[guarded(_schedule)])
+
+    def _menu(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        open_tags(deps, no_ack, body, action, client, context)
+
+    app.action("contact_menu")(ack=ack_only, lazy=[guarded(_menu)])
+
+    @app.view(views.TAGS_MODAL_ID)
+    def _tags(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        tags_submission(deps, ack, body, view, client, context)
 
     @app.view(views.LOGCALL_MODAL_ID)
     def _logcall_modal(

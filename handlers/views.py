@@ -30,6 +30,7 @@ Block = dict[str, Any]
 MAX_DETAILED_CONTACTS = 8
 LOGCALL_MODAL_ID = "logcall_modal"
 SCHEDULE_MODAL_ID = "schedule_meeting_modal"
+TAGS_MODAL_ID = "contact_tags_modal"
 RATE_MODAL_ID = "rate_tie_modal"
 
 
@@ -156,7 +157,14 @@ def tie_report_blocks(report: TieReport, now: datetime, zone: ZoneInfo, with_rat
                 "type": "actions",
                 "block_id": f"tie_{report.contact_id}",
                 "elements": [
-                    button(f"Rate this relationship: {report.contact_name}", "logcall_rate", str(report.contact_id))
+                    button(f"Rate this relationship: {report.contact_name}", "logcall_rate", str(report.contact_id)),
+                    {
+                        "type": "overflow",
+                        "action_id": "contact_menu",
+                        "options": [
+                            {"text": _plain("Edit tags"), "value": json.dumps({"c": report.contact_id, "do": "tags"})},
+                        ],
+                    },
                 ],
             }
         )
@@ -501,5 +509,22 @@ def schedule_modal(today: str, contacts: str, company: str, private_metadata: st
             _input("time", "Time", {"type": "timepicker", "action_id": "time", "initial_time": "09:00"}),
             _input("channel", "How", channel_select),
             _input("topic", "Topic", _text_input("topic", "Budget review for Q3", max_length=500), optional=True),
+        ],
+    }
+
+
+def tags_modal(contact_id: int, name: str, tags: Sequence[str], private_metadata: str) -> dict[str, Any]:
+    """Edit a contact's tags: they filter /whoknows, digests and the Home tab."""
+    element = _text_input("tags", "client, prospect, friend", initial=", ".join(tags) or None, max_length=300)
+    return {
+        "type": "modal",
+        "callback_id": TAGS_MODAL_ID,
+        "title": _plain("Tags", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "private_metadata": private_metadata,
+        "blocks": [
+            section(f"*{name}*: tags are shared with your team and filter `/whoknows`, digests and the Home tab."),
+            _input("tags", "Tags", element, optional=True),
         ],
     }

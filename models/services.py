@@ -7,13 +7,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.errors import NotAllowed, NotFound, UsageError
 from models.matching import Candidate, fold, match_name
-from models.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie, interaction_tags
+from models.orm import (
+    Contact,
+    Interaction,
+    Meeting,
+    MeetingContact,
+    Member,
+    PendingLog,
+    Tie,
+    contact_tags,
+    interaction_tags,
+)
 from models.repository import WorkspaceRepository
 from models.scoring import (
     Appreciation,
@@ -420,6 +430,29 @@ def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> In
             names=", ".join(c.name for c in interaction.contacts),
             company=companies.pop() if len(companies) == 1 else "",
         )
+
+
+def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str, tuple[str, ...]]:
+    """A contact's name and tags."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        return contact.name, tuple(repo.contact_tags(contact.id))
+
+
+def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple[str, ...]) -> tuple[str, ...]:
+    """Replace a contact's tags (#client, #prospect, #friend, any word)."""
+    with uow:
+        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        contact = repo.contact(contact_id)
+        if contact is None:
+            raise NotFound("That contact no longer exists.")
+        uow.session.execute(delete(contact_tags).where(contact_tags.c.contact_id == contact.id))
+        repo.add_contact_tags(contact, tags)
+        uow.commit()
+        return tags
 
 
 def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -> None:

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.slack_standin import SlackStandIn
-from models.orm import Contact, Interaction, Tie
-from tests.slack_driver import SlackDriver, button, flatten
+from models.orm import Contact, Interaction, Tie, contact_tags
+from tests.slack_driver import SlackDriver, button, flatten, payload_body
 
 
 def rows(db: Engine, model: type) -> int:
@@ -167,3 +167,40 @@ def test_a_member_time_zone_comes_from_users_info_and_is_cached(slack: SlackDriv
     slack.command("Jane Doe phone yesterday")
     slack.command("Raj Patel phone yesterday")
     assert len(standin.calls_to("users.info")) == 1
+
+
+def test_a_contacts_menu_edits_their_tags(slack: SlackDriver, db: Engine) -> None:
+    """The overflow menu's “Edit tags” replaces the contact's tags with what is typed."""
+    reply = slack.command("Jane Doe (ACME) phone yesterday #prospect")
+    menu = next(
+        e for b in reply.last["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"
+    )
+    option = menu["options"][0]
+    slack.dispatch(
+        payload_body(
+            {
+                "type": "block_actions",
+                "team": {"id": slack.team},
+                "user": {"id": slack.user, "team_id": slack.team},
+                "api_app_id": "A0RAPPORT",
+                "trigger_id": "9.9",
+                "response_url": slack.standin.response_url("action"),
+                "container": {"type": "message", "is_ephemeral": True},
+                "actions": [
+                    {
+                        "type": "overflow",
+                        "action_id": "contact_menu",
+                        "block_id": "t",
+                        "selected_option": option,
+                        "action_ts": "1",
+                    }
+                ],
+            }
+        )
+    )
+    form = slack.opened_view()
+    assert next(b for b in form["blocks"] if b.get("block_id") == "tags")["element"]["initial_value"] == "prospect"
+    saved = slack.submit(form, {"tags": {"tags": {"type": "plain_text_input", "value": "#client, friend"}}})
+    assert "Tags saved: #client #friend" in saved.text
+    with db.connect() as connection:
+        assert sorted(connection.scalars(select(contact_tags.c.tag))) == ["client", "friend"]
