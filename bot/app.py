@@ -82,6 +82,7 @@ def build_app(
     request_verification_enabled: bool = True,
     engine: Engine | None = None,
     work_inline: bool = False,
+    executor: Executor | None = None,
 ) -> App:
     """The Bolt app with every listener registered; no global state.
 
@@ -100,9 +101,12 @@ def build_app(
         process_before_response=process_before_response,
         request_verification_enabled=request_verification_enabled,
         oauth_settings=oauth,
-        listener_executor=InlineExecutor()
-        if work_inline
-        else ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=executor
+        or (
+            InlineExecutor()
+            if work_inline
+            else ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+        ),
     )
     if oauth is not None:
         app.enable_token_revocation_listeners()

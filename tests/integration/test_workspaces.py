@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -47,12 +48,14 @@ def server(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[Server]:
         env_file=None,
     )
     sessions = make_session_factory(db)
-    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), engine=db)
+    work = ThreadPoolExecutor(max_workers=4)  # the work after each acknowledgement, as in production
+    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), engine=db, executor=work)
     wsgi = create_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     yield Server(url=f"http://127.0.0.1:{wsgi.effective_port}", settings=settings, engine=db)
     wsgi.close()
+    work.shutdown(wait=True)  # nothing may still write while the next test empties the tables
 
 
 def install(server: Server, standin: SlackStandIn, team_id: str, code: str) -> str:
