@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument("--no-drain", action="store_true", help="report the acks only, without waiting for the work")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="rapport-ack-"))
@@ -174,7 +175,9 @@ def main() -> None:
     engine = make_engine(database_url)
     recorded, last_progress, previous = 0, time.monotonic(), -1
     drain_started = time.monotonic()
-    while time.monotonic() - last_progress < 30:  # the work queued behind the acks drains; stop when it stalls
+    while (
+        not args.no_drain and time.monotonic() - last_progress < 30
+    ):  # the work queued behind the acks drains; stop when it stalls
         with engine.connect() as connection:
             recorded = connection.scalar(select(func.count()).select_from(Interaction)) or 0
         done = recorded + len(standin.posts_to_response_urls)

@@ -25,7 +25,7 @@ from models.uow import UnitOfWork
 
 #: Listeners' work runs on these threads after the acknowledgement. Few enough that the request
 #: threads, which only verify, parse and acknowledge, are not starved of the interpreter under load.
-LISTENER_THREADS = 8
+LISTENER_THREADS = 4
 
 
 class InlineExecutor(Executor):
