@@ -402,26 +402,25 @@ class WorkspaceRepository:
         )
 
     def links_of(self, contact: Contact) -> list[ContactLink]:
-        return list(
-            self.session.scalars(
-                select(ContactLink).where(
-                    ContactLink.workspace_id == self.workspace_id,
-                    or_(ContactLink.contact_a_id == contact.id, ContactLink.contact_b_id == contact.id),
-                )
-            )
-        )
+        """The contact's links (the contact is this workspace's, so are its links).
+
+        Two indexed reads, one per end, rather than one OR that a planner may answer with a scan.
+        """
+        links: list[ContactLink] = []
+        for end in (ContactLink.contact_a_id, ContactLink.contact_b_id):
+            links += self.session.scalars(select(ContactLink).where(end == contact.id))
+        return links
 
     def colleagues_at_account_with_ties(self, contact: Contact, asker: Member, limit: int) -> list[int]:
         """Other contacts at the contact's account that someone on the team has a (visible) tie with."""
         if contact.account_id is None:
             return []
+        # The account's contacts first (its index), then their ties (theirs): never a workspace scan.
+        colleagues = select(Contact.id).where(Contact.account_id == contact.account_id, Contact.id != contact.id)
         query = (
             select(Tie.contact_id)
-            .join(Contact, Contact.id == Tie.contact_id)
             .where(
-                Tie.workspace_id == self.workspace_id,
-                Contact.account_id == contact.account_id,
-                Contact.id != contact.id,
+                Tie.contact_id.in_(colleagues),
                 or_(Tie.private.is_(False), Tie.member_id == asker.id),
             )
             .group_by(Tie.contact_id)
@@ -432,12 +431,13 @@ class WorkspaceRepository:
 
     def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[Tie]:
         """Up to `limit` visible ties of the team into an account (one alone is the only way in)."""
+        at_account = select(Contact.id).where(
+            Contact.workspace_id == self.workspace_id, Contact.account_id == account_id
+        )
         query = (
             select(Tie)
-            .join(Contact, Contact.id == Tie.contact_id)
             .where(
-                Tie.workspace_id == self.workspace_id,
-                Contact.account_id == account_id,
+                Tie.contact_id.in_(at_account),
                 Tie.strength > 0,
                 or_(Tie.private.is_(False), Tie.member_id == asker.id),
             )
