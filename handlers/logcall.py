@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
@@ -17,6 +19,7 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from models import services
+from models.commands import LogCallCommand
 from models.grammar import is_help, parse_logcall, parse_tags
 from models.services import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
 
@@ -60,11 +63,24 @@ def logcall_command(
 def logcall_submission(
     deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    submit_logcall_form(deps, ack, body, view, client, context, forms.logcall_command_from_state)
+
+
+def submit_logcall_form(
+    deps: Deps,
+    ack: AckFn,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand],
+) -> None:
+    """A /logcall-like form (the form itself, or the next meeting's): errors under the fields, else record it."""
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     now = deps.clock()
     try:
-        command = forms.logcall_command_from_state(view["state"]["values"], now, profile.zone)
+        command = read_form(view["state"]["values"], now, profile.zone)
     except forms.FormErrors as errors:
         ack(response_action="errors", errors=errors.by_block)
         return
@@ -72,6 +88,7 @@ def logcall_submission(
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
     reply(client, body, actor, render(result, profile, deps))
     learn_colleagues(deps, client, actor, command.colleagues)
+    refresh_home(deps, client, actor)
 
 
 def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
@@ -172,17 +189,7 @@ def open_schedule(
 def schedule_submission(
     deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    actor = actor_of(context)
-    profile = member_profile(deps, client, actor)
-    now = deps.clock()
-    try:
-        command = forms.schedule_command_from_state(view["state"]["values"], now, profile.zone)
-    except forms.FormErrors as errors:
-        ack(response_action="errors", errors=errors.by_block)
-        return
-    ack()
-    result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
-    reply(client, body, actor, render(result, profile, deps))
+    submit_logcall_form(deps, ack, body, view, client, context, forms.schedule_command_from_state)
 
 
 def open_tags(
