@@ -32,12 +32,12 @@ member spans otherwise separate circles: a broker whose introductions open new d
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from operator import itemgetter
+from typing import Any, NamedTuple, cast, overload
 
 import networkx as nx
 
@@ -88,9 +88,8 @@ def link_strength(kind: str, occurrences: int = 1) -> float:
     raise ValueError(f"unknown kind of link: {kind!r}")
 
 
-@dataclass(frozen=True)
-class TieEdge:
-    """A member's tie to a contact, as one hop of a route."""
+class TieEdge(NamedTuple):
+    """A member's tie to a contact, as one hop of a route (a tuple: thousands are read per request)."""
 
     member_id: int
     contact_id: int
@@ -99,8 +98,7 @@ class TieEdge:
     bridge: str | None = None
 
 
-@dataclass(frozen=True)
-class LinkEdge:
+class LinkEdge(NamedTuple):
     """Two contacts who know each other."""
 
     contact_a_id: int
@@ -155,63 +153,89 @@ class Route:
         return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
 
 
-def rank_routes(neighbourhood: Neighbourhood) -> list[Route]:
-    """Every route of at most three hops from the asker to the target, direct ties first, then best chance."""
-    me, target = member_node(neighbourhood.asker_id), contact_node(neighbourhood.target_id)
-    graph: nx.DiGraph[Node] = nx.DiGraph()
-    graph.add_node(me)
-    graph.add_node(target)
-    for tie in neighbourhood.ties:
-        source = member_node(tie.member_id)
-        graph.add_edge(
-            source,
-            contact_node(tie.contact_id),
-            strength=tie.strength,
-            kind="tie",
-            last=tie.last_interaction_at,
-            bridge=tie.bridge,
-        )
-        if tie.member_id != neighbourhood.asker_id and not graph.has_edge(me, source):
-            strength = neighbourhood.teammates.get(tie.member_id, TEAMMATE_BASE)
-            graph.add_edge(me, source, strength=strength, kind="teammate", last=None, bridge=None)
+#: One hop before it becomes a `Hop`: (node, strength, kind, last interaction, bridge flag).
+_RawHop = tuple[Node, float, str, datetime | None, str | None]
+
+
+class RankedRoutes(Sequence[Route]):
+    """Routes best first; a route becomes a `Route` only when it is read.
+
+    A well-connected target has thousands of routes and a reply shows five, so the ranking works on
+    plain tuples and the page shown is the only part built into objects.
+    """
+
+    def __init__(self, ranked: list[tuple[tuple[_RawHop, ...], float]]) -> None:
+        self._ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self._ranked)
+
+    @overload
+    def __getitem__(self, index: int) -> Route: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Route]: ...
+
+    def __getitem__(self, index: int | slice) -> Route | list[Route]:
+        if isinstance(index, slice):
+            return [_route(*entry) for entry in self._ranked[index]]
+        return _route(*self._ranked[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"RankedRoutes({len(self)} routes)"
+
+
+def _route(hops: tuple[_RawHop, ...], chance: float) -> Route:
+    return Route(hops=tuple(Hop(*hop) for hop in hops), chance=chance)
+
+
+def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
+    """Every route of at most three hops from the asker to the target, direct ties first, then best chance.
+
+    The four shapes, each ending with a tie to the target or a tie to someone linked to it:
+    me → target; me → my contact → target; me → colleague → target; me → colleague → their contact
+    → target. Routes never chain colleague to colleague. Between two contacts linked in several
+    ways (met together, introduced), the strongest link counts. Ties are read once: no graph search.
+    """
+    asker, target = neighbourhood.asker_id, neighbourhood.target_id
+    target_node = contact_node(target)
+    into_target: dict[int, LinkEdge] = {}
     for link in neighbourhood.links:
-        for left, right in ((link.contact_a_id, link.contact_b_id), (link.contact_b_id, link.contact_a_id)):
-            if right == neighbourhood.target_id:
-                graph.add_edge(
-                    contact_node(left),
-                    target,
-                    strength=link.strength,
-                    kind=link.kind,
-                    last=link.last_seen_at,
-                    bridge=link.bridge,
-                )
-    routes = []
-    for path in nx.all_simple_paths(graph, me, target, cutoff=MAX_HOPS):
-        hops = tuple(_hop(graph, a, b) for a, b in itertools.pairwise(path))
-        if any(hop.kind == "teammate" for hop in hops[1:]):
-            continue  # colleague to colleague chains are not introductions
-        routes.append(Route(hops=hops, chance=math.prod(hop.strength for hop in hops)))
-    routes.sort(
-        key=lambda route: (
-            route.is_reach,
-            not route.is_direct,
-            -route.chance,
-            len(route.hops),
-            [h.node for h in route.hops],
-        )
-    )
-    return routes
-
-
-def _hop(graph: nx.DiGraph[Node], source: Node, destination: Node) -> Hop:
-    data = graph.edges[source, destination]
-    return Hop(
-        node=destination,
-        strength=float(data["strength"]),
-        kind=str(data["kind"]),
-        last_interaction_at=data["last"],
-        bridge=data["bridge"],
-    )
+        if link.contact_b_id == target:
+            other = link.contact_a_id
+        elif link.contact_a_id == target:
+            other = link.contact_b_id
+        else:
+            continue
+        known = into_target.get(other)
+        if other != target and (known is None or link.strength > known.strength):
+            into_target[other] = link
+    teammates = neighbourhood.teammates
+    ranked = []
+    for tie in neighbourhood.ties:
+        tie_hop = (contact_node(tie.contact_id), tie.strength, "tie", tie.last_interaction_at, tie.bridge)
+        hops: tuple[_RawHop, ...]
+        if tie.contact_id == target:
+            hops = (tie_hop,)
+        else:
+            via = into_target.get(tie.contact_id)
+            if via is None:
+                continue
+            hops = (tie_hop, (target_node, via.strength, via.kind, via.last_seen_at, via.bridge))
+        if tie.member_id != asker:
+            teammate = teammates.get(tie.member_id, TEAMMATE_BASE)
+            hops = ((member_node(tie.member_id), teammate, "teammate", None, None), *hops)
+        chance = math.prod(hop[1] for hop in hops)
+        # Reach (a tie nobody ever talked over) last, then direct ties, best chance, fewest hops, by id.
+        key = (tie.last_interaction_at is None, len(hops) != 1, -chance, len(hops), tuple(hop[0] for hop in hops))
+        ranked.append((key, hops, chance))
+    ranked.sort(key=itemgetter(0))
+    return RankedRoutes([(hops, chance) for _, hops, chance in ranked])
 
 
 # The whole graph, on a schedule ------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -283,7 +284,25 @@ class NameIndexEntry(Base):
     """
 
     __tablename__ = "name_index"
-    __table_args__ = (Index("ix_name_index_lookup", "workspace_id", "variant"),)
+    __table_args__ = (
+        # One covering index per kind of name: a lookup reads the matching keys and ids, nothing else.
+        Index(
+            "ix_name_index_contacts",
+            "workspace_id",
+            "variant",
+            "contact_id",
+            sqlite_where=text("contact_id IS NOT NULL"),
+            postgresql_where=text("contact_id IS NOT NULL"),
+        ),
+        Index(
+            "ix_name_index_accounts",
+            "workspace_id",
+            "variant",
+            "account_id",
+            sqlite_where=text("account_id IS NOT NULL"),
+            postgresql_where=text("account_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))

@@ -6,12 +6,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, insert, or_, select, text, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.commands import Channel, Initiator
+from models.graph import TieEdge
 from models.matching import Candidate, fold, name_variants
 from models.orm import (
     Account,
@@ -126,54 +127,65 @@ class WorkspaceRepository:
         )
 
     def contact_candidates(self, typed: str, account_key: str | None = None) -> list[Candidate]:
-        """Contacts a typed name may mean (one indexed lookup); with a company, only those at it or at none."""
-        variants = name_variants(typed)
-        if not variants:
-            return []
-        hits = (
-            select(NameIndexEntry.contact_id)
-            .where(
-                NameIndexEntry.workspace_id == self.workspace_id,
-                NameIndexEntry.variant.in_(variants),
-                NameIndexEntry.contact_id.is_not(None),
-            )
-            .group_by(NameIndexEntry.contact_id)
-            .order_by(func.count().desc(), NameIndexEntry.contact_id)
-            .limit(MAX_NAME_CANDIDATES)
-            .subquery()
-        )
-        query = (
-            select(Contact.id, Contact.name, Contact.name_key, Account.name, Account.name_key)
-            .join(hits, hits.c.contact_id == Contact.id)
+        """Contacts a typed name may mean; with a company, only those at it or at none.
+
+        Contacts whose folded name is exactly the typed one, when there are any (an exact match
+        always wins, see `match_name`); otherwise those the typo-tolerant name index finds.
+        """
+        columns = (Contact.id, Contact.name, Contact.name_key, Account.name)
+        exact = (
+            select(*columns)
             .outerjoin(Account, Contact.account_id == Account.id)
-            .where(Contact.workspace_id == self.workspace_id)
+            .where(Contact.workspace_id == self.workspace_id, Contact.name_key == fold(typed))
+            .order_by(Contact.id)
+            .limit(MAX_NAME_CANDIDATES)
         )
         if account_key is not None:
-            query = query.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
-        return [
-            Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "")
-            for row in self.session.execute(query)
-        ]
+            exact = exact.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
+        rows = self.session.execute(exact).all()
+        if not rows:
+            hits = self._name_hits(NameIndexEntry.contact_id, typed)
+            if hits is None:
+                return []
+            query = (
+                select(*columns)
+                .join(hits, hits.c.contact_id == Contact.id)
+                .outerjoin(Account, Contact.account_id == Account.id)
+            )
+            if account_key is not None:
+                query = query.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
+            rows = self.session.execute(query).all()
+        return [Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "") for row in rows]
 
     def account_candidates(self, typed: str) -> list[Candidate]:
-        """Accounts a typed company name may mean, found through the name index."""
+        """Accounts a typed company name may mean: the exact name, else through the name index."""
+        columns = (Account.id, Account.name, Account.name_key)
+        exact = select(*columns).where(Account.workspace_id == self.workspace_id, Account.name_key == fold(typed))
+        rows = self.session.execute(exact).all()
+        if not rows:
+            hits = self._name_hits(NameIndexEntry.account_id, typed)
+            if hits is None:
+                return []
+            rows = self.session.execute(select(*columns).join(hits, hits.c.account_id == Account.id)).all()
+        return [Candidate(id=row[0], name=row[1], name_key=row[2]) for row in rows]
+
+    def _name_hits(self, column: Any, typed: str) -> Any:
+        """The ids (contact or account) sharing the most index keys with a typed name, as a subquery.
+
+        Reads one partial covering index (`ix_name_index_contacts` or `_accounts`): keys and ids only.
+        """
         variants = name_variants(typed)
         if not variants:
-            return []
-        hits = (
-            select(NameIndexEntry.account_id)
-            .where(
-                NameIndexEntry.workspace_id == self.workspace_id,
-                NameIndexEntry.variant.in_(variants),
-                NameIndexEntry.account_id.is_not(None),
-            )
-            .group_by(NameIndexEntry.account_id)
-            .order_by(func.count().desc(), NameIndexEntry.account_id)
+            return None
+        return (
+            select(column)
+            .where(NameIndexEntry.workspace_id == self.workspace_id, NameIndexEntry.variant.in_(variants))
+            .where(column.is_not(None))
+            .group_by(column)
+            .order_by(func.count().desc(), column)
             .limit(MAX_NAME_CANDIDATES)
             .subquery()
         )
-        query = select(Account.id, Account.name, Account.name_key).join(hits, hits.c.account_id == Account.id)
-        return [Candidate(id=row[0], name=row[1], name_key=row[2]) for row in self.session.execute(query)]
 
     def account(self, account_id: int) -> Account | None:
         return self.session.scalar(
@@ -386,30 +398,37 @@ class WorkspaceRepository:
         return pending
 
     # The team's network -----------------------------------------------------------------------
-    def ties_into(self, contact_ids: Iterable[int], asker: Member) -> list[Tie]:
-        """Ties of the team to these contacts; another member's private ties are left out."""
+    def tie_edges_into(self, contact_ids: Iterable[int], asker: Member) -> list[TieEdge]:
+        """The team's ties to these contacts, as route edges; another member's private ties are left out."""
         ids = list(contact_ids)
         if not ids:
             return []
-        return list(
-            self.session.scalars(
-                select(Tie).where(
-                    Tie.workspace_id == self.workspace_id,
-                    Tie.contact_id.in_(ids),
-                    or_(Tie.private.is_(False), Tie.member_id == asker.id),
-                )
-            )
+        query = select(Tie.member_id, Tie.contact_id, Tie.strength, Tie.last_interaction_at, Tie.bridge).where(
+            Tie.workspace_id == self.workspace_id,
+            Tie.contact_id.in_(ids),
+            or_(Tie.private.is_(False), Tie.member_id == asker.id),
         )
+        return [TieEdge._make(row) for row in self.session.execute(query)]
 
-    def links_of(self, contact: Contact) -> list[ContactLink]:
-        """The contact's links (the contact is this workspace's, so are its links).
+    def links_of(self, contact_id: int) -> list[tuple[int, int, str, int, datetime | None, str | None]]:
+        """The contact's links: (a, b, kind, occurrences, last seen, bridge flag).
 
-        Two indexed reads, one per end, rather than one OR that a planner may answer with a scan.
+        The contact is this workspace's, so are its links. One indexed read per end (UNION ALL),
+        rather than an OR that a planner may answer with a scan.
         """
-        links: list[ContactLink] = []
-        for end in (ContactLink.contact_a_id, ContactLink.contact_b_id):
-            links += self.session.scalars(select(ContactLink).where(end == contact.id))
-        return links
+        columns = (
+            ContactLink.contact_a_id,
+            ContactLink.contact_b_id,
+            ContactLink.kind,
+            ContactLink.occurrences,
+            ContactLink.last_seen_at,
+            ContactLink.bridge,
+        )
+        query = union_all(
+            select(*columns).where(ContactLink.contact_a_id == contact_id),
+            select(*columns).where(ContactLink.contact_b_id == contact_id),
+        )
+        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
 
     def colleagues_at_account_with_ties(self, contact: Contact, asker: Member, limit: int) -> list[int]:
         """Other contacts at the contact's account that someone on the team has a (visible) tie with."""
@@ -429,13 +448,13 @@ class WorkspaceRepository:
         )
         return list(self.session.scalars(query))
 
-    def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[Tie]:
-        """Up to `limit` visible ties of the team into an account (one alone is the only way in)."""
+    def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[tuple[int, int]]:
+        """Up to `limit` visible ties of the team into an account, as (member, contact) pairs."""
         at_account = select(Contact.id).where(
             Contact.workspace_id == self.workspace_id, Contact.account_id == account_id
         )
         query = (
-            select(Tie)
+            select(Tie.member_id, Tie.contact_id)
             .where(
                 Tie.contact_id.in_(at_account),
                 Tie.strength > 0,
@@ -443,7 +462,7 @@ class WorkspaceRepository:
             )
             .limit(limit)
         )
-        return list(self.session.scalars(query))
+        return [(row[0], row[1]) for row in self.session.execute(query)]
 
     def interactions_together(self, member: Member, others: Iterable[int]) -> dict[int, int]:
         """How many interactions each other member took part in with `member` (either one logging)."""
@@ -473,9 +492,8 @@ class WorkspaceRepository:
             .group_by(Interaction.member_id)
         )
         counts: dict[int, int] = {}
-        for query in (logged_by_me, logged_by_them):
-            for other_id, number in self.session.execute(query):
-                counts[other_id] = counts.get(other_id, 0) + int(number)
+        for other_id, number in self.session.execute(union_all(logged_by_me, logged_by_them)):
+            counts[other_id] = counts.get(other_id, 0) + int(number)
         return counts
 
     def members_by_id(self, ids: Iterable[int]) -> dict[int, Member]:

@@ -174,53 +174,46 @@ def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> Company
 # Reading the neighbourhood -----------------------------------------------------------------------
 def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Contact) -> Neighbourhood:
     """The rows around one target that routes can use: a handful of indexed reads, no whole graph."""
-    links = repo.links_of(target)
+    links = [
+        LinkEdge(a, b, kind, link_strength(kind, occurrences), last_seen, bridge)
+        for a, b, kind, occurrences, last_seen, bridge in repo.links_of(target.id)
+    ]
     linked_ids = {link.contact_a_id if link.contact_b_id == target.id else link.contact_b_id for link in links}
     colleague_ids = set(repo.colleagues_at_account_with_ties(target, asker, ACCOUNT_COLLEAGUES_FOR_ROUTES))
-    ties = repo.ties_into({target.id} | linked_ids | colleague_ids, asker)
-    link_edges = [
-        LinkEdge(
-            contact_a_id=link.contact_a_id,
-            contact_b_id=link.contact_b_id,
-            kind=link.kind,
-            strength=link_strength(link.kind, link.occurrences),
-            last_seen_at=link.last_seen_at,
-            bridge=link.bridge,
-        )
-        for link in links
-    ]
-    link_edges += [
-        LinkEdge(contact_a_id=other, contact_b_id=target.id, kind="colleague", strength=link_strength("colleague"))
-        for other in colleague_ids - linked_ids
-    ]
-    together = repo.interactions_together(asker, {tie.member_id for tie in ties})
-    only_way_in = _only_tie_into_account(repo, asker, target)
-    tie_edges = tuple(
-        TieEdge(
-            member_id=tie.member_id,
-            contact_id=tie.contact_id,
-            strength=tie.strength,
-            last_interaction_at=tie.last_interaction_at,
-            bridge=tie.bridge or ("only_way_in" if tie.id == only_way_in else None),
-        )
-        for tie in ties
-    )
+    colleague_strength = link_strength("colleague")
+    links += [LinkEdge(other, target.id, "colleague", colleague_strength) for other in colleague_ids - linked_ids]
+    ties = repo.tie_edges_into({target.id} | linked_ids | colleague_ids, asker)
+    member_ids = {tie.member_id for tie in ties}
+    together = repo.interactions_together(asker, member_ids)
+    only_way_in = _only_tie_into_account(repo, asker, target, ties, colleague_ids)
+    if only_way_in is not None:
+        ties = [
+            tie._replace(bridge="only_way_in")
+            if (tie.member_id, tie.contact_id) == only_way_in and not tie.bridge
+            else tie
+            for tie in ties
+        ]
     return Neighbourhood(
         asker_id=asker.id,
         target_id=target.id,
-        ties=tie_edges,
-        links=tuple(link_edges),
-        teammates={
-            member_id: teammate_strength(together.get(member_id, 0)) for member_id in {t.member_id for t in ties}
-        },
+        ties=tuple(ties),
+        links=tuple(links),
+        teammates={member_id: teammate_strength(together.get(member_id, 0)) for member_id in member_ids},
     )
 
 
-def _only_tie_into_account(repo: WorkspaceRepository, asker: Member, target: Contact) -> int | None:
+def _only_tie_into_account(
+    repo: WorkspaceRepository, asker: Member, target: Contact, ties: list[TieEdge], colleague_ids: set[int]
+) -> tuple[int, int] | None:
+    """The (member, contact) of the team's one visible tie into the target's account, if it has only one."""
     if target.account_id is None:
         return None
-    ties = repo.team_ties_into_account(target.account_id, asker, limit=2)
-    return ties[0].id if len(ties) == 1 else None
+    # Ties already read into the account (to the target and its colleagues): two of them settle it.
+    at_account = {target.id} | colleague_ids
+    if sum(1 for tie in ties if tie.contact_id in at_account and tie.strength > 0) >= 2:
+        return None
+    pairs = repo.team_ties_into_account(target.account_id, asker, limit=2)
+    return pairs[0] if len(pairs) == 1 else None
 
 
 def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
