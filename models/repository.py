@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, union_all, update
+from sqlalchemy import delete, func, insert, or_, select, text, union, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -410,12 +410,14 @@ class WorkspaceRepository:
         )
         return [TieEdge._make(row) for row in self.session.execute(query)]
 
-    def links_of(self, contact_id: int) -> list[tuple[int, int, str, int, datetime | None, str | None]]:
-        """The contact's links: (a, b, kind, occurrences, last seen, bridge flag).
+    def links_of(self, contact_ids: Sequence[int]) -> list[tuple[int, int, str, int, datetime | None, str | None]]:
+        """The contacts' links: (a, b, kind, occurrences, last seen, bridge flag), each once.
 
-        The contact is this workspace's, so are its links. One indexed read per end (UNION ALL),
+        The contacts are this workspace's, so are their links. One indexed read per end (UNION),
         rather than an OR that a planner may answer with a scan.
         """
+        if not contact_ids:
+            return []
         columns = (
             ContactLink.contact_a_id,
             ContactLink.contact_b_id,
@@ -424,22 +426,21 @@ class WorkspaceRepository:
             ContactLink.last_seen_at,
             ContactLink.bridge,
         )
-        query = union_all(
-            select(*columns).where(ContactLink.contact_a_id == contact_id),
-            select(*columns).where(ContactLink.contact_b_id == contact_id),
+        ids = list(contact_ids)
+        query = union(
+            select(*columns).where(ContactLink.contact_a_id.in_(ids)),
+            select(*columns).where(ContactLink.contact_b_id.in_(ids)),
         )
         return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
 
-    def colleagues_at_account_with_ties(self, contact: Contact, asker: Member, limit: int) -> list[int]:
-        """Other contacts at the contact's account that someone on the team has a (visible) tie with."""
-        if contact.account_id is None:
-            return []
+    def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]:
+        """Contacts at an account that someone on the team has a (visible) tie with, strongest tie first."""
         # The account's contacts first (its index), then their ties (theirs): never a workspace scan.
-        colleagues = select(Contact.id).where(Contact.account_id == contact.account_id, Contact.id != contact.id)
+        at_account = select(Contact.id).where(Contact.account_id == account_id)
         query = (
             select(Tie.contact_id)
             .where(
-                Tie.contact_id.in_(colleagues),
+                Tie.contact_id.in_(at_account),
                 or_(Tie.private.is_(False), Tie.member_id == asker.id),
             )
             .group_by(Tie.contact_id)
@@ -464,11 +465,11 @@ class WorkspaceRepository:
         )
         return [(row[0], row[1]) for row in self.session.execute(query)]
 
-    def interactions_together(self, member: Member, others: Iterable[int]) -> dict[int, int]:
-        """How many interactions each other member took part in with `member` (either one logging)."""
-        ids = [other for other in others if other != member.id]
-        if not ids:
-            return {}
+    def interactions_together(self, member: Member) -> dict[int, int]:
+        """How many interactions each other member took part in with `member` (either one logging).
+
+        Bounded by the member's own interactions that had colleagues along, whatever the team's size.
+        """
         logged_by_me = (
             select(interaction_colleagues.c.member_id, func.count())
             .join(Interaction, Interaction.id == interaction_colleagues.c.interaction_id)
@@ -476,7 +477,6 @@ class WorkspaceRepository:
                 Interaction.workspace_id == self.workspace_id,
                 Interaction.member_id == member.id,
                 Interaction.undone_at.is_(None),
-                interaction_colleagues.c.member_id.in_(ids),
             )
             .group_by(interaction_colleagues.c.member_id)
         )
@@ -487,7 +487,6 @@ class WorkspaceRepository:
                 Interaction.workspace_id == self.workspace_id,
                 interaction_colleagues.c.member_id == member.id,
                 Interaction.undone_at.is_(None),
-                Interaction.member_id.in_(ids),
             )
             .group_by(Interaction.member_id)
         )

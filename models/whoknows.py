@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -174,45 +175,89 @@ def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> Company
 # Reading the neighbourhood -----------------------------------------------------------------------
 def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Contact) -> Neighbourhood:
     """The rows around one target that routes can use: a handful of indexed reads, no whole graph."""
-    links = [
-        LinkEdge(a, b, kind, link_strength(kind, occurrences), last_seen, bridge)
-        for a, b, kind, occurrences, last_seen, bridge in repo.links_of(target.id)
-    ]
-    linked_ids = {link.contact_a_id if link.contact_b_id == target.id else link.contact_b_id for link in links}
-    colleague_ids = set(repo.colleagues_at_account_with_ties(target, asker, ACCOUNT_COLLEAGUES_FOR_ROUTES))
+    return neighbourhoods(repo, asker, [target])[target.id]
+
+
+def neighbourhoods(repo: WorkspaceRepository, asker: Member, targets: Sequence[Contact]) -> dict[int, Neighbourhood]:
+    """The neighbourhoods of several targets (a company's people) with the reads of one.
+
+    Per target: its links, the colleagues at its account that the team knows (the strongest
+    `ACCOUNT_COLLEAGUES_FOR_ROUTES`), and every visible tie into the three. One statement each for
+    all targets together, so a company view costs what one person does.
+    """
+    ids = [target.id for target in targets]
+    links_by_target: dict[int, list[LinkEdge]] = {target_id: [] for target_id in ids}
+    for a, b, kind, occurrences, last_seen, bridge in repo.links_of(ids):
+        edge = LinkEdge(a, b, kind, link_strength(kind, occurrences), last_seen, bridge)
+        for end in {a, b}:
+            if end in links_by_target:
+                links_by_target[end].append(edge)
+    colleagues_by_account = {
+        account_id: repo.colleagues_at_account_with_ties(
+            account_id, asker, ACCOUNT_COLLEAGUES_FOR_ROUTES + sum(1 for t in targets if t.account_id == account_id)
+        )
+        for account_id in {target.account_id for target in targets if target.account_id is not None}
+    }
     colleague_strength = link_strength("colleague")
-    links += [LinkEdge(other, target.id, "colleague", colleague_strength) for other in colleague_ids - linked_ids]
-    ties = repo.tie_edges_into({target.id} | linked_ids | colleague_ids, asker)
-    member_ids = {tie.member_id for tie in ties}
-    together = repo.interactions_together(asker, member_ids)
-    only_way_in = _only_tie_into_account(repo, asker, target, ties, colleague_ids)
-    if only_way_in is not None:
-        ties = [
-            tie._replace(bridge="only_way_in")
-            if (tie.member_id, tie.contact_id) == only_way_in and not tie.bridge
-            else tie
-            for tie in ties
+    wanted: dict[int, set[int]] = {}
+    for target in targets:
+        links = links_by_target[target.id]
+        linked = {link.contact_a_id if link.contact_b_id == target.id else link.contact_b_id for link in links}
+        known = colleagues_by_account.get(target.account_id, []) if target.account_id is not None else []
+        colleagues = [other for other in known if other != target.id][:ACCOUNT_COLLEAGUES_FOR_ROUTES]
+        links += [
+            LinkEdge(other, target.id, "colleague", colleague_strength) for other in colleagues if other not in linked
         ]
-    return Neighbourhood(
-        asker_id=asker.id,
-        target_id=target.id,
-        ties=tuple(ties),
-        links=tuple(links),
-        teammates={member_id: teammate_strength(together.get(member_id, 0)) for member_id in member_ids},
-    )
+        wanted[target.id] = {target.id, *linked, *colleagues}
+    ties_by_contact: dict[int, list[TieEdge]] = {}
+    for tie in repo.tie_edges_into(set().union(*wanted.values()), asker):
+        ties_by_contact.setdefault(tie.contact_id, []).append(tie)
+    member_ids = {tie.member_id for ties in ties_by_contact.values() for tie in ties}
+    together = repo.interactions_together(asker)
+    teammates = {member_id: teammate_strength(together.get(member_id, 0)) for member_id in member_ids}
+    only_ways_in = {
+        account_id: _only_tie_into_account(repo, asker, account_id, [ties_by_contact.get(c, []) for c in at_account])
+        for account_id, at_account in _contacts_read_per_account(targets, colleagues_by_account).items()
+    }
+    result = {}
+    for target in targets:
+        ties = [tie for contact_id in wanted[target.id] for tie in ties_by_contact.get(contact_id, ())]
+        only_way_in = only_ways_in.get(target.account_id) if target.account_id is not None else None
+        if only_way_in is not None:
+            ties = [
+                tie._replace(bridge="only_way_in")
+                if (tie.member_id, tie.contact_id) == only_way_in and not tie.bridge
+                else tie
+                for tie in ties
+            ]
+        result[target.id] = Neighbourhood(
+            asker_id=asker.id,
+            target_id=target.id,
+            ties=tuple(ties),
+            links=tuple(links_by_target[target.id]),
+            teammates={tie.member_id: teammates[tie.member_id] for tie in ties},
+        )
+    return result
+
+
+def _contacts_read_per_account(
+    targets: Sequence[Contact], colleagues_by_account: dict[int, list[int]]
+) -> dict[int, set[int]]:
+    read = {account_id: set(colleagues) for account_id, colleagues in colleagues_by_account.items()}
+    for target in targets:
+        if target.account_id is not None:
+            read[target.account_id].add(target.id)
+    return read
 
 
 def _only_tie_into_account(
-    repo: WorkspaceRepository, asker: Member, target: Contact, ties: list[TieEdge], colleague_ids: set[int]
+    repo: WorkspaceRepository, asker: Member, account_id: int, ties_read: list[list[TieEdge]]
 ) -> tuple[int, int] | None:
-    """The (member, contact) of the team's one visible tie into the target's account, if it has only one."""
-    if target.account_id is None:
+    """The (member, contact) of the team's one visible tie into an account, if it has only one."""
+    # Ties already read into the account (to the targets and their colleagues): two of them settle it.
+    if sum(1 for ties in ties_read for tie in ties if tie.strength > 0) >= 2:
         return None
-    # Ties already read into the account (to the target and its colleagues): two of them settle it.
-    at_account = {target.id} | colleague_ids
-    if sum(1 for tie in ties if tie.contact_id in at_account and tie.strength > 0) >= 2:
-        return None
-    pairs = repo.team_ties_into_account(target.account_id, asker, limit=2)
+    pairs = repo.team_ties_into_account(account_id, asker, limit=2)
     return pairs[0] if len(pairs) == 1 else None
 
 
@@ -225,8 +270,8 @@ def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: i
     views = route_views(repo, page)
     known_at_company: tuple[Person, ...] = ()
     if not routes and target.account_id is not None:
-        colleagues = repo.colleagues_at_account_with_ties(target, asker, limit=3)
-        known_at_company = tuple(contact_person(c) for c in repo.contacts_by_id(colleagues).values())
+        colleagues = [c for c in repo.colleagues_at_account_with_ties(target.account_id, asker, 4) if c != target.id]
+        known_at_company = tuple(contact_person(c) for c in repo.contacts_by_id(colleagues[:3]).values())
     return PersonRoutes(
         target=contact_person(target),
         routes=views,
@@ -246,11 +291,14 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tu
         contacts = [c for c in contacts if c.id in tagged]
     best_strength = repo.best_strength_by_contact([c.id for c in contacts], asker)
     known = sorted((c for c in contacts if best_strength.get(c.id, 0.0) > 0), key=lambda c: -best_strength[c.id])
-    people = []
-    for contact in known[:PEOPLE_PER_COMPANY]:
-        routes = rank_routes(neighbourhood(repo, asker, contact))
-        best = route_views(repo, routes[:1])
-        people.append(CompanyPerson(person=contact_person(contact), best=best[0] if best else None))
+    shown = known[:PEOPLE_PER_COMPANY]
+    around = neighbourhoods(repo, asker, shown)
+    best_routes = {contact.id: rank_routes(around[contact.id])[:1] for contact in shown}
+    views = iter(route_views(repo, [route for routes in best_routes.values() for route in routes]))
+    people = [
+        CompanyPerson(person=contact_person(contact), best=next(views) if best_routes[contact.id] else None)
+        for contact in shown
+    ]
     # Nobody knows them well yet: no tie, or only weak ones (they may still appear above, with a route).
     to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < MEDIUM_TIE]
     return CompanyRoutes(
