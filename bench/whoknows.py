@@ -15,8 +15,10 @@ figures stay apart):
    (some know thousands), strengths mostly weak and some strong, ~2 % private; contact links mostly
    between colleagues of one company and some across; the typo-tolerant name index exactly as
    `WorkspaceRepository.index_name` writes it. Bulk inserts: SQLAlchemy Core executemany on SQLite,
-   COPY on PostgreSQL (then ANALYZE, which autovacuum would do on a live server; SQLite gets no
-   ANALYZE, as the app never runs one).
+   COPY on PostgreSQL (then ANALYZE, which autovacuum would do on a live server). Then
+   `bot.db.migrate` once more, as `rapport run` does when it starts: it refreshes the planner's
+   statistics (`bot.db.refresh_statistics`). `--sqlite-file PATH` / `--pg-schema NAME` keep the
+   database and reuse it on later runs (migrated, as on a start), to compare changes quickly.
 2. The service: `models.whoknows.who_knows` with a fresh unit of work per call, as the Slack handler
    calls it (name resolution, neighbourhood reads, route ranking; not the Slack round trip), for
    `--queries` targets typed as a user would: person names with random case, sometimes without
@@ -732,13 +734,13 @@ def run_backend(backend: str, sizes: Sizes, args: argparse.Namespace) -> dict[st
             path = args.sqlite_file or f"{folder}/bench.db"
             url, options, schema = f"sqlite:///{path}", {}, None
         else:
-            url, schema = os.environ["TEST_DATABASE_URL"], f"bench_whoknows_{uuid.uuid4().hex[:8]}"
+            url, schema = os.environ["TEST_DATABASE_URL"], args.pg_schema or f"bench_whoknows_{uuid.uuid4().hex[:8]}"
             options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-            _run_sql(url, f"CREATE SCHEMA {schema}")
+            _run_sql(url, f"CREATE SCHEMA IF NOT EXISTS {schema}")
         try:
             return _measure(backend, url, options, sizes, args)
         finally:
-            if schema is not None:
+            if schema is not None and not args.pg_schema:
                 _run_sql(url, f"DROP SCHEMA {schema} CASCADE")
 
 
@@ -757,8 +759,8 @@ def _measure(backend: str, url: str, options: dict[str, Any], sizes: Sizes, args
     warmup, queries = queries[: args.warmup], queries[args.warmup :]
 
     started = perf_counter()
-    if backend == "sqlite" and args.sqlite_file and os.path.exists(args.sqlite_file):
-        say(f"{backend}: reusing {args.sqlite_file}")
+    if _kept(backend, url, options, args):
+        say(f"{backend}: reusing the database kept by an earlier run")
         rows = _in_child(_reuse_child, url, options)
     else:
         say(f"{backend}: loading {sizes}")
@@ -826,7 +828,23 @@ def _shape(population: Population) -> dict[str, Any]:
 def _load_child(url: str, options: dict[str, Any], population: Population, sizes: Sizes, seed: int) -> dict[str, int]:
     engine = make_engine(url, **options)
     try:
-        return load_workspace(engine, population, sizes, seed)
+        rows = load_workspace(engine, population, sizes, seed)
+        migrate(engine)  # as `rapport run` does when it starts: fresh statistics for the planner
+        return rows
+    finally:
+        engine.dispose()
+
+
+def _kept(backend: str, url: str, options: dict[str, Any], args: argparse.Namespace) -> bool:
+    """Whether `--sqlite-file` or `--pg-schema` names a database an earlier run filled."""
+    if backend == "sqlite":
+        return bool(args.sqlite_file) and os.path.exists(args.sqlite_file)
+    if not args.pg_schema:
+        return False
+    engine = make_engine(url, **options)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT to_regclass('ties') IS NOT NULL")).scalar_one()
     finally:
         engine.dispose()
 
@@ -877,6 +895,9 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--sqlite-file",
         help="keep the SQLite database in this file, or reuse it when it exists (same sizes and seed)",
+    )
+    parser.add_argument(
+        "--pg-schema", help="keep the PostgreSQL database in this schema, or reuse it when filled (same sizes and seed)"
     )
     parser.add_argument("--skip-structure", action="store_true", help="do not time the bridge computation")
     return parser.parse_args(argv)

@@ -58,7 +58,7 @@ from models.orm import (
     interaction_colleagues,
     interaction_contacts,
 )
-from models.repository import RECENT_INTERACTIONS_FOR_SCORING, WorkspaceRepository
+from models.repository import RECENT_INTERACTIONS_FOR_SCORING, WorkspaceRepository, refresh_team_strength
 from models.scoring import (
     Appreciation,
     Friendship,
@@ -1193,6 +1193,7 @@ def import_contacts(
             elif tie[1] is None and key in connected:
                 dated_ties.append({"tie_id": tie[0], "since": connected[key]})
         _insert_rows(session, _table(Tie), new_ties)
+        refresh_team_strength(session, [cast(int, row["contact_id"]) for row in new_ties])
         if dated_ties:
             table = _table(Tie)
             session.execute(
@@ -1369,6 +1370,7 @@ def import_interactions(
                 (p.occurred_at, channel.value, p.row.duration_minutes, initiator.value if initiator else None)
             )
         _refresh_ties(session, workspace_id, histories, now, progress)
+        refresh_team_strength(session, {contact_id for _, contact_id in touched})
 
         skipped.sort(key=lambda outcome: outcome.line)
         if not dry_run:

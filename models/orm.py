@@ -127,7 +127,10 @@ class Contact(Base):
     """A person sellers talk to; `name_key` is the name folded for matching (case, accents)."""
 
     __tablename__ = "contacts"
-    __table_args__ = (Index("ix_contacts_workspace_name_key", "workspace_id", "name_key"),)
+    __table_args__ = (
+        Index("ix_contacts_workspace_name_key", "workspace_id", "name_key"),
+        Index("ix_contacts_account_team_strength", "account_id", "team_strength", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
@@ -141,6 +144,10 @@ class Contact(Base):
     profile_url: Mapped[str | None] = mapped_column(String(500))
     created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    #: The strongest tie anyone on the team has with this contact, private ties left out (None: no
+    #: visible tie). Kept by `repository.refresh_team_strength` whenever a tie changes, so that the
+    #: people the team knows at a company come out of one index, strongest first.
+    team_strength: Mapped[float | None] = mapped_column(Float)
 
     account: Mapped[Account | None] = relationship(lazy="joined")
 
@@ -158,6 +165,14 @@ class Tie(Base):
         Index("ix_ties_workspace_contact", "workspace_id", "contact_id"),
         # Covering the team's ties into a company's contacts, strongest first, without reading the rows.
         Index("ix_ties_contact_strength", "contact_id", "strength", "private", "member_id"),
+        # A member's private ties (a few): added to what the team sees when that member asks.
+        Index(
+            "ix_ties_private",
+            "member_id",
+            "contact_id",
+            sqlite_where=text("private"),
+            postgresql_where=text("private"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, or_, select, text, union, union_all, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    text,
+    union,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -58,6 +72,53 @@ def get_or_create_workspace(session: Session, slack_team_id: str, name: str = ""
         )
         workspace = session.scalars(query).one()
     return workspace
+
+
+#: Contacts whose `team_strength` one statement refreshes.
+TEAM_STRENGTH_CHUNK = 500
+
+
+def refresh_team_strength(session: Session, contact_ids: Iterable[int] | None, workspace_id: int | None = None) -> None:
+    """Make `contacts.team_strength` true again for these contacts (or a whole workspace's).
+
+    The strongest tie anyone on the team may see, private ties left out (None when there is none).
+    Ties changed through the ORM are followed by `_follow_tie_changes`; bulk writes call this.
+    """
+    _refresh_team_strength(session.connection(), contact_ids, workspace_id)
+
+
+def _refresh_team_strength(connection: Connection, contact_ids: Iterable[int] | None, workspace_id: int | None) -> None:
+    contacts, ties = cast(Table, Contact.__table__), cast(Table, Tie.__table__)
+    best = (
+        select(func.max(ties.c.strength))
+        .where(ties.c.contact_id == contacts.c.id, ties.c.private.is_(False))
+        .correlate(contacts)
+        .scalar_subquery()
+    )
+    if contact_ids is None:
+        connection.execute(update(contacts).where(contacts.c.workspace_id == workspace_id).values(team_strength=best))
+        return
+    ids = sorted(set(contact_ids))
+    for start in range(0, len(ids), TEAM_STRENGTH_CHUNK):
+        chunk = ids[start : start + TEAM_STRENGTH_CHUNK]
+        connection.execute(update(contacts).where(contacts.c.id.in_(chunk)).values(team_strength=best))
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_tie_changes(session: Session, _context: Any) -> None:
+    """Whenever a flush creates, deletes or changes the strength or privacy of ties, refresh their contacts."""
+    touched: set[int] = set()
+    for tie in (*session.new, *session.deleted):
+        if isinstance(tie, Tie):
+            touched.add(tie.contact_id)
+    for tie in session.dirty:
+        if isinstance(tie, Tie) and any(
+            inspect(tie).attrs[name].history.has_changes() for name in ("strength", "private", "contact_id")
+        ):
+            touched.add(tie.contact_id)
+            touched.update(inspect(tie).attrs.contact_id.history.deleted or ())
+    if touched:
+        _refresh_team_strength(session.connection(), touched, None)
 
 
 class WorkspaceRepository:
@@ -435,19 +496,31 @@ class WorkspaceRepository:
 
     def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]:
         """Contacts at an account that someone on the team has a (visible) tie with, strongest tie first."""
-        # The account's contacts first (its index), then their ties (theirs): never a workspace scan.
-        at_account = select(Contact.id).where(Contact.account_id == account_id)
-        query = (
-            select(Tie.contact_id)
-            .where(
-                Tie.contact_id.in_(at_account),
-                or_(Tie.private.is_(False), Tie.member_id == asker.id),
-            )
-            .group_by(Tie.contact_id)
-            .order_by(func.max(Tie.strength).desc(), Tie.contact_id)
-            .limit(limit)
+        return [contact_id for contact_id, _ in self.strengths_at_account(account_id, asker, limit)]
+
+    def strengths_at_account(self, account_id: int, asker: Member, limit: int | None = None) -> list[tuple[int, float]]:
+        """(contact, best visible tie strength) at an account, strongest first (then latest contact).
+
+        What the team may see is kept on each contact (`team_strength`, one index read); the asker's
+        own private ties, which it leaves out, come from a small partial index. One statement.
+        """
+        team = select(Contact.id, Contact.team_strength).where(
+            Contact.account_id == account_id, Contact.team_strength.is_not(None)
         )
-        return list(self.session.scalars(query))
+        if limit is not None:
+            team = team.order_by(Contact.team_strength.desc(), Contact.id.desc()).limit(limit)
+        own_private = (
+            select(Tie.contact_id, Tie.strength)
+            .join(Contact, Contact.id == Tie.contact_id)
+            .where(Tie.member_id == asker.id, Tie.private.is_(True), Contact.account_id == account_id)
+        )
+        best: dict[int, float] = {}
+        for contact_id, strength in self.session.execute(union_all(team.subquery().select(), own_private)):
+            value = float(strength or 0.0)
+            if value > best.get(contact_id, -1.0):
+                best[contact_id] = value
+        ranked = sorted(best.items(), key=lambda pair: (-pair[1], -pair[0]))
+        return ranked[:limit] if limit is not None else ranked
 
     def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[tuple[int, int]]:
         """Up to `limit` visible ties of the team into an account, as (member, contact) pairs."""
@@ -522,6 +595,16 @@ class WorkspaceRepository:
                 .limit(limit)
             )
         )
+
+    def people_at_account(self, account_id: int, limit: int) -> list[tuple[int, str, str | None]]:
+        """(id, name, job title) of the contacts at an account, by name."""
+        query = (
+            select(Contact.id, Contact.name, Contact.job_title)
+            .where(Contact.workspace_id == self.workspace_id, Contact.account_id == account_id)
+            .order_by(Contact.name_key, Contact.id)
+            .limit(limit)
+        )
+        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
 
     def best_strength_by_contact(self, contact_ids: Iterable[int], asker: Member) -> dict[int, float]:
         ids = list(contact_ids)

@@ -19,6 +19,7 @@ from models.graph import (
     member_node,
 )
 from models.orm import Contact, ContactLink, MemberBrokerage, Tie, Workspace
+from models.repository import refresh_team_strength
 from models.uow import UnitOfWork
 
 UPDATE_CHUNK = 5000
@@ -102,6 +103,8 @@ def refresh_structure(uow: UnitOfWork, workspace_id: int, now: datetime) -> Stru
             for start in range(0, len(ids), UPDATE_CHUNK):
                 chunk = ids[start : start + UPDATE_CHUNK]
                 session.execute(update(ContactLink).where(ContactLink.id.in_(chunk)).values(bridge=flag))
+        # A backstop for `contacts.team_strength` (kept up to date wherever a tie changes).
+        refresh_team_strength(session, None, workspace_id=workspace_id)
         session.execute(delete(MemberBrokerage).where(MemberBrokerage.workspace_id == workspace_id))
         session.add_all(
             MemberBrokerage(

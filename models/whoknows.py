@@ -285,27 +285,27 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tu
     account = repo.account(account_id)
     if account is None:
         raise NotFound("That company no longer exists.")
-    contacts = repo.contacts_at_account(account.id, limit=2000)
-    if tags:
-        tagged = repo.contacts_with_tags([c.id for c in contacts], tags)
-        contacts = [c for c in contacts if c.id in tagged]
-    best_strength = repo.best_strength_by_contact([c.id for c in contacts], asker)
-    known = sorted((c for c in contacts if best_strength.get(c.id, 0.0) > 0), key=lambda c: -best_strength[c.id])
-    shown = known[:PEOPLE_PER_COMPANY]
-    around = neighbourhoods(repo, asker, shown)
-    best_routes = {contact.id: rank_routes(around[contact.id])[:1] for contact in shown}
-    views = iter(route_views(repo, [route for routes in best_routes.values() for route in routes]))
     people = [
-        CompanyPerson(person=contact_person(contact), best=next(views) if best_routes[contact.id] else None)
-        for contact in shown
+        Person(kind="contact", id=contact_id, name=name, company=account.name, job_title=title)
+        for contact_id, name, title in repo.people_at_account(account.id, limit=2000)
     ]
+    if tags:
+        tagged = repo.contacts_with_tags([p.id for p in people], tags)
+        people = [p for p in people if p.id in tagged]
+    best_strength = dict(repo.strengths_at_account(account.id, asker))
+    known = sorted((p for p in people if best_strength.get(p.id, 0.0) > 0), key=lambda p: -best_strength[p.id])
+    shown = known[:PEOPLE_PER_COMPANY]
+    contacts = repo.contacts_by_id(p.id for p in shown)
+    around = neighbourhoods(repo, asker, [contacts[p.id] for p in shown])
+    best_routes = {p.id: rank_routes(around[p.id])[:1] for p in shown}
+    views = iter(route_views(repo, [route for routes in best_routes.values() for route in routes]))
     # Nobody knows them well yet: no tie, or only weak ones (they may still appear above, with a route).
-    to_build = [c for c in contacts if best_strength.get(c.id, 0.0) < MEDIUM_TIE]
+    to_build = [p for p in people if best_strength.get(p.id, 0.0) < MEDIUM_TIE]
     return CompanyRoutes(
         company=account.name,
         account_id=account.id,
-        people=tuple(people),
-        to_build=tuple(contact_person(c) for c in to_build[:TO_BUILD_PER_COMPANY]),
+        people=tuple(CompanyPerson(person=p, best=next(views) if best_routes[p.id] else None) for p in shown),
+        to_build=tuple(to_build[:TO_BUILD_PER_COMPANY]),
         known_count=len(known),
         tags=tags,
     )

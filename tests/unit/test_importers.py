@@ -545,6 +545,17 @@ def test_past_interactions_are_recorded_and_reported_row_by_row(uow: UnitOfWork)
     assert jane.connected_on == datetime(2021, 3, 12, 12, 0, tzinfo=UTC) and jane.source == "linkedin"
 
 
+def test_imported_ties_keep_each_contacts_team_strength(uow: UnitOfWork) -> None:
+    """Reach counts as a visible tie of strength 0; imported interactions raise it to the tie's strength."""
+    import_linkedin(uow)
+    assert contact_named(uow, "Élodie Lefèvre").team_strength == 0.0
+    seller_with_email(uow)
+    import_file(uow, TEAM, "interactions", data("crm_activities.csv"), NOW, mapping=ACTIVITIES_MAP)
+    for member, name in ((SELLER, "Jane Doe"), (COLLEAGUE, "Marta Kowalska")):
+        strength = tie_of(uow, member, name).strength
+        assert strength > 0 and contact_named(uow, name).team_strength == pytest.approx(strength)
+
+
 def test_dates_without_a_zone_are_read_in_the_members_time_zone(uow: UnitOfWork) -> None:
     """A seller in Paris who logged 15:30 met at 14:30 UTC; a day alone is noon in Paris."""
     with uow:

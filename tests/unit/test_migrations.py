@@ -43,3 +43,39 @@ def test_upgrading_from_the_first_schema_indexes_existing_names(tmp_path) -> Non
     with engine.connect() as connection:
         variants = set(connection.scalars(select(NameIndexEntry.variant).where(NameIndexEntry.contact_id == 7)))
     assert variants == name_variants("José García") and "jose" in variants
+
+
+def test_upgrading_fills_each_contacts_team_strength_from_its_visible_ties(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Contacts known before `team_strength` existed get their strongest tie that is not private."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    command.upgrade(alembic_config(engine), "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO workspaces (id, slack_team_id, name, created_at) VALUES (1, 'T1', '', '2026-01-01')")
+        )
+        for member in (1, 2, 3):
+            connection.execute(
+                text(
+                    "INSERT INTO members (id, workspace_id, slack_user_id, display_name, time_zone, created_at) "
+                    f"VALUES ({member}, 1, 'U{member}', '', 'UTC', '2026-01-01')"
+                )
+            )
+        for contact in (7, 8, 9):
+            connection.execute(
+                text(
+                    "INSERT INTO contacts (id, workspace_id, name, name_key, created_at) "
+                    f"VALUES ({contact}, 1, 'P{contact}', 'p{contact}', '2026-01-01')"
+                )
+            )
+        ties = [(1, 7, 0.4, 0), (2, 7, 0.6, 0), (3, 7, 0.9, 1), (1, 8, 0.5, 1)]  # member, contact, strength, private
+        for member, contact, strength, private in ties:
+            connection.execute(
+                text(
+                    "INSERT INTO ties (workspace_id, member_id, contact_id, strength, private, interaction_count, "
+                    f"source, created_at) VALUES (1, {member}, {contact}, {strength}, {private}, 1, 'slack', '2026-01-01')"
+                )
+            )
+    migrate(engine)
+    with engine.connect() as connection:
+        found = dict(connection.execute(text("SELECT id, team_strength FROM contacts ORDER BY id")).all())
+    assert found == {7: 0.6, 8: None, 9: None}

@@ -17,10 +17,10 @@ from models.introductions import (
     prepare_introduction,
     request_introduction,
 )
-from models.orm import ContactLink, Introduction, MemberBrokerage, Tie, Workspace
+from models.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
 from models.repository import WorkspaceRepository
 from models.scoring import Appreciation, Friendship
-from models.services import Actor, Logged, TieRating, log_call, rate_tie
+from models.services import Actor, Logged, TieRating, log_call, rate_tie, set_private
 from models.structure import refresh_structure
 from models.uow import UnitOfWork
 from models.whoknows import (
@@ -235,6 +235,41 @@ def test_a_private_tie_of_a_colleague_is_left_out_but_its_owner_still_sees_it(uo
     assert isinstance(company, CompanyRoutes) and (company.people, company.known_count) == ((), 0)
     theirs = person_routes(who_knows(uow, COLLEAGUE, "Jane Doe", NOW))
     assert theirs.total == 1 and theirs.routes[0].is_direct and theirs.target.id == jane
+
+
+def test_my_own_private_tie_still_counts_in_my_company_view_and_only_mine(uow: UnitOfWork) -> None:
+    """I marked my tie with Jane private: ACME still lists Jane for me, with my own route; not for my colleague."""
+    (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
+    set_private(uow, ME, jane, True)
+    mine = who_knows(uow, ME, "ACME", NOW)
+    assert isinstance(mine, CompanyRoutes) and mine.known_count == 1
+    (person,) = mine.people
+    assert person.person.id == jane and person.best is not None and person.best.is_direct
+    theirs = who_knows(uow, COLLEAGUE, "ACME", NOW)
+    assert isinstance(theirs, CompanyRoutes) and (theirs.people, theirs.known_count) == ((), 0)
+    set_private(uow, ME, jane, False)
+    theirs = who_knows(uow, COLLEAGUE, "ACME", NOW)
+    assert isinstance(theirs, CompanyRoutes) and theirs.known_count == 1
+
+
+def test_the_team_strength_of_a_contact_follows_every_change_of_its_ties(uow: UnitOfWork) -> None:
+    """The strongest visible tie kept on the contact: new ties, rescoring, privacy, whichever path wrote them."""
+
+    def team_strength() -> float | None:
+        with uow:
+            return uow.session.scalar(select(Contact.team_strength).where(Contact.id == jane))
+
+    (jane,) = meet(uow, ME, "Jane Doe", company="ACME", channel=Channel.EMAIL)
+    assert team_strength() == pytest.approx(tie_strength_of(uow, ME, jane)) and team_strength() > 0
+    befriend(uow, COLLEAGUE, "Jane Doe", company="ACME")
+    assert team_strength() == pytest.approx(tie_strength_of(uow, COLLEAGUE, jane))
+    set_private(uow, COLLEAGUE, jane, True)
+    assert team_strength() == pytest.approx(tie_strength_of(uow, ME, jane))
+    with uow:  # a write straight through the ORM is followed too
+        for tie in uow.session.scalars(select(Tie).where(Tie.contact_id == jane)):
+            tie.private = True
+        uow.commit()
+    assert team_strength() is None
 
 
 def test_ties_of_another_workspace_never_appear(uow: UnitOfWork) -> None:
