@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -25,56 +27,50 @@ def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
-def test_upgrading_from_the_first_schema_indexes_existing_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Contacts recorded before the name index existed become findable by the upgrade."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(engine), "0001")
+def old_database(path: Path, revision: str, *statements: str) -> Engine:
+    """A SQLite database at an earlier revision, with one workspace and these rows."""
+    engine = make_engine(f"sqlite:///{path / 'old.db'}")
+    command.upgrade(alembic_config(engine), revision)
     with engine.begin() as connection:
         connection.execute(
             text("INSERT INTO workspaces (id, slack_team_id, name, created_at) VALUES (1, 'T1', '', '2026-01-01')")
         )
-        connection.execute(
-            text(
-                "INSERT INTO contacts (id, workspace_id, name, name_key, created_at) "
-                "VALUES (7, 1, 'José García', 'jose garcia', '2026-01-01')"
-            )
-        )
+        for statement in statements:
+            connection.execute(text(statement))
+    return engine
+
+
+def test_upgrading_from_the_first_schema_indexes_existing_names(tmp_path: Path) -> None:
+    """Contacts recorded before the name index existed become findable by the upgrade."""
+    engine = old_database(
+        tmp_path,
+        "0001",
+        "INSERT INTO contacts (id, workspace_id, name, name_key, created_at) "
+        "VALUES (7, 1, 'José García', 'jose garcia', '2026-01-01')",
+    )
     migrate(engine)
     with engine.connect() as connection:
         variants = set(connection.scalars(select(NameIndexEntry.variant).where(NameIndexEntry.contact_id == 7)))
     assert variants == name_variants("José García") and "jose" in variants
 
 
-def test_upgrading_fills_each_contacts_team_strength_from_its_visible_ties(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_upgrading_fills_each_contacts_team_strength_from_its_visible_ties(tmp_path: Path) -> None:
     """Contacts known before `team_strength` existed get their strongest tie that is not private."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    command.upgrade(alembic_config(engine), "0007")
-    with engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO workspaces (id, slack_team_id, name, created_at) VALUES (1, 'T1', '', '2026-01-01')")
-        )
-        for member in (1, 2, 3):
-            connection.execute(
-                text(
-                    "INSERT INTO members (id, workspace_id, slack_user_id, display_name, time_zone, created_at) "
-                    f"VALUES ({member}, 1, 'U{member}', '', 'UTC', '2026-01-01')"
-                )
-            )
-        for contact in (7, 8, 9):
-            connection.execute(
-                text(
-                    "INSERT INTO contacts (id, workspace_id, name, name_key, created_at) "
-                    f"VALUES ({contact}, 1, 'P{contact}', 'p{contact}', '2026-01-01')"
-                )
-            )
-        ties = [(1, 7, 0.4, 0), (2, 7, 0.6, 0), (3, 7, 0.9, 1), (1, 8, 0.5, 1)]  # member, contact, strength, private
-        for member, contact, strength, private in ties:
-            connection.execute(
-                text(
-                    "INSERT INTO ties (workspace_id, member_id, contact_id, strength, private, interaction_count, "
-                    f"source, created_at) VALUES (1, {member}, {contact}, {strength}, {private}, 1, 'slack', '2026-01-01')"
-                )
-            )
+    members = [
+        "INSERT INTO members (id, workspace_id, slack_user_id, display_name, time_zone, created_at) "
+        f"VALUES ({member}, 1, 'U{member}', '', 'UTC', '2026-01-01')"
+        for member in (1, 2, 3)
+    ]
+    contacts = [
+        f"INSERT INTO contacts (id, workspace_id, name, name_key, created_at) VALUES ({c}, 1, 'P{c}', 'p{c}', '2026-01-01')"
+        for c in (7, 8, 9)
+    ]
+    ties = [  # member, contact, strength, private
+        "INSERT INTO ties (workspace_id, member_id, contact_id, strength, private, interaction_count, source, "
+        f"created_at) VALUES (1, {member}, {contact}, {strength}, {private}, 1, 'slack', '2026-01-01')"
+        for member, contact, strength, private in [(1, 7, 0.4, 0), (2, 7, 0.6, 0), (3, 7, 0.9, 1), (1, 8, 0.5, 1)]
+    ]
+    engine = old_database(tmp_path, "0007", *members, *contacts, *ties)
     migrate(engine)
     with engine.connect() as connection:
         found = dict(connection.execute(text("SELECT id, team_strength FROM contacts ORDER BY id")).all())
