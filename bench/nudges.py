@@ -18,7 +18,7 @@ What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh sc
    95 % of them, more for stronger ties) over two years, each with one contact, an initiator (me,
    them, or unknown) and a channel; every tie's cached `last_interaction_at` and `interaction_count`
    agree with its interactions; and some nudge memory (sent, muted, snoozed). Bulk inserts: raw
-   executemany on SQLite, COPY on PostgreSQL (then ANALYZE, which autovacuum would do on a live server).
+   executemany on SQLite, COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live server: `bench.settle`).
    Then `bot.db.migrate`, as `rapport run` does when it starts: it refreshes the planner's statistics.
 2. In a fresh process (spawned, so neither the generator nor the harness counts in its memory):
    `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox, timed as a whole and
@@ -66,6 +66,7 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Engine, Table, event, func, select, text
 from sqlalchemy.engine import make_url
 
+from bench.settle import vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models import digests
 from models.commands import Channel, Initiator
@@ -341,7 +342,7 @@ def load_workspace(url: str, sizes: Sizes, seed: int) -> dict[str, Any]:
                 connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
                 )
-            connection.execute(text("ANALYZE"))
+    vacuum_analyze(engine, list(loader.counts))
     engine.dispose()  # on SQLite, the last connection to close checkpoints the WAL into the file
     say(f"  finished (sequences, statistics, checkpoint) in {perf_counter() - started:.1f} s")
     ties_per_member = {"p50": degrees[len(degrees) // 2], "p95": degrees[len(degrees) * 95 // 100], "max": degrees[-1]}

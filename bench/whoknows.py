@@ -15,7 +15,7 @@ figures stay apart):
    (some know thousands), strengths mostly weak and some strong, ~2 % private; contact links mostly
    between colleagues of one company and some across; the typo-tolerant name index exactly as
    `WorkspaceRepository.index_name` writes it. Bulk inserts: SQLAlchemy Core executemany on SQLite,
-   COPY on PostgreSQL (then ANALYZE, which autovacuum would do on a live server). Then
+   COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live server: `bench.settle`). Then
    `bot.db.migrate` once more, as `rapport run` does when it starts: it refreshes the planner's
    statistics (`bot.db.refresh_statistics`). `--sqlite-file PATH` / `--pg-schema NAME` keep the
    database and reuse it on later runs (migrated, as on a start), to compare changes quickly.
@@ -67,6 +67,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy import Connection, Engine, Table, event, insert, select, text
 
+from bench.settle import vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models.graph import COLLEAGUE_STRENGTH, MIN_EDGE_WEIGHT, TEAMMATE_BASE, link_strength
 from models.matching import fold, name_variants
@@ -367,7 +368,7 @@ def load_workspace(engine: Engine, population: Population, sizes: Sizes, seed: i
                 connection.execute(
                     text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}")
                 )
-            connection.execute(text("ANALYZE"))
+    vacuum_analyze(engine, [table.name for table, _, _ in tables])
     return counts
 
 

@@ -153,18 +153,16 @@ class Route:
         return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
 
 
-#: One hop before it becomes a `Hop`: (node, strength, kind, last interaction, bridge flag).
-_RawHop = tuple[Node, float, str, datetime | None, str | None]
-
-
 class RankedRoutes(Sequence[Route]):
     """Routes best first; a route becomes a `Route` only when it is read.
 
     A well-connected target has thousands of routes and a reply shows five, so the ranking works on
-    plain tuples and the page shown is the only part built into objects.
+    the ties themselves (with the link into the target and the teammate's strength) and the page
+    shown is the only part built into objects.
     """
 
-    def __init__(self, ranked: list[tuple[tuple[_RawHop, ...], float]]) -> None:
+    def __init__(self, target_id: int, ranked: list[tuple[TieEdge, LinkEdge | None, float | None, float]]) -> None:
+        self._target = contact_node(target_id)
         self._ranked = ranked
 
     def __len__(self) -> int:
@@ -178,8 +176,8 @@ class RankedRoutes(Sequence[Route]):
 
     def __getitem__(self, index: int | slice) -> Route | list[Route]:
         if isinstance(index, slice):
-            return [_route(*entry) for entry in self._ranked[index]]
-        return _route(*self._ranked[index])
+            return [self._route(*entry) for entry in self._ranked[index]]
+        return self._route(*self._ranked[index])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence):
@@ -189,9 +187,13 @@ class RankedRoutes(Sequence[Route]):
     def __repr__(self) -> str:
         return f"RankedRoutes({len(self)} routes)"
 
-
-def _route(hops: tuple[_RawHop, ...], chance: float) -> Route:
-    return Route(hops=tuple(Hop(*hop) for hop in hops), chance=chance)
+    def _route(self, tie: TieEdge, via: LinkEdge | None, teammate: float | None, chance: float) -> Route:
+        hops = [Hop(contact_node(tie.contact_id), tie.strength, "tie", tie.last_interaction_at, tie.bridge)]
+        if via is not None:
+            hops.append(Hop(self._target, via.strength, via.kind, via.last_seen_at, via.bridge))
+        if teammate is not None:
+            hops.insert(0, Hop(member_node(tie.member_id), teammate, "teammate"))
+        return Route(hops=tuple(hops), chance=chance)
 
 
 def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
@@ -201,9 +203,10 @@ def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
     me → target; me → my contact → target; me → colleague → target; me → colleague → their contact
     → target. Routes never chain colleague to colleague. Between two contacts linked in several
     ways (met together, introduced), the strongest link counts. Ties are read once: no graph search.
+    Order: reach (a tie nobody ever talked over) last, then direct ties, best chance, fewest hops,
+    and, between equals, my own contacts before colleagues, then by id.
     """
     asker, target = neighbourhood.asker_id, neighbourhood.target_id
-    target_node = contact_node(target)
     into_target: dict[int, LinkEdge] = {}
     for link in neighbourhood.links:
         if link.contact_b_id == target:
@@ -216,26 +219,31 @@ def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
         if other != target and (known is None or link.strength > known.strength):
             into_target[other] = link
     teammates = neighbourhood.teammates
-    ranked = []
+    keyed = []
     for tie in neighbourhood.ties:
-        tie_hop = (contact_node(tie.contact_id), tie.strength, "tie", tie.last_interaction_at, tie.bridge)
-        hops: tuple[_RawHop, ...]
-        if tie.contact_id == target:
-            hops = (tie_hop,)
-        else:
+        via = None
+        chance = tie.strength
+        if tie.contact_id != target:
             via = into_target.get(tie.contact_id)
             if via is None:
                 continue
-            hops = (tie_hop, (target_node, via.strength, via.kind, via.last_seen_at, via.bridge))
-        if tie.member_id != asker:
-            teammate = teammates.get(tie.member_id, TEAMMATE_BASE)
-            hops = ((member_node(tie.member_id), teammate, "teammate", None, None), *hops)
-        chance = math.prod(hop[1] for hop in hops)
-        # Reach (a tie nobody ever talked over) last, then direct ties, best chance, fewest hops, by id.
-        key = (tie.last_interaction_at is None, len(hops) != 1, -chance, len(hops), tuple(hop[0] for hop in hops))
-        ranked.append((key, hops, chance))
-    ranked.sort(key=itemgetter(0))
-    return RankedRoutes([(hops, chance) for _, hops, chance in ranked])
+            chance *= via.strength
+        teammate = None if tie.member_id == asker else teammates.get(tie.member_id, TEAMMATE_BASE)
+        hops = 1 + (via is not None) + (teammate is not None)
+        if teammate is not None:
+            chance *= teammate
+        key = (
+            tie.last_interaction_at is None,
+            hops != 1,
+            -chance,
+            hops,
+            teammate is not None,
+            tie.member_id if teammate is not None else 0,
+            tie.contact_id,
+        )
+        keyed.append((key, (tie, via, teammate, chance)))
+    keyed.sort(key=itemgetter(0))
+    return RankedRoutes(target, [entry for _, entry in keyed])
 
 
 # The whole graph, on a schedule ------------------------------------------------------------------

@@ -133,6 +133,19 @@ class WorkspaceRepository:
     def for_team(cls, session: Session, slack_team_id: str) -> WorkspaceRepository:
         return cls(session, get_or_create_workspace(session, slack_team_id))
 
+    @classmethod
+    def for_member(cls, session: Session, slack_team_id: str, slack_user_id: str) -> tuple[WorkspaceRepository, Member]:
+        """The workspace's repository and the member, read together (created on first use)."""
+        row = session.execute(
+            select(Workspace, Member)
+            .outerjoin(Member, (Member.workspace_id == Workspace.id) & (Member.slack_user_id == slack_user_id))
+            .where(Workspace.slack_team_id == slack_team_id)
+        ).first()
+        if row is not None and row[1] is not None:
+            return cls(session, row[0]), row[1]
+        repo = cls.for_team(session, slack_team_id)
+        return repo, repo.get_or_create_member(slack_user_id)
+
     def serialize_writes(self) -> None:
         """Hold the workspace's write lock until this transaction ends.
 
@@ -219,15 +232,18 @@ class WorkspaceRepository:
         return [Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "") for row in rows]
 
     def account_candidates(self, typed: str) -> list[Candidate]:
-        """Accounts a typed company name may mean: the exact name, else through the name index."""
+        """Accounts a typed company name may mean: the exact name if there is one, else the name index's.
+
+        One statement: the exact name and the index's hits together (companies are few next to people).
+        """
+        key = fold(typed)
         columns = (Account.id, Account.name, Account.name_key)
-        exact = select(*columns).where(Account.workspace_id == self.workspace_id, Account.name_key == fold(typed))
-        rows = self.session.execute(exact).all()
-        if not rows:
-            hits = self._name_hits(NameIndexEntry.account_id, typed)
-            if hits is None:
-                return []
-            rows = self.session.execute(select(*columns).join(hits, hits.c.account_id == Account.id)).all()
+        exact = select(*columns).where(Account.workspace_id == self.workspace_id, Account.name_key == key)
+        hits = self._name_hits(NameIndexEntry.account_id, typed)
+        query = exact if hits is None else union(exact, select(*columns).join(hits, hits.c.account_id == Account.id))
+        rows = self.session.execute(query).all()
+        if any(row[2] == key for row in rows):
+            rows = [row for row in rows if row[2] == key]
         return [Candidate(id=row[0], name=row[1], name_key=row[2]) for row in rows]
 
     def _name_hits(self, column: Any, typed: str) -> Any:

@@ -14,13 +14,24 @@ class UnitOfWork:
     exception, rolls everything back, so a use case never leaves a partial write behind.
     """
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], autocommit: bool = False) -> None:
         self._session_factory = session_factory
+        self._autocommit = autocommit
         self._session: Session | None = None
 
     def fresh(self) -> UnitOfWork:
         """Another unit of work on the same database, for a transaction held alongside this one."""
         return UnitOfWork(self._session_factory)
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work for a use case that only reads: each statement on its own (autocommit).
+
+        It spares the BEGIN and ROLLBACK round trips of a transaction nobody commits: a fifth of a
+        `/whoknows` on PostgreSQL, whose READ COMMITTED reads take a fresh snapshot per statement
+        anyway. What such a use case writes on the way (a member seen for the first time, created
+        idempotently) is kept at once.
+        """
+        return UnitOfWork(self._session_factory, autocommit=True)
 
     @property
     def session(self) -> Session:
@@ -31,7 +42,11 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         if self._session is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once; make one per thread")
-        self._session = self._session_factory()
+        if self._autocommit:
+            engine = self._session_factory.kw["bind"]
+            self._session = self._session_factory(bind=engine.execution_options(isolation_level="AUTOCOMMIT"))
+        else:
+            self._session = self._session_factory()
         return self
 
     def __exit__(

@@ -135,9 +135,8 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
         raise UsageError("Tell me whom you want to reach: a person or a company.", command="/whoknows")
     if len(query) > MAX_QUERY_LENGTH:
         raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", command="/whoknows")
-    with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
+    with uow.reading() as reading:
+        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
         people = repo.contact_candidates(query)
         companies = repo.account_candidates(query)
         person_match = match_name(query, people)
@@ -161,15 +160,15 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
 
 
 def routes_to_contact(uow: UnitOfWork, actor: Actor, contact_id: int, offset: int = 0) -> PersonRoutes:
-    with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        return _person(repo, repo.get_or_create_member(actor.user_id), contact_id, offset)
+    with uow.reading() as reading:
+        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
+        return _person(repo, member, contact_id, offset)
 
 
 def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> CompanyRoutes:
-    with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        return _company(repo, repo.get_or_create_member(actor.user_id), account_id)
+    with uow.reading() as reading:
+        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
+        return _company(repo, member, account_id)
 
 
 # Reading the neighbourhood -----------------------------------------------------------------------
