@@ -8,12 +8,17 @@ from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
+    Float,
+    Integer,
+    String,
     Table,
     delete,
     event,
     func,
     insert,
     inspect,
+    literal,
+    null,
     or_,
     select,
     text,
@@ -21,6 +26,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +46,7 @@ from models.orm import (
     NameIndexEntry,
     PendingLog,
     Tie,
+    UTCDateTime,
     Workspace,
     contact_tags,
     interaction_colleagues,
@@ -73,6 +80,9 @@ def get_or_create_workspace(session: Session, slack_team_id: str, name: str = ""
         workspace = session.scalars(query).one()
     return workspace
 
+
+#: The link columns of a union's rows that are not links (typed: PostgreSQL will not union text with NULL).
+_NO_LINK = (cast_(null(), String), cast_(null(), Integer), cast_(null(), UTCDateTime), cast_(null(), String))
 
 #: Contacts whose `team_strength` one statement refreshes.
 TEAM_STRENGTH_CHUNK = 500
@@ -196,40 +206,48 @@ class WorkspaceRepository:
         return account
 
     def contact(self, contact_id: int) -> Contact | None:
-        return self.session.scalar(
-            select(Contact).where(Contact.workspace_id == self.workspace_id, Contact.id == contact_id)
-        )
+        """The workspace's contact with this id (no read when this session already holds it)."""
+        contact = self.session.get(Contact, contact_id)
+        return contact if contact is not None and contact.workspace_id == self.workspace_id else None
 
     def contact_candidates(self, typed: str, account_key: str | None = None) -> list[Candidate]:
         """Contacts a typed name may mean; with a company, only those at it or at none.
 
         Contacts whose folded name is exactly the typed one, when there are any (an exact match
-        always wins, see `match_name`); otherwise those the typo-tolerant name index finds.
+        always wins, see `match_name`): read whole, so that the one chosen needs no second read;
+        otherwise those the typo-tolerant name index finds.
         """
-        columns = (Contact.id, Contact.name, Contact.name_key, Account.name)
         exact = (
-            select(*columns)
-            .outerjoin(Account, Contact.account_id == Account.id)
+            select(Contact)
             .where(Contact.workspace_id == self.workspace_id, Contact.name_key == fold(typed))
             .order_by(Contact.id)
             .limit(MAX_NAME_CANDIDATES)
         )
         if account_key is not None:
-            exact = exact.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
-        rows = self.session.execute(exact).all()
-        if not rows:
-            hits = self._name_hits(NameIndexEntry.contact_id, typed)
-            if hits is None:
-                return []
-            query = (
-                select(*columns)
-                .join(hits, hits.c.contact_id == Contact.id)
-                .outerjoin(Account, Contact.account_id == Account.id)
+            at_account = select(Account.id).where(
+                Account.workspace_id == self.workspace_id, Account.name_key == account_key
             )
-            if account_key is not None:
-                query = query.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
-            rows = self.session.execute(query).all()
-        return [Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "") for row in rows]
+            exact = exact.where(or_(Contact.account_id.in_(at_account), Contact.account_id.is_(None)))
+        found = self.session.scalars(exact).unique().all()
+        if found:
+            return [
+                Candidate(id=c.id, name=c.name, name_key=c.name_key, detail=c.account.name if c.account else "")
+                for c in found
+            ]
+        hits = self._name_hits(NameIndexEntry.contact_id, typed)
+        if hits is None:
+            return []
+        query = (
+            select(Contact.id, Contact.name, Contact.name_key, Account.name)
+            .join(hits, hits.c.contact_id == Contact.id)
+            .outerjoin(Account, Contact.account_id == Account.id)
+        )
+        if account_key is not None:
+            query = query.where(or_(Account.name_key == account_key, Contact.account_id.is_(None)))
+        return [
+            Candidate(id=row[0], name=row[1], name_key=row[2], detail=row[3] or "")
+            for row in self.session.execute(query)
+        ]
 
     def account_candidates(self, typed: str) -> list[Candidate]:
         """Accounts a typed company name may mean: the exact name if there is one, else the name index's.
@@ -488,27 +506,65 @@ class WorkspaceRepository:
         return [TieEdge._make(row) for row in self.session.execute(query)]
 
     def links_of(self, contact_ids: Sequence[int]) -> list[tuple[int, int, str, int, datetime | None, str | None]]:
-        """The contacts' links: (a, b, kind, occurrences, last seen, bridge flag), each once.
+        """The contacts' links: (a, b, kind, occurrences, last seen, bridge flag), each once."""
+        links, _ = self.links_and_strengths(contact_ids, (), None, None)
+        return links
 
-        The contacts are this workspace's, so are their links. One indexed read per end (UNION),
-        rather than an OR that a planner may answer with a scan.
+    def links_and_strengths(
+        self, contact_ids: Sequence[int], account_ids: Iterable[int], asker: Member | None, limit: int | None
+    ) -> tuple[list[tuple[int, int, str, int, datetime | None, str | None]], dict[int, list[tuple[int, float]]]]:
+        """Around some contacts, in one statement: their links, and the people the team knows at accounts.
+
+        Links: (a, b, kind, occurrences, last seen, bridge flag), each once; the contacts are this
+        workspace's, so are their links (one indexed read per end). Per account, what
+        `strengths_at_account` gives, `limit` at most. A `/whoknows` on PostgreSQL pays a round trip
+        per statement, so the two travel together.
         """
-        if not contact_ids:
-            return []
-        columns = (
-            ContactLink.contact_a_id,
-            ContactLink.contact_b_id,
-            ContactLink.kind,
-            ContactLink.occurrences,
-            ContactLink.last_seen_at,
-            ContactLink.bridge,
-        )
-        ids = list(contact_ids)
-        query = union(
-            select(*columns).where(ContactLink.contact_a_id.in_(ids)),
-            select(*columns).where(ContactLink.contact_b_id.in_(ids)),
-        )
-        return [tuple(row) for row in self.session.execute(query)]  # type: ignore[misc]
+        ids, account_ids = list(contact_ids), sorted(set(account_ids))
+        parts: list[Any] = [
+            select(
+                literal("link"),
+                ContactLink.contact_a_id,
+                ContactLink.contact_b_id,
+                ContactLink.kind,
+                ContactLink.occurrences,
+                ContactLink.last_seen_at,
+                ContactLink.bridge,
+                cast_(null(), Float),  # PostgreSQL types a union's columns from the first: no bare NULL
+            ).where(end.in_(ids))
+            for end in (ContactLink.contact_a_id, ContactLink.contact_b_id)
+            if ids
+        ]
+        for account_id in account_ids:
+            assert asker is not None
+            team = select(Contact.id, Contact.account_id, Contact.team_strength).where(
+                Contact.account_id == account_id, Contact.team_strength.is_not(None)
+            )
+            if limit is not None:
+                team = team.order_by(Contact.team_strength.desc(), Contact.id.desc()).limit(limit)
+            known = team.subquery()
+            parts.append(select(literal("known"), known.c.id, known.c.account_id, *_NO_LINK, known.c.team_strength))
+            parts.append(
+                select(literal("known"), Tie.contact_id, Contact.account_id, *_NO_LINK, Tie.strength)
+                .join(Contact, Contact.id == Tie.contact_id)
+                .where(Tie.member_id == asker.id, Tie.private.is_(True), Contact.account_id == account_id)
+            )
+        if not parts:
+            return [], {}
+        statement: Any = union_all(*parts) if len(parts) > 1 else parts[0]
+        rows: Sequence[Any] = self.session.execute(statement).all()
+        links = list(dict.fromkeys(tuple(row[1:7]) for row in rows if row[0] == "link"))
+        best: dict[int, dict[int, float]] = {account_id: {} for account_id in account_ids}
+        for row in rows:
+            if row[0] == "known":
+                at_account, value = best[row[2]], float(row[7] or 0.0)
+                if value > at_account.get(row[1], -1.0):
+                    at_account[row[1]] = value
+        strengths = {
+            account_id: sorted(found.items(), key=lambda pair: (-pair[1], -pair[0]))[:limit]
+            for account_id, found in best.items()
+        }
+        return links, strengths
 
     def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]:
         """Contacts at an account that someone on the team has a (visible) tie with, strongest tie first."""
@@ -520,39 +576,7 @@ class WorkspaceRepository:
         What the team may see is kept on each contact (`team_strength`, one index read); the asker's
         own private ties, which it leaves out, come from a small partial index. One statement.
         """
-        team = select(Contact.id, Contact.team_strength).where(
-            Contact.account_id == account_id, Contact.team_strength.is_not(None)
-        )
-        if limit is not None:
-            team = team.order_by(Contact.team_strength.desc(), Contact.id.desc()).limit(limit)
-        own_private = (
-            select(Tie.contact_id, Tie.strength)
-            .join(Contact, Contact.id == Tie.contact_id)
-            .where(Tie.member_id == asker.id, Tie.private.is_(True), Contact.account_id == account_id)
-        )
-        best: dict[int, float] = {}
-        for contact_id, strength in self.session.execute(union_all(team.subquery().select(), own_private)):
-            value = float(strength or 0.0)
-            if value > best.get(contact_id, -1.0):
-                best[contact_id] = value
-        ranked = sorted(best.items(), key=lambda pair: (-pair[1], -pair[0]))
-        return ranked[:limit] if limit is not None else ranked
-
-    def team_ties_into_account(self, account_id: int, asker: Member, limit: int = 2) -> list[tuple[int, int]]:
-        """Up to `limit` visible ties of the team into an account, as (member, contact) pairs."""
-        at_account = select(Contact.id).where(
-            Contact.workspace_id == self.workspace_id, Contact.account_id == account_id
-        )
-        query = (
-            select(Tie.member_id, Tie.contact_id)
-            .where(
-                Tie.contact_id.in_(at_account),
-                Tie.strength > 0,
-                or_(Tie.private.is_(False), Tie.member_id == asker.id),
-            )
-            .limit(limit)
-        )
-        return [(row[0], row[1]) for row in self.session.execute(query)]
+        return self.links_and_strengths((), [account_id], asker, limit)[1][account_id]
 
     def interactions_together(self, member: Member) -> dict[int, int]:
         """How many interactions each other member took part in with `member` (either one logging).
@@ -583,6 +607,38 @@ class WorkspaceRepository:
         for other_id, number in self.session.execute(union_all(logged_by_me, logged_by_them)):
             counts[other_id] = counts.get(other_id, 0) + int(number)
         return counts
+
+    def names_of(
+        self, member_ids: Iterable[int], contact_ids: Iterable[int]
+    ) -> dict[tuple[str, int], tuple[str, str | None, str | None, str | None]]:
+        """Who these members and contacts are, in one read: per ("member"|"contact", id), the name,
+        Slack id (members), company and job title (contacts)."""
+        members, contacts = sorted(set(member_ids)), sorted(set(contact_ids))
+        parts: list[Any] = []
+        if members:
+            parts.append(
+                select(
+                    literal("member"),
+                    Member.id,
+                    Member.display_name,
+                    Member.slack_user_id,
+                    cast_(null(), String),
+                    cast_(null(), String),
+                ).where(Member.workspace_id == self.workspace_id, Member.id.in_(members))
+            )
+        if contacts:
+            parts.append(
+                select(
+                    literal("contact"), Contact.id, Contact.name, cast_(null(), String), Account.name, Contact.job_title
+                )
+                .outerjoin(Account, Account.id == Contact.account_id)
+                .where(Contact.workspace_id == self.workspace_id, Contact.id.in_(contacts))
+            )
+        if not parts:
+            return {}
+        query: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+        rows: Sequence[Any] = self.session.execute(query).all()
+        return {(row[0], row[1]): (row[2], row[3], row[4], row[5]) for row in rows}
 
     def members_by_id(self, ids: Iterable[int]) -> dict[int, Member]:
         wanted = list(set(ids))

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from models.errors import NotFound, UsageError
 from models.graph import (
@@ -172,38 +173,59 @@ def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> Company
 
 
 # Reading the neighbourhood -----------------------------------------------------------------------
-def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Contact) -> Neighbourhood:
+class Target(Protocol):
+    """What a neighbourhood needs of its target: a contact, or a company's person read as columns."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def account_id(self) -> int | None: ...
+
+
+@dataclass(frozen=True)
+class _AtAccount:
+    id: int
+    account_id: int | None
+
+
+def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Target) -> Neighbourhood:
     """The rows around one target that routes can use: a handful of indexed reads, no whole graph."""
     return neighbourhoods(repo, asker, [target])[target.id]
 
 
-def neighbourhoods(repo: WorkspaceRepository, asker: Member, targets: Sequence[Contact]) -> dict[int, Neighbourhood]:
+def neighbourhoods(
+    repo: WorkspaceRepository,
+    asker: Member,
+    targets: Sequence[Target],
+    known_at_account: dict[int, list[tuple[int, float]]] | None = None,
+) -> dict[int, Neighbourhood]:
     """The neighbourhoods of several targets (a company's people) with the reads of one.
 
     Per target: its links, the colleagues at its account that the team knows (the strongest
-    `ACCOUNT_COLLEAGUES_FOR_ROUTES`), and every visible tie into the three. One statement each for
-    all targets together, so a company view costs what one person does.
+    `ACCOUNT_COLLEAGUES_FOR_ROUTES`), and every visible tie into the three. Three statements for
+    all targets together (links and colleagues; ties; meetings with teammates), so a company view
+    costs what one person does. `known_at_account` passes a ranking already read (a company view).
     """
     ids = [target.id for target in targets]
+    accounts = {target.account_id for target in targets if target.account_id is not None}
+    known = dict(known_at_account or {})
+    limit = ACCOUNT_COLLEAGUES_FOR_ROUTES + len(targets)
+    raw_links, ranked = repo.links_and_strengths(ids, accounts - set(known), asker, limit)
+    known |= ranked
     links_by_target: dict[int, list[LinkEdge]] = {target_id: [] for target_id in ids}
-    for a, b, kind, occurrences, last_seen, bridge in repo.links_of(ids):
+    for a, b, kind, occurrences, last_seen, bridge in raw_links:
         edge = LinkEdge(a, b, kind, link_strength(kind, occurrences), last_seen, bridge)
         for end in {a, b}:
             if end in links_by_target:
                 links_by_target[end].append(edge)
-    colleagues_by_account = {
-        account_id: repo.colleagues_at_account_with_ties(
-            account_id, asker, ACCOUNT_COLLEAGUES_FOR_ROUTES + sum(1 for t in targets if t.account_id == account_id)
-        )
-        for account_id in {target.account_id for target in targets if target.account_id is not None}
-    }
     colleague_strength = link_strength("colleague")
     wanted: dict[int, set[int]] = {}
     for target in targets:
         links = links_by_target[target.id]
         linked = {link.contact_a_id if link.contact_b_id == target.id else link.contact_b_id for link in links}
-        known = colleagues_by_account.get(target.account_id, []) if target.account_id is not None else []
-        colleagues = [other for other in known if other != target.id][:ACCOUNT_COLLEAGUES_FOR_ROUTES]
+        ranking = known.get(target.account_id, []) if target.account_id is not None else []
+        colleagues = [other for other, _ in ranking[:limit] if other != target.id][:ACCOUNT_COLLEAGUES_FOR_ROUTES]
         links += [
             LinkEdge(other, target.id, "colleague", colleague_strength) for other in colleagues if other not in linked
         ]
@@ -214,20 +236,14 @@ def neighbourhoods(repo: WorkspaceRepository, asker: Member, targets: Sequence[C
     member_ids = {tie.member_id for ties in ties_by_contact.values() for tie in ties}
     together = repo.interactions_together(asker)
     teammates = {member_id: teammate_strength(together.get(member_id, 0)) for member_id in member_ids}
-    only_ways_in = {
-        account_id: _only_tie_into_account(repo, asker, account_id, [ties_by_contact.get(c, []) for c in at_account])
-        for account_id, at_account in _contacts_read_per_account(targets, colleagues_by_account).items()
-    }
+    only_ways_in = {account_id: _only_tie_into(known[account_id], ties_by_contact) for account_id in accounts}
     result = {}
     for target in targets:
         ties = [tie for contact_id in wanted[target.id] for tie in ties_by_contact.get(contact_id, ())]
         only_way_in = only_ways_in.get(target.account_id) if target.account_id is not None else None
         if only_way_in is not None:
             ties = [
-                tie._replace(bridge="only_way_in")
-                if (tie.member_id, tie.contact_id) == only_way_in and not tie.bridge
-                else tie
-                for tie in ties
+                tie._replace(bridge="only_way_in") if tie is only_way_in and not tie.bridge else tie for tie in ties
             ]
         result[target.id] = Neighbourhood(
             asker_id=asker.id,
@@ -239,25 +255,17 @@ def neighbourhoods(repo: WorkspaceRepository, asker: Member, targets: Sequence[C
     return result
 
 
-def _contacts_read_per_account(
-    targets: Sequence[Contact], colleagues_by_account: dict[int, list[int]]
-) -> dict[int, set[int]]:
-    read = {account_id: set(colleagues) for account_id, colleagues in colleagues_by_account.items()}
-    for target in targets:
-        if target.account_id is not None:
-            read[target.account_id].add(target.id)
-    return read
+def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, list[TieEdge]]) -> TieEdge | None:
+    """The team's one visible tie into an account, if it has only one ("the only way in").
 
-
-def _only_tie_into_account(
-    repo: WorkspaceRepository, asker: Member, account_id: int, ties_read: list[list[TieEdge]]
-) -> tuple[int, int] | None:
-    """The (member, contact) of the team's one visible tie into an account, if it has only one."""
-    # Ties already read into the account (to the targets and their colleagues): two of them settle it.
-    if sum(1 for ties in ties_read for tie in ties if tie.strength > 0) >= 2:
+    The ranking lists the account's contacts by their best visible tie: a second one with any
+    strength settles it; with one, the ties into that contact (read with the neighbourhood) do.
+    """
+    strong = [contact_id for contact_id, strength in ranking[:2] if strength > 0]
+    if len(strong) != 1:
         return None
-    pairs = repo.team_ties_into_account(account_id, asker, limit=2)
-    return pairs[0] if len(pairs) == 1 else None
+    ties = [tie for tie in ties_by_contact.get(strong[0], ()) if tie.strength > 0]
+    return ties[0] if len(ties) == 1 else None
 
 
 def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
@@ -291,11 +299,12 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tu
     if tags:
         tagged = repo.contacts_with_tags([p.id for p in people], tags)
         people = [p for p in people if p.id in tagged]
-    best_strength = dict(repo.strengths_at_account(account.id, asker))
+    ranking = repo.strengths_at_account(account.id, asker)
+    best_strength = dict(ranking)
     known = sorted((p for p in people if best_strength.get(p.id, 0.0) > 0), key=lambda p: -best_strength[p.id])
     shown = known[:PEOPLE_PER_COMPANY]
-    contacts = repo.contacts_by_id(p.id for p in shown)
-    around = neighbourhoods(repo, asker, [contacts[p.id] for p in shown])
+    targets = [_AtAccount(p.id, account.id) for p in shown]
+    around = neighbourhoods(repo, asker, targets, known_at_account={account.id: ranking})
     best_routes = {p.id: rank_routes(around[p.id])[:1] for p in shown}
     views = iter(route_views(repo, [route for routes in best_routes.values() for route in routes]))
     # Nobody knows them well yet: no tie, or only weak ones (they may still appear above, with a route).
@@ -313,14 +322,18 @@ def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tu
 def route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteView, ...]:
     member_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "member"}
     contact_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "contact"}
-    members = repo.members_by_id(member_ids)
-    contacts = repo.contacts_by_id(contact_ids)
+    known = repo.names_of(member_ids, contact_ids)
     views = []
     for route in routes:
         hops = []
         for hop in route.hops:
+            name, slack_user_id, company, job_title = known[hop.node]
             kind, node_id = hop.node
-            person = _member_person(members[node_id]) if kind == "member" else contact_person(contacts[node_id])
+            person = (
+                Person(kind=kind, id=node_id, name=name or slack_user_id or "", slack_user_id=slack_user_id)
+                if kind == "member"
+                else Person(kind=kind, id=node_id, name=name, company=company, job_title=job_title)
+            )
             hops.append(
                 HopView(
                     to=person,
@@ -333,15 +346,6 @@ def route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteVi
             )
         views.append(RouteView(hops=tuple(hops), chance=route.chance))
     return tuple(views)
-
-
-def _member_person(member: Member) -> Person:
-    return Person(
-        kind="member",
-        id=member.id,
-        name=member.display_name or member.slack_user_id,
-        slack_user_id=member.slack_user_id,
-    )
 
 
 def contact_person(contact: Contact) -> Person:
