@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import Table, bindparam, case, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ from models.orm import (
 )
 from models.outbox import DeliveryReport, Sender
 from models.repository import WorkspaceRepository
-from models.scoring import RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW
+from models.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
 from models.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -84,8 +84,9 @@ def compose_due(
     with _compose_lock(uow.fresh()) as allowed:
         if not allowed:
             return composed
+        team_ids: dict[int, str] = {}  # workspace → Slack team, read once per sweep
         for member_id in _members_to_consider(uow, only_user):
-            digest = _compose_member(uow, member_id, now, dry_run)
+            digest = _compose_member(uow, member_id, now, dry_run, team_ids)
             if digest is not None:
                 composed.append(digest)
     return composed
@@ -133,7 +134,9 @@ def member_settings(member: Member) -> DigestSettings:
     return DigestSettings(time_zone=zone, frequency=Frequency(member.nudge_frequency), local_time=local_time, days=days)
 
 
-def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: bool) -> ComposedDigest | None:
+def _compose_member(
+    uow: UnitOfWork, member_id: int, now: datetime, dry_run: bool, team_ids: dict[int, str] | None = None
+) -> ComposedDigest | None:
     with uow:
         session = uow.session
         member = session.get(Member, member_id)
@@ -147,7 +150,7 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
             return None
         week = _local_week(now, settings)
         include_tips = member.tips_week != week
-        ties = tie_facts(session, member, now)
+        ties, counted = read_ties(session, member, now)
         only = {tag.strip().lower() for tag in (member.nudge_tags or "").split(",") if tag.strip()}
         if only:  # the member asked to hear only about contacts with these tags
             ties = [tie for tie in ties if only.intersection(tie.tags)]
@@ -157,7 +160,12 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
             for rule in session.scalars(select(CadenceRule).where(CadenceRule.member_id == member.id))
         }
         items = compose_digest(ties, memories, cadences, settings, now, include_tips=include_tips)
-        team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
+        team_ids = {} if team_ids is None else team_ids
+        if member.workspace_id not in team_ids:
+            team_ids[member.workspace_id] = (
+                session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
+            )
+        team_id = team_ids[member.workspace_id]
         digest = ComposedDigest(
             team_id=team_id, slack_user_id=member.slack_user_id, period_key=period, items=tuple(items)
         )
@@ -170,6 +178,7 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
         if include_tips:
             member.tips_week = week
         _remember_sent(session, member, items, now)
+        keep_initiatives(session, member, counted, now)
         uow.commit()
         return digest
 
@@ -180,39 +189,53 @@ def _local_week(now: datetime, settings: DigestSettings) -> str:
 
 
 def _memories(session: Session, member: Member) -> dict[tuple[int, NudgeKind], NudgeMemory]:
-    rows = session.scalars(select(NudgeMemoryRow).where(NudgeMemoryRow.member_id == member.id))
+    rows = session.execute(
+        select(
+            NudgeMemoryRow.contact_id,
+            NudgeMemoryRow.kind,
+            NudgeMemoryRow.times_sent,
+            NudgeMemoryRow.last_sent_at,
+            NudgeMemoryRow.muted,
+            NudgeMemoryRow.snoozed_until,
+        ).where(NudgeMemoryRow.member_id == member.id)
+    )
     return {
-        (row.contact_id, NudgeKind(row.kind)): NudgeMemory(
-            contact_id=row.contact_id,
-            kind=NudgeKind(row.kind),
-            times_sent=row.times_sent,
-            last_sent_at=row.last_sent_at,
-            muted=row.muted,
-            snoozed_until=row.snoozed_until,
+        (contact_id, NudgeKind(kind)): NudgeMemory(
+            contact_id=contact_id,
+            kind=NudgeKind(kind),
+            times_sent=times_sent,
+            last_sent_at=last_sent_at,
+            muted=bool(muted),
+            snoozed_until=snoozed_until,
         )
-        for row in rows
+        for contact_id, kind, times_sent, last_sent_at, muted, snoozed_until in rows
     }
 
 
 def _remember_sent(session: Session, member: Member, items: Sequence[DigestItem], now: datetime) -> None:
-    """One upsert per item: sent once more, now."""
+    """One upsert for all the items: each sent once more, now."""
+    if not items:
+        return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    for item in items:
-        statement = insert(NudgeMemoryRow).values(
-            workspace_id=member.workspace_id,
-            member_id=member.id,
-            contact_id=item.contact_id,
-            kind=item.kind.value,
-            times_sent=1,
-            last_sent_at=now,
-            muted=False,
-        )
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["member_id", "contact_id", "kind"],
-                set_={"times_sent": NudgeMemoryRow.times_sent + 1, "last_sent_at": now},
-            )
-        )
+    table = cast(Table, NudgeMemoryRow.__table__)
+    statement = insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["member_id", "contact_id", "kind"],
+        set_={"times_sent": table.c.times_sent + 1, "last_sent_at": statement.excluded.last_sent_at},
+    )
+    rows = [
+        {
+            "workspace_id": member.workspace_id,
+            "member_id": member.id,
+            "contact_id": item.contact_id,
+            "kind": item.kind.value,
+            "times_sent": 1,
+            "last_sent_at": now,
+            "muted": False,
+        }
+        for item in items
+    ]
+    session.execute(statement, rows)
 
 
 def _memory_row(session: Session, member: Member, contact_id: int, kind: NudgeKind) -> NudgeMemoryRow:
@@ -236,6 +259,18 @@ def tie_facts(
     session: Session, member: Member, now: datetime, contact_ids: Sequence[int] | None = None
 ) -> list[TieFacts]:
     """The member's relationships as the rules need them, aggregated in SQL (no interaction rows loaded)."""
+    return read_ties(session, member, now, contact_ids)[0]
+
+
+def read_ties(
+    session: Session, member: Member, now: datetime, contact_ids: Sequence[int] | None = None
+) -> tuple[list[TieFacts], dict[int, Initiatives]]:
+    """`tie_facts`, and the balances (sign 5) it had to compute because the ones kept on the ties did not hold.
+
+    Each tie keeps who started its recent interactions as of its last scoring, true until the
+    oldest one counted leaves the year (`scoring.recent_initiatives`); the rest are counted in SQL
+    (`initiatives_in_sql`) and handed back so that the caller can keep them.
+    """
     query = (
         select(
             Tie.contact_id,
@@ -247,54 +282,77 @@ def tie_facts(
             Tie.interaction_count,
             Tie.cadence_days,
             Tie.overlap_share,
+            Tie.initiated_by_me,
+            Tie.initiated_by_them,
+            Tie.initiatives_as_of,
+            Tie.initiatives_until,
         )
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)
         # A member belongs to one workspace: filtering on it alone lets the planner use (member_id, …).
         .where(Tie.member_id == member.id, Tie.interaction_count > 0)
     )
+    tagged = (
+        select(contact_tags.c.contact_id, contact_tags.c.tag)
+        .join(Tie, Tie.contact_id == contact_tags.c.contact_id)
+        .where(Tie.member_id == member.id, Tie.interaction_count > 0)
+    )
     if contact_ids is not None:
         query = query.where(Tie.contact_id.in_(list(contact_ids)))
+        tagged = tagged.where(Tie.contact_id.in_(list(contact_ids)))
     rows = session.execute(query).all()
     if not rows:
-        return []
+        return [], {}
     tags: dict[int, list[str]] = {}
-    ids = [row[0] for row in rows]
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start : start + 1000]
-        for contact_id, tag in session.execute(
-            select(contact_tags.c.contact_id, contact_tags.c.tag).where(contact_tags.c.contact_id.in_(chunk))
-        ):
-            tags.setdefault(contact_id, []).append(tag)
-    initiatives = recent_initiatives(session, member, now)
-    return [
-        TieFacts(
-            contact_id=contact_id,
-            contact_name=name,
-            company=company,
-            strength=float(strength or 0.0),
-            score_total=score,
-            last_interaction_at=last,
-            interaction_count=count,
-            tags=tuple(sorted(tags.get(contact_id, ()))),
-            cadence_days=cadence,
-            overlap_share=overlap,
-            initiated_by_me=initiatives.get(contact_id, (0, 0))[0],
-            initiated_by_them=initiatives.get(contact_id, (0, 0))[1],
+    for contact_id, tag in session.execute(tagged):
+        tags.setdefault(contact_id, []).append(tag)
+    stale = [row[0] for row in rows if not _initiatives_hold(row[11], row[12], now)]
+    counted = initiatives_in_sql(session, member, now, stale) if stale else {}
+    facts = []
+    for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _, _ in rows:
+        if contact_id in counted:
+            me, them = counted[contact_id].by_me, counted[contact_id].by_them
+        facts.append(
+            TieFacts(
+                contact_id,
+                name,
+                company,
+                float(strength or 0.0),
+                score,
+                last,
+                count,
+                tuple(sorted(tags.get(contact_id, ()))),
+                cadence,
+                overlap,
+                me,
+                them,
+            )
         )
-        for contact_id, name, company, strength, score, last, count, cadence, overlap in rows
-    ]
+    return facts, counted
 
 
-def recent_initiatives(session: Session, member: Member, now: datetime) -> dict[int, tuple[int, int]]:
+def _initiatives_hold(as_of: datetime | None, until: datetime | None, now: datetime) -> bool:
+    """Whether a tie's kept balance is the one at `now`: counted before it, and nothing counted has left the year."""
+    return as_of is not None and as_of <= now and (until is None or now <= until)
+
+
+#: With more ties to count than this, one query over the member's year of interactions beats lists of ids.
+COUNT_BY_CONTACT_LIMIT = 200
+
+
+def initiatives_in_sql(
+    session: Session, member: Member, now: datetime, contact_ids: Sequence[int]
+) -> dict[int, Initiatives]:
     """Per contact, who started the member's last 10 interactions of the past year (known initiator only).
 
-    One SQL query with a window function: the interactions stay in the database.
+    One SQL query with a window function: the interactions stay in the database. Every contact
+    asked for gets an answer (nothing counted: 0 and 0).
     """
     ranked = (
         select(
             interaction_contacts.c.contact_id.label("contact_id"),
             Interaction.initiator.label("initiator"),
+            Interaction.occurred_at.label("occurred_at"),
             func.row_number()
             .over(partition_by=interaction_contacts.c.contact_id, order_by=Interaction.occurred_at.desc())
             .label("position"),
@@ -307,18 +365,61 @@ def recent_initiatives(session: Session, member: Member, now: datetime) -> dict[
             Interaction.occurred_at >= now - REGULARITY_WINDOW,
             Interaction.occurred_at <= now,
         )
-        .subquery()
     )
+    wanted = list(contact_ids)
+    if len(wanted) <= COUNT_BY_CONTACT_LIMIT:
+        ranked = ranked.where(interaction_contacts.c.contact_id.in_(wanted))
+    window = ranked.subquery()
     counts = (
         select(
-            ranked.c.contact_id,
-            func.sum(case((ranked.c.initiator == "me", 1), else_=0)),
-            func.sum(case((ranked.c.initiator == "them", 1), else_=0)),
+            window.c.contact_id,
+            func.sum(case((window.c.initiator == "me", 1), else_=0)),
+            func.sum(case((window.c.initiator == "them", 1), else_=0)),
+            func.min(window.c.occurred_at),
         )
-        .where(ranked.c.position <= RECENT_INITIATIVES_CONSIDERED)
-        .group_by(ranked.c.contact_id)
+        .where(window.c.position <= RECENT_INITIATIVES_CONSIDERED)
+        .group_by(window.c.contact_id)
     )
-    return {contact_id: (int(me or 0), int(them or 0)) for contact_id, me, them in session.execute(counts)}
+    found = {
+        contact_id: Initiatives(int(me or 0), int(them or 0), _as_utc(oldest) + REGULARITY_WINDOW if oldest else None)
+        for contact_id, me, them, oldest in session.execute(counts)
+    }
+    return {contact_id: found.get(contact_id, NO_INITIATIVES) for contact_id in wanted}
+
+
+def _as_utc(moment: datetime | str) -> datetime:
+    """An aggregate's instant as the database returns it (SQLite: text without a zone; all stored in UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def keep_initiatives(session: Session, member: Member, counted: dict[int, Initiatives], now: datetime) -> None:
+    """Keep balances counted in SQL on their ties, so that the next sweep reads them."""
+    if not counted:
+        return
+    ties = cast(Table, Tie.__table__)
+    session.execute(
+        update(ties)
+        .where(ties.c.member_id == bindparam("member"), ties.c.contact_id == bindparam("contact"))
+        .values(
+            initiated_by_me=bindparam("me"),
+            initiated_by_them=bindparam("them"),
+            initiatives_as_of=bindparam("as_of"),
+            initiatives_until=bindparam("until"),
+        ),
+        [
+            {
+                "member": member.id,
+                "contact": contact_id,
+                "me": i.by_me,
+                "them": i.by_them,
+                "as_of": now,
+                "until": i.until,
+            }
+            for contact_id, i in counted.items()
+        ],
+    )
 
 
 def sweep(

@@ -65,6 +65,7 @@ from models.scoring import (
     InteractionFact,
     NetworkOverlap,
     SellerView,
+    recent_initiatives,
     score_tie,
     tie_strength,
 )
@@ -1573,6 +1574,10 @@ def _refresh_ties(
             interaction_count=bindparam("new_count"),
             overlap_share=bindparam("new_overlap"),
             computed_at=bindparam("new_computed"),
+            initiated_by_me=bindparam("new_by_me"),
+            initiated_by_them=bindparam("new_by_them"),
+            initiatives_as_of=bindparam("new_computed"),
+            initiatives_until=bindparam("new_until"),
         )
     )
     for chunk in _chunks(sorted(by_contact), SCORING_CHUNK):
@@ -1665,6 +1670,7 @@ def _refresh_ties(
                     friendship=Friendship(tie.friendship) if tie.friendship else None,
                 )
                 score = score_tie(view, facts, overlap, now)
+                initiatives = recent_initiatives(facts, now)
                 updates.append(
                     {
                         "tie_id": tie.id,
@@ -1674,6 +1680,9 @@ def _refresh_ties(
                         "new_count": len(history),
                         "new_overlap": shared / network_size if score.signs[3].known else None,
                         "new_computed": now,
+                        "new_by_me": initiatives.by_me,
+                        "new_by_them": initiatives.by_them,
+                        "new_until": initiatives.until,
                     }
                 )
         session.execute(write_back, updates)

@@ -57,6 +57,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from functools import partial
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.scoring import (
@@ -134,12 +136,13 @@ class DigestSettings:
             raise ValueError(f"unknown days {unknown}: use {', '.join(WEEKDAYS)}")
 
 
-@dataclass(frozen=True)
-class TieFacts:
+class TieFacts(NamedTuple):
     """What the nudges need to know of one of the member's contacts.
 
     `initiated_by_me` and `initiated_by_them` count the last 10 interactions of the past 365 days
     whose initiator is known; `cadence_days` is a cadence set on this contact, overriding its tags.
+    A tuple: a sweep reads a thousand per member. `last_interaction_at` is aware (the database's
+    `UTCDateTime` makes it so); a naive one fails the first subtraction from `now`.
     """
 
     contact_id: int
@@ -154,11 +157,6 @@ class TieFacts:
     overlap_share: float | None = None
     initiated_by_me: int = 0
     initiated_by_them: int = 0
-
-    def __post_init__(self) -> None:
-        _require_aware(self.last_interaction_at, "last_interaction_at")
-        if min(self.interaction_count, self.initiated_by_me, self.initiated_by_them) < 0:
-            raise ValueError("counts cannot be negative")
 
 
 @dataclass(frozen=True)
@@ -300,18 +298,23 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
 
 def cadence_for(tie: TieFacts, tag_cadences: Mapping[str, int]) -> int:
     """How often, in days, this relationship needs an interaction."""
-    return _cadence(tie, tag_cadences)[0]
+    return _cadence(tie, _by_tag(tag_cadences))[0]
 
 
-def _cadence(tie: TieFacts, tag_cadences: Mapping[str, int]) -> tuple[int, str]:
+def _by_tag(tag_cadences: Mapping[str, int]) -> dict[str, int]:
+    """The member's cadences per tag, keyed as tags compare (read once per digest, not per tie)."""
+    return {_tag_key(tag): days for tag, days in tag_cadences.items() if days >= 1}
+
+
+def _cadence(tie: TieFacts, by_tag: Mapping[str, int]) -> tuple[int, str]:
     """The cadence in days and where it comes from, in a few words."""
     if tie.cadence_days is not None and tie.cadence_days >= 1:
         return tie.cadence_days, f"set for {tie.contact_name}"
-    by_tag = {_tag_key(tag): days for tag, days in tag_cadences.items() if days >= 1}
-    tagged = [(by_tag[_tag_key(tag)], _tag_key(tag)) for tag in tie.tags if _tag_key(tag) in by_tag]
-    if tagged:
-        days, tag = min(tagged)
-        return days, f"#{tag}"
+    if by_tag and tie.tags:
+        tagged = [(by_tag[key], key) for key in map(_tag_key, tie.tags) if key in by_tag]
+        if tagged:
+            days, tag = min(tagged)
+            return days, f"#{tag}"
     if tie.strength >= STRONG_TIE:
         return STRONG_TIE_CADENCE_DAYS, "a strong tie"
     if tie.score_total is not None and tie.score_total >= HIGH_SCORE:
@@ -324,17 +327,27 @@ def _cadence(tie: TieFacts, tag_cadences: Mapping[str, int]) -> tuple[int, str]:
 def neglected(tie: TieFacts, tag_cadences: Mapping[str, int], now: datetime) -> DigestItem | None:
     """A nudge when the days since the last interaction exceed the cadence the relationship needs."""
     _require_aware(now, "now")
+    found = _neglect(tie, _by_tag(tag_cadences), now)
+    return None if found is None else _neglected_item(tie, *found)
+
+
+def _neglect(tie: TieFacts, by_tag: Mapping[str, int], now: datetime) -> tuple[float, int, int, str] | None:
+    """(value, days since, cadence, its source) when the tie is overdue: the numbers, no words yet."""
     if tie.interaction_count < 1 or tie.last_interaction_at is None:
         return None
     days_since = (now - tie.last_interaction_at) // _DAY
-    cadence, source = _cadence(tie, tag_cadences)
+    cadence, source = _cadence(tie, by_tag)
     if days_since <= cadence:
         return None
     overdue_ratio = min(days_since / cadence, MAX_OVERDUE_RATIO)
+    return (VALUE_BASE + tie.strength) * overdue_ratio, days_since, cadence, source
+
+
+def _neglected_item(tie: TieFacts, value: float, days_since: int, cadence: int, source: str) -> DigestItem:
     return _item(
         NudgeKind.NEGLECTED,
         tie,
-        value=(VALUE_BASE + tie.strength) * overdue_ratio,
+        value=value,
         headline=f"You haven't talked to {_with_company(tie)} for {days_since} days",
         reason=f"you usually need to every {_plural(cadence, 'day')} ({source})",
     )
@@ -346,9 +359,19 @@ def neglected(tie: TieFacts, tag_cadences: Mapping[str, int], now: datetime) -> 
 def one_sided(tie: TieFacts, now: datetime) -> DigestItem | None:
     """A nudge when one side started nearly all of the recent interactions, worded for each side."""
     _require_aware(now, "now")
+    value = _one_sided_value(tie)
+    return None if value is None else _one_sided_item(tie, value)
+
+
+def _one_sided_value(tie: TieFacts) -> float | None:
     by_me, by_them = tie.initiated_by_me, tie.initiated_by_them
     if not is_one_sided(by_me, by_them):
         return None
+    return (VALUE_BASE + tie.strength) * ONE_SIDED_WEIGHT * (max(by_me, by_them) / (by_me + by_them))
+
+
+def _one_sided_item(tie: TieFacts, value: float) -> DigestItem:
+    by_me, by_them = tie.initiated_by_me, tie.initiated_by_them
     considered = by_me + by_them
     name = tie.contact_name
     if by_them > by_me:
@@ -363,14 +386,7 @@ def one_sided(tie: TieFacts, now: datetime) -> DigestItem | None:
         times = f"the last {considered} times" if by_me == considered else f"{by_me} of the last {considered} times"
         headline = f"You have chased {name} {times}: give them a reason to come to you"
         reason = "share something useful or ask for their advice, then let them make the next move"
-    share = max(by_me, by_them) / considered
-    return _item(
-        NudgeKind.ONE_SIDED,
-        tie,
-        value=(VALUE_BASE + tie.strength) * ONE_SIDED_WEIGHT * share,
-        headline=headline,
-        reason=reason,
-    )
+    return _item(NudgeKind.ONE_SIDED, tie, value=value, headline=headline, reason=reason)
 
 
 # --- The weekly tips ---
@@ -493,25 +509,45 @@ def compose_digest(
     now: datetime,
     include_tips: bool,
 ) -> list[DigestItem]:
-    """The member's digest: the most valuable nudges that may go out, one per contact, MAX_ITEMS at most."""
+    """The member's digest: the most valuable nudges that may go out, one per contact, MAX_ITEMS at most.
+
+    Candidates are ranked on their values alone; only the few that make the digest get their words
+    (a member with a thousand ties has hundreds of overdue ones).
+    """
     _require_aware(now, "now")
 
     def allowed(tie: TieFacts, kind: NudgeKind) -> bool:
-        return may_send(memories.get((tie.contact_id, kind)), tie, now)
+        memory = memories.get((tie.contact_id, kind))
+        return memory is None or may_send(memory, tie, now)
 
-    candidates: list[DigestItem] = []
+    by_tag = _by_tag(tag_cadences)
+    # (value, tie, kind, how to word it): the words come last, for the items kept.
+    candidates: list[tuple[float, TieFacts, NudgeKind, Callable[[], DigestItem]]] = []
     for tie in ties:
-        for item in (neglected(tie, tag_cadences, now), one_sided(tie, now)):
-            if item is not None and allowed(tie, item.kind):
-                candidates.append(item)
+        overdue = _neglect(tie, by_tag, now)
+        if overdue is not None and allowed(tie, NudgeKind.NEGLECTED):
+            candidates.append((overdue[0], tie, NudgeKind.NEGLECTED, partial(_neglected_item, tie, *overdue)))
+        lopsided = _one_sided_value(tie)
+        if lopsided is not None and allowed(tie, NudgeKind.ONE_SIDED):
+            candidates.append((lopsided, tie, NudgeKind.ONE_SIDED, partial(_one_sided_item, tie, lopsided)))
     if include_tips:
-        named = {item.contact_id for item in candidates}
+        named = {tie.contact_id for _, tie, _, _ in candidates}
         unnamed = [tie for tie in ties if tie.contact_id not in named]
-        candidates.extend(_weekly_tips(unnamed, now, settings, allowed))
-    best_per_contact: dict[int, DigestItem] = {}
-    for item in sorted(candidates, key=_rank):
-        best_per_contact.setdefault(item.contact_id, item)
-    return sorted(best_per_contact.values(), key=_rank)[:MAX_ITEMS]
+        by_contact = {tie.contact_id: tie for tie in unnamed}
+        for tip in _weekly_tips(unnamed, now, settings, allowed):
+            candidates.append((tip.value, by_contact[tip.contact_id], tip.kind, partial(_as_is, tip)))
+    candidates.sort(key=lambda c: (-c[0], c[1].contact_name.casefold(), c[1].contact_id, c[2].value))
+    chosen: dict[int, Callable[[], DigestItem]] = {}
+    for _, tie, _, word in candidates:
+        if tie.contact_id not in chosen:
+            chosen[tie.contact_id] = word
+            if len(chosen) == MAX_ITEMS:
+                break
+    return [word() for word in chosen.values()]
+
+
+def _as_is(item: DigestItem) -> DigestItem:
+    return item
 
 
 # --- Helpers ---

@@ -197,6 +197,13 @@ class Tie(Base):
     connected_on: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Where the tie came from: "slack" (logged), "linkedin", "vcard", "csv", "import" (past interactions).
     source: Mapped[str] = mapped_column(String(16), default="slack", server_default="slack")
+    #: Sign 5's balance, kept for the nudge sweep (`scoring.recent_initiatives`): who started the last
+    #: 10 interactions of the past year whose initiator is known, as of `initiatives_as_of`; true until
+    #: `initiatives_until` (when the oldest counted leaves the year) or the next interaction.
+    initiated_by_me: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    initiated_by_them: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    initiatives_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    initiatives_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 

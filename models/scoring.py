@@ -415,6 +415,32 @@ def _gaps(view: SellerView, overlap: NetworkOverlap, interactions: Sequence[Inte
     return tuple(gaps)
 
 
+@dataclass(frozen=True)
+class Initiatives:
+    """Who started the last RECENT_INITIATIVES_CONSIDERED interactions of the past year whose initiator
+    is known, as of some moment; it stays true until `until`, when the oldest one counted leaves the
+    year (None: nothing counted, nothing to leave). Only a new interaction changes it sooner."""
+
+    by_me: int
+    by_them: int
+    until: datetime | None
+
+
+NO_INITIATIVES = Initiatives(0, 0, None)
+
+
+def recent_initiatives(facts: Iterable[InteractionFact], now: datetime) -> Initiatives:
+    """Sign 5's balance as of `now`, and how long it holds (kept on the tie for the nudge sweep)."""
+    _require_aware(now, "now")
+    known = [
+        fact
+        for fact in _latest_first(facts)
+        if fact.initiator is not None and now - fact.occurred_at <= REGULARITY_WINDOW
+    ][:RECENT_INITIATIVES_CONSIDERED]
+    by_me = sum(1 for fact in known if fact.initiator is Initiator.ME)
+    return Initiatives(by_me, len(known) - by_me, known[-1].occurred_at + REGULARITY_WINDOW if known else None)
+
+
 def _initiative_counts(latest_first: Iterable[InteractionFact]) -> tuple[int, int]:
     """(by me, by them) among the latest interactions whose initiator is known."""
     initiators = [fact.initiator for fact in latest_first if fact.initiator is not None]

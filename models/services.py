@@ -26,12 +26,15 @@ from models.orm import (
 )
 from models.repository import WorkspaceRepository
 from models.scoring import (
+    NO_INITIATIVES,
     Appreciation,
     Friendship,
+    Initiatives,
     NetworkOverlap,
     SellerView,
     StrengthBreakdown,
     TieScore,
+    recent_initiatives,
     score_tie,
     strength_band,
     tie_strength,
@@ -80,6 +83,7 @@ class TieReport:
     interaction_count: int
     last_interaction_at: datetime | None
     overlap_share: float | None = None
+    initiatives: Initiatives = NO_INITIATIVES
 
 
 @dataclass(frozen=True)
@@ -560,6 +564,7 @@ def score_report(repo: WorkspaceRepository, member: Member, contact: Contact, no
         interaction_count=count,
         last_interaction_at=max((f.occurred_at for f in facts), default=None),
         overlap_share=overlap.shared / overlap.contact_network_size if score.signs[3].known else None,
+        initiatives=recent_initiatives(facts, now),
     )
 
 
@@ -573,6 +578,8 @@ def _refresh_tie(repo: WorkspaceRepository, member: Member, contact: Contact, no
     tie.interaction_count = report.interaction_count
     tie.overlap_share = report.overlap_share
     tie.computed_at = now
+    tie.initiated_by_me, tie.initiated_by_them = report.initiatives.by_me, report.initiatives.by_them
+    tie.initiatives_as_of, tie.initiatives_until = now, report.initiatives.until
     return report
 
 

@@ -22,7 +22,7 @@ from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.digests import compose_due, sweep
+from models.digests import compose_due, sweep, tie_facts
 from models.orm import Member, Outbox, Tie
 from models.outbox import LEASE, deliver_pending
 from models.services import Actor, log_call
@@ -345,3 +345,36 @@ def test_a_digest_only_about_tagged_contacts_leaves_the_others_out(uow: UnitOfWo
         uow.session.execute(update(Member).values(nudge_tags=None))
         uow.commit()
     assert compose_due(uow, MONDAY.replace(hour=9), dry_run=True)[0].items != ()
+
+
+def test_the_sweep_reads_the_balance_kept_on_the_tie_and_recounts_it_once_it_no_longer_holds(uow: UnitOfWork) -> None:
+    """Five calls I started make Raj one-sided; once the oldest leaves the year the sweep recounts and keeps it."""
+    first = MONDAY - timedelta(days=330)
+    for day in range(5):
+        command = LogCallCommand(
+            contacts=(ContactRef("Raj Patel", "Initech"),),
+            channel=Channel.PHONE,
+            occurred_at=first + timedelta(days=day * 7),
+            initiator=Initiator.ME,
+        )
+        log_call(uow, Actor(TEAM, "U0KEPT"), command, f"kept-{day}", first + timedelta(days=day * 7))
+    with uow:
+        tie = uow.session.scalars(select(Tie)).one()
+        kept = (tie.initiated_by_me, tie.initiated_by_them, tie.initiatives_as_of, tie.initiatives_until)
+    assert kept == (5, 0, first + timedelta(days=28), first + timedelta(days=365))
+
+    def sweep_and_read(at: datetime) -> tuple[int, int, datetime | None, datetime | None, int, int]:
+        compose_due(uow, at.replace(hour=9), only_user="U0KEPT")
+        with uow:
+            tie = uow.session.scalars(select(Tie)).one()
+            member = uow.session.get(Member, tie.member_id)
+            assert member is not None
+            (facts,) = tie_facts(uow.session, member, at.replace(hour=9))
+            kept = (tie.initiated_by_me, tie.initiated_by_them, tie.initiatives_as_of, tie.initiatives_until)
+            return (*kept, facts.initiated_by_me, facts.initiated_by_them)
+
+    # It holds on Monday: the sweep reads it as it is (one-sided: five of five) and keeps it unchanged.
+    assert sweep_and_read(MONDAY) == (*kept, 5, 0)
+    # 45 days later the first two calls are over a year old: recounted (three, too few to judge) and kept.
+    later = MONDAY + timedelta(days=45)
+    assert sweep_and_read(later) == (3, 0, later.replace(hour=9), first + timedelta(days=14 + 365), 3, 0)

@@ -114,7 +114,7 @@ def test_a_cadence_set_on_the_contact_beats_its_tags() -> None:
     jane = tie(days_ago=45, tags=("client",), cadence_days=90)
     assert cadence_for(jane, TAG_CADENCES) == 90
     assert neglected(jane, TAG_CADENCES, NOW) is None
-    late = neglected(replace(jane, last_interaction_at=NOW - timedelta(days=91)), TAG_CADENCES, NOW)
+    late = neglected(jane._replace(last_interaction_at=NOW - timedelta(days=91)), TAG_CADENCES, NOW)
     assert late is not None and late.reason == "you usually need to every 90 days (set for Jane Doe)"
 
 
@@ -541,14 +541,14 @@ def test_the_digest_is_ranked_by_value_then_name_and_keeps_five_items() -> None:
 
 def test_a_contact_appears_once_with_its_most_valuable_nudge() -> None:
     """Jane is both neglected (three times overdue) and one-sided: the digest keeps the neglect."""
-    jane = replace(neglected_client(1, "Jane Doe", 0.5, days_ago=120), initiated_by_them=5)
+    jane = neglected_client(1, "Jane Doe", 0.5, days_ago=120)._replace(initiated_by_them=5)
     items = digest([jane])
     assert [(item.contact_name, item.kind) for item in items] == [("Jane Doe", NudgeKind.NEGLECTED)]
 
 
 def test_a_muted_kind_leaves_the_contacts_other_nudges_alone() -> None:
     """Neglect muted for Jane: her one-sided nudge still comes through."""
-    jane = replace(neglected_client(1, "Jane Doe", 0.5, days_ago=120), initiated_by_them=5)
+    jane = neglected_client(1, "Jane Doe", 0.5, days_ago=120)._replace(initiated_by_them=5)
     memories = {(1, NudgeKind.NEGLECTED): sent(1, 30, muted=True)}
     assert [item.kind for item in digest([jane], memories)] == [NudgeKind.ONE_SIDED]
 
@@ -584,7 +584,7 @@ def test_a_tip_muted_for_a_contact_goes_to_the_next_one() -> None:
 
 def test_tips_go_to_contacts_the_other_nudges_have_not_named() -> None:
     """Jane, the top scorer, is already nudged as neglected: lunch goes to Ann, so both make the digest."""
-    jane = replace(neglected_client(1, "Jane Doe", 0.7), score_total=9)
+    jane = neglected_client(1, "Jane Doe", 0.7)._replace(score_total=9)
     ann = tie(2, "Ann Lee", score=6, strength=0.6, days_ago=3)
     items = digest([jane, ann], include_tips=True)
     assert [(item.contact_name, item.kind) for item in items] == [

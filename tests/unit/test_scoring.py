@@ -24,6 +24,7 @@ from models.scoring import (
     interaction_weight,
     is_one_sided,
     recency_factor,
+    recent_initiatives,
     score_tie,
     strength_band,
     tie_strength,
@@ -546,3 +547,15 @@ def test_a_close_friend_who_knows_the_work_and_meets_often_is_a_strong_tie() -> 
 def test_bands_begin_at_point_six_and_point_three(value: float, band: str) -> None:
     """Strong from 0.6, medium from 0.3, weak above 0, none at exactly 0."""
     assert strength_band(value) == band
+
+
+# The balance kept on a tie for the nudge sweep -----------------------------------------------------
+def test_the_kept_balance_counts_the_last_ten_known_initiators_of_the_year_and_says_until_when() -> None:
+    """Unknown initiators and last year's calls do not count; it holds until the oldest counted is a year old."""
+    facts = [met(day, ME) for day in range(1, 9)] + [met(20, None), met(30, THEM), met(40, THEM), met(50, ME)]
+    facts += [met(400, THEM)]  # over a year ago
+    kept = recent_initiatives(facts, NOW)
+    assert (kept.by_me, kept.by_them) == (8, 2)  # the 10 latest known: eight of mine, then two of theirs
+    assert kept.until == NOW - timedelta(days=40) + timedelta(days=365)  # the day the 40-day-old call leaves
+    nothing = recent_initiatives([met(5, None), met(500, ME)], NOW)
+    assert (nothing.by_me, nothing.by_them, nothing.until) == (0, 0, None)
