@@ -16,9 +16,11 @@ What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh sc
    ties spread over members with skewed degrees, strengths mostly weak, scores from -7 to +10, some
    with their own cadence or a network overlap; interactions spread over the ties (at least one for
    95 % of them, more for stronger ties) over two years, each with one contact, an initiator (me,
-   them, or unknown) and a channel; every tie's cached `last_interaction_at` and `interaction_count`
-   agree with its interactions; and some nudge memory (sent, muted, snoozed). Bulk inserts: raw
-   executemany on SQLite, COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live server: `bench.settle`).
+   them, or unknown) and a channel; every tie's cached `last_interaction_at`, `interaction_count`
+   and kept balance (`initiated_by_me`/`_them` as of `NOW`, as the app keeps them when it scores a
+   tie) agree with its interactions; and some nudge memory (sent, muted, snoozed). Bulk inserts: raw
+   executemany on SQLite, COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live
+   server: `bench.settle`).
    Then `bot.db.migrate`, as `rapport run` does when it starts: it refreshes the planner's statistics.
 2. In a fresh process (spawned, so neither the generator nor the harness counts in its memory):
    `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox, timed as a whole and
@@ -88,6 +90,7 @@ from models.orm import (
     interaction_contacts,
 )
 from models.outbox import Delivery, OutgoingMessage, deliver_pending
+from models.scoring import InteractionFact, recent_initiatives
 from models.uow import UnitOfWork
 
 TARGET_COMPOSE_S = 15.0
@@ -147,6 +150,10 @@ TIE_COLUMNS = (
     "cadence_days",
     "overlap_share",
     "created_at",
+    "initiated_by_me",
+    "initiated_by_them",
+    "initiatives_as_of",
+    "initiatives_until",
 )
 INTERACTION_COLUMNS = (
     "id",
@@ -508,6 +515,7 @@ def relationship_chunks(sizes: Sizes, plan: RelationshipPlan, rng: random.Random
             share_by_me = _initiative_bias(rng)
             last: datetime | None = None
             logged = 0
+            facts: list[InteractionFact] = []
             for position in range(planned):
                 interaction_id += 1
                 ago = recent_s if position == 0 else rng.randint(recent_s, history_s)
@@ -539,6 +547,9 @@ def relationship_chunks(sizes: Sizes, plan: RelationshipPlan, rng: random.Random
                 if undone_at is None:
                     logged += 1
                     last = occurred_at if last is None or occurred_at > last else last
+                    facts.append(InteractionFact(occurred_at, channel, None, initiator))
+            # What the app keeps on a tie when it scores it (services._refresh_tie), as of NOW.
+            initiatives = recent_initiatives(facts, NOW)
             score = None if rng.random() < 0.2 else max(-7, min(10, round(strength * 8 + rng.gauss(0, 2))))
             chunk.ties.append(
                 (
@@ -555,6 +566,10 @@ def relationship_chunks(sizes: Sizes, plan: RelationshipPlan, rng: random.Random
                     rng.choice((14, 30, 60, 90)) if rng.random() < 0.03 else None,
                     round(rng.betavariate(2, 4), 3) if rng.random() < 0.4 else None,
                     NOW - HISTORY,
+                    initiatives.by_me,
+                    initiatives.by_them,
+                    NOW,
+                    initiatives.until,
                 )
             )
             if logged:

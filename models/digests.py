@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, bindparam, case, func, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -284,8 +284,7 @@ def read_ties(
             Tie.overlap_share,
             Tie.initiated_by_me,
             Tie.initiated_by_them,
-            Tie.initiatives_as_of,
-            Tie.initiatives_until,
+            _initiatives_hold(now),
         )
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)
@@ -306,10 +305,10 @@ def read_ties(
     tags: dict[int, list[str]] = {}
     for contact_id, tag in session.execute(tagged):
         tags.setdefault(contact_id, []).append(tag)
-    stale = [row[0] for row in rows if not _initiatives_hold(row[11], row[12], now)]
+    stale = [row[0] for row in rows if not row[11]]
     counted = initiatives_in_sql(session, member, now, stale) if stale else {}
     facts = []
-    for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _, _ in rows:
+    for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _ in rows:
         if contact_id in counted:
             me, them = counted[contact_id].by_me, counted[contact_id].by_them
         facts.append(
@@ -331,9 +330,17 @@ def read_ties(
     return facts, counted
 
 
-def _initiatives_hold(as_of: datetime | None, until: datetime | None, now: datetime) -> bool:
-    """Whether a tie's kept balance is the one at `now`: counted before it, and nothing counted has left the year."""
-    return as_of is not None and as_of <= now and (until is None or now <= until)
+def _initiatives_hold(now: datetime) -> ColumnElement[bool]:
+    """Whether a tie's kept balance is the one at `now`: counted before it, and nothing counted has left the year.
+
+    Decided in SQL: two instants per tie would cost more to read than the answer.
+    """
+    holds = and_(
+        Tie.initiatives_as_of.is_not(None),
+        Tie.initiatives_as_of <= now,
+        or_(Tie.initiatives_until.is_(None), Tie.initiatives_until >= now),
+    )
+    return case((holds, True), else_=False)
 
 
 #: With more ties to count than this, one query over the member's year of interactions beats lists of ids.
