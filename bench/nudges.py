@@ -23,9 +23,9 @@ What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh sc
    server: `bench.settle`).
    Then `bot.db.migrate`, as `rapport run` does when it starts: it refreshes the planner's statistics.
 2. In a fresh process (spawned, so neither the generator nor the harness counts in its memory):
-   `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox, timed as a whole and
-   per member (the module's `_compose_member` is wrapped with a timer), with the SQL statements run
-   per member; then `deliver_pending` with a sender that stands in for Slack and accepts every digest.
+   `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox (two members at a
+   time, as the app does), timed as a whole and per member (the module's `_compose_member` is
+   wrapped with a timer), with the SQL statements run per member; then `deliver_pending` with a sender that stands in for Slack and accepts every digest.
    Memory is the peak resident set size of that process (`ru_maxrss`), read before composing (the
    imports and the engine), after composing, and after delivering. The compose's CPU time in that
    process and the load average around it are reported too: on a busy machine the wall time grows
@@ -55,6 +55,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -625,14 +626,19 @@ class AcceptingSender:
 
 
 class StatementCounter:
-    """SQL statements sent to the database, to show how many one member's digest takes."""
+    """SQL statements sent to the database by the calling thread (members are composed side by side)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.statements = 0
+        self._counts: dict[int, int] = {}
         event.listen(engine, "before_cursor_execute", self._count)
 
     def _count(self, *_: Any) -> None:
-        self.statements += 1
+        thread = threading.get_ident()
+        self._counts[thread] = self._counts.get(thread, 0) + 1
+
+    @property
+    def statements(self) -> int:
+        return self._counts.get(threading.get_ident(), 0)
 
 
 def run_sweep(url: str, profile_lines: int) -> dict[str, Any]:

@@ -295,6 +295,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from bot.app import make_runtime
+    from bot.db import refresh_statistics
     from models.errors import RapportError
     from models.importers import describe, import_file
 
@@ -330,6 +331,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     finally:
         for bar in bars.values():
             bar.close()
+    if not args.dry_run:
+        refresh_statistics(runtime.engine)  # a bulk load changes the tables' shape: tell the planner
     print("\n".join(describe(report)))
     return 0
 

@@ -11,6 +11,7 @@ import os
 import socket
 
 from bot.app import Runtime
+from bot.db import refresh_statistics
 from models.briefings import compose_briefings, compose_follow_ups
 from models.calendar_sync import sync_all_feeds
 from models.digests import sweep
@@ -64,6 +65,7 @@ def refresh_network_structure() -> None:
     if _runtime is None:
         raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
     deps = _runtime.deps
+    refresh_statistics(_runtime.engine)  # tables grow between starts: keep the planner's picture fresh
     for workspace_id in workspace_ids(deps.uow()):
         report = refresh_structure(deps.uow(), workspace_id, deps.clock())
         logger.info(

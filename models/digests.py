@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time
@@ -56,6 +57,10 @@ from models.uow import UnitOfWork
 logger = logging.getLogger(__name__)
 
 DIGEST = "digest"
+#: Members composed side by side, per database: on PostgreSQL one thread ranks in Python while the
+#: server answers the other's reads (a sweep of 1,000 members: 17.7 s with one thread, 14.4 s with
+#: two); SQLite does its work inside this process, where two threads only contend (13 s → 19 s).
+COMPOSE_THREADS = {"postgresql": 2, "sqlite": 1}
 #: PostgreSQL advisory lock key held while one replica composes digests.
 COMPOSE_LOCK_KEY = 0x5241_5050  # "RAPP"
 
@@ -85,10 +90,18 @@ def compose_due(
         if not allowed:
             return composed
         team_ids: dict[int, str] = {}  # workspace → Slack team, read once per sweep
-        for member_id in _members_to_consider(uow, only_user):
-            digest = _compose_member(uow, member_id, now, dry_run, team_ids)
-            if digest is not None:
-                composed.append(digest)
+        members = _members_to_consider(uow, only_user)
+
+        def compose(member_id: int) -> ComposedDigest | None:
+            return _compose_member(uow.fresh(), member_id, now, dry_run, team_ids)
+
+        threads = COMPOSE_THREADS.get(_dialect(uow), 1)
+        if len(members) < 2 or threads < 2:
+            results = [compose(member_id) for member_id in members]
+        else:
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rapport-compose") as pool:
+                results = list(pool.map(compose, members))
+        composed = [digest for digest in results if digest is not None]
     return composed
 
 
@@ -107,6 +120,11 @@ def _compose_lock(uow: UnitOfWork) -> Iterator[bool]:
             if got:
                 session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": COMPOSE_LOCK_KEY})
                 session.commit()
+
+
+def _dialect(uow: UnitOfWork) -> str:
+    with uow.fresh() as probe:
+        return probe.session.get_bind().dialect.name
 
 
 def _members_to_consider(uow: UnitOfWork, only_user: str | None) -> list[int]:
@@ -137,8 +155,14 @@ def member_settings(member: Member) -> DigestSettings:
 def _compose_member(
     uow: UnitOfWork, member_id: int, now: datetime, dry_run: bool, team_ids: dict[int, str] | None = None
 ) -> ComposedDigest | None:
-    with uow:
-        session = uow.session
+    """Read and rank without a transaction, then write the outbox row and what it implies in a short one.
+
+    Reading outside a transaction lets members be composed side by side (on SQLite, a read
+    transaction that later writes would fail when another thread wrote meanwhile); the outbox's
+    unique key still makes the write happen once, whoever composed first.
+    """
+    with uow.reading() as reading:
+        session = reading.session
         member = session.get(Member, member_id)
         if member is None:
             return None
@@ -165,22 +189,27 @@ def _compose_member(
             team_ids[member.workspace_id] = (
                 session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
             )
-        team_id = team_ids[member.workspace_id]
         digest = ComposedDigest(
-            team_id=team_id, slack_user_id=member.slack_user_id, period_key=period, items=tuple(items)
+            team_id=team_ids[member.workspace_id],
+            slack_user_id=member.slack_user_id,
+            period_key=period,
+            items=tuple(items),
         )
-        if dry_run:
-            return digest
-        payload = {"items": items_to_data(items), "settings": settings_to_data(settings)}
+        session.expunge(member)  # its ids are all the writes below need, and closing would expire them
+    if dry_run:
+        return digest
+    payload = {"items": items_to_data(items), "settings": settings_to_data(settings)}
+    with uow:
+        session = uow.session
+        # The first statement writes: SQLite takes its write lock (waiting its turn) before reading anything.
         if not outbox.insert_once(session, member, DIGEST, period, payload, now, empty=not items):
-            session.rollback()
-            return None  # another process composed this period first
+            return None  # another process composed this period first (leaving the block rolls back)
         if include_tips:
-            member.tips_week = week
+            session.execute(update(Member).where(Member.id == member.id).values(tips_week=week))
         _remember_sent(session, member, items, now)
         keep_initiatives(session, member, counted, now)
         uow.commit()
-        return digest
+    return digest
 
 
 def _local_week(now: datetime, settings: DigestSettings) -> str:
@@ -302,9 +331,10 @@ def read_ties(
     rows = session.execute(query).all()
     if not rows:
         return [], {}
-    tags: dict[int, list[str]] = {}
+    tag_lists: dict[int, list[str]] = {}
     for contact_id, tag in session.execute(tagged):
-        tags.setdefault(contact_id, []).append(tag)
+        tag_lists.setdefault(contact_id, []).append(tag)
+    tags = {contact_id: tuple(sorted(found)) for contact_id, found in tag_lists.items()}
     stale = [row[0] for row in rows if not row[11]]
     counted = initiatives_in_sql(session, member, now, stale) if stale else {}
     facts = []
@@ -320,7 +350,7 @@ def read_ties(
                 score,
                 last,
                 count,
-                tuple(sorted(tags.get(contact_id, ()))),
+                tags.get(contact_id, ()),
                 cadence,
                 overlap,
                 me,

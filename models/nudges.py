@@ -52,17 +52,18 @@ The digest (`compose_digest`, `may_send`, `backoff_days`, `due_period`)
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.scoring import (
     MEDIUM_TIE,
+    MIN_INITIATIVES_TO_JUDGE_BALANCE,
     OVERLAP_CROWDED,
     STRONG_TIE,
     is_one_sided,
@@ -335,7 +336,7 @@ def _neglect(tie: TieFacts, by_tag: Mapping[str, int], now: datetime) -> tuple[f
     """(value, days since, cadence, its source) when the tie is overdue: the numbers, no words yet."""
     if tie.interaction_count < 1 or tie.last_interaction_at is None:
         return None
-    days_since = (now - tie.last_interaction_at) // _DAY
+    days_since = (now - tie.last_interaction_at).days  # whole days, floored like `// _DAY`
     cadence, source = _cadence(tie, by_tag)
     if days_since <= cadence:
         return None
@@ -521,33 +522,40 @@ def compose_digest(
         return memory is None or may_send(memory, tie, now)
 
     by_tag = _by_tag(tag_cadences)
-    # (value, tie, kind, how to word it): the words come last, for the items kept.
-    candidates: list[tuple[float, TieFacts, NudgeKind, Callable[[], DigestItem]]] = []
+    neglect, one_sided_kind = NudgeKind.NEGLECTED, NudgeKind.ONE_SIDED
+    # (value, tie, kind, what the words need): the words come last, for the items kept.
+    candidates: list[tuple[float, TieFacts, NudgeKind, Any]] = []
     for tie in ties:
         overdue = _neglect(tie, by_tag, now)
-        if overdue is not None and allowed(tie, NudgeKind.NEGLECTED):
-            candidates.append((overdue[0], tie, NudgeKind.NEGLECTED, partial(_neglected_item, tie, *overdue)))
-        lopsided = _one_sided_value(tie)
-        if lopsided is not None and allowed(tie, NudgeKind.ONE_SIDED):
-            candidates.append((lopsided, tie, NudgeKind.ONE_SIDED, partial(_one_sided_item, tie, lopsided)))
+        if overdue is not None and allowed(tie, neglect):
+            candidates.append((overdue[0], tie, neglect, overdue))
+        if tie.initiated_by_me + tie.initiated_by_them >= MIN_INITIATIVES_TO_JUDGE_BALANCE:
+            lopsided = _one_sided_value(tie)
+            if lopsided is not None and allowed(tie, one_sided_kind):
+                candidates.append((lopsided, tie, one_sided_kind, lopsided))
     if include_tips:
         named = {tie.contact_id for _, tie, _, _ in candidates}
         unnamed = [tie for tie in ties if tie.contact_id not in named]
         by_contact = {tie.contact_id: tie for tie in unnamed}
         for tip in _weekly_tips(unnamed, now, settings, allowed):
-            candidates.append((tip.value, by_contact[tip.contact_id], tip.kind, partial(_as_is, tip)))
-    candidates.sort(key=lambda c: (-c[0], c[1].contact_name.casefold(), c[1].contact_id, c[2].value))
-    chosen: dict[int, Callable[[], DigestItem]] = {}
-    for _, tie, _, word in candidates:
-        if tie.contact_id not in chosen:
-            chosen[tie.contact_id] = word
-            if len(chosen) == MAX_ITEMS:
-                break
-    return [word() for word in chosen.values()]
+            candidates.append((tip.value, by_contact[tip.contact_id], tip.kind, tip))
+    # A contact has two candidates at most (tips name others): its best five are among the first ten.
+    best = heapq.nsmallest(
+        2 * MAX_ITEMS, candidates, key=lambda c: (-c[0], c[1].contact_name.casefold(), c[1].contact_id, c[2].value)
+    )
+    chosen: dict[int, tuple[TieFacts, NudgeKind, Any]] = {}
+    for _, tie, kind, words in best:
+        if tie.contact_id not in chosen and len(chosen) < MAX_ITEMS:
+            chosen[tie.contact_id] = (tie, kind, words)
+    return [_worded(tie, kind, words) for tie, kind, words in chosen.values()]
 
 
-def _as_is(item: DigestItem) -> DigestItem:
-    return item
+def _worded(tie: TieFacts, kind: NudgeKind, words: Any) -> DigestItem:
+    if kind is NudgeKind.NEGLECTED:
+        return _neglected_item(tie, *words)
+    if kind is NudgeKind.ONE_SIDED:
+        return _one_sided_item(tie, words)
+    return cast(DigestItem, words)  # a tip, worded already
 
 
 # --- Helpers ---
