@@ -191,10 +191,12 @@ def _focus_at_account(repo: WorkspaceRepository, member: Member, account_id: int
     )
     if concerned is not None:
         return concerned
-    contacts = repo.contacts_at_account(account_id, limit=2000)
-    best = repo.best_strength_by_contact([c.id for c in contacts], member)
-    ranked = sorted(contacts, key=lambda c: (-best.get(c.id, 0.0), c.name_key))
-    return ranked[0] if ranked else None
+    # The person the member's team knows best there (one index read), else the first by name.
+    known = [contact_id for contact_id, strength in repo.strengths_at_account(account_id, member, 1) if strength > 0]
+    if known:
+        return repo.contact(known[0])
+    first = repo.contacts_at_account(account_id, limit=1)
+    return first[0] if first else None
 
 
 def _briefing_for_contact(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> Briefing:
@@ -297,11 +299,12 @@ def _contact_briefing(
 def _team_at_account(repo: WorkspaceRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
     if contact.account_id is None:
         return ()
-    others = [c for c in repo.contacts_at_account(contact.account_id, limit=2000) if c.id != contact.id]
-    best = repo.best_strength_by_contact([c.id for c in others], member)
-    ranked = sorted((c for c in others if best.get(c.id, 0.0) > 0), key=lambda c: -best[c.id])[:TEAM_AT_ACCOUNT]
+    ranking = repo.strengths_at_account(contact.account_id, member, TEAM_AT_ACCOUNT + 1)
+    best = [(other, strength) for other, strength in ranking if other != contact.id and strength > 0][:TEAM_AT_ACCOUNT]
+    people = repo.contacts_by_id(other for other, _ in best)
     return tuple(
-        TeamTie(person=contact_person(c), strength=best[c.id], band=strength_band(round(best[c.id], 2))) for c in ranked
+        TeamTie(person=contact_person(people[other]), strength=strength, band=strength_band(round(strength, 2)))
+        for other, strength in best
     )
 
 

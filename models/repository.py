@@ -505,11 +505,6 @@ class WorkspaceRepository:
         )
         return [TieEdge._make(row) for row in self.session.execute(query)]
 
-    def links_of(self, contact_ids: Sequence[int]) -> list[tuple[int, int, str, int, datetime | None, str | None]]:
-        """The contacts' links: (a, b, kind, occurrences, last seen, bridge flag), each once."""
-        links, _ = self.links_and_strengths(contact_ids, (), None, None)
-        return links
-
     def links_and_strengths(
         self, contact_ids: Sequence[int], account_ids: Iterable[int], asker: Member | None, limit: int | None
     ) -> tuple[list[tuple[int, int, str, int, datetime | None, str | None]], dict[int, list[tuple[int, float]]]]:
@@ -677,21 +672,6 @@ class WorkspaceRepository:
             .limit(limit)
         )
         return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
-
-    def best_strength_by_contact(self, contact_ids: Iterable[int], asker: Member) -> dict[int, float]:
-        ids = list(contact_ids)
-        if not ids:
-            return {}
-        query = (
-            select(Tie.contact_id, func.max(Tie.strength))
-            .where(
-                Tie.workspace_id == self.workspace_id,
-                Tie.contact_id.in_(ids),
-                or_(Tie.private.is_(False), Tie.member_id == asker.id),
-            )
-            .group_by(Tie.contact_id)
-        )
-        return {contact_id: float(strength or 0.0) for contact_id, strength in self.session.execute(query)}
 
     # Meetings ------------------------------------------------------------------------------------
     def meeting_by_source(self, member: Member, source_key: str) -> Meeting | None:
