@@ -281,7 +281,7 @@ def find_bridges(graph: nx.Graph[Node]) -> dict[frozenset[Node], str]:
     contact's connections or colleagues is one of the member's contacts; a contact-to-contact link
     when the two share no one: no member who knows both, no common connection or colleague.
     """
-    adjacency = graph.adj
+    adjacency = dict(graph.adjacency())  # plain dicts: `in` at C speed, not through networkx views
     flags: dict[frozenset[Node], str] = {}
     for u, v in graph.edges():
         if _is_hub(u) or _is_hub(v):
@@ -335,7 +335,7 @@ def brokerage(graph: nx.Graph[Node], nodes: Sequence[Node]) -> dict[Node, Broker
     networkx's `effective_size(G)` and `constraint(G, weight="weight")`, computed from neighbour
     sets in time proportional to the ego network, not its square.
     """
-    adjacency = graph.adj
+    adjacency = dict(graph.adjacency())
     strength_sum: dict[Node, float] = {}
 
     def total(node: Node) -> float:
