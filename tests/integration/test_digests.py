@@ -378,3 +378,18 @@ def test_the_sweep_reads_the_balance_kept_on_the_tie_and_recounts_it_once_it_no_
     # 45 days later the first two calls are over a year old: recounted (three, too few to judge) and kept.
     later = MONDAY + timedelta(days=45)
     assert sweep_and_read(later) == (3, 0, later.replace(hour=9), first + timedelta(days=14 + 365), 3, 0)
+
+
+def test_members_due_together_each_get_their_own_digest_once(uow: UnitOfWork, db: Engine) -> None:
+    """Eight sellers due at once (composed side by side on PostgreSQL): each digest is about that seller's client."""
+    users = [f"U0TOGETHER{n}" for n in range(8)]
+    for user in users:
+        seller(uow, user, "Europe/Paris")
+    composed = compose_due(uow, MONDAY.replace(hour=9))
+    assert sorted(d.slack_user_id for d in composed) == sorted(users)
+    for digest in composed:
+        (item,) = digest.items
+        assert item.contact_name == f"{client_of(digest.slack_user_id)} {digest.slack_user_id[-4:]}"
+    assert compose_due(uow, MONDAY.replace(hour=10)) == []  # once per period
+    with db.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Outbox)) == len(users)
