@@ -20,13 +20,12 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
-from handlers.usage import PREP_USAGE
+from handlers.usage import ack_with_usage, usage_reply
 from handlers.views import Block, button, context, message, section
 from models import briefings, calendar_sync
 from models.briefings import Briefing, ContactBriefing, MeetingContextForm
 from models.commands import CHANNEL_LABELS, Initiator
 from models.dates import format_when
-from models.grammar import is_help
 from models.objectives import DecisionRole, Objective, ObjectiveKind
 from models.outbox import OutgoingMessage
 from models.whoknows import ChooseTarget, NobodyKnows
@@ -191,8 +190,9 @@ def prep_command(
     deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
-    if not text or is_help(text):
-        ack(**message([section(PREP_USAGE)], fallback="How to use /prep"))
+    usage = usage_reply("/prep", text)
+    if usage is not None:
+        ack(**usage)
         return
     ack()
     actor = actor_of(context)
@@ -404,15 +404,6 @@ def log_after_meeting(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
-def ack_prep(ack: AckFn, body: dict[str, Any]) -> None:
-    """/prep's quick part: the usage when no name is given, else a plain acknowledgement."""
-    text = (body.get("text") or "").strip()
-    if not text or is_help(text):
-        ack(**message([section(PREP_USAGE)], fallback="How to use /prep"))
-    else:
-        ack()
-
-
 def register(app: App, deps: Deps) -> None:
     def _prep(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         prep_command(deps, no_ack, body, client, respond, context)
@@ -428,7 +419,7 @@ def register(app: App, deps: Deps) -> None:
     def _log(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         log_after_meeting(deps, no_ack, body, action, client, context)
 
-    app.command("/prep")(ack=ack_prep, lazy=[guarded(_prep)])
+    app.command("/prep")(ack=ack_with_usage("/prep"), lazy=[guarded(_prep)])
     app.action(re.compile(r"^prep_target"))(ack=ack_only, lazy=[guarded(_pick)])
     app.action("meeting_context")(ack=ack_only, lazy=[guarded(_context)])
     app.action("follow_up_log")(ack=ack_only, lazy=[guarded(_log)])

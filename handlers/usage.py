@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from models.grammar import LOGCALL_USAGE
+from collections.abc import Callable
+from typing import Any
+
+from handlers.deps import AckFn
+from handlers.views import message, section
+from models.grammar import LOGCALL_USAGE, is_help
 
 WHOKNOWS_USAGE = (
     "*Find a warm introduction:* `/whoknows <person or company>`\n"
@@ -21,3 +26,23 @@ PREP_USAGE = (
 )
 
 USAGE_BY_COMMAND = {"/logcall": LOGCALL_USAGE, "/whoknows": WHOKNOWS_USAGE, "/prep": PREP_USAGE}
+
+
+def usage_reply(command: str, text: str) -> dict[str, Any] | None:
+    """The usage of `command` when its text is empty or asks for help; None when there is work to do."""
+    if text and not is_help(text):
+        return None
+    return message([section(USAGE_BY_COMMAND[command])], fallback=f"How to use {command}")
+
+
+def ack_with_usage(command: str) -> Callable[[AckFn, dict[str, Any]], None]:
+    """A command's quick part: its usage when nothing (or help) was typed, else a plain acknowledgement."""
+
+    def quick(ack: AckFn, body: dict[str, Any]) -> None:
+        reply = usage_reply(command, (body.get("text") or "").strip())
+        if reply is None:
+            ack()
+        else:
+            ack(**reply)
+
+    return quick

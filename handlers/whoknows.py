@@ -16,11 +16,9 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
-from handlers.usage import WHOKNOWS_USAGE
-from handlers.views import message, section
+from handlers.usage import ack_with_usage, usage_reply
 from models import introductions, whoknows
 from models.errors import UsageError
-from models.grammar import is_help
 from models.services import MemberProfile
 from models.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
 
@@ -42,8 +40,9 @@ def whoknows_command(
     deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
-    if not text or is_help(text):
-        ack(**message([section(WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
+    usage = usage_reply("/whoknows", text)
+    if usage is not None:
+        ack(**usage)
         return
     ack()
     actor = actor_of(context)
@@ -122,15 +121,6 @@ def decide_intro(
         client.chat_postMessage(channel=request.asker_slack_user_id, **network_views.intro_outcome_for_asker(request))
 
 
-def ack_whoknows(ack: AckFn, body: dict[str, Any]) -> None:
-    """/whoknows' quick part: the usage when no name is given, else a plain acknowledgement."""
-    text = (body.get("text") or "").strip()
-    if not text or is_help(text):
-        ack(**message([section(WHOKNOWS_USAGE)], fallback="How to use /whoknows"))
-    else:
-        ack()
-
-
 def register(app: App, deps: Deps) -> None:
     def _whoknows(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         whoknows_command(deps, no_ack, body, client, respond, context)
@@ -153,7 +143,7 @@ def register(app: App, deps: Deps) -> None:
     ) -> None:
         decide_intro(deps, no_ack, action, client, respond, context)
 
-    app.command("/whoknows")(ack=ack_whoknows, lazy=[guarded(_whoknows)])
+    app.command("/whoknows")(ack=ack_with_usage("/whoknows"), lazy=[guarded(_whoknows)])
     app.action(re.compile(r"^whoknows_target"))(ack=ack_only, lazy=[guarded(_pick)])
     app.action("whoknows_more")(ack=ack_only, lazy=[guarded(_more)])
     app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(_intro)])
