@@ -20,7 +20,7 @@ What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh sc
    and kept balance (`initiated_by_me`/`_them` as of `NOW`, as the app keeps them when it scores a
    tie) agree with its interactions; and some nudge memory (sent, muted, snoozed). Bulk inserts: raw
    executemany on SQLite, COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live
-   server: `bench.settle`).
+   server: `bench.common`).
    Then `bot.db.migrate`, as `rapport run` does when it starts: it refreshes the planner's statistics.
 2. In a fresh process (spawned, so neither the generator nor the harness counts in its memory):
    `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox (two members at a
@@ -50,7 +50,6 @@ import math
 import os
 import pstats
 import random
-import resource
 import shutil
 import statistics
 import sys
@@ -69,7 +68,7 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Engine, Table, event, func, select, text
 from sqlalchemy.engine import make_url
 
-from bench.settle import vacuum_analyze
+from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models import digests
 from models.commands import Channel, Initiator
@@ -723,7 +722,7 @@ def run_backend(backend: str, sizes: Sizes, args: argparse.Namespace) -> dict[st
         base_url = os.environ["TEST_DATABASE_URL"]
         schema = f"bench_nudges_{uuid.uuid4().hex[:8]}"
         url = base_url + ("&" if "?" in base_url else "?") + f"options=-csearch_path%3D{schema}"
-        _run_sql(base_url, f"CREATE SCHEMA {schema}")
+        run_sql(base_url, f"CREATE SCHEMA {schema}")
     try:
         started = perf_counter()
         if backend == "sqlite" and args.sqlite_file:
@@ -751,7 +750,7 @@ def run_backend(backend: str, sizes: Sizes, args: argparse.Namespace) -> dict[st
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
             if schema is not None:
-                _run_sql(os.environ["TEST_DATABASE_URL"], f"DROP SCHEMA {schema} CASCADE")
+                run_sql(os.environ["TEST_DATABASE_URL"], f"DROP SCHEMA {schema} CASCADE")
 
 
 def _sqlite_from_file(kept: str, url: str, sizes: Sizes, seed: int) -> dict[str, Any]:
@@ -773,34 +772,10 @@ def _migrate(url: str) -> None:
     engine.dispose()
 
 
-def _run_sql(url: str, statement: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(statement))
-    engine.dispose()
-
-
 def in_child(function: Callable[..., Any], *arguments: Any) -> Any:
     """Run `function` in a freshly spawned process: its memory is its own, and it starts from nothing."""
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         return pool.submit(function, *arguments).result()
-
-
-def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
-    if len(samples_ms) < 2:
-        only = samples_ms[0] if samples_ms else 0.0
-        return {"p50": round(only, 2), "p95": round(only, 2), "p99": round(only, 2), "max": round(only, 2)}
-    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
-    return {
-        "p50": round(cuts[49], 2),
-        "p95": round(cuts[94], 2),
-        "p99": round(cuts[98], 2),
-        "max": round(max(samples_ms), 2),
-    }
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def say(message: str) -> None:

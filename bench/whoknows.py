@@ -15,7 +15,7 @@ figures stay apart):
    (some know thousands), strengths mostly weak and some strong, ~2 % private; contact links mostly
    between colleagues of one company and some across; the typo-tolerant name index exactly as
    `WorkspaceRepository.index_name` writes it. Bulk inserts: SQLAlchemy Core executemany on SQLite,
-   COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live server: `bench.settle`). Then
+   COPY on PostgreSQL (then VACUUM ANALYZE, as autovacuum does on a live server: `bench.common`). Then
    `bot.db.migrate` once more, as `rapport run` does when it starts: it refreshes the planner's
    statistics (`bot.db.refresh_statistics`). `--sqlite-file PATH` / `--pg-schema NAME` keep the
    database and reuse it on later runs (migrated, as on a start), to compare changes quickly.
@@ -49,7 +49,6 @@ import math
 import multiprocessing
 import os
 import random
-import resource
 import statistics
 import string
 import subprocess
@@ -67,7 +66,7 @@ from typing import Any
 import networkx as nx
 from sqlalchemy import Connection, Engine, Table, event, insert, select, text
 
-from bench.settle import vacuum_analyze
+from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models.graph import COLLEAGUE_STRENGTH, MIN_EDGE_WEIGHT, TEAMMATE_BASE, link_strength
 from models.matching import fold, name_variants
@@ -696,24 +695,6 @@ def _cost(strength: float) -> float:
     return -math.log(max(strength, MIN_EDGE_WEIGHT))
 
 
-def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
-    if len(samples_ms) < 2:
-        only = samples_ms[0] if samples_ms else 0.0
-        return {"p50": round(only, 3), "p95": round(only, 3), "p99": round(only, 3), "n": len(samples_ms)}
-    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
-    return {
-        "p50": round(cuts[49], 3),
-        "p95": round(cuts[94], 3),
-        "p99": round(cuts[98], 3),
-        "max": round(max(samples_ms), 3),
-        "n": len(samples_ms),
-    }
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def current_rss_mb() -> float:
     """The resident set now (Linux), to size one structure; the peak is `peak_rss_mb`."""
     try:
@@ -737,19 +718,12 @@ def run_backend(backend: str, sizes: Sizes, args: argparse.Namespace) -> dict[st
         else:
             url, schema = os.environ["TEST_DATABASE_URL"], args.pg_schema or f"bench_whoknows_{uuid.uuid4().hex[:8]}"
             options = {"connect_args": {"options": f"-csearch_path={schema}"}}
-            _run_sql(url, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            run_sql(url, f"CREATE SCHEMA IF NOT EXISTS {schema}")
         try:
             return _measure(backend, url, options, sizes, args)
         finally:
             if schema is not None and not args.pg_schema:
-                _run_sql(url, f"DROP SCHEMA {schema} CASCADE")
-
-
-def _run_sql(url: str, statement: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(statement))
-    engine.dispose()
+                run_sql(url, f"DROP SCHEMA {schema} CASCADE")
 
 
 def _measure(backend: str, url: str, options: dict[str, Any], sizes: Sizes, args: argparse.Namespace) -> dict[str, Any]:
