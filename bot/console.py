@@ -29,6 +29,7 @@ from bot.render_text import RenderedButton, mrkdwn_to_text, render_message
 from bot.settings import Settings
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
+from handlers.mrkdwn import escape
 
 CONSOLE_TEAM_ID = "T0CONSOLE"
 CONSOLE_USER_ID = "U0CONSOLE"
@@ -149,7 +150,7 @@ class Console:
                 "user_id": CONSOLE_USER_ID,
                 "user_name": "you",
                 "command": command,
-                "text": text,
+                "text": escape(text),  # as Slack sends a command's text: &, < and > escaped
                 "api_app_id": "A0CONSOLE",
                 "response_url": self.standin.response_url("command"),
                 "trigger_id": self._trigger_id(),

@@ -18,6 +18,7 @@ from handlers.blockkit import truncate
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
+from handlers.mrkdwn import unescape
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from handlers.usage import ack_with_usage, usage_reply
@@ -149,7 +150,7 @@ def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
             "elements": [button("Log it", "follow_up_log", value[:2000], style="primary")],
         },
     ]
-    return {"text": f"How did it go with {names}?", "blocks": blocks}
+    return views.dm(blocks, fallback=f"How did it go with {names}?")
 
 
 def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
@@ -160,7 +161,7 @@ def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
         "I'll keep trying quietly and tell you again only if something else goes wrong. "
         "To give a new address: `/prep calendar https://…`."
     )
-    return {"text": "Your calendar feed could not be read", "blocks": [section(text)]}
+    return views.dm([section(text)], fallback="Your calendar feed could not be read")
 
 
 def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
@@ -189,7 +190,7 @@ def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
 def prep_command(
     deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    text = (body.get("text") or "").strip()
+    text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
     usage = usage_reply("/prep", text)
     if usage is not None:
         ack(**usage)

@@ -90,7 +90,7 @@ def digest_message(message: OutgoingMessage) -> dict[str, Any]:
         context(f"You get this {schedule} ({settings.time_zone}). An item you ignore comes back less and less often.")
     )
     fallback = f"{len(items)} relationship" + ("s" if len(items) != 1 else "") + " to look after"
-    return {"text": fallback, "blocks": blocks}
+    return views.dm(blocks, fallback=fallback)
 
 
 def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> str:
@@ -190,7 +190,7 @@ def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
     schedule = (
         "off" if saved.frequency is Frequency.OFF else describe_schedule(saved.frequency, saved.local_time, saved.days)
     )
-    client.chat_postMessage(channel=actor.user_id, text=f"Saved: your relationship digest comes {schedule}.")
+    client.chat_postMessage(channel=actor.user_id, **views.notice(f"Saved: your relationship digest comes {schedule}."))
 
 
 def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
-from handlers.views import Block, button, context, section
+from handlers.views import Block, button, context, notice, section
 from models import calendar_sync, services
 from models.errors import RapportError
 from models.home import Home, Section, home
@@ -288,7 +288,7 @@ def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
         answer = ":calendar: I no longer read your calendar."
     else:
         answer = calendar_sync.set_feed_url(deps.uow(), actor, url.strip(), deps.clock())
-    client.chat_postMessage(channel=actor.user_id, text=answer)
+    client.chat_postMessage(channel=actor.user_id, **notice(answer))
     publish_home(deps, client, actor)
 
 

@@ -7,12 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from handlers.blockkit import truncate
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.home import download_file, publish_home
 from handlers.logcall import actor_of
-from handlers.views import section
+from handlers.views import notice, section
 from models import importers
 
 IMPORT_MODAL_ID = "import_modal"
@@ -118,13 +117,13 @@ def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: W
             deps.uow(), actor.team_id, kind, data, deps.clock(), member=actor.user_id, mapping=mapping, tags=tags
         )
     except importers.UnreadableFile as problem:
-        client.chat_postMessage(channel=actor.user_id, text=f":warning: Nothing was imported: {problem.message}")
+        client.chat_postMessage(channel=actor.user_id, **notice(f":warning: Nothing was imported: {problem.message}"))
         return
     lines = importers.describe(report)
     text = f":inbox_tray: *Import done* ({dict(KINDS)[kind]})\n" + "\n".join(lines[:40])
     if len(lines) > 40:
         text += f"\n… and {len(lines) - 40} more skipped rows: run `rapport import` on a terminal for the whole report."
-    client.chat_postMessage(channel=actor.user_id, text=truncate(text, 3000))
+    client.chat_postMessage(channel=actor.user_id, **notice(text))
     publish_home(deps, client, actor)
 
 

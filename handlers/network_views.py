@@ -8,7 +8,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.blockkit import truncate
-from handlers.views import Block, button, context, message, section
+from handlers.mrkdwn import Mrkdwn, md, mention
+from handlers.views import Block, button, context, dm, message, section
 from models.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
 from models.whoknows import (
     BRIDGE_FLAGS,
@@ -48,24 +49,24 @@ def ago(moment: datetime | None, now: datetime, zone: ZoneInfo) -> str:
     return f"{days // 365} years ago"
 
 
-def _who(person: Person) -> str:
+def _who(person: Person) -> Mrkdwn:
     if person.slack_user_id:
-        return f"<@{person.slack_user_id}>"
+        return mention(person.slack_user_id)
     details = ", ".join(part for part in (person.job_title, person.company) if part)
-    return f"*{person.name}*" + (f" ({details})" if details else "")
+    return md("*{}*", person.name) + (f" ({details})" if details else "")
 
 
-def _badge(hop: HopView) -> str:
+def _badge(hop: HopView) -> Mrkdwn:
     if hop.bridge not in BRIDGE_FLAGS or hop.band == "strong":
-        return ""
+        return Mrkdwn("")
     if hop.bridge == "only_way_in":
-        return " :bridge_at_night: _bridge: the team's only tie into this company_"
+        return Mrkdwn(" :bridge_at_night: _bridge: the team's only tie into this company_")
     if hop.bridge == "bridge":
-        return " :bridge_at_night: _bridge: the only way into this circle_"
-    return " :bridge_at_night: _local bridge: links two circles that share no one_"
+        return Mrkdwn(" :bridge_at_night: _bridge: the only way into this circle_")
+    return Mrkdwn(" :bridge_at_night: _local bridge: links two circles that share no one_")
 
 
-def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> str:
+def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> Mrkdwn:
     figures = f"{hop.band} {hop.strength:.2f}"
     if hop.kind == "tie" and hop.last_interaction_at is None:
         figures += ", reach: connected, never contacted"
@@ -73,20 +74,29 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> str:
         figures += f", last {ago(hop.last_interaction_at, now, zone)}"
     else:
         figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
-    return f"{_who(hop.to)} ({figures}){_badge(hop)}"
+    return md("{} ({}){}", _who(hop.to), figures, _badge(hop))
 
 
-def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> str:
+def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> Mrkdwn:
     if route.is_direct:
         hop = route.hops[0]
         if hop.last_interaction_at is None:
-            return f"*{number}. You are connected to {hop.to.name}*: no conversation logged yet, so no strength to vouch with."
-        return (
-            f"*{number}. You know {hop.to.name}*: last interaction {ago(hop.last_interaction_at, now, zone)}, "
-            f"strength {hop.strength:.2f} ({hop.band}){_badge(hop)}"
+            return md(
+                "*{}. You are connected to {}*: no conversation logged yet, so no strength to vouch with.",
+                str(number),
+                hop.to.name,
+            )
+        return md(
+            "*{}. You know {}*: last interaction {}, strength {:.2f} ({}){}",
+            str(number),
+            hop.to.name,
+            ago(hop.last_interaction_at, now, zone),
+            hop.strength,
+            hop.band,
+            _badge(hop),
         )
-    path = " → ".join(_hop_text(hop, now, zone) for hop in route.hops)
-    return f"*{number}.* You → {path}\n_chance the introduction works: {route.chance:.2f}_"
+    path = Mrkdwn(" → ").join(_hop_text(hop, now, zone) for hop in route.hops)
+    return md("*{}.* You → {}\n_chance the introduction works: {:.2f}_", str(number), path, route.chance)
 
 
 def _intro_button(target_id: int, route: RouteView) -> dict[str, Any]:
@@ -101,11 +111,12 @@ def person_routes_message(result: PersonRoutes, now: datetime, zone: ZoneInfo) -
     target = result.target
     blocks: list[Block] = []
     if not result.routes:
-        text = f":mag: Nobody on the team knows {_who(target)} yet."
-        blocks.append(section(text))
+        blocks.append(section(md(":mag: Nobody on the team knows {} yet.", _who(target))))
         if result.known_at_company:
-            names = ", ".join(_who(p) for p in result.known_at_company)
-            blocks.append(section(f"At {target.company}, the team knows {names}: they may know {target.name}."))
+            names = Mrkdwn(", ").join(_who(p) for p in result.known_at_company)
+            blocks.append(
+                section(md("At {}, the team knows {}: they may know {}.", target.company or "", names, target.name))
+            )
         blocks.append(
             context("When you meet them, log it with `/logcall " + target.name + " …` and the route starts with you.")
         )
@@ -146,21 +157,29 @@ def person_routes_message(result: PersonRoutes, now: datetime, zone: ZoneInfo) -
 def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     blocks: list[Block] = []
     if result.people:
-        head = (
-            f":office: *{result.company}*{_tags(result.tags)}: the team knows {result.known_count} "
-            + ("person" if result.known_count == 1 else "people")
-            + " there"
+        people = "person" if result.known_count == 1 else "people"
+        head = md(
+            ":office: *{}*{}: the team knows {} {} there",
+            result.company,
+            _tags(result.tags),
+            result.known_count,
+            people,
         )
         blocks.append(section(head))
         for entry in result.people:
             text = _who(entry.person)
             if entry.best is not None:
                 best = entry.best
+                hop = best.hops[0]
                 if best.is_direct:
-                    text += f"\nYou know them: strength {best.hops[0].strength:.2f} ({best.hops[0].band}), last {ago(best.hops[0].last_interaction_at, now, zone)}"
+                    text += md(
+                        "\nYou know them: strength {:.2f} ({}), last {}",
+                        hop.strength,
+                        hop.band,
+                        ago(hop.last_interaction_at, now, zone),
+                    )
                 else:
-                    via = _who(best.hops[0].to)
-                    text += f"\nBest route via {via}: chance {best.chance:.2f}"
+                    text += md("\nBest route via {}: chance {:.2f}", _who(hop.to), best.chance)
             block = section(text)
             block["accessory"] = button(
                 "Routes", "whoknows_target", json.dumps({"k": "contact", "id": entry.person.id})
@@ -169,8 +188,8 @@ def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dic
     else:
         blocks.append(section(f":office: Nobody on the team knows anyone at *{result.company}* yet."))
     if result.to_build:
-        names = ", ".join(_who(p) for p in result.to_build)
-        blocks.append(section(f":seedling: *New relationships to build at {result.company}:* {names}"))
+        names = Mrkdwn(", ").join(_who(p) for p in result.to_build)
+        blocks.append(section(md(":seedling: *New relationships to build at {}:* {}", result.company, names)))
     blocks.append(context("Ask someone who knows the company who is most concerned, and to be referred."))
     return message(blocks, fallback=f"Who the team knows at {result.company}")
 
@@ -203,7 +222,9 @@ def nobody_knows_message(result: NobodyKnows) -> dict[str, Any]:
 
 def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, Any]:
     to = (
-        f"<@{draft.intermediary_slack_user_id}>" if draft.intermediary_slack_user_id else f"*{draft.intermediary_name}*"
+        mention(draft.intermediary_slack_user_id)
+        if draft.intermediary_slack_user_id
+        else md("*{}*", draft.intermediary_name)
     )
     how = (
         "They will get it as a direct message, with Accept and Decline."
@@ -218,7 +239,7 @@ def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, An
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": private_metadata,
         "blocks": [
-            section(f"Ask {to} to introduce you to *{draft.target_name}*. {how}"),
+            section(md("Ask {} to introduce you to *{}*. {}", to, draft.target_name, how)),
             {
                 "type": "input",
                 "block_id": "message",
@@ -240,7 +261,11 @@ def intro_dm(request: IntroductionRequest) -> dict[str, Any]:
     value = str(request.id)
     blocks: list[Block] = [
         section(
-            f":handshake: <@{request.asker_slack_user_id}> asks you for an introduction to *{request.target_name}*:"
+            md(
+                ":handshake: {} asks you for an introduction to *{}*:",
+                mention(request.asker_slack_user_id),
+                request.target_name,
+            )
         ),
         section("\n".join("> " + line for line in truncate(request.message, 2800).splitlines())),
         {
@@ -252,12 +277,14 @@ def intro_dm(request: IntroductionRequest) -> dict[str, Any]:
             ],
         },
     ]
-    return {"text": f"An introduction request about {request.target_name}", "blocks": blocks}
+    return dm(blocks, fallback=f"An introduction request about {request.target_name}")
 
 
 def intro_sent_message(request: IntroductionRequest) -> dict[str, Any]:
     if request.to_slack_user_id:
-        head = f":outbox_tray: Sent to <@{request.to_slack_user_id}>: you'll hear here when they answer."
+        head: str = md(
+            ":outbox_tray: Sent to {}: you'll hear here when they answer.", mention(request.to_slack_user_id)
+        )
         blocks: list[Block] = [section(head)]
     else:
         head = f":outbox_tray: Here is your request to {request.intermediary_name}: send it to them, then record how it went."
@@ -291,7 +318,7 @@ def intro_decided_message(request: IntroductionRequest) -> dict[str, Any]:
 def intro_outcome_for_asker(request: IntroductionRequest) -> dict[str, Any]:
     verb = "accepted to introduce you to" if request.status == ACCEPTED else "can't introduce you to"
     text = f":handshake: {request.intermediary_name} {verb} *{request.target_name}*."
-    return {"text": text.replace("*", ""), "blocks": [section(text)]}
+    return dm([section(text)], fallback=text.replace("*", ""))
 
 
 def _tags(tags: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from handlers.blockkit import truncate
+from handlers.mrkdwn import Mrkdwn, clip, mention, to_mrkdwn
 from models.commands import CHANNEL_LABELS, Channel, Initiator
 from models.dates import format_when
 from models.grammar import LOGCALL_USAGE
@@ -35,7 +36,8 @@ RATE_MODAL_ID = "rate_tie_modal"
 
 
 def _text(text: str, limit: int = 3000) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": truncate(text, limit)}
+    """A mrkdwn text object: people's text escaped, the app's `Mrkdwn` kept (see handlers.mrkdwn)."""
+    return {"type": "mrkdwn", "text": clip(to_mrkdwn(text), limit)}
 
 
 def _plain(text: str, limit: int = 75) -> dict[str, Any]:
@@ -43,6 +45,7 @@ def _plain(text: str, limit: int = 75) -> dict[str, Any]:
 
 
 def section(text: str) -> Block:
+    """A section of mrkdwn; a plain `str` is shown literally (escaped), a `Mrkdwn` as markup."""
     return {"type": "section", "text": _text(text)}
 
 
@@ -61,12 +64,22 @@ def message(blocks: list[Block], fallback: str, replace_original: bool = False) 
     """An ephemeral reply: only the person who asked sees it."""
     payload: dict[str, Any] = {
         "response_type": "ephemeral",
-        "text": truncate(fallback, 3000),
+        "text": clip(to_mrkdwn(fallback), 3000),
         "blocks": blocks,
     }
     if replace_original:
         payload["replace_original"] = True
     return payload
+
+
+def dm(blocks: list[Block], fallback: str) -> dict[str, Any]:
+    """A message the app posts itself (a DM): blocks and the notification text, escaped like the blocks."""
+    return {"text": clip(to_mrkdwn(fallback), 3000), "blocks": blocks}
+
+
+def notice(text: str) -> dict[str, Any]:
+    """A one-section message the app posts itself, for a short answer (`chat.postMessage` arguments)."""
+    return dm([section(text)], fallback=text)
 
 
 # Errors and usage --------------------------------------------------------------------------------
@@ -102,9 +115,9 @@ def logged_message(result: Logged, now: datetime, zone: ZoneInfo) -> dict[str, A
         ":information_source: Already recorded: " if result.duplicate else ":white_check_mark: Logged: "
     ) + describe_interaction(interaction, now, zone)
     blocks: list[Block] = [section(headline)]
-    extras = []
+    extras: list[str] = []
     if interaction.colleague_user_ids:
-        extras.append("with " + ", ".join(f"<@{user}>" for user in interaction.colleague_user_ids))
+        extras.append(Mrkdwn("with ") + Mrkdwn(", ").join(mention(user) for user in interaction.colleague_user_ids))
     if interaction.tags:
         extras.append("tags " + " ".join(f"#{tag}" for tag in interaction.tags))
     if result.new_contacts:
@@ -112,7 +125,7 @@ def logged_message(result: Logged, now: datetime, zone: ZoneInfo) -> dict[str, A
             "new contact" + ("s" if len(result.new_contacts) > 1 else "") + ": " + ", ".join(result.new_contacts)
         )
     if extras:
-        blocks.append(context(" · ".join(extras)))
+        blocks.append(context(Mrkdwn(" · ").join(extras)))
     if interaction.notes:
         blocks.append(section(_quote(interaction.notes)))
         blocks.append(context(":lock: Notes are private: only you can see them."))

@@ -14,6 +14,7 @@ from handlers import network_views
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
+from handlers.mrkdwn import unescape
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from handlers.usage import ack_with_usage, usage_reply
@@ -39,7 +40,7 @@ def render(result: WhoKnowsResult, deps: Deps, profile: MemberProfile) -> dict[s
 def whoknows_command(
     deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    text = (body.get("text") or "").strip()
+    text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
     usage = usage_reply("/whoknows", text)
     if usage is not None:
         ack(**usage)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,6 +83,50 @@ def violations_in(standin: SlackStandIn) -> list[str]:
     return problems
 
 
+#: The only `<…>` the app itself writes: a mention of a member it knows by id.
+_APP_MARKUP = re.compile(r"<@[UW][A-Z0-9]{2,20}>")
+
+
+def text_objects(payload: Any) -> Iterator[tuple[dict[str, Any], str]]:
+    """Every (object, text) of a payload whose `text` is a string, depth first, in order."""
+    if isinstance(payload, dict):
+        value = payload.get("text")
+        if isinstance(value, str):
+            yield payload, value
+        for key, child in payload.items():
+            if key != "text" or not isinstance(child, str):
+                yield from text_objects(child)
+    elif isinstance(payload, list):
+        for child in payload:
+            yield from text_objects(child)
+
+
+def live_markup(payload: dict[str, Any]) -> list[str]:
+    """Every `<…>` in a payload's mrkdwn (and notification text) that the app did not write: a
+    `<!channel>`, a disguised link, a mention smuggled in a name. Empty when everything from people
+    was escaped. plain_text is not read as markup by Slack, so it is left alone."""
+    return [
+        found
+        for node, text in text_objects(payload)
+        if node is payload or node.get("type") == "mrkdwn"
+        for found in re.findall(r"<[^<]{0,80}", _APP_MARKUP.sub("", text))
+    ]
+
+
+def live_markup_in(standin: SlackStandIn) -> list[str]:
+    """`live_markup` of everything the app sent: replies, messages, and views."""
+    problems: list[str] = []
+    for post in standin.posts_to_response_urls:
+        problems += live_markup(post.body)
+    for call in standin.calls:
+        if call.method in {"chat.postMessage", "chat.postEphemeral", "chat.update"}:
+            problems += live_markup(call.args)
+        if call.method in {"views.open", "views.push", "views.update", "views.publish"}:
+            view = call.args["view"]
+            problems += live_markup({"blocks": (json.loads(view) if isinstance(view, str) else view)["blocks"]})
+    return problems
+
+
 @dataclass
 class Reply:
     """What a person would see after one request: the acknowledgement and what followed it."""
@@ -98,24 +144,14 @@ class Reply:
         return flatten(self.last)
 
 
+def unescape(mrkdwn: str) -> str:
+    """Text as Slack shows it: the three escaped characters back as they read."""
+    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def flatten(payload: Any) -> str:
-    """All `text` strings of a payload, in order, joined by new lines."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            value = node.get("text")
-            if isinstance(value, str):
-                found.append(value)
-            for key, child in node.items():
-                if key != "text" or not isinstance(child, str):
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(payload.get("blocks") or payload)
-    return "\n".join(found)
+    """All `text` strings of a payload, in order, joined by new lines, as a person reads them."""
+    return "\n".join(unescape(text) for _, text in text_objects(payload.get("blocks") or payload))
 
 
 class SlackDriver:

@@ -14,7 +14,7 @@ from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.home import forget_refreshes
 from models.uow import UnitOfWork
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, violations_in
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, live_markup_in, violations_in
 
 
 @pytest.fixture
@@ -34,3 +34,4 @@ def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriv
     driver = SlackDriver(app, standin)
     yield driver
     assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"
+    assert live_markup_in(standin) == [], "text from people reached Slack as live markup"
