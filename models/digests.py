@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from models import outbox
 from models.errors import NotFound
+from models.faults import describe_fault
 from models.nudges import (
     DigestItem,
     DigestSettings,
@@ -101,7 +102,7 @@ def compose_due(
             try:
                 return _compose_member(uow.fresh(), member_id, now, dry_run, team_ids)
             except Exception as error:  # noqa: BLE001 - one member's fault never stops the others' digests
-                logger.error("digest of member %s not composed: %s", member_id, outbox.describe_fault(error))
+                logger.error("digest of member %s not composed: %s", member_id, describe_fault(error))
                 return None
 
         threads = COMPOSE_THREADS.get(_dialect(uow), 1)
@@ -487,7 +488,7 @@ def sweep(
             compose(uow, now, only_user)
         except Exception as error:  # noqa: BLE001 - one failing composer never stops the sweep
             name = getattr(compose, "__name__", "a composer")
-            logger.error("%s failed in this sweep: %s", name, outbox.describe_fault(error))
+            logger.error("%s failed in this sweep: %s", name, describe_fault(error))
     delivered = outbox.deliver_pending(uow, sender, now, worker, only_user)
     return SweepReport(**vars(delivered), composed=composed)
 

@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from models.commands import Channel, Initiator
 from models.dates import parse_duration
 from models.errors import RapportError, UsageError
+from models.faults import drop_echoed_values
 from models.grammar import CHANNEL_WORDS, parse_tags
 from models.matching import fold, name_variants
 from models.orm import (
@@ -1086,13 +1087,17 @@ def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     columns = (["id"] if want_ids else []) + list(rows[0])
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        if want_ids:
-            for new_id, row in zip(ids, rows, strict=True):
-                copy.write_row([new_id, *row.values()])
-        else:
-            for row in rows:
-                copy.write_row(list(row.values()))
+    try:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            if want_ids:
+                for new_id, row in zip(ids, rows, strict=True):
+                    copy.write_row([new_id, *row.values()])
+            else:
+                for row in rows:
+                    copy.write_row(list(row.values()))
+    except Exception as error:
+        drop_echoed_values(error)  # COPY goes around the engine: its errors would quote the failing line
+        raise
     return ids
 
 

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select, update
@@ -32,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from models.faults import describe_fault
 from models.orm import Member, Outbox, Workspace
 from models.uow import UnitOfWork
 
@@ -79,17 +78,6 @@ class Sender(Protocol):
     def send(self, message: OutgoingMessage) -> Delivery: ...
 
     def find_sent(self, message: OutgoingMessage) -> Delivery | None: ...
-
-
-def describe_fault(error: BaseException) -> str:
-    """An unexpected error in a few words fit for a log line: its type and where it was raised.
-
-    The message is left out on purpose: it may carry what the failing code held (names, e-mails,
-    notes, a calendar address).
-    """
-    frames = traceback.extract_tb(error.__traceback__)
-    where = f" at {'/'.join(Path(frames[-1].filename).parts[-2:])}:{frames[-1].lineno}" if frames else ""
-    return f"{type(error).__name__}{where}"
 
 
 @dataclass
