@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -112,7 +113,8 @@ def rating_from_state(state: State) -> TieRating:
     cadence_text = _text(state, "cadence")
     cadence = 0
     if cadence_text:
-        if not cadence_text.isdecimal() or not 1 <= int(cadence_text) <= 3650:
+        # Four ASCII digits at most before int(): no overflow, nor Python's limit on digits, from a crafted form.
+        if not re.fullmatch(r"[0-9]{1,4}", cadence_text) or not 1 <= int(cadence_text) <= 3650:
             raise FormErrors({"cadence": "Write a number of days, like 30."})
         cadence = int(cadence_text)
     knowledge = {option["value"] for option in _value(state, "knowledge").get("selected_options") or ()}

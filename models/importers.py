@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models.commands import Channel, Initiator
-from models.dates import parse_duration
+from models.dates import EARLIEST_YEAR, parse_duration
 from models.errors import RapportError, UsageError
 from models.faults import drop_echoed_values
 from models.grammar import CHANNEL_WORDS, parse_tags
@@ -161,6 +161,11 @@ _SLASH_DATE: Final = re.compile(
     r"(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{2}|\d{4})"
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[AaPp][Mm])?)?"
 )
+#: Minutes as a number ("30", "12.5"); digits bounded, so that a cell of thousands is not read as one.
+_MINUTES: Final = re.compile(r"[0-9]{1,4}(?:[.,][0-9]{1,3})?")
+_LONG_NUMBER: Final = re.compile(r"\d{9,}")
+#: The last year an activity's date may name (EARLIEST_YEAR is the first, as for /logcall).
+LATEST_YEAR: Final = 2999
 _DAY_FORMATS: Final = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y")
 _CARD_BEGIN: Final = re.compile(r"BEGIN\s*:\s*VCARD\s*", re.IGNORECASE)
 _CARD_END: Final = re.compile(r"END\s*:\s*VCARD\s*", re.IGNORECASE)
@@ -785,15 +790,12 @@ def _minutes(text: str) -> int | None:
     text = text.strip().lower()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    if _MINUTES.fullmatch(text):
+        return round(float(text.replace(",", ".")))
     clock = re.fullmatch(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d))?", text)
     if clock:
         return int(clock[1]) * 60 + int(clock[2]) + (1 if clock[3] and int(clock[3]) >= 30 else 0)
-    try:
-        return round(float(text.replace(",", ".")))
-    except ValueError:
-        return parse_duration(text)
+    return parse_duration(text)
 
 
 def _day_first(texts: Iterable[str]) -> bool:
@@ -809,7 +811,18 @@ def _day_first(texts: Iterable[str]) -> bool:
 
 
 def _read_moment(text: str, day_first: bool) -> FileMoment | None:
-    text = " ".join(text.split())
+    """When a row says it happened; None when it cannot be read or its year is out of bounds.
+
+    Years before EARLIEST_YEAR or after LATEST_YEAR are slips (and near the ends of the calendar,
+    moving between time zones overflows).
+    """
+    moment = _moment_as_written(" ".join(text.split()), day_first)
+    if moment is None or not EARLIEST_YEAR <= moment.day.year <= LATEST_YEAR:
+        return None
+    return moment
+
+
+def _moment_as_written(text: str, day_first: bool) -> FileMoment | None:
     if not text:
         return None
     try:
@@ -836,9 +849,11 @@ def _read_moment(text: str, day_first: bool) -> FileMoment | None:
     day = _read_day(text)
     if day is not None:
         return FileMoment(day)
+    if _LONG_NUMBER.search(text):
+        return None  # dateutil would try it as hours or a year, and may overflow
     try:
         parsed = parse_datetime(text, dayfirst=day_first)
-    except (ParserError, ValueError, OverflowError):
+    except (ParserError, ValueError, ArithmeticError):
         return None
     return FileMoment(parsed.date(), parsed.timetz())
 

@@ -44,6 +44,9 @@ def test_the_same_slash_command_delivered_twice_records_once(slack: SlackDriver,
         ("Jane Doe phone Dec 25", "future"),
         ("<@U024BE7LH> phone", "contact"),
         ("Jane Doe phone " + "x" * 3001, "3,000"),
+        ("Jane Doe phone " + "9" * 400 + "h", "couldn't read"),
+        ("Jane Doe phone 3000000000 days ago", "couldn't read"),
+        ("Jane Doe phone 9999 months ago", "before 1900"),
     ],
 )
 def test_bad_input_gets_a_friendly_ephemeral_error_with_usage_and_writes_nothing(

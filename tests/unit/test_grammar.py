@@ -338,3 +338,34 @@ def test_the_forms_contacts_field_reads_like_the_who_part_but_without_keywords()
 def test_the_forms_tags_field_takes_tags_with_or_without_hash() -> None:
     """Commas or spaces separate tags; they are lowercased and deduplicated."""
     assert parse_tags("client, #Close-friend #client") == ("client", "close-friend")
+
+
+# Numbers past any bound ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9" * 300 + " min",
+        "9" * 400 + "h",
+        "1." + "9" * 400 + "h",
+        "0" + "9" * 100 + "h",
+        "3000000000 days ago",
+        "3000000000 hours ago",
+        "99999999999 weeks ago",
+        "9999 months ago",
+        "in 3000000000 days",
+        "in 99999999999999 hours",
+        "Nov 20 99999",
+        "99999-11-20",
+        "11/20/99999",
+        "Jan 1 1200",
+        "9" * 2000 + " days ago",
+    ],
+)
+def test_a_number_past_any_bound_is_a_short_friendly_refusal(when: str) -> None:
+    """Huge counts, durations and years are refused with a UsageError (the usage follows), never an overflow."""
+    with pytest.raises(UsageError) as raised:
+        parse(f"Jane Doe phone {when}")
+    assert raised.value.command == "/logcall"
+    assert len(raised.value.message) < 300

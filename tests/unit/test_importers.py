@@ -662,6 +662,32 @@ def test_rows_naming_no_member_use_the_default_member_or_are_skipped(uow: UnitOf
     assert outcomes(recorded.created) == [(2, "Ann Lee", "recorded; new contact")]
 
 
+def test_numbers_and_years_past_any_bound_are_left_out_or_skipped_never_a_crash(uow: UnitOfWork) -> None:
+    """A duration of thousands of digits (or 1e400) is left out; a date at the ends of the calendar is not understood."""
+    content = (
+        "Contact,Date,Channel,Duration\n"
+        f"Ann Lee,2026-11-01,email,{'9' * 5000}\n"
+        "Bob Ray,2026-11-02,email,1e400\n"
+        "Cy Fox,0001-01-01T00:00:00+05:00,email,30\n"
+        "Di Poe,9999-12-31T23:00:00-05:00,email,30\n"
+        f"Ed Wu,20 nov {'9' * 40},email,30\n"
+        "Flo Ng,1850-06-01,email,30\n"
+    ).encode()
+    report = import_file(uow, TEAM, "interactions", content, NOW, member=SELLER)
+    assert outcomes(report.created) == [
+        (2, "Ann Lee", "recorded; new contact"),
+        (3, "Bob Ray", "recorded; new contact"),
+    ]
+    assert [(line, reason.split(" not")[0][:12]) for line, _, reason in outcomes(report.skipped)] == [
+        (4, "date “0001-0"),
+        (5, "date “9999-1"),
+        (6, "date “20 nov"),
+        (7, "date “1850-0"),
+    ]
+    with uow:
+        assert set(uow.session.scalars(select(Interaction.duration_minutes))) == {None}
+
+
 # --- The command line --------------------------------------------------------------------------
 
 
