@@ -45,6 +45,7 @@ from models.dates import EARLIEST_YEAR, parse_duration
 from models.errors import RapportError, UsageError
 from models.faults import drop_echoed_values
 from models.grammar import CHANNEL_WORDS, parse_tags
+from models.lengths import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
 from models.matching import fold, name_variants
 from models.orm import (
     Account,
@@ -467,27 +468,49 @@ def _clean_email(text: str) -> str | None:
 
 
 def _contact_row(line: int, values: Mapping[str, str], problem: str | None = None) -> ContactRow:
+    """One person's row. A name or company too long for its column skips the row (cut, it would be
+    someone else); a title too long is cut; an e-mail, phone or profile address too long is left out."""
     name = values.get("name") or " ".join(filter(None, (values.get("first_name"), values.get("last_name"))))
+    notes: list[str] = []
     email_text = values.get("email", "")
     email = _clean_email(email_text)
-    note = f"e-mail “{email_text}” not understood, left out" if email_text and email is None else None
+    if email is not None and not EMAIL.fits(email):
+        email = None
+        notes.append(f"{EMAIL.over}, left out")
+    elif email_text and email is None:
+        notes.append(f"e-mail “{cut(email_text, 80)}” not understood, left out")
     connected_text = values.get("connected_on", "")
     day = _read_day(connected_text)
     if connected_text and day is None:
-        note = f"connection date “{connected_text}” not understood, left empty"
+        notes.append(f"connection date “{cut(connected_text, 80)}” not understood, left empty")
+    company = values.get("company") or None
+    title = values.get("title") or None
+    if title is not None and not JOB_TITLE.fits(title):
+        title = cut(title, JOB_TITLE.limit)
+        notes.append(f"{JOB_TITLE.over}, cut")
+    optional = {"phone": (values.get("phone") or None, PHONE), "url": (values.get("url") or None, PROFILE_URL)}
+    kept: dict[str, str | None] = {}
+    for key, (value, limit) in optional.items():
+        kept[key] = value if value is None or limit.fits(value) else None
+        if value is not None and kept[key] is None:
+            notes.append(f"{limit.over}, left out")
     if problem is None and not name:
         problem = "no name"
+    elif problem is None and not CONTACT_NAME.fits(name):
+        problem, name = CONTACT_NAME.over, cut(name, 80)
+    elif problem is None and company is not None and not COMPANY_NAME.fits(company):
+        problem = COMPANY_NAME.over
     return ContactRow(
         line=line,
-        name=name or email or values.get("url", "") or values.get("phone", "") or values.get("company", ""),
-        company=values.get("company") or None,
-        title=values.get("title") or None,
+        name=name or email or kept["url"] or kept["phone"] or cut(company or "", 80),
+        company=company,
+        title=title,
         email=email,
-        phone=values.get("phone") or None,
-        profile_url=values.get("url") or None,
+        phone=kept["phone"],
+        profile_url=kept["url"],
         connected_on=_at_noon_utc(day) if day else None,
         problem=problem,
-        note=note,
+        note="; ".join(notes) or None,
     )
 
 
@@ -751,6 +774,12 @@ def read_interactions_csv(data: bytes, mapping: Mapping[str, str] | None = None)
         if problem is None:
             if not name and not email:
                 problem = "no contact"
+            elif not CONTACT_NAME.fits(name):
+                problem, name = CONTACT_NAME.over, cut(name, 80)
+            elif firm and not COMPANY_NAME.fits(firm):
+                problem = COMPANY_NAME.over
+            elif email and not EMAIL.fits(email):
+                problem, email = EMAIL.over, None
             elif not when_text.strip():
                 problem = "no date"
             elif when is None:

@@ -187,6 +187,20 @@ def test_a_bad_duration_is_reported_under_duration(duration: str) -> None:
     assert set(problems(duration=text(duration))) == {"duration"}
 
 
+def test_a_company_a_name_or_a_tag_too_long_is_reported_under_its_field() -> None:
+    """Past the column's size (a crafted submission goes past max_length), each is named under its own field."""
+    errors = problems(company=text("C" * 256), tags=text("client " + "t" * 65))
+    assert errors == {"company": "A company name goes up to 255 characters.", "tags": "A tag goes up to 64 characters."}
+    assert "over 120 characters" in problems(contacts=text("N" * 130))["contacts"]
+
+
+def test_a_job_title_too_long_is_reported_under_its_field() -> None:
+    """The rating form's job title goes up to 255 characters."""
+    with pytest.raises(FormErrors) as refused:
+        rating_from_state({"job_title": {"job_title": text("T" * 256)}})
+    assert refused.value.by_block == {"job_title": "A job title goes up to 255 characters."}
+
+
 def test_every_problem_is_reported_at_once() -> None:
     """Several bad fields are all named in one answer, so the member fixes them in one go."""
     errors = problems(contacts=text(""), channel=None, duration=text("forever"))

@@ -369,3 +369,29 @@ def test_a_number_past_any_bound_is_a_short_friendly_refusal(when: str) -> None:
         parse(f"Jane Doe phone {when}")
     assert raised.value.command == "/logcall"
     assert len(raised.value.message) < 300
+
+
+# Values too long for their columns ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jane Doe (" + "C" * 256 + ") phone", "A company name goes up to 255 characters."),
+        ("Jane Doe @ " + "C" * 256 + " phone", "A company name goes up to 255 characters."),
+        ("Jane Doe phone #" + "t" * 65, "A tag goes up to 64 characters."),
+        ("Jane Doe phone: notes #" + "t" * 65, "A tag goes up to 64 characters."),
+    ],
+)
+def test_a_company_or_a_tag_too_long_for_its_column_is_refused_naming_it(text: str, expected: str) -> None:
+    """The limits are the columns' (255 for a company, 64 for a tag), told with the field's name."""
+    assert refusal(text) == expected
+
+
+def test_the_form_fields_are_held_to_the_same_limits() -> None:
+    """split_contacts and parse_tags, which read the form's fields, refuse the same values."""
+    with pytest.raises(UsageError, match="A company name goes up to 255"):
+        split_contacts("Jane Doe", "C" * 256)
+    with pytest.raises(UsageError, match="A tag goes up to 64"):
+        parse_tags("client, " + "t" * 65)
+    assert parse_tags("t" * 64) == ("t" * 64,)

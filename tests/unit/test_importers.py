@@ -688,6 +688,47 @@ def test_numbers_and_years_past_any_bound_are_left_out_or_skipped_never_a_crash(
         assert set(uow.session.scalars(select(Interaction.duration_minutes))) == {None}
 
 
+def test_fields_too_long_for_their_columns_skip_the_row_or_are_left_out_with_the_reason(uow: UnitOfWork) -> None:
+    """A name or company too long skips its row; a title is cut; an e-mail, phone or URL is left out: never a crash."""
+    long_name, long_company = "N" * 256, "C" * 256
+    content = (
+        "Full Name,E-mail,Account,Job Title,Mobile,LinkedIn\n"
+        f"{long_name},,,,,\n"
+        f"Ann Lee,,{long_company},,,\n"
+        f"Bob Ray,{'b' * 320}@x.example,Acme,{'T' * 300},{'5' * 70},https://www.linkedin.com/in/{'u' * 500}\n"
+    ).encode()
+    report = import_file(uow, TEAM, "csv", content, NOW, member=SELLER, mapping="company=Account")
+    assert outcomes(report.skipped) == [
+        (2, "N" * 79 + "…", "name over 255 characters"),
+        (3, "Ann Lee", "company name over 255 characters"),
+    ]
+    assert outcomes(report.created) == [
+        (
+            4,
+            "Bob Ray",
+            "new contact; e-mail address over 320 characters, left out; job title over 255 characters, cut; "
+            "phone number over 64 characters, left out; profile address over 500 characters, left out",
+        )
+    ]
+    bob = contact_named(uow, "Bob Ray")
+    assert (bob.email, len(bob.job_title or ""), bob.phone, bob.profile_url) == (None, 255, None, None)
+
+    activities = (
+        "Contact,Account,Contact Email,Date,Channel,Notes\n"
+        f"{long_name},,,2026-11-01,email,\n"
+        f"Cy Fox,{long_company},,2026-11-01,email,\n"
+        f",,{'e' * 320}@x.example,2026-11-01,email,\n"
+        f"Di Poe,Acme,,2026-11-01,email,{'a long note ' * 1000}\n"
+    ).encode()
+    recorded = import_file(uow, TEAM, "interactions", activities, NOW, member=SELLER)
+    assert [(line, reason) for line, _, reason in outcomes(recorded.skipped)] == [
+        (2, "name over 255 characters"),
+        (3, "company name over 255 characters"),
+        (4, "e-mail address over 320 characters"),
+    ]
+    assert outcomes(recorded.created) == [(5, "Di Poe", "recorded; new contact")]
+
+
 # --- The command line --------------------------------------------------------------------------
 
 
