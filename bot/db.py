@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -77,10 +79,36 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock held while one process migrates. Below `repository.WRITE_LOCK_BASE` (whose
+#: keys are that base plus a workspace id) and apart from `digests.COMPOSE_LOCK_KEY`.
+MIGRATION_LOCK_KEY = 0x5241_4D47  # "RAMG"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (creates it on first start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the latest migration (creates it on first start).
+
+    Replicas starting together on one PostgreSQL database all succeed: one migrates while the
+    others wait for its session-level advisory lock, then find nothing left to do.
+    """
+    with _migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
     refresh_statistics(engine)
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time runs the migrations (a lock held by a connection of its own)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()  # the lock is the session's: no transaction stays open while others migrate
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
 
 
 #: Rows SQLite samples per index for its statistics: enough to rank indexes, ~30 ms at a million ties.
