@@ -614,16 +614,60 @@ class _Property:
 
 
 def _card_properties(lines: Sequence[str]) -> list[_Property]:
-    """The properties of a card: lines unfolded, quoted-printable soft breaks joined, values decoded."""
-    logical: list[str] = []
+    """The properties of a card: lines unfolded, quoted-printable soft breaks joined, values decoded.
+
+    Linear in the card's length however long a folded line is: each property's pieces are kept in a
+    list and joined once (adding to a string would copy it for every one of its continuation lines).
+    """
+    logical: list[_UnfoldedLine] = []
     for line in lines:
-        if logical and _QUOTED_PRINTABLE.search(logical[-1].partition(":")[0]) and logical[-1].endswith("="):
-            logical[-1] = logical[-1][:-1] + line  # a quoted-printable soft line break
-        elif logical and line[:1] in (" ", "\t"):
-            logical[-1] += line[1:]  # a folded line (RFC 6350 §3.2)
+        current = logical[-1] if logical else None
+        if current is not None and current.soft_break():
+            current.add(line, drop_last_character=True)  # a quoted-printable soft line break
+        elif current is not None and line[:1] in (" ", "\t"):
+            current.add(line[1:])  # a folded line (RFC 6350 §3.2)
         elif line.strip():
-            logical.append(line)
-    return [prop for text in logical if (prop := _parse_property(text)) is not None]
+            logical.append(_UnfoldedLine(line))
+    return [prop for unfolded in logical if (prop := _parse_property(unfolded.text())) is not None]
+
+
+class _UnfoldedLine:
+    """One property's text as its lines are unfolded: its pieces, and what a soft break depends on.
+
+    A quoted-printable soft break is a line ending in "=" in a property whose name and parameters
+    (the text before the first ":") say QUOTED-PRINTABLE. Both are followed piece by piece, so that
+    no piece is looked at twice.
+    """
+
+    __slots__ = ("_head_ended", "_head_tail", "_pieces", "_quoted_printable")
+
+    def __init__(self, first: str) -> None:
+        self._pieces: list[str] = []
+        self._head_ended = False
+        self._head_tail = ""  # the end of the head read so far: the marker may straddle two pieces
+        self._quoted_printable = False
+        self.add(first)
+
+    def add(self, piece: str, drop_last_character: bool = False) -> None:
+        if drop_last_character:  # every piece kept is non-empty: the last one ends the text
+            self._pieces[-1] = self._pieces[-1][:-1]
+            if not self._pieces[-1]:
+                self._pieces.pop()
+        if not piece:
+            return
+        self._pieces.append(piece)
+        if not self._head_ended:
+            head, colon, _ = piece.partition(":")
+            window = self._head_tail + head
+            self._quoted_printable = self._quoted_printable or bool(_QUOTED_PRINTABLE.search(window))
+            self._head_tail = window[-(len(_QUOTED_PRINTABLE.pattern) - 1) :]
+            self._head_ended = bool(colon)
+
+    def soft_break(self) -> bool:
+        return self._quoted_printable and self._pieces[-1].endswith("=")
+
+    def text(self) -> str:
+        return "".join(self._pieces)
 
 
 def _parse_property(text: str) -> _Property | None:
