@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,33 @@ def test_deleting_a_workspace_removes_all_its_data_and_nothing_else(uow: UnitOfW
     with db.connect() as connection:
         for model in (Contact, Interaction, Tie, Workspace):
             assert connection.scalar(select(func.count()).select_from(model)) == 1
+
+
+def test_an_export_is_readable_by_its_owner_only_even_over_a_file_open_to_all(tmp_path: Path) -> None:
+    """Everyone's notes are in it: the file is 0600, also when it existed as 0644 (and under a umask of 0)."""
+    database = f"sqlite:///{tmp_path / 'rapport.db'}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    env.update(DATABASE_URL=database)
+    from bot.db import make_engine, make_session_factory, migrate
+
+    engine = make_engine(database)
+    migrate(engine)
+    logged(UnitOfWork(make_session_factory(engine)), "T1", "private to the admins")
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text("an older export")
+    earlier.chmod(0o644)
+    for target in (tmp_path / "new.json", earlier):
+        exported = subprocess.run(
+            ["sh", "-c", 'umask 0 && exec "$0" -m bot.cli export --output "$1"', sys.executable, str(target)],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exported.returncode == 0, exported.stderr
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert "private to the admins" in target.read_text()
 
 
 def test_the_command_line_exports_to_a_file_and_deletes_on_request(tmp_path: Path) -> None:
