@@ -1382,25 +1382,34 @@ def import_interactions(
     progress: Progress | None = None,
     default_member: str | None = None,
     dry_run: bool = False,
+    owner: str | None = None,
 ) -> ImportReport:
     """Record past interactions from a CRM export, then score each tie they touched once.
 
-    Members are found by Slack id (created when new) or by e-mail (Member.email); contacts by the
-    import matching rule (created when unknown). One transaction; a second import records nothing.
+    Who may write what: with `owner` (an upload in Slack), every row belongs to that member; a row
+    naming anyone else (another Slack id, an e-mail that is not theirs) is skipped with the reason,
+    and no member is ever created from the file. Without it (`rapport import`, run by an admin),
+    rows are imported for the members they name, found by Slack id or by e-mail (Member.email);
+    `default_member` takes the rows that name none, and a Slack id not yet known becomes a member
+    (listed in the report's warnings). Contacts are found by the import matching rule (created when
+    unknown). One transaction; a second import records nothing.
     """
     created: list[RowOutcome] = []
     skipped: list[RowOutcome] = []
+    warnings: list[str] = []
     with uow:
         session = uow.session
         repo = WorkspaceRepository.for_team(session, team_id)
         repo.serialize_writes()  # matching, then creating: no /logcall may create the same person meanwhile
         workspace_id = repo.workspace_id
+        uploader = repo.get_or_create_member(owner) if owner is not None else None
         members_by_id: dict[str, Member] = {}
         members_by_email: dict[str, Member] = {}
         for member in session.scalars(select(Member).where(Member.workspace_id == workspace_id).order_by(Member.id)):
             members_by_id[member.slack_user_id] = member
             if member.email:
                 members_by_email.setdefault(member.email.lower(), member)
+        known_before = set(members_by_id)
         zones: dict[int, ZoneInfo] = {}
         people = _People(session, workspace_id)
         pending: list[tuple[InteractionRow, int, datetime, str]] = []
@@ -1410,8 +1419,11 @@ def import_interactions(
             if row.problem or row.when is None or row.channel is None:
                 skipped.append(RowOutcome(row.line, row.label, row.problem or "incomplete row"))
                 continue
-            who = row.member.strip() or (default_member or "")
-            member_or_reason = _find_member(repo, who, members_by_id, members_by_email)
+            if uploader is not None:
+                member_or_reason = _owned(uploader, row.member.strip())
+            else:
+                who = row.member.strip() or (default_member or "")
+                member_or_reason = _find_member(repo, who, members_by_id, members_by_email)
             if isinstance(member_or_reason, str):
                 skipped.append(RowOutcome(row.line, row.label, member_or_reason))
                 continue
@@ -1467,9 +1479,21 @@ def import_interactions(
         refresh_team_strength(session, {contact_id for _, contact_id in touched})
 
         skipped.sort(key=lambda outcome: outcome.line)
+        new_members = sorted(set(members_by_id) - known_before)
+        if new_members:
+            warnings.append(f"new member(s) from the file's Slack ids: {', '.join(new_members)}")
         if not dry_run:
             uow.commit()
-    return ImportReport(created=created, merged=[], skipped=skipped, dry_run=dry_run)
+    return ImportReport(created=created, merged=[], skipped=skipped, warnings=warnings, dry_run=dry_run)
+
+
+def _owned(uploader: Member, who: str) -> Member | str:
+    """The uploader, when the row names no one or names them (Slack id or e-mail); else why it is skipped."""
+    if not who or who == uploader.slack_user_id:
+        return uploader
+    if "@" in who and uploader.email and who.lower() == uploader.email.lower():
+        return uploader
+    return f"names “{cut(who, 80)}”, not you: an upload in Slack imports your own interactions only"
 
 
 def _find_member(
@@ -1813,10 +1837,19 @@ def import_file(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     dry_run: bool = False,
+    owner: str | None = None,
 ) -> ImportReport:
-    """Read a file and import it in one transaction: what `rapport import` and an upload in Slack call."""
+    """Read a file and import it in one transaction: what `rapport import` and an upload in Slack call.
+
+    An upload in Slack gives `owner`, the member who uploaded it: everything imported is theirs
+    (see `import_interactions`). The command line gives `member` (--member): whose contacts these
+    are, or who did what an activities row does not say.
+    """
+    if owner is not None and member is not None:
+        raise ValueError("an upload belongs to its owner: give `owner` or `member`, not both")
     fields = INTERACTION_FIELDS if kind == "interactions" else CONTACT_FIELDS
     columns = parse_mapping(mapping, fields)
+    member = owner or member
     if kind != "interactions" and not member:
         raise UsageError("Say whose contacts these are: --member U… (their Slack user id).", command="import")
     if member and not _SLACK_USER_ID.fullmatch(member):
@@ -1825,7 +1858,14 @@ def import_file(
     team = team_id or sole_team_id(uow)
     if kind == "interactions":
         return import_interactions(
-            uow, team, cast(list[InteractionRow], rows), now, progress, default_member=member, dry_run=dry_run
+            uow,
+            team,
+            cast(list[InteractionRow], rows),
+            now,
+            progress,
+            default_member=None if owner else member,
+            dry_run=dry_run,
+            owner=owner,
         )
     return import_contacts(
         uow, team, cast(str, member), cast(list[ContactRow], rows), kind, tags, now, progress, dry_run

@@ -746,6 +746,25 @@ def test_fields_too_long_for_their_columns_skip_the_row_or_are_left_out_with_the
     assert outcomes(recorded.created) == [(5, "Di Poe", "recorded; new contact")]
 
 
+def test_the_command_line_imports_for_any_member_and_names_the_members_it_created(uow: UnitOfWork) -> None:
+    """An admin's `rapport import` keeps rows for the members they name; a Slack id not yet known is created, and said."""
+    content = b"Owner,Contact,Date,Channel\nU0SELLER1,Ann Lee,2026-11-01,email\nU0NEWBIE9,Bob Ray,2026-11-02,call\n"
+    seller_with_email(uow)
+    report = import_file(uow, TEAM, "interactions", content, NOW, mapping="member=Owner")
+    assert [outcome.line for outcome in report.created] == [2, 3]
+    assert report.warnings == ["new member(s) from the file's Slack ids: U0NEWBIE9"]
+    assert "Note: new member(s) from the file's Slack ids: U0NEWBIE9" in describe(report)
+
+
+def test_an_upload_belongs_to_its_owner_who_cannot_also_name_a_member(uow: UnitOfWork) -> None:
+    """`owner` (an upload in Slack) and `member` (the command line's --member) are two ways in, never mixed."""
+    content = b"Contact,Date,Channel\nAnn Lee,2026-11-01,email\n"
+    with pytest.raises(ValueError, match="owner"):
+        import_file(uow, TEAM, "interactions", content, NOW, member=SELLER, owner=SELLER)
+    report = import_file(uow, TEAM, "interactions", content, NOW, owner=SELLER)
+    assert outcomes(report.created) == [(2, "Ann Lee", "recorded; new contact")] and report.warnings == []
+
+
 # --- The command line --------------------------------------------------------------------------
 
 
