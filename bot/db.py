@@ -90,14 +90,17 @@ def migrate(engine: Engine) -> None:
     Replicas starting together on one PostgreSQL database all succeed: one migrates while the
     others wait for its session-level advisory lock, then find nothing left to do.
     """
-    with _migration_lock(engine):
+    with migration_lock(engine):
         command.upgrade(alembic_config(engine), "head")
     refresh_statistics(engine)
 
 
 @contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """On PostgreSQL, one process at a time runs the migrations (a lock held by a connection of its own)."""
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time changes the schema (a lock held by a connection of its own).
+
+    For whatever creates tables at start besides Alembic, too (slack_sdk's stores' `create_tables()`).
+    """
     if engine.dialect.name != "postgresql":
         yield
         return
