@@ -235,6 +235,7 @@ def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> in
 
 def _export(settings: Settings, teams: list[str] | None, output: str | None) -> int:
     import json
+    import os
 
     from bot.app import make_runtime
     from models.admin import export_workspace, workspace_teams
@@ -248,9 +249,13 @@ def _export(settings: Settings, teams: list[str] | None, output: str | None) -> 
     document = {"workspaces": [export_workspace(runtime.deps.uow(), team, now) for team in chosen]}
     text = json.dumps(document, ensure_ascii=False, indent=2)
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
+        # Everyone's notes are in it: readable by its owner only (0600), also when the file was there
+        # with a wider mode, and made so before a byte is written.
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            os.fchmod(handle.fileno(), 0o600)
             handle.write(text + "\n")
-        print(f"Exported {len(chosen)} workspace(s) to {output}.", file=sys.stderr)
+        print(f"Exported {len(chosen)} workspace(s) to {output} (readable by you only).", file=sys.stderr)
     else:
         print(text)
     return 0

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from models.faults import drop_echoed_values
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -25,17 +29,34 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **options: Any) -> Engine:
-    """An engine for `url`; a SQLite file gets its folder, WAL, foreign keys and a busy timeout."""
+    """An engine for `url`; a SQLite file gets its folder, WAL, foreign keys and a busy timeout.
+
+    No error it raises carries a value: SQL parameters are never shown (`hide_parameters`, and no
+    `echo` of statements), and what PostgreSQL echoes of a row (DETAIL, CONTEXT) is dropped from
+    the error's text (`drop_echoed_values`). A calendar address, a name or an e-mail in a failing
+    statement never reaches a log or a traceback.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
+    options = {**options, "hide_parameters": True, "echo": False}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **options)
+    event.listen(engine, "handle_error", _without_echoed_values)
+    return engine
+
+
+def _without_echoed_values(context: ExceptionContext) -> None:
+    """The driver's error and SQLAlchemy's, which quotes it, both told without the server's echo."""
+    original = context.original_exception
+    wrapped = context.sqlalchemy_exception
+    if drop_echoed_values(original) and wrapped is not None:
+        wrapped.args = (f"({type(original).__module__}.{type(original).__name__}) {original}",)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -58,10 +79,39 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+#: PostgreSQL advisory lock held while one process migrates. Below `repository.WRITE_LOCK_BASE` (whose
+#: keys are that base plus a workspace id) and apart from `digests.COMPOSE_LOCK_KEY`.
+MIGRATION_LOCK_KEY = 0x5241_4D47  # "RAMG"
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (creates it on first start)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the latest migration (creates it on first start).
+
+    Replicas starting together on one PostgreSQL database all succeed: one migrates while the
+    others wait for its session-level advisory lock, then find nothing left to do.
+    """
+    with migration_lock(engine):
+        command.upgrade(alembic_config(engine), "head")
     refresh_statistics(engine)
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, one process at a time changes the schema (a lock held by a connection of its own).
+
+    For whatever creates tables at start besides Alembic, too (slack_sdk's stores' `create_tables()`).
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+        connection.commit()  # the lock is the session's: no transaction stays open while others migrate
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
 
 
 #: Rows SQLite samples per index for its statistics: enough to rank indexes, ~30 ms at a million ties.

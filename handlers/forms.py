@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,6 +11,7 @@ from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.dates import parse_duration
 from models.errors import UsageError
 from models.grammar import parse_tags, split_contacts
+from models.lengths import COMPANY_NAME, JOB_TITLE
 from models.scoring import Appreciation, Friendship
 from models.services import TieRating
 
@@ -38,14 +40,23 @@ def _selected(state: State, block_id: str) -> str | None:
     return option.get("value") if option else None
 
 
+def _contacts(state: State, errors: dict[str, str]) -> tuple[ContactRef, ...]:
+    """Who the form names, at the company its field gives; a problem goes under the field that has it."""
+    company = _text(state, "company")
+    if company and not COMPANY_NAME.fits(company):
+        errors["company"] = COMPANY_NAME.too_long
+        company = ""
+    try:
+        return split_contacts(_text(state, "contacts"), company or None)
+    except UsageError as error:
+        errors["contacts"] = error.message
+        return ()
+
+
 def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> LogCallCommand:
     """The `/logcall` modal's answers as a command; every problem is reported against its field."""
     errors: dict[str, str] = {}
-    contacts: tuple[ContactRef, ...] = ()
-    try:
-        contacts = split_contacts(_text(state, "contacts"), _text(state, "company") or None)
-    except UsageError as error:
-        errors["contacts"] = error.message
+    contacts = _contacts(state, errors)
 
     channel_value = _selected(state, "channel")
     channel = Channel(channel_value) if channel_value else None
@@ -87,7 +98,11 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
             errors["duration"] = "That is longer than a day."
 
     colleagues = tuple(_value(state, "colleagues").get("selected_users") or ())
-    tags = parse_tags(_text(state, "tags"))
+    tags: tuple[str, ...] = ()
+    try:
+        tags = parse_tags(_text(state, "tags"))
+    except UsageError as error:
+        errors["tags"] = error.message
     notes = _text(state, "notes")
     if errors or channel is None:
         raise FormErrors(errors)
@@ -107,14 +122,21 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
 def rating_from_state(state: State) -> TieRating:
     """The rating modal's answers; a question left blank keeps whatever was known before.
 
-    Raises FormErrors when the cadence is not a number of days.
+    Raises FormErrors when the cadence is not a number of days, or the job title is too long.
     """
+    errors: dict[str, str] = {}
     cadence_text = _text(state, "cadence")
     cadence = 0
     if cadence_text:
-        if not cadence_text.isdecimal() or not 1 <= int(cadence_text) <= 3650:
-            raise FormErrors({"cadence": "Write a number of days, like 30."})
-        cadence = int(cadence_text)
+        # Four ASCII digits at most before int(): no overflow, nor Python's limit on digits, from a crafted form.
+        if re.fullmatch(r"[0-9]{1,4}", cadence_text) and 1 <= int(cadence_text) <= 3650:
+            cadence = int(cadence_text)
+        else:
+            errors["cadence"] = "Write a number of days, like 30."
+    if not JOB_TITLE.fits(_text(state, "job_title")):
+        errors["job_title"] = JOB_TITLE.too_long
+    if errors:
+        raise FormErrors(errors)
     knowledge = {option["value"] for option in _value(state, "knowledge").get("selected_options") or ()}
     appreciation = _selected(state, "appreciation")
     friendship = _selected(state, "friendship")
@@ -133,11 +155,7 @@ def rating_from_state(state: State) -> TieRating:
 def schedule_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> LogCallCommand:
     """The next-meeting form's answers as a scheduled command (a moment still to come)."""
     errors: dict[str, str] = {}
-    contacts: tuple[ContactRef, ...] = ()
-    try:
-        contacts = split_contacts(_text(state, "contacts"), _text(state, "company") or None)
-    except UsageError as error:
-        errors["contacts"] = error.message
+    contacts = _contacts(state, errors)
     channel_value = _selected(state, "channel")
     channel = Channel(channel_value) if channel_value else Channel.IN_PERSON
     starts_at = now

@@ -11,8 +11,10 @@ from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.home import download_file, publish_home
 from handlers.logcall import actor_of
+from handlers.profiles import member_profile
 from handlers.views import notice, section
 from models import importers
+from models.errors import UsageError
 
 IMPORT_MODAL_ID = "import_modal"
 KINDS = [
@@ -104,7 +106,11 @@ def check_import(ack: Ack, view: dict[str, Any]) -> None:
 
 
 def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Download the file, import it in one transaction, and send the report by DM."""
+    """Download the file, import it in one transaction, and send the report by DM.
+
+    Everything imported belongs to the member who uploaded the file: a row naming someone else is
+    skipped (and said so in the report), and no member is created from the file.
+    """
     actor = actor_of(context)
     kind = (_value(view, "kind").get("selected_option") or {}).get("value", "linkedin")
     data = download_file(client, _value(view, "file")["files"][0])
@@ -112,11 +118,12 @@ def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: W
         tag.strip().lstrip("#").lower() for tag in (_value(view, "tags").get("value") or "").split(",") if tag.strip()
     ]
     mapping = (_value(view, "map").get("value") or "").strip() or None
+    member_profile(deps, client, actor)  # the uploader's e-mail, so that rows naming it are recognised as theirs
     try:
         report = importers.import_file(
-            deps.uow(), actor.team_id, kind, data, deps.clock(), member=actor.user_id, mapping=mapping, tags=tags
+            deps.uow(), actor.team_id, kind, data, deps.clock(), owner=actor.user_id, mapping=mapping, tags=tags
         )
-    except importers.UnreadableFile as problem:
+    except (importers.UnreadableFile, UsageError) as problem:
         client.chat_postMessage(channel=actor.user_id, **notice(f":warning: Nothing was imported: {problem.message}"))
         return
     lines = importers.describe(report)

@@ -14,6 +14,16 @@ from models.errors import UsageError
 
 NOON = time(12, 0)
 FUTURE_TOLERANCE = timedelta(minutes=1)
+#: Nothing logged happened before this year (older dates are typing slips, and near year 1 the
+#: arithmetic of time zones overflows).
+EARLIEST_YEAR = 1900
+# Every number read from text has a bounded count of digits, so that no input reaches int() or
+# float() with more than they can take (an overflow, or Python's limit on digits) or builds a date
+# out of range: beyond these, the text is not read as a count or a duration and is refused politely.
+_COUNT_DIGITS = r"\d{1,4}"  # "9999 days ago" at most
+_HOUR_DIGITS = r"\d{1,3}"  # "999 hours" is read, then refused as longer than a day
+_MINUTE_DIGITS = r"\d{1,4}"
+_LONG_NUMBER = re.compile(r"\d{9,}")
 # dateutil fills what the text leaves out from a default; two defaults that differ in every
 # field tell which fields were typed. Both years are leap years, so "Feb 29" reads.
 _FIRST_PROBE = datetime(2000, 1, 1, tzinfo=UTC)
@@ -67,7 +77,7 @@ _CALENDAR_STEPS: dict[str, relativedelta] = {
     "weeks": relativedelta(weeks=1),
     "months": relativedelta(months=1),
 }
-_AGO = re.compile(rf"(?P<count>\d+|{'|'.join(_COUNT_WORDS)})\s*(?P<unit>{'|'.join(_AGO_UNITS)})\s+ago")
+_AGO = re.compile(rf"(?P<count>{_COUNT_DIGITS}|{'|'.join(_COUNT_WORDS)})\s*(?P<unit>{'|'.join(_AGO_UNITS)})\s+ago")
 _PARTS_OF_DAY: dict[str, time] = {
     "this morning": time(9, 0),
     "this afternoon": time(15, 0),
@@ -85,10 +95,10 @@ _ISO_DATE_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})t(\d)")
 _DURATION_FORMS = tuple(
     re.compile(form)
     for form in (
-        r"(?P<hours>\d+(?:[.,]\d+)?)\s*(?:h|hrs?|hours?)",  # 1h, 1.5h, 2 hours
-        r"(?P<minutes>\d+)\s*(?:m|mins?|minutes?)",  # 45 min, 90m
-        r"(?P<hours>\d+)\s*(?:h|hrs?|hours?)\s*(?P<minutes>[0-5]?\d)\s*(?:m|mins?|minutes?)?",  # 1h30, 1h 30m
-        r"(?P<hours>\d+):(?P<minutes>[0-5]\d)\s*(?:h|hrs?|hours?)",  # 1:30h
+        rf"(?P<hours>{_HOUR_DIGITS}(?:[.,]\d{{1,3}})?)\s*(?:h|hrs?|hours?)",  # 1h, 1.5h, 2 hours
+        rf"(?P<minutes>{_MINUTE_DIGITS})\s*(?:m|mins?|minutes?)",  # 45 min, 90m
+        rf"(?P<hours>{_HOUR_DIGITS})\s*(?:h|hrs?|hours?)\s*(?P<minutes>[0-5]?\d)\s*(?:m|mins?|minutes?)?",  # 1h30
+        rf"(?P<hours>{_HOUR_DIGITS}):(?P<minutes>[0-5]\d)\s*(?:h|hrs?|hours?)",  # 1:30h
     )
 )
 
@@ -104,8 +114,10 @@ def parse_when(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, bool
         raise UsageError("When was it? Give a date or time, such as “yesterday 3pm” or “last tue”.")
     try:
         moment, time_given = _read(text, local_now, tz)
-    except (ValueError, OverflowError) as error:  # dateutil's ParserError is a ValueError
-        raise UsageError(f"I couldn't read “{phrase.strip()}” as a date or time.") from error
+    except (ValueError, ArithmeticError) as error:  # dateutil's ParserError is a ValueError; overflows too
+        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.") from error
+    if moment.year < EARLIEST_YEAR:
+        raise UsageError(f"“{_shown(phrase)}” is before {EARLIEST_YEAR}: give the day it happened, like “Nov 20 2025”.")
     # Compare instants, not wall-clock times: in the hour repeated when DST ends they differ.
     ahead = moment.astimezone(UTC) - local_now.astimezone(UTC)
     if (time_given and ahead > FUTURE_TOLERANCE) or moment.date() > local_now.date():
@@ -120,7 +132,7 @@ def parse_when(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, bool
 #: When an upcoming meeting is given a day but no time.
 DEFAULT_MEETING_TIME = time(9, 0)
 _IN = re.compile(
-    rf"in\s+(?P<count>\d+|{'|'.join(_COUNT_WORDS)}|an?)\s*(?P<unit>{'|'.join(sorted(_AGO_UNITS, key=len, reverse=True))})\b"
+    rf"in\s+(?P<count>{_COUNT_DIGITS}|{'|'.join(_COUNT_WORDS)}|an?)\s*(?P<unit>{'|'.join(sorted(_AGO_UNITS, key=len, reverse=True))})\b"
 )
 
 
@@ -146,8 +158,8 @@ def parse_upcoming(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, 
     text = _normalise(phrase)
     try:
         moment, time_given = _read_upcoming(text, local_now, tz)
-    except (ValueError, OverflowError) as error:
-        raise UsageError(f"I couldn't read “{phrase.strip()}” as a date or time.") from error
+    except (ValueError, ArithmeticError) as error:
+        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.") from error
     if moment <= local_now:
         raise UsageError(f"“{phrase.strip()}” has already passed: give a time still to come.")
     return moment, time_given
@@ -237,6 +249,12 @@ def starts_date_phrase(words: Sequence[str]) -> bool:
     return day_then_month or month_then_day
 
 
+def _shown(phrase: str) -> str:
+    """The phrase as typed, for a message; a long one cut short (the person knows what they typed)."""
+    text = " ".join(phrase.split())
+    return text if len(text) <= 60 else text[:40] + "…"
+
+
 def _in_zone(moment: datetime, tz: ZoneInfo) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a naive datetime has no time zone; pass an aware one")
@@ -321,8 +339,11 @@ def _most_recent(weekday: int, on_or_before: date) -> date:
 def _read_calendar_date(text: str, today: date) -> date:
     """Read "2026-11-20", "Nov 20", "20 Nov", "November 20 2025", "11/20" (month first) with dateutil.
 
-    A month and a day are required; without a year, the nearest such date.
+    A month and a day are required; without a year, the nearest such date. No number longer than
+    a compact date (20261120) is handed to dateutil, which would try it as hours or a year.
     """
+    if _LONG_NUMBER.search(text):
+        raise ValueError("a number too long for a date")
     first = parse_datetime(text, default=_FIRST_PROBE, ignoretz=True)
     second = parse_datetime(text, default=_SECOND_PROBE, ignoretz=True)
     if first.time() != time(0) or (first.month, first.day) != (

@@ -3,7 +3,8 @@
 For each member whose digest is due (their own time zone, time and days), the sweep reads their ties
 and aggregates their recent interactions in SQL, applies the rules of `models.nudges`, and inserts
 one outbox row keyed by (member, "digest", period). On PostgreSQL one replica composes at a time (an
-advisory lock); the others go on delivering.
+advisory lock); the others go on delivering. One member whose digest cannot be composed never stops
+the others' (nor the delivery of what is pending).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from models import outbox
 from models.errors import NotFound
+from models.faults import describe_fault
 from models.nudges import (
     DigestItem,
     DigestSettings,
@@ -84,7 +86,11 @@ class SweepReport(DeliveryReport):
 def compose_due(
     uow: UnitOfWork, now: datetime, only_user: str | None = None, dry_run: bool = False
 ) -> list[ComposedDigest]:
-    """Compose the digest of every member due at `now` (once per period); a dry run writes nothing."""
+    """Compose the digest of every member due at `now` (once per period); a dry run writes nothing.
+
+    A member whose digest fails to compose is left out of this sweep (logged with the error's type)
+    and tried again by the next one; the others' digests are composed all the same.
+    """
     composed: list[ComposedDigest] = []
     with _compose_lock(uow.fresh()) as allowed:
         if not allowed:
@@ -93,7 +99,11 @@ def compose_due(
         members = _members_to_consider(uow, only_user)
 
         def compose(member_id: int) -> ComposedDigest | None:
-            return _compose_member(uow.fresh(), member_id, now, dry_run, team_ids)
+            try:
+                return _compose_member(uow.fresh(), member_id, now, dry_run, team_ids)
+            except Exception as error:  # noqa: BLE001 - one member's fault never stops the others' digests
+                logger.error("digest of member %s not composed: %s", member_id, describe_fault(error))
+                return None
 
         threads = COMPOSE_THREADS.get(_dialect(uow), 1)
         if len(members) < 2 or threads < 2:
@@ -467,10 +477,18 @@ def sweep(
     only_user: str | None = None,
     composers: Sequence[Callable[[UnitOfWork, datetime, str | None], object]] = (),
 ) -> SweepReport:
-    """One pass: compose what is due (digests, and whatever else `composers` add), deliver what is pending."""
+    """One pass: compose what is due (digests, and whatever else `composers` add), deliver what is pending.
+
+    A composer that fails (briefings, say) is logged and skipped for this pass: the digests are still
+    composed and everything pending is still delivered.
+    """
     composed = compose_due(uow, now, only_user)
     for compose in composers:
-        compose(uow, now, only_user)
+        try:
+            compose(uow, now, only_user)
+        except Exception as error:  # noqa: BLE001 - one failing composer never stops the sweep
+            name = getattr(compose, "__name__", "a composer")
+            logger.error("%s failed in this sweep: %s", name, describe_fault(error))
     delivered = outbox.deliver_pending(uow, sender, now, worker, only_user)
     return SweepReport(**vars(delivered), composed=composed)
 

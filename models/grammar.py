@@ -10,6 +10,7 @@ together as the date. Notes follow the first `:` that is not part of a time such
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
 from models.errors import UsageError
+from models.lengths import COMPANY_NAME, CONTACT_NAME, TAG
 
 MAX_TEXT_LENGTH = 3000
 MAX_NAME_LENGTH = 120
@@ -159,10 +161,10 @@ def parse_logcall(text: str, now: datetime, tz: ZoneInfo) -> LogCallCommand:
     text = _unescape(text).strip()
     _check_length(text)
     head, notes = _split_notes(text)
-    tags = tuple(dict.fromkeys(match["tag"].lower() for match in _TAG.finditer(f"{head} {notes}")))
+    tags = _fitting_tags(match["tag"].lower() for match in _TAG.finditer(f"{head} {notes}"))
     tokens = _tokenise(_TAG.sub(" ", head))
     who_end = _end_of_who(tokens)
-    contacts = _read_contacts(tokens[:who_end])
+    contacts = _fitting_contacts(_read_contacts(tokens[:who_end]))
     if not contacts:
         raise _no_contact(tokens)
     found = _read_descriptors(tokens[who_end:])
@@ -192,13 +194,27 @@ def split_contacts(text: str, company: str | None = None) -> tuple[ContactRef, .
     if not contacts:
         raise UsageError("Who did you talk to? Give at least one name.")
     shared = " ".join(company.split()) if company else None
-    return tuple(ContactRef(contact.name, contact.company or shared) for contact in contacts)
+    return _fitting_contacts(tuple(ContactRef(contact.name, contact.company or shared) for contact in contacts))
 
 
 def parse_tags(text: str) -> tuple[str, ...]:
     """Tags typed in the form's field, with or without `#`: "client, #Close-friend" → ("client", "close-friend")."""
     words = (word.removeprefix("#").lower() for word in re.split(r"[\s,]+", _unescape(text)))
-    return tuple(dict.fromkeys(word for word in words if _TAG_WORD.fullmatch(word)))
+    return _fitting_tags(word for word in words if _TAG_WORD.fullmatch(word))
+
+
+def _fitting_contacts(contacts: tuple[ContactRef, ...]) -> tuple[ContactRef, ...]:
+    """The contacts, once each name and company is known to fit its column (else a UsageError naming which)."""
+    for contact in contacts:
+        CONTACT_NAME.check(contact.name)
+        if contact.company:
+            COMPANY_NAME.check(contact.company)
+    return contacts
+
+
+def _fitting_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """The tags once each, in order, once each is known to fit its column."""
+    return tuple(dict.fromkeys(TAG.check(tag) for tag in tags))
 
 
 def _unescape(text: str) -> str:

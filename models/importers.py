@@ -41,9 +41,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models.commands import Channel, Initiator
-from models.dates import parse_duration
+from models.dates import EARLIEST_YEAR, parse_duration
 from models.errors import RapportError, UsageError
+from models.faults import drop_echoed_values
 from models.grammar import CHANNEL_WORDS, parse_tags
+from models.lengths import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
 from models.matching import fold, name_variants
 from models.orm import (
     Account,
@@ -160,6 +162,11 @@ _SLASH_DATE: Final = re.compile(
     r"(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{2}|\d{4})"
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<half>[AaPp][Mm])?)?"
 )
+#: Minutes as a number ("30", "12.5"); digits bounded, so that a cell of thousands is not read as one.
+_MINUTES: Final = re.compile(r"[0-9]{1,4}(?:[.,][0-9]{1,3})?")
+_LONG_NUMBER: Final = re.compile(r"\d{9,}")
+#: The last year an activity's date may name (EARLIEST_YEAR is the first, as for /logcall).
+LATEST_YEAR: Final = 2999
 _DAY_FORMATS: Final = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y")
 _CARD_BEGIN: Final = re.compile(r"BEGIN\s*:\s*VCARD\s*", re.IGNORECASE)
 _CARD_END: Final = re.compile(r"END\s*:\s*VCARD\s*", re.IGNORECASE)
@@ -461,27 +468,49 @@ def _clean_email(text: str) -> str | None:
 
 
 def _contact_row(line: int, values: Mapping[str, str], problem: str | None = None) -> ContactRow:
+    """One person's row. A name or company too long for its column skips the row (cut, it would be
+    someone else); a title too long is cut; an e-mail, phone or profile address too long is left out."""
     name = values.get("name") or " ".join(filter(None, (values.get("first_name"), values.get("last_name"))))
+    notes: list[str] = []
     email_text = values.get("email", "")
     email = _clean_email(email_text)
-    note = f"e-mail “{email_text}” not understood, left out" if email_text and email is None else None
+    if email is not None and not EMAIL.fits(email):
+        email = None
+        notes.append(f"{EMAIL.over}, left out")
+    elif email_text and email is None:
+        notes.append(f"e-mail “{cut(email_text, 80)}” not understood, left out")
     connected_text = values.get("connected_on", "")
     day = _read_day(connected_text)
     if connected_text and day is None:
-        note = f"connection date “{connected_text}” not understood, left empty"
+        notes.append(f"connection date “{cut(connected_text, 80)}” not understood, left empty")
+    company = values.get("company") or None
+    title = values.get("title") or None
+    if title is not None and not JOB_TITLE.fits(title):
+        title = cut(title, JOB_TITLE.limit)
+        notes.append(f"{JOB_TITLE.over}, cut")
+    optional = {"phone": (values.get("phone") or None, PHONE), "url": (values.get("url") or None, PROFILE_URL)}
+    kept: dict[str, str | None] = {}
+    for key, (value, limit) in optional.items():
+        kept[key] = value if value is None or limit.fits(value) else None
+        if value is not None and kept[key] is None:
+            notes.append(f"{limit.over}, left out")
     if problem is None and not name:
         problem = "no name"
+    elif problem is None and not CONTACT_NAME.fits(name):
+        problem, name = CONTACT_NAME.over, cut(name, 80)
+    elif problem is None and company is not None and not COMPANY_NAME.fits(company):
+        problem = COMPANY_NAME.over
     return ContactRow(
         line=line,
-        name=name or email or values.get("url", "") or values.get("phone", "") or values.get("company", ""),
-        company=values.get("company") or None,
-        title=values.get("title") or None,
+        name=name or email or kept["url"] or kept["phone"] or cut(company or "", 80),
+        company=company,
+        title=title,
         email=email,
-        phone=values.get("phone") or None,
-        profile_url=values.get("url") or None,
+        phone=kept["phone"],
+        profile_url=kept["url"],
         connected_on=_at_noon_utc(day) if day else None,
         problem=problem,
-        note=note,
+        note="; ".join(notes) or None,
     )
 
 
@@ -585,16 +614,60 @@ class _Property:
 
 
 def _card_properties(lines: Sequence[str]) -> list[_Property]:
-    """The properties of a card: lines unfolded, quoted-printable soft breaks joined, values decoded."""
-    logical: list[str] = []
+    """The properties of a card: lines unfolded, quoted-printable soft breaks joined, values decoded.
+
+    Linear in the card's length however long a folded line is: each property's pieces are kept in a
+    list and joined once (adding to a string would copy it for every one of its continuation lines).
+    """
+    logical: list[_UnfoldedLine] = []
     for line in lines:
-        if logical and _QUOTED_PRINTABLE.search(logical[-1].partition(":")[0]) and logical[-1].endswith("="):
-            logical[-1] = logical[-1][:-1] + line  # a quoted-printable soft line break
-        elif logical and line[:1] in (" ", "\t"):
-            logical[-1] += line[1:]  # a folded line (RFC 6350 §3.2)
+        current = logical[-1] if logical else None
+        if current is not None and current.soft_break():
+            current.add(line, drop_last_character=True)  # a quoted-printable soft line break
+        elif current is not None and line[:1] in (" ", "\t"):
+            current.add(line[1:])  # a folded line (RFC 6350 §3.2)
         elif line.strip():
-            logical.append(line)
-    return [prop for text in logical if (prop := _parse_property(text)) is not None]
+            logical.append(_UnfoldedLine(line))
+    return [prop for unfolded in logical if (prop := _parse_property(unfolded.text())) is not None]
+
+
+class _UnfoldedLine:
+    """One property's text as its lines are unfolded: its pieces, and what a soft break depends on.
+
+    A quoted-printable soft break is a line ending in "=" in a property whose name and parameters
+    (the text before the first ":") say QUOTED-PRINTABLE. Both are followed piece by piece, so that
+    no piece is looked at twice.
+    """
+
+    __slots__ = ("_head_ended", "_head_tail", "_pieces", "_quoted_printable")
+
+    def __init__(self, first: str) -> None:
+        self._pieces: list[str] = []
+        self._head_ended = False
+        self._head_tail = ""  # the end of the head read so far: the marker may straddle two pieces
+        self._quoted_printable = False
+        self.add(first)
+
+    def add(self, piece: str, drop_last_character: bool = False) -> None:
+        if drop_last_character:  # every piece kept is non-empty: the last one ends the text
+            self._pieces[-1] = self._pieces[-1][:-1]
+            if not self._pieces[-1]:
+                self._pieces.pop()
+        if not piece:
+            return
+        self._pieces.append(piece)
+        if not self._head_ended:
+            head, colon, _ = piece.partition(":")
+            window = self._head_tail + head
+            self._quoted_printable = self._quoted_printable or bool(_QUOTED_PRINTABLE.search(window))
+            self._head_tail = window[-(len(_QUOTED_PRINTABLE.pattern) - 1) :]
+            self._head_ended = bool(colon)
+
+    def soft_break(self) -> bool:
+        return self._quoted_printable and self._pieces[-1].endswith("=")
+
+    def text(self) -> str:
+        return "".join(self._pieces)
 
 
 def _parse_property(text: str) -> _Property | None:
@@ -745,6 +818,12 @@ def read_interactions_csv(data: bytes, mapping: Mapping[str, str] | None = None)
         if problem is None:
             if not name and not email:
                 problem = "no contact"
+            elif not CONTACT_NAME.fits(name):
+                problem, name = CONTACT_NAME.over, cut(name, 80)
+            elif firm and not COMPANY_NAME.fits(firm):
+                problem = COMPANY_NAME.over
+            elif email and not EMAIL.fits(email):
+                problem, email = EMAIL.over, None
             elif not when_text.strip():
                 problem = "no date"
             elif when is None:
@@ -784,15 +863,12 @@ def _minutes(text: str) -> int | None:
     text = text.strip().lower()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
+    if _MINUTES.fullmatch(text):
+        return round(float(text.replace(",", ".")))
     clock = re.fullmatch(r"(\d{1,2}):([0-5]\d)(?::([0-5]\d))?", text)
     if clock:
         return int(clock[1]) * 60 + int(clock[2]) + (1 if clock[3] and int(clock[3]) >= 30 else 0)
-    try:
-        return round(float(text.replace(",", ".")))
-    except ValueError:
-        return parse_duration(text)
+    return parse_duration(text)
 
 
 def _day_first(texts: Iterable[str]) -> bool:
@@ -808,7 +884,18 @@ def _day_first(texts: Iterable[str]) -> bool:
 
 
 def _read_moment(text: str, day_first: bool) -> FileMoment | None:
-    text = " ".join(text.split())
+    """When a row says it happened; None when it cannot be read or its year is out of bounds.
+
+    Years before EARLIEST_YEAR or after LATEST_YEAR are slips (and near the ends of the calendar,
+    moving between time zones overflows).
+    """
+    moment = _moment_as_written(" ".join(text.split()), day_first)
+    if moment is None or not EARLIEST_YEAR <= moment.day.year <= LATEST_YEAR:
+        return None
+    return moment
+
+
+def _moment_as_written(text: str, day_first: bool) -> FileMoment | None:
     if not text:
         return None
     try:
@@ -835,9 +922,11 @@ def _read_moment(text: str, day_first: bool) -> FileMoment | None:
     day = _read_day(text)
     if day is not None:
         return FileMoment(day)
+    if _LONG_NUMBER.search(text):
+        return None  # dateutil would try it as hours or a year, and may overflow
     try:
         parsed = parse_datetime(text, dayfirst=day_first)
-    except (ParserError, ValueError, OverflowError):
+    except (ParserError, ValueError, ArithmeticError):
         return None
     return FileMoment(parsed.date(), parsed.timetz())
 
@@ -1086,13 +1175,17 @@ def _insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]],
     columns = (["id"] if want_ids else []) + list(rows[0])
     driver = session.connection().connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        if want_ids:
-            for new_id, row in zip(ids, rows, strict=True):
-                copy.write_row([new_id, *row.values()])
-        else:
-            for row in rows:
-                copy.write_row(list(row.values()))
+    try:
+        with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            if want_ids:
+                for new_id, row in zip(ids, rows, strict=True):
+                    copy.write_row([new_id, *row.values()])
+            else:
+                for row in rows:
+                    copy.write_row(list(row.values()))
+    except Exception as error:
+        drop_echoed_values(error)  # COPY goes around the engine: its errors would quote the failing line
+        raise
     return ids
 
 
@@ -1289,25 +1382,34 @@ def import_interactions(
     progress: Progress | None = None,
     default_member: str | None = None,
     dry_run: bool = False,
+    owner: str | None = None,
 ) -> ImportReport:
     """Record past interactions from a CRM export, then score each tie they touched once.
 
-    Members are found by Slack id (created when new) or by e-mail (Member.email); contacts by the
-    import matching rule (created when unknown). One transaction; a second import records nothing.
+    Who may write what: with `owner` (an upload in Slack), every row belongs to that member; a row
+    naming anyone else (another Slack id, an e-mail that is not theirs) is skipped with the reason,
+    and no member is ever created from the file. Without it (`rapport import`, run by an admin),
+    rows are imported for the members they name, found by Slack id or by e-mail (Member.email);
+    `default_member` takes the rows that name none, and a Slack id not yet known becomes a member
+    (listed in the report's warnings). Contacts are found by the import matching rule (created when
+    unknown). One transaction; a second import records nothing.
     """
     created: list[RowOutcome] = []
     skipped: list[RowOutcome] = []
+    warnings: list[str] = []
     with uow:
         session = uow.session
         repo = WorkspaceRepository.for_team(session, team_id)
         repo.serialize_writes()  # matching, then creating: no /logcall may create the same person meanwhile
         workspace_id = repo.workspace_id
+        uploader = repo.get_or_create_member(owner) if owner is not None else None
         members_by_id: dict[str, Member] = {}
         members_by_email: dict[str, Member] = {}
         for member in session.scalars(select(Member).where(Member.workspace_id == workspace_id).order_by(Member.id)):
             members_by_id[member.slack_user_id] = member
             if member.email:
                 members_by_email.setdefault(member.email.lower(), member)
+        known_before = set(members_by_id)
         zones: dict[int, ZoneInfo] = {}
         people = _People(session, workspace_id)
         pending: list[tuple[InteractionRow, int, datetime, str]] = []
@@ -1317,8 +1419,11 @@ def import_interactions(
             if row.problem or row.when is None or row.channel is None:
                 skipped.append(RowOutcome(row.line, row.label, row.problem or "incomplete row"))
                 continue
-            who = row.member.strip() or (default_member or "")
-            member_or_reason = _find_member(repo, who, members_by_id, members_by_email)
+            if uploader is not None:
+                member_or_reason = _owned(uploader, row.member.strip())
+            else:
+                who = row.member.strip() or (default_member or "")
+                member_or_reason = _find_member(repo, who, members_by_id, members_by_email)
             if isinstance(member_or_reason, str):
                 skipped.append(RowOutcome(row.line, row.label, member_or_reason))
                 continue
@@ -1374,9 +1479,21 @@ def import_interactions(
         refresh_team_strength(session, {contact_id for _, contact_id in touched})
 
         skipped.sort(key=lambda outcome: outcome.line)
+        new_members = sorted(set(members_by_id) - known_before)
+        if new_members:
+            warnings.append(f"new member(s) from the file's Slack ids: {', '.join(new_members)}")
         if not dry_run:
             uow.commit()
-    return ImportReport(created=created, merged=[], skipped=skipped, dry_run=dry_run)
+    return ImportReport(created=created, merged=[], skipped=skipped, warnings=warnings, dry_run=dry_run)
+
+
+def _owned(uploader: Member, who: str) -> Member | str:
+    """The uploader, when the row names no one or names them (Slack id or e-mail); else why it is skipped."""
+    if not who or who == uploader.slack_user_id:
+        return uploader
+    if "@" in who and uploader.email and who.lower() == uploader.email.lower():
+        return uploader
+    return f"names “{cut(who, 80)}”, not you: an upload in Slack imports your own interactions only"
 
 
 def _find_member(
@@ -1720,10 +1837,19 @@ def import_file(
     tags: Iterable[str] = (),
     progress: Progress | None = None,
     dry_run: bool = False,
+    owner: str | None = None,
 ) -> ImportReport:
-    """Read a file and import it in one transaction: what `rapport import` and an upload in Slack call."""
+    """Read a file and import it in one transaction: what `rapport import` and an upload in Slack call.
+
+    An upload in Slack gives `owner`, the member who uploaded it: everything imported is theirs
+    (see `import_interactions`). The command line gives `member` (--member): whose contacts these
+    are, or who did what an activities row does not say.
+    """
+    if owner is not None and member is not None:
+        raise ValueError("an upload belongs to its owner: give `owner` or `member`, not both")
     fields = INTERACTION_FIELDS if kind == "interactions" else CONTACT_FIELDS
     columns = parse_mapping(mapping, fields)
+    member = owner or member
     if kind != "interactions" and not member:
         raise UsageError("Say whose contacts these are: --member U… (their Slack user id).", command="import")
     if member and not _SLACK_USER_ID.fullmatch(member):
@@ -1732,7 +1858,14 @@ def import_file(
     team = team_id or sole_team_id(uow)
     if kind == "interactions":
         return import_interactions(
-            uow, team, cast(list[InteractionRow], rows), now, progress, default_member=member, dry_run=dry_run
+            uow,
+            team,
+            cast(list[InteractionRow], rows),
+            now,
+            progress,
+            default_member=None if owner else member,
+            dry_run=dry_run,
+            owner=owner,
         )
     return import_contacts(
         uow, team, cast(str, member), cast(list[ContactRow], rows), kind, tags, now, progress, dry_run

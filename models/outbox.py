@@ -11,6 +11,10 @@ a crash is not sent twice. Rate limits and server errors are retried by the send
 stays pending for the next sweep. A member who left or blocked the app is marked unreachable and
 skipped; the sweep goes on. A row whose `not_after` has passed (a briefing for a meeting that has
 started) is dropped instead of sent late.
+
+One failing delivery never stops the others: whatever a row's delivery raises (a workspace whose
+token cannot be rotated, a renderer's bug), that row alone is released to pending with its attempt
+counted and the kind of error kept, and the sweep goes on with the next row.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from models.faults import describe_fault
 from models.orm import Member, Outbox, Workspace
 from models.uow import UnitOfWork
 
@@ -136,7 +141,10 @@ def exists(session: Session, member: Member, kind: str, dedupe_key: str) -> bool
 def deliver_pending(
     uow: UnitOfWork, sender: Sender, now: datetime, worker: str, only_user: str | None = None
 ) -> DeliveryReport:
-    """Deliver every due row; each is held by one process only, and tried once per sweep."""
+    """Deliver every due row; each is held by one process only, and tried once per sweep.
+
+    One failing delivery never stops the others (see `_deliver_one`).
+    """
     report = DeliveryReport()
     report.dropped = _drop_late(uow, now)
     attempted: set[int] = set()
@@ -205,24 +213,33 @@ def _deliver_one(
     worker: str,
     report: DeliveryReport,
 ) -> None:
-    with uow:
-        session = uow.session
-        row = session.get(Outbox, outbox_id)
-        member = session.get(Member, row.member_id) if row else None
-        if row is None or member is None:
-            return
-        team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
-        message = OutgoingMessage(
-            outbox_id=row.id,
-            kind=row.kind,
-            team_id=team_id,
-            slack_user_id=member.slack_user_id,
-            channel_id=member.dm_channel_id,
-            payload=json.loads(row.payload_json or "{}"),
-        )
-        member_id = member.id
-    delivery: Delivery | None = None
+    """Send one claimed row; whatever goes wrong stays with this row, and the sweep goes on.
+
+    Slack's refusals (`DeliveryFailed`) are recorded as such. Anything else raised before Slack took
+    the message (the workspace's client cannot be had, a renderer fails, a payload cannot be read)
+    counts as one failed attempt: the row goes back to pending with the error's type, to be tried by
+    a later sweep until MAX_ATTEMPTS. Once Slack has taken the message, a failure to record it leaves
+    the row "sending": after the lease, the member's DM is searched before anything is sent again.
+    """
+    member_id, slack_user_id = 0, ""
     try:
+        with uow:
+            session = uow.session
+            row = session.get(Outbox, outbox_id)
+            member = session.get(Member, row.member_id) if row else None
+            if row is None or member is None:
+                return
+            member_id, slack_user_id = member.id, member.slack_user_id
+            team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
+            message = OutgoingMessage(
+                outbox_id=row.id,
+                kind=row.kind,
+                team_id=team_id,
+                slack_user_id=member.slack_user_id,
+                channel_id=member.dm_channel_id,
+                payload=json.loads(row.payload_json or "{}"),
+            )
+        delivery: Delivery | None = None
         if was_stale:
             delivery = sender.find_sent(message)
             if delivery is not None:
@@ -230,17 +247,26 @@ def _deliver_one(
         if delivery is None:
             delivery = sender.send(message)
     except DeliveryFailed as failure:
-        _record_failure(uow, outbox_id, member_id, worker, failure, now, report, message.slack_user_id)
+        _record_failure(uow, outbox_id, member_id, worker, failure, now, report, slack_user_id)
         return
-    with uow:
-        session = uow.session
-        session.execute(
-            update(Outbox)
-            .where(Outbox.id == outbox_id, Outbox.claimed_by == worker)
-            .values(status=SENT, sent_at=now, channel_id=delivery.channel_id, message_ts=delivery.ts, last_error=None)
-        )
-        session.execute(update(Member).where(Member.id == member_id).values(dm_channel_id=delivery.channel_id))
-        uow.commit()
+    except Exception as error:  # noqa: BLE001 - one faulty delivery never stops the others
+        fault = DeliveryFailed(type(error).__name__, permanent=False)
+        _record_failure(uow, outbox_id, member_id, worker, fault, now, report, slack_user_id, describe_fault(error))
+        return
+    try:
+        with uow:
+            session = uow.session
+            session.execute(
+                update(Outbox)
+                .where(Outbox.id == outbox_id, Outbox.claimed_by == worker)
+                .values(
+                    status=SENT, sent_at=now, channel_id=delivery.channel_id, message_ts=delivery.ts, last_error=None
+                )
+            )
+            session.execute(update(Member).where(Member.id == member_id).values(dm_channel_id=delivery.channel_id))
+            uow.commit()
+    except Exception as error:  # noqa: BLE001 - sent: the lease and the DM search keep it from going twice
+        logger.error("outbox %s sent but not recorded (%s): left to the lease", outbox_id, describe_fault(error))
     report.sent += 1
 
 
@@ -253,7 +279,9 @@ def _record_failure(
     now: datetime,
     report: DeliveryReport,
     slack_user_id: str,
+    fault: str | None = None,
 ) -> None:
+    """Release the row: skipped when the member cannot be reached, else pending with one more attempt."""
     with uow:
         session = uow.session
         mine = and_(Outbox.id == outbox_id, Outbox.claimed_by == worker)
@@ -274,4 +302,4 @@ def _record_failure(
             )
             report.failed += 1
         uow.commit()
-    logger.warning("outbox %s not delivered: %s", outbox_id, failure.reason)
+    logger.warning("outbox %s not delivered: %s", outbox_id, fault or failure.reason)

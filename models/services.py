@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.errors import NotAllowed, NotFound, UsageError
+from models.lengths import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.matching import Candidate, fold, match_name
 from models.orm import (
     Contact,
@@ -262,6 +263,7 @@ def _log_once(
 def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice:
     actor, command, request_key, now = attempt.actor, attempt.command, attempt.request_key, attempt.now
     source, choices = attempt.source, attempt.choices
+    _check_lengths(command)
     if command.scheduled and command.occurred_at <= now:
         raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.")
     if not command.scheduled and command.occurred_at > now:
@@ -317,7 +319,7 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice
                     member_id=member.id,
                     source="slack",
                     source_key=f"slack:{request_key}",
-                    title="Meeting with " + ", ".join(c.name for c in contacts),
+                    title=cut("Meeting with " + ", ".join(c.name for c in contacts), MEETING_TITLE_LENGTH),
                     starts_at=command.occurred_at,
                     ends_at=command.occurred_at
                     + timedelta(minutes=command.duration_minutes or DEFAULT_MEETING_MINUTES),
@@ -362,6 +364,20 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice
         result = _logged(repo, interaction, now, duplicate=False, new_contacts=tuple(new_names))
         uow.commit()
         return result
+
+
+def _check_lengths(command: LogCallCommand) -> None:
+    """Every name, company and tag fits its column, whichever edge the command came from (else a UsageError).
+
+    The grammar and the forms check as they read; this keeps any other caller (the console, a
+    stored choice) from reaching PostgreSQL with what SQLite would have kept.
+    """
+    for contact in command.contacts:
+        CONTACT_NAME.check(contact.name)
+        if contact.company:
+            COMPANY_NAME.check(contact.company)
+    for tag in command.tags:
+        TAG.check(tag)
 
 
 def _scheduled(meeting: Meeting, member: Member, duplicate: bool, new_contacts: tuple[str, ...] = ()) -> Scheduled:
@@ -448,6 +464,8 @@ def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str
 
 def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple[str, ...]) -> tuple[str, ...]:
     """Replace a contact's tags (#client, #prospect, #friend, any word)."""
+    for tag in tags:
+        TAG.check(tag)
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
         contact = repo.contact(contact_id)
@@ -494,6 +512,8 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
 
 def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, now: datetime) -> TieReport:
     """Record what the seller says about signs 1-3 of a tie and score it again."""
+    if rating.job_title is not None:
+        JOB_TITLE.check(rating.job_title.strip())
     with uow:
         repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
         contact = repo.contact(contact_id)

@@ -45,16 +45,20 @@ def workspace_ids(uow: UnitOfWork, slack_team_ids: list[str] | None = None) -> l
 
 
 def refresh_structure(uow: UnitOfWork, workspace_id: int, now: datetime) -> StructureReport:
-    """Recompute one workspace's bridges and brokerage from the whole graph, and store them.
+    """Recompute one workspace's bridges and brokerage from the graph teammates may see, and store them.
 
     Runs off the request path (a scheduled job or `rapport network`): `/whoknows` only reads the
-    stored flags.
+    stored flags. A private tie is no part of the graph: it changes no flag or position others see
+    (and carries no flag itself).
     """
     started = perf_counter()
     with uow:
         session = uow.session
+        # Private ties stay out: the flags and positions computed here are shown to teammates.
         ties = session.execute(
-            select(Tie.id, Tie.member_id, Tie.contact_id, Tie.strength).where(Tie.workspace_id == workspace_id)
+            select(Tie.id, Tie.member_id, Tie.contact_id, Tie.strength).where(
+                Tie.workspace_id == workspace_id, Tie.private.is_(False)
+            )
         ).all()
         links = session.execute(
             select(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -58,36 +59,50 @@ def test_deleting_a_workspace_removes_all_its_data_and_nothing_else(uow: UnitOfW
             assert connection.scalar(select(func.count()).select_from(model)) == 1
 
 
-def test_the_command_line_exports_to_a_file_and_deletes_on_request(tmp_path: Path) -> None:
-    """`rapport export --workspace T --output F` and `rapport workspace delete T --yes`, as an admin runs them."""
-    database = f"sqlite:///{tmp_path / 'rapport.db'}"
-    env = {**os.environ, "DATABASE_URL": database, "LOG_FORMAT": "text"}
-    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        env.pop(name, None)
+def admin_database(tmp_path: Path, notes: str) -> tuple[Engine, dict[str, str]]:
+    """A SQLite database with one call logged in T1, and the environment `rapport` runs with on it."""
     from bot.db import make_engine, make_session_factory, migrate
 
+    database = f"sqlite:///{tmp_path / 'rapport.db'}"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    env.update(DATABASE_URL=database, LOG_FORMAT="text")
     engine = make_engine(database)
     migrate(engine)
-    logged(UnitOfWork(make_session_factory(engine)), "T1", "kept for the admins")
-    run = [sys.executable, "-m", "bot.cli"]
-    exported = subprocess.run(
-        [*run, "export", "--workspace", "T1", "--output", str(tmp_path / "t1.json")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    logged(UnitOfWork(make_session_factory(engine)), "T1", notes)
+    return engine, env
+
+
+def rapport(env: dict[str, str], cwd: Path, *args: str, umask: int | None = None) -> subprocess.CompletedProcess[str]:
+    """`rapport ARGS` as an admin runs it on a terminal (under `umask` when given)."""
+    command = [sys.executable, "-m", "bot.cli", *args]
+    if umask is not None:
+        command = ["sh", "-c", f'umask {umask:o} && exec "$@"', "sh", *command]
+    return subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_an_export_is_readable_by_its_owner_only_even_over_a_file_open_to_all(tmp_path: Path) -> None:
+    """Everyone's notes are in it: the file is 0600, also when it existed as 0644 (and under a umask of 0)."""
+    _, env = admin_database(tmp_path, "private to the admins")
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text("an older export")
+    earlier.chmod(0o644)
+    for target in (tmp_path / "new.json", earlier):
+        exported = rapport(env, tmp_path, "export", "--output", str(target), umask=0)
+        assert exported.returncode == 0, exported.stderr
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600
+        assert "private to the admins" in target.read_text()
+
+
+def test_the_command_line_exports_to_a_file_and_deletes_on_request(tmp_path: Path) -> None:
+    """`rapport export --workspace T --output F` and `rapport workspace delete T --yes`, as an admin runs them."""
+    engine, env = admin_database(tmp_path, "kept for the admins")
+    exported = rapport(env, tmp_path, "export", "--workspace", "T1", "--output", str(tmp_path / "t1.json"))
     assert exported.returncode == 0, exported.stderr
     document = json.loads((tmp_path / "t1.json").read_text())
     assert document["workspaces"][0]["interactions"][0]["notes"] == "kept for the admins"
-    unknown = subprocess.run(
-        [*run, "export", "--workspace", "T9"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    unknown = rapport(env, tmp_path, "export", "--workspace", "T9")
     assert unknown.returncode == 2 and "no workspace T9" in unknown.stderr
-    deleted = subprocess.run(
-        [*run, "workspace", "delete", "T1", "--yes"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    deleted = rapport(env, tmp_path, "workspace", "delete", "T1", "--yes")
     assert deleted.returncode == 0 and "T1: all data deleted" in deleted.stdout
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Contact)) == 0

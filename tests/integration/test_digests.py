@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 from sqlalchemy import Engine, func, select, update
 
@@ -23,8 +24,8 @@ from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.digests import compose_due, sweep, tie_facts
-from models.orm import Member, Outbox, Tie
-from models.outbox import LEASE, deliver_pending
+from models.orm import Member, NudgeMemory, Outbox, Tie
+from models.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
 from models.services import Actor, log_call
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
@@ -52,7 +53,7 @@ def client_of(user_id: str) -> str:
     return CLIENTS[sum(map(ord, user_id)) % len(CLIENTS)]
 
 
-def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45) -> None:
+def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45, team: str = TEAM) -> None:
     """A seller in `zone` with one relationship overdue (cadence 30 days, last talk `overdue_days` ago)."""
     command = LogCallCommand(
         contacts=(ContactRef(f"{client_of(user_id)} {user_id[-4:]}", f"Account {user_id}"),),
@@ -60,7 +61,7 @@ def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45) -> 
         occurred_at=MONDAY - timedelta(days=overdue_days),
         initiator=Initiator.ME,
     )
-    log_call(uow, Actor(TEAM, user_id), command, f"seed-{user_id}", MONDAY - timedelta(days=overdue_days))
+    log_call(uow, Actor(team, user_id), command, f"seed-{user_id}", MONDAY - timedelta(days=overdue_days))
     with uow:
         uow.session.execute(
             update(Member).where(Member.slack_user_id == user_id).values(time_zone=zone, profile_fetched_at=MONDAY)
@@ -183,6 +184,85 @@ def test_a_member_who_blocked_the_app_is_marked_and_the_sweep_goes_on(
             == "cannot_dm_bot"
         )
     assert sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=10), "w1").composed == []
+
+
+def test_a_workspace_whose_token_cannot_be_rotated_never_stops_the_other_workspaces_digests(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn
+) -> None:
+    """The sender raises for one workspace: the others' digests go out in the same sweep; that row waits, counted."""
+    seller(uow, "U0GOOD", "Europe/Paris")
+    seller(uow, "U0ROTATE", "Europe/Paris", team="T0BROKEN")
+    seller(uow, "U0ALSOGOOD", "Europe/Paris")
+    working = sender_for(standin, uow)
+    broken = True
+
+    def client_for_team(team_id: str) -> WebClient:
+        if broken and team_id == "T0BROKEN":
+            raise SlackTokenRotationError(SlackApiError("invalid_refresh_token", {"ok": False}))  # type: ignore[arg-type]
+        return working.clients(team_id)
+
+    now = MONDAY.replace(hour=9)
+    first = sweep(uow, SlackSender(client_for_team, working.renderers), now, "w1")
+    assert first.sent == 2 and first.failed == 1
+    assert len(delivered(standin, "U0GOOD")) == len(delivered(standin, "U0ALSOGOOD")) == 1
+    with db.connect() as connection:
+        stuck = connection.execute(
+            select(Outbox.status, Outbox.attempts, Outbox.last_error, Outbox.claimed_by)
+            .join(Member, Member.id == Outbox.member_id)
+            .where(Member.slack_user_id == "U0ROTATE")
+        ).one()
+        assert tuple(stuck) == ("pending", 1, "SlackTokenRotationError", None)
+        assert connection.scalar(select(func.count()).where(Outbox.status == "sending")) == 0
+
+    broken = False  # the workspace reinstalled the app: the next sweep delivers the row that waited
+    later = sweep(uow, SlackSender(client_for_team, working.renderers), now + timedelta(minutes=1), "w1")
+    assert later.sent == 1 and len(delivered(standin, "U0ROTATE")) == 1
+
+
+def test_a_renderer_that_fails_counts_toward_the_attempt_limit_and_is_then_left_alone(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn
+) -> None:
+    """A digest that cannot be rendered is tried once per sweep, up to MAX_ATTEMPTS, and never blocks the sweep."""
+    seller(uow, "U0ONE", "Europe/Paris")
+    real = sender_for(standin, uow)
+
+    def failing(message):  # type: ignore[no-untyped-def]
+        raise KeyError("items")
+
+    sender = SlackSender(real.clients, {**real.renderers, "digest": failing})
+    now = MONDAY.replace(hour=9)
+    assert sweep(uow, sender, now, "w1").failed == 1
+    for attempt in range(1, MAX_ATTEMPTS):
+        assert deliver_pending(uow, sender, now + timedelta(minutes=attempt), "w1").failed == 1
+    with db.connect() as connection:
+        assert connection.execute(select(Outbox.status, Outbox.attempts, Outbox.last_error)).one() == (
+            "pending",
+            MAX_ATTEMPTS,
+            "KeyError",
+        )
+    assert deliver_pending(uow, real, now + timedelta(hours=1), "w1").sent == 0  # left for a person to look at
+
+
+def test_a_member_whose_digest_cannot_be_composed_never_stops_the_others(
+    uow: UnitOfWork, db: Engine, standin: SlackStandIn
+) -> None:
+    """One member's unreadable data (a nudge kind this version does not know) costs only their digest."""
+    seller(uow, "U0ODD", "Europe/Paris")
+    seller(uow, "U0FINE", "Europe/Paris")
+    with uow:
+        odd = uow.session.scalars(select(Member).where(Member.slack_user_id == "U0ODD")).one()
+        tie = uow.session.scalars(select(Tie).where(Tie.member_id == odd.id)).one()
+        uow.session.add(
+            NudgeMemory(workspace_id=odd.workspace_id, member_id=odd.id, contact_id=tie.contact_id, kind="retired")
+        )
+        uow.commit()
+
+    def briefings_that_fail(uow: UnitOfWork, now: datetime, only_user: str | None) -> int:
+        raise RuntimeError("a composer's bug")
+
+    report = sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1", composers=(briefings_that_fail,))
+    assert [d.slack_user_id for d in report.composed] == ["U0FINE"] and report.sent == 1
+    assert len(delivered(standin, "U0FINE")) == 1 and delivered(standin, "U0ODD") == []
 
 
 def test_a_digest_claimed_by_a_process_that_died_is_not_sent_twice(uow: UnitOfWork, standin: SlackStandIn) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -44,6 +46,9 @@ def test_the_same_slash_command_delivered_twice_records_once(slack: SlackDriver,
         ("Jane Doe phone Dec 25", "future"),
         ("<@U024BE7LH> phone", "contact"),
         ("Jane Doe phone " + "x" * 3001, "3,000"),
+        ("Jane Doe phone " + "9" * 400 + "h", "couldn't read"),
+        ("Jane Doe phone 3000000000 days ago", "couldn't read"),
+        ("Jane Doe phone 9999 months ago", "before 1900"),
     ],
 )
 def test_bad_input_gets_a_friendly_ephemeral_error_with_usage_and_writes_nothing(
@@ -56,6 +61,44 @@ def test_bad_input_gets_a_friendly_ephemeral_error_with_usage_and_writes_nothing
     assert expected in reply.text
     assert "/logcall Jane Doe" in reply.text  # the usage examples
     assert "Traceback" not in reply.text
+    assert (rows(db, Interaction), rows(db, Contact)) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jane Doe (" + "Acme " * 60 + ") phone", "A company name goes up to 255 characters."),
+        ("Jane Doe at " + "Acme " * 60 + "phone", "A company name goes up to 255 characters."),
+        ("Jane Doe phone #" + "x" * 70, "A tag goes up to 64 characters."),
+        ("Jane Doe phone yesterday " + "#client " * 3 + "#" + "y" * 65, "A tag goes up to 64 characters."),
+    ],
+)
+def test_a_value_too_long_for_its_column_is_refused_alike_on_both_databases(
+    slack: SlackDriver, db: Engine, text: str, expected: str
+) -> None:
+    """SQLite would keep it, PostgreSQL would fail: both refuse it, naming the field and its limit, and write nothing."""
+    reply = slack.command(text)
+    assert reply.last["response_type"] == "ephemeral"
+    assert expected in reply.text and "/logcall Jane Doe" in reply.text
+    assert (rows(db, Interaction), rows(db, Contact)) == (0, 0)
+
+
+def test_the_modal_refuses_a_company_or_tag_too_long_next_to_its_field(slack: SlackDriver, db: Engine) -> None:
+    """A crafted submission past the fields' max_length comes back as errors under company and tags."""
+    slack.command("")
+    view = slack.opened_view()
+    values = {
+        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
+        "company": {"company": {"type": "plain_text_input", "value": "Initech " * 40}},
+        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
+        "date": {"date": {"type": "datepicker", "selected_date": "2026-11-20"}},
+        "tags": {"tags": {"type": "plain_text_input", "value": "client, " + "z" * 65}},
+    }
+    answer = json.loads(slack.submit(view, values).ack.body)
+    assert answer == {
+        "response_action": "errors",
+        "errors": {"company": "A company name goes up to 255 characters.", "tags": "A tag goes up to 64 characters."},
+    }
     assert (rows(db, Interaction), rows(db, Contact)) == (0, 0)
 
 

@@ -179,10 +179,26 @@ def test_an_unreadable_date_is_reported_under_date() -> None:
     assert set(problems(date={"type": "datepicker", "selected_date": "22/11/2026"})) == {"date"}
 
 
-@pytest.mark.parametrize("duration", ["forever", "45 fortnights", "25 hours"])
+@pytest.mark.parametrize(
+    "duration", ["forever", "45 fortnights", "25 hours", "9" * 400 + "h", "9" * 5000 + " min", "1e400 hours"]
+)
 def test_a_bad_duration_is_reported_under_duration(duration: str) -> None:
-    """A duration that cannot be read, or is longer than a day, is refused under its field."""
+    """A duration that cannot be read, is longer than a day or is a number past any bound, is refused under its field."""
     assert set(problems(duration=text(duration))) == {"duration"}
+
+
+def test_a_company_a_name_or_a_tag_too_long_is_reported_under_its_field() -> None:
+    """Past the column's size (a crafted submission goes past max_length), each is named under its own field."""
+    errors = problems(company=text("C" * 256), tags=text("client " + "t" * 65))
+    assert errors == {"company": "A company name goes up to 255 characters.", "tags": "A tag goes up to 64 characters."}
+    assert "over 120 characters" in problems(contacts=text("N" * 130))["contacts"]
+
+
+def test_a_job_title_too_long_is_reported_under_its_field() -> None:
+    """The rating form's job title goes up to 255 characters."""
+    with pytest.raises(FormErrors) as refused:
+        rating_from_state({"job_title": {"job_title": text("T" * 256)}})
+    assert refused.value.by_block == {"job_title": "A job title goes up to 255 characters."}
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -224,6 +240,14 @@ def test_a_cadence_must_be_a_number_of_days() -> None:
         rating_from_state({"cadence": {"cadence": text("every month")}})
     assert refused.value.by_block == {"cadence": "Write a number of days, like 30."}
     assert rating_from_state({"cadence": {"cadence": text("45")}}).cadence_days == 45
+
+
+@pytest.mark.parametrize("cadence", ["9" * 5000, "0", "3651", "٣٠"])
+def test_a_cadence_past_ten_years_or_of_thousands_of_digits_is_refused_under_its_field(cadence: str) -> None:
+    """A crafted number (more digits than int() takes, or digits of another script) is a field error, never a crash."""
+    with pytest.raises(FormErrors) as refused:
+        rating_from_state({"cadence": {"cadence": text(cadence)}})
+    assert refused.value.by_block == {"cadence": "Write a number of days, like 30."}
 
 
 def test_a_typed_job_title_counts_as_knowing_it_even_unticked() -> None:

@@ -338,3 +338,60 @@ def test_the_forms_contacts_field_reads_like_the_who_part_but_without_keywords()
 def test_the_forms_tags_field_takes_tags_with_or_without_hash() -> None:
     """Commas or spaces separate tags; they are lowercased and deduplicated."""
     assert parse_tags("client, #Close-friend #client") == ("client", "close-friend")
+
+
+# Numbers past any bound ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "when",
+    [
+        "9" * 300 + " min",
+        "9" * 400 + "h",
+        "1." + "9" * 400 + "h",
+        "0" + "9" * 100 + "h",
+        "3000000000 days ago",
+        "3000000000 hours ago",
+        "99999999999 weeks ago",
+        "9999 months ago",
+        "in 3000000000 days",
+        "in 99999999999999 hours",
+        "Nov 20 99999",
+        "99999-11-20",
+        "11/20/99999",
+        "Jan 1 1200",
+        "9" * 2000 + " days ago",
+    ],
+)
+def test_a_number_past_any_bound_is_a_short_friendly_refusal(when: str) -> None:
+    """Huge counts, durations and years are refused with a UsageError (the usage follows), never an overflow."""
+    with pytest.raises(UsageError) as raised:
+        parse(f"Jane Doe phone {when}")
+    assert raised.value.command == "/logcall"
+    assert len(raised.value.message) < 300
+
+
+# Values too long for their columns ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jane Doe (" + "C" * 256 + ") phone", "A company name goes up to 255 characters."),
+        ("Jane Doe @ " + "C" * 256 + " phone", "A company name goes up to 255 characters."),
+        ("Jane Doe phone #" + "t" * 65, "A tag goes up to 64 characters."),
+        ("Jane Doe phone: notes #" + "t" * 65, "A tag goes up to 64 characters."),
+    ],
+)
+def test_a_company_or_a_tag_too_long_for_its_column_is_refused_naming_it(text: str, expected: str) -> None:
+    """The limits are the columns' (255 for a company, 64 for a tag), told with the field's name."""
+    assert refusal(text) == expected
+
+
+def test_the_form_fields_are_held_to_the_same_limits() -> None:
+    """split_contacts and parse_tags, which read the form's fields, refuse the same values."""
+    with pytest.raises(UsageError, match="A company name goes up to 255"):
+        split_contacts("Jane Doe", "C" * 256)
+    with pytest.raises(UsageError, match="A tag goes up to 64"):
+        parse_tags("client, " + "t" * 65)
+    assert parse_tags("t" * 64) == ("t" * 64,)

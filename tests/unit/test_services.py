@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 
 from models.commands import Channel, ContactRef, Initiator, LogCallCommand
 from models.errors import NotAllowed, UsageError
-from models.orm import Contact, ContactLink, Interaction, Tie
+from models.orm import Contact, ContactLink, Interaction, Meeting, Tie
 from models.scoring import Appreciation, Friendship
 from models.services import (
     NEW_CONTACT,
@@ -169,3 +170,40 @@ def test_workspaces_never_see_each_other(uow: UnitOfWork) -> None:
     other = logged(log_call(uow, Actor("T2", "U1"), command("Jane Doe"), "k1", NOW))
     assert other.new_contacts == ("Jane Doe",) and other.reports[0].interaction_count == 1
     assert count(uow, Contact) == 2
+
+
+@pytest.mark.parametrize(
+    ("names", "company", "tags", "expected"),
+    [
+        (("N" * 256,), None, (), "A name goes up to 255 characters."),
+        (("\ufdfa" * 20,), None, (), "A name goes up to 255 characters."),  # 20 characters, 360 once folded
+        (("Jane Doe",), "C" * 256, (), "A company name goes up to 255 characters."),
+        (("Jane Doe",), None, ("t" * 65,), "A tag goes up to 64 characters."),
+    ],
+)
+def test_a_value_too_long_for_its_column_is_refused_whatever_the_edge(
+    uow: UnitOfWork, names: tuple[str, ...], company: str | None, tags: tuple[str, ...], expected: str
+) -> None:
+    """A command built anywhere (the console, a stored choice) is checked too: the same refusal on both databases."""
+    with pytest.raises(UsageError, match=re.escape(expected)):
+        log_call(uow, SELLER, command(*names, company=company, tags=tags), "long", NOW)
+    assert (count(uow, Interaction), count(uow, Contact)) == (0, 0)
+
+
+def test_a_meeting_with_many_long_names_gets_a_title_cut_to_fit(uow: UnitOfWork) -> None:
+    """“Meeting with …” of four 200-character names is cut to the title's 500 characters, not refused."""
+    names = tuple(f"{letter * 199} " for letter in "ABCD")
+    scheduled = log_call(uow, SELLER, command(*names, occurred_at=NOW + timedelta(days=1), scheduled=True), "meet", NOW)
+    assert len(scheduled.contact_names) == 4  # type: ignore[union-attr]
+    with uow:
+        title = uow.session.scalar(select(Meeting.title))
+    assert title is not None and len(title) == 500 and title.endswith("…")
+
+
+def test_a_job_title_too_long_is_refused_when_rating(uow: UnitOfWork) -> None:
+    """The rating's job title fits its 255 characters, or the rating is refused naming it."""
+    logged(log_call(uow, SELLER, command("Jane Doe"), "k", NOW))
+    with uow:
+        contact_id = uow.session.scalars(select(Contact.id)).one()
+    with pytest.raises(UsageError, match="A job title goes up to 255 characters"):
+        rate_tie(uow, SELLER, contact_id, TieRating(job_title="Head of " + "x" * 250), NOW)

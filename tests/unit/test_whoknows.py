@@ -358,6 +358,22 @@ def test_a_bridge_flag_goes_once_a_second_tie_reaches_the_cluster(uow: UnitOfWor
         assert uow.session.scalar(select(func.count()).select_from(MemberBrokerage)) == 2
 
 
+def test_a_private_tie_changes_no_bridge_that_teammates_see(uow: UnitOfWork) -> None:
+    """I know Zoe too, privately: my colleague's tie to her stays the only way in, as everyone else sees it."""
+    _, zoe = small_network(uow)
+    meet(uow, ME, "Zoe Solo", company="Lonely Ltd")
+    set_private(uow, ME, zoe, private=True)
+    report = refresh_structure(uow, workspace_id(uow), NOW)
+    assert report.bridges == 1
+    with uow:
+        flags = {t.member_id: t.bridge for t in uow.session.scalars(select(Tie).where(Tie.contact_id == zoe))}
+        bridges = {p.member_id: p.bridges for p in uow.session.scalars(select(MemberBrokerage))}
+    assert flags == {member_id(uow, COLLEAGUE): "bridge", member_id(uow, ME): None}
+    assert bridges == {member_id(uow, ME): 0, member_id(uow, COLLEAGUE): 1}
+    (route,) = person_routes(who_knows(uow, OTHER, "Zoe Solo", NOW)).routes
+    assert names(route) == ["U2", "Zoe Solo"] and route.hops[1].bridge == "bridge"
+
+
 def test_the_teams_only_tie_into_a_company_is_marked_before_any_refresh(uow: UnitOfWork) -> None:
     """Zoe's company is reached by one tie alone: that hop says "only way in"; Ann's company, by two, says nothing."""
     small_network(uow)

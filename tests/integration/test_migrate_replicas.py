@@ -1,0 +1,55 @@
+"""Replicas starting together on an empty PostgreSQL database: every one of them comes up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from bot.db import make_engine
+
+BASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not BASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+@pytest.mark.parametrize("trial", [1, 2, 3])
+def test_two_replicas_migrating_an_empty_database_at_once_both_succeed(trial: int, tmp_path: Path) -> None:
+    """Two `rapport migrate` started together on a fresh schema: one migrates, the other waits, both exit 0."""
+    assert BASE_URL is not None
+    admin = make_engine(BASE_URL)
+    schema = f"rapport_replicas_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in BASE_URL else "?"
+    url = f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+    environment["DATABASE_URL"] = url
+    try:
+        replicas = [
+            subprocess.Popen(
+                [sys.executable, "-m", "bot.cli", "migrate"],
+                env=environment,
+                cwd=tmp_path,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = [replica.communicate(timeout=120)[0].decode() for replica in replicas]
+        assert [replica.returncode for replica in replicas] == [0, 0], outputs
+        assert all("Database ready" in output for output in outputs)
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            assert "alembic_version" in inspect(connection).get_table_names()
+            assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
+        engine.dispose()
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
