@@ -79,8 +79,8 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-#: PostgreSQL advisory lock held while one process migrates. Below `repository.WRITE_LOCK_BASE` (whose
-#: keys are that base plus a workspace id) and apart from `digests.COMPOSE_LOCK_KEY`.
+#: PostgreSQL advisory lock held while one process migrates (one key, apart from `digests.COMPOSE_LOCK_KEY`;
+#: workspaces' write locks use the two-key space, `repository.WRITE_LOCK_CLASS`).
 MIGRATION_LOCK_KEY = 0x5241_4D47  # "RAMG"
 
 

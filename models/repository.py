@@ -56,8 +56,9 @@ from models.scoring import InteractionFact
 
 #: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
 RECENT_INTERACTIONS_FOR_SCORING = 200
-#: Advisory lock keys of workspaces' writes (PostgreSQL): this base plus the workspace id.
-WRITE_LOCK_BASE = 0x52415000_00000000 // 2**32
+#: Advisory locks of workspaces' writes (PostgreSQL) are keyed (this class, the workspace id): the
+#: two-key space, which never meets the one-key locks of migrations and of the digest composer.
+WRITE_LOCK_CLASS = 0x5241_5752  # "RAWR"
 
 #: How many index hits (best first) are compared closely with a typed name.
 MAX_NAME_CANDIDATES = 200
@@ -166,7 +167,8 @@ class WorkspaceRepository:
         """
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_BASE + self.workspace_id}
+                text("SELECT pg_advisory_xact_lock(:class_id, :workspace_id)"),
+                {"class_id": WRITE_LOCK_CLASS, "workspace_id": self.workspace_id},
             )
         else:
             self.session.execute(update(Workspace).where(Workspace.id == self.workspace_id).values(name=Workspace.name))
