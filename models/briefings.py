@@ -14,7 +14,8 @@ it go?") is composed once the meeting has ended.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,6 +27,7 @@ from models import outbox
 from models.commands import Channel, Initiator
 from models.digests import member_settings, tie_facts
 from models.errors import NotFound, UsageError
+from models.faults import describe_fault
 from models.graph import rank_routes
 from models.matching import fold, match_name
 from models.nudges import neglected as neglected_rule
@@ -46,6 +48,8 @@ from models.whoknows import (
     route_views,
     target_options,
 )
+
+logger = logging.getLogger(__name__)
 
 BRIEFING, FOLLOW_UP, FEED_ERROR = "briefing", "follow_up", "feed_error"
 #: Briefings are composed at most this long before a meeting (members choose their lead time up to it).
@@ -422,7 +426,6 @@ def meeting_key(meeting: Meeting) -> str:
 
 def compose_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
     """Insert the briefing of every meeting whose member's lead time has come (once per meeting and start)."""
-    composed = 0
     with uow:
         session = uow.session
         query = (
@@ -438,10 +441,11 @@ def compose_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = No
         )
         if only_user:
             query = query.where(Member.slack_user_id == only_user)
-        for meeting, member in session.execute(query).all():
+
+        def compose(meeting: Meeting, member: Member) -> bool:
             if meeting.starts_at - timedelta(minutes=member.briefing_lead_minutes) > now:
-                continue
-            if outbox.insert_once(
+                return False
+            return outbox.insert_once(
                 session,
                 member,
                 BRIEFING,
@@ -449,15 +453,15 @@ def compose_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = No
                 {"meeting_id": meeting.id},
                 now,
                 not_after=meeting.starts_at,
-            ):
-                composed += 1
+            )
+
+        composed = _each_on_its_own(session, session.execute(query).all(), compose, BRIEFING)
         uow.commit()
     return composed
 
 
 def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
     """After a meeting ends, one short DM asking how it went (with a pre-filled /logcall)."""
-    composed = 0
     with uow:
         session = uow.session
         query = (
@@ -472,7 +476,8 @@ def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = N
         )
         if only_user:
             query = query.where(Member.slack_user_id == only_user)
-        for meeting, member in session.execute(query).all():
+
+        def compose(meeting: Meeting, member: Member) -> bool:
             payload = {
                 "meeting_id": meeting.id,
                 "title": meeting.title,
@@ -482,7 +487,7 @@ def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = N
                 "date": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).date().isoformat(),
                 "time": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).strftime("%H:%M"),
             }
-            if outbox.insert_once(
+            return outbox.insert_once(
                 session,
                 member,
                 FOLLOW_UP,
@@ -490,9 +495,28 @@ def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = N
                 payload,
                 now,
                 not_after=meeting.ends_at + FOLLOW_UP_WINDOW,
-            ):
-                composed += 1
+            )
+
+        composed = _each_on_its_own(session, session.execute(query).all(), compose, FOLLOW_UP)
         uow.commit()
+    return composed
+
+
+def _each_on_its_own(
+    session: Any,
+    meetings: Iterable[tuple[Meeting, Member]],
+    compose: Callable[[Meeting, Member], bool],
+    kind: str,
+) -> int:
+    """Compose for each meeting in a savepoint of its own: one that fails (a member's unreadable time
+    zone, a refused row) is rolled back and logged by id, and never stops the others. How many were composed."""
+    composed = 0
+    for meeting, member in meetings:
+        try:
+            with session.begin_nested():
+                composed += compose(meeting, member)
+        except Exception as error:  # noqa: BLE001 - one meeting's fault stays with that meeting
+            logger.error("%s of meeting %s not composed: %s", kind, meeting.id, describe_fault(error))
     return composed
 
 

@@ -7,17 +7,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
+from models import outbox as outbox_module
 from models.briefings import compose_briefings, compose_follow_ups
 from models.calendar_sync import sync_all_feeds, sync_feed
-from models.orm import CalendarFeed, Contact, Meeting, Outbox
+from models.orm import CalendarFeed, Contact, Meeting, Member, Outbox
 from models.outbox import deliver_pending
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten
@@ -313,3 +315,29 @@ def test_an_uploaded_ics_file_becomes_the_calendar(slack: SlackDriver, standin: 
     assert "Read your file" in told
     with db.connect() as connection:
         assert connection.scalar(select(CalendarFeed.ics_text)).startswith("BEGIN:VCALENDAR")
+
+
+def test_a_meeting_whose_follow_up_cannot_be_composed_never_stops_the_others(
+    slack: SlackDriver, uow: UnitOfWork, db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault while composing one member's follow-up (here its outbox row is refused) is rolled back and
+    logged; the other member's follow-up is composed in the same pass, and the next pass retries it."""
+    schedule(slack)
+    slack.command("Li Wei (Globex) video next tue 3pm", user="U0SELLER2")
+    insert_once = outbox_module.insert_once
+
+    def refuse_for_seller_one(session: Any, member: Member, *args: Any, **kwargs: Any) -> bool:
+        if member.slack_user_id == "U0SELLER1":
+            session.execute(text("SELECT no_such_column FROM meetings"))  # a real database error
+        return insert_once(session, member, *args, **kwargs)
+
+    monkeypatch.setattr(outbox_module, "insert_once", refuse_for_seller_one)
+    end = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
+    assert compose_follow_ups(uow, end + timedelta(minutes=2)) == 1
+    monkeypatch.setattr(outbox_module, "insert_once", insert_once)
+    assert compose_follow_ups(uow, end + timedelta(minutes=3)) == 1
+    with db.connect() as connection:
+        rows = connection.execute(
+            select(Member.slack_user_id).join(Outbox, Member.id == Outbox.member_id).order_by(Outbox.id)
+        ).all()
+    assert [row[0] for row in rows] == ["U0SELLER2", "U0SELLER1"]
