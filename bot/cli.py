@@ -389,7 +389,7 @@ def _serve(settings: Settings, runtime: Runtime, app: App, http: bool) -> int:
                 return False
 
         logger.info("Rapport listening for Slack on port %s, path /slack/events", settings.port)
-        serve(app, port=settings.port, health=healthy)
+        serve(app, port=settings.port, signing_secret=settings.slack_signing_secret or "", health=healthy)
         return 0
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -130,3 +132,75 @@ def test_the_server_logs_never_show_a_secret(server: Server, standin: SlackStand
     log = server.log.read_text()
     assert "Rapport listening" in log
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log
+
+
+# At the door: size, signature, shape -------------------------------------------------------------
+MEGABYTE = 1024 * 1024
+
+
+def peak_resident_bytes(process: subprocess.Popen[bytes]) -> int:
+    """The most memory the server has held so far (VmHWM, the peak of VmRSS), in bytes."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) * 1024
+
+
+def post_huge(server: Server, size: int, chunked: bool) -> int:
+    """POST `size` unsigned bytes as an attacker would, streaming; the status the server answers with."""
+    host, port = server.url.removeprefix("http://").split(":")
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    head = f"POST /slack/events HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+    piece = b"a" * MEGABYTE
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+
+        def send_body() -> None:
+            try:
+                for _ in range(size // MEGABYTE):
+                    connection.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                if chunked:
+                    connection.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the server stopped listening to the body: what we want
+
+        sender = threading.Thread(target=send_body)
+        sender.start()
+        answer = connection.recv(4096)
+        with contextlib.suppress(OSError):  # already closed by the server
+            connection.shutdown(socket.SHUT_RDWR)
+        sender.join(timeout=30)
+    return int(answer.split()[1])
+
+
+def log_lines(server: Server, containing: str) -> list[str]:
+    return [line for line in server.log.read_text().splitlines() if containing in line]
+
+
+def test_a_100_mb_body_is_refused_with_413_before_the_server_holds_it(server: Server) -> None:
+    """With or without a length, 100 MB unsigned: 413, and the server's peak memory grows by less than 50 MB."""
+    before = peak_resident_bytes(server.process)
+    assert post_huge(server, 100 * MEGABYTE, chunked=False) == 413
+    assert post_huge(server, 100 * MEGABYTE, chunked=True) == 413
+    assert peak_resident_bytes(server.process) - before < 50 * MEGABYTE
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+        assert response.status == 200  # and it is still serving
+
+
+def test_unsigned_garbage_is_refused_with_401_in_one_quiet_log_line(server: Server) -> None:
+    """Twenty unsigned `payload=xyz`: each 401, no traceback, one short log line (the rest counted later)."""
+    statuses = {
+        post(server, "payload=xyz", {"Content-Type": "application/x-www-form-urlencoded"})[0] for _ in range(20)
+    }
+    assert statuses == {401}
+    time.sleep(0.2)
+    assert "Traceback" not in server.log.read_text()
+    assert len(log_lines(server, "without a valid Slack signature")) == 1
+
+
+def test_signed_garbage_is_refused_with_400_in_one_quiet_log_line(server: Server) -> None:
+    """A correctly signed body that is no Slack payload (bad JSON, a list, an event that is a number): 400, quietly."""
+    bodies = ["payload=xyz", "payload=%5B1%5D", '{"type": "event_callback", "event": 5}'] * 3
+    assert [post(server, body, sign(body))[0] for body in bodies] == [400] * len(bodies)
+    time.sleep(0.2)
+    assert "Traceback" not in server.log.read_text()
+    assert len(log_lines(server, "not a Slack payload")) == 1
+    assert interactions(server) == 0
