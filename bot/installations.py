@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
@@ -24,6 +27,22 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 ROTATE_BEFORE_MINUTES = 120
 #: Tables slack_sdk's stores create for themselves (Alembic leaves them alone).
 SLACK_SDK_TABLES = frozenset({"slack_bots", "slack_installations", "slack_oauth_states"})
+#: An install link (its OAuth state) is good for this long; older states are deleted.
+STATE_EXPIRATION_SECONDS = 600
+
+
+class PurgingOAuthStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's state store, which keeps every state nobody came back with: issuing one purges the expired.
+
+    Each visit to the install page issues a state, and anyone may visit it: without the purge, the
+    table would grow for ever (the server also limits how often the page is served).
+    """
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        now = normalize_datetime_for_db(datetime.now(UTC))
+        with self.engine.begin() as connection:
+            connection.execute(self.oauth_states.delete().where(self.oauth_states.c.expire_at <= now))
+        return super().issue(*args, **kwargs)
 
 
 def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstallationStore:
@@ -34,7 +53,7 @@ def installation_store(settings: Settings, engine: Engine) -> SQLAlchemyInstalla
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     """Bolt's OAuth flow on /slack/install and /slack/oauth_redirect, stores in our database, rotation on."""
-    state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine)
+    state_store = PurgingOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine)
     state_store.create_tables()  # type: ignore[no-untyped-call]
     return OAuthSettings(
         client_id=settings.slack_client_id,

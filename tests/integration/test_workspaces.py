@@ -6,13 +6,15 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from waitress.server import create_server
 
 from bot.app import build_app
@@ -50,7 +52,7 @@ def server(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[Server]:
     sessions = make_session_factory(db)
     work = ThreadPoolExecutor(max_workers=4)  # the work after each acknowledgement, as in production
     app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), engine=db, executor=work)
-    wsgi = create_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+    wsgi = create_server(make_wsgi_app(app, SIGNING_SECRET), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     yield Server(url=f"http://127.0.0.1:{wsgi.effective_port}", settings=settings, engine=db)
@@ -139,3 +141,40 @@ def test_uninstalling_removes_that_workspace_tokens_only(server: Server, standin
         time.sleep(0.05)
     assert store.find_bot(enterprise_id=None, team_id="T0ALPHA") is None
     assert store.find_bot(enterprise_id=None, team_id="T0BETA") is not None
+
+
+# The install page, open to anyone ---------------------------------------------------------------
+def install_page(server: Server) -> tuple[int, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(server.url + "/slack/install", timeout=10) as page:
+            return page.status, dict(page.headers)
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers)
+
+
+def stored_states(engine: Engine) -> list[str]:
+    with engine.connect() as connection:
+        return list(connection.scalars(text("SELECT state FROM slack_oauth_states")))
+
+
+def test_a_burst_on_the_install_page_is_answered_429_with_retry_after(server: Server) -> None:
+    """One client may open the install page ten times at once; the eleventh waits, and stores no state."""
+    with server.engine.begin() as connection:
+        connection.execute(text("DELETE FROM slack_oauth_states"))
+    answers = [install_page(server) for _ in range(11)]
+    assert [status for status, _ in answers] == [200] * 10 + [429]
+    assert int(answers[-1][1]["Retry-After"]) >= 1
+    assert len(stored_states(server.engine)) == 10
+
+
+def test_expired_install_states_are_purged_when_a_new_one_is_issued(server: Server) -> None:
+    """A state nobody came back with is deleted once its ten minutes are over."""
+    with server.engine.begin() as connection:
+        connection.execute(text("DELETE FROM slack_oauth_states"))
+        connection.execute(
+            text("INSERT INTO slack_oauth_states (state, expire_at) VALUES ('stale', :at), ('fresh', :later)"),
+            {"at": datetime(2020, 1, 1), "later": datetime(2999, 1, 1)},
+        )
+    assert install_page(server)[0] == 200
+    remaining = stored_states(server.engine)
+    assert "stale" not in remaining and "fresh" in remaining and len(remaining) == 2
