@@ -149,7 +149,8 @@ def install_page(server: Server) -> tuple[int, dict[str, str]]:
         with urllib.request.urlopen(server.url + "/slack/install", timeout=10) as page:
             return page.status, dict(page.headers)
     except urllib.error.HTTPError as refused:
-        return refused.code, dict(refused.headers)
+        with refused:  # closes the connection before the server goes away
+            return refused.code, dict(refused.headers)
 
 
 def stored_states(engine: Engine) -> list[str]:
