@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
@@ -55,7 +56,7 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     """Bolt's OAuth flow on /slack/install and /slack/oauth_redirect, stores in our database, rotation on."""
     state_store = PurgingOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine)
     state_store.create_tables()  # type: ignore[no-untyped-call]
-    return OAuthSettings(
+    oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
@@ -66,6 +67,11 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         redirect_uri=settings.slack_redirect_uri,
         token_rotation_expiration_minutes=ROTATE_BEFORE_MINUTES,
     )
+    # Bolt asks auth.test about the stored token on every request, before the acknowledgement: keep
+    # its answer per token (a rotated token is a new key; an uninstalled team has no token to look up).
+    if isinstance(oauth.authorize, InstallationStoreAuthorize):
+        oauth.authorize.cache_enabled = True
+    return oauth
 
 
 def client_factory(

@@ -56,7 +56,15 @@ def server(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[Server]:
     thread = threading.Thread(target=wsgi.run, daemon=True)
     thread.start()
     yield Server(url=f"http://127.0.0.1:{wsgi.effective_port}", settings=settings, engine=db)
-    wsgi.close()
+    # Stop waitress in order: its request threads, then its loop (woken up to see it has nothing left
+    # to watch), and only then its sockets; closing them under the running loop makes it fail.
+    wsgi.task_dispatcher.shutdown()
+    watched = dict(wsgi._map)
+    wsgi._map.clear()
+    wsgi.pull_trigger()
+    thread.join(timeout=5)
+    for dispatcher in watched.values():
+        dispatcher.close()
     work.shutdown(wait=True)  # nothing may still write while the next test empties the tables
 
 
@@ -179,3 +187,14 @@ def test_expired_install_states_are_purged_when_a_new_one_is_issued(server: Serv
     assert install_page(server)[0] == 200
     remaining = stored_states(server.engine)
     assert "stale" not in remaining and "fresh" in remaining and len(remaining) == 2
+
+
+def test_a_workspace_token_is_checked_with_slack_once_not_before_every_acknowledgement(
+    server: Server, standin: SlackStandIn
+) -> None:
+    """Bolt's auth.test about a stored token is asked once, then remembered: later requests call no Slack method first."""
+    install(server, standin, "T0ALPHA", "code-alpha")
+    checks_at_install = len(standin.calls_to("auth.test"))
+    for number in range(3):
+        assert post(server, slash_body(standin, "help", user=f"U0ALICE{number}", team="T0ALPHA")) == 200
+    assert len(standin.calls_to("auth.test")) == checks_at_install + 1
