@@ -256,3 +256,24 @@ def test_in_socket_mode_a_form_is_acknowledged_before_slack_lets_its_work_throug
     assert any("Raj Patel" in flatten(m) for m in standin.delivered_to("U0SOCKET"))
     with db.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Interaction)) == 1
+
+
+def test_an_error_before_the_acknowledgement_is_answered_at_once_and_told_after(
+    slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    """A listener failing before its acknowledgement: Slack gets its answer at once, even while chat.postMessage
+    is rate-limited; the person is told afterwards."""
+
+    def broken(ack: Any) -> None:
+        raise RuntimeError("a bug in a quick part")
+
+    slack.app.view("broken_form")(ack=broken, lazy=[])
+    slack.command("help")  # Bolt's first request asks auth.test: not what this test measures
+    standin.fail_next("chat.postMessage", status=429, retry_after=2)
+    started = time.monotonic()
+    reply = slack.submit(form("broken_form", {}), {})
+    assert reply.ack.status == 200 and time.monotonic() - started < 1.0
+    deadline = time.monotonic() + 10
+    while not standin.delivered_to("U0SELLER1") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert "something went wrong" in flatten(standin.delivered_to("U0SELLER1")[-1])
