@@ -225,11 +225,9 @@ def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> in
     runtime = make_runtime(settings)
     for team_id in team_ids:
         deleted = delete_workspace(runtime.deps.uow(), team_id)
-        if settings.oauth_enabled:
-            store = installation_store(settings, runtime.engine)
-            store.delete_installation(enterprise_id=None, team_id=team_id)
-            store.delete_bot(enterprise_id=None, team_id=team_id)
-        print(f"{team_id}: " + ("all data deleted" if deleted else "no data here"))
+        tokens = installation_store(settings, runtime.engine).delete_team(team_id) if settings.oauth_enabled else 0
+        outcome = "all data deleted" if deleted else "no data here"
+        print(f"{team_id}: {outcome}" + (f", {tokens} installation record(s) deleted" if tokens else ""))
     return 0
 
 
