@@ -203,6 +203,8 @@ def make_wsgi_app(
                 quiet.refused("unsigned")
                 return _answer(start_response, "401 Unauthorized")
             environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        else:  # the OAuth pages read their query string only: Bolt would parse a body sent along, unsigned
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(), "0"
         return slack(environ, start_response)
 
     return wsgi

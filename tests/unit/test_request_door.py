@@ -171,3 +171,19 @@ def test_bolts_internal_headers_from_outside_are_ignored() -> None:
     }
     status, answer = call(wsgi, body.encode(), headers)
     assert status.startswith("200") and b"acknowledged" in answer
+
+
+def test_nothing_but_a_signed_events_post_has_its_body_read(wsgi: Callable[..., Iterable[bytes]]) -> None:
+    """A body sent to any other page (the OAuth pages parse what they are given) is replaced by an empty one."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": "/slack/install",
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "CONTENT_LENGTH": "9",
+        "wsgi.input": io.BytesIO(b'{"a": 1}x'),
+    }
+    status: list[str] = []
+    b"".join(wsgi(environ, lambda answer, _headers: status.append(answer)))
+    assert status == ["404 Not Found"]  # no OAuth in this app: Bolt's answer, after seeing no body
+    assert environ["wsgi.input"].read() == b"" and environ["CONTENT_LENGTH"] == "0"
