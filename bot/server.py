@@ -47,6 +47,7 @@ _REFUSALS = {
     "too_large": f"refused a request body over {MAX_BODY_BYTES} bytes (413)",
     "unsigned": "refused a request without a valid Slack signature, or stamped more than five minutes away (401)",
     "malformed": "refused a signed request that is not a Slack payload (400)",
+    "bad_length": "refused a request whose Content-Length is not a number (400)",
     "install_rate": "refused an install page request over the rate limit (429)",
 }
 
@@ -181,7 +182,7 @@ def make_wsgi_app(
             del environ[name]
         length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if length_text and (not length_text.isdecimal() or int(length_text) > MAX_BODY_BYTES):
-            quiet.refused("too_large" if length_text.isdecimal() else "malformed")
+            quiet.refused("too_large" if length_text.isdecimal() else "bad_length")
             return _answer(start_response, "413 Content Too Large" if length_text.isdecimal() else "400 Bad Request")
         if method == "GET" and path == install_path:
             wait = limiter.wait(str(environ.get("REMOTE_ADDR") or ""))
