@@ -294,7 +294,7 @@ def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
 
 def register(app: App, deps: Deps) -> None:
     """Commands, buttons and shortcuts ack at once and work on another thread; forms validate first."""
-    app.middleware(remember_workspace)
+    app.middleware(remember_workspace)  # for every listener's `actor_of`, registered beside it
 
     def _logcall(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         logcall_command(deps, no_ack, body, client, respond, context)
