@@ -225,11 +225,9 @@ def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> in
     runtime = make_runtime(settings)
     for team_id in team_ids:
         deleted = delete_workspace(runtime.deps.uow(), team_id)
-        if settings.oauth_enabled:
-            store = installation_store(settings, runtime.engine)
-            store.delete_installation(enterprise_id=None, team_id=team_id)
-            store.delete_bot(enterprise_id=None, team_id=team_id)
-        print(f"{team_id}: " + ("all data deleted" if deleted else "no data here"))
+        tokens = installation_store(settings, runtime.engine).delete_team(team_id) if settings.oauth_enabled else 0
+        outcome = "all data deleted" if deleted else "no data here"
+        print(f"{team_id}: {outcome}" + (f", {tokens} installation record(s) deleted" if tokens else ""))
     return 0
 
 
@@ -394,7 +392,7 @@ def _serve(settings: Settings, runtime: Runtime, app: App, http: bool) -> int:
                 return False
 
         logger.info("Rapport listening for Slack on port %s, path /slack/events", settings.port)
-        serve(app, port=settings.port, health=healthy)
+        serve(app, port=settings.port, signing_secret=settings.slack_signing_secret or "", health=healthy)
         return 0
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -115,10 +115,11 @@ class SlackStandIn:
         self._faults: dict[str, _Fault] = {}
         self._home_view_ids: dict[str, str] = {}
         self._dm_channels: dict[str, str] = {}
-        #: OAuth codes the stand-in accepts, and which team each bot token belongs to.
-        self.oauth_codes: dict[str, dict[str, str]] = {}
+        #: OAuth codes the stand-in accepts, and which team (and Grid organisation) each bot token belongs to.
+        self.oauth_codes: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.token_teams: dict[str, str] = {}
+        self.token_enterprises: dict[str, dict[str, str]] = {}
         self._history: dict[str, list[dict[str, Any]]] = {}
         #: Slack errors chat.postMessage answers for these users (e.g. "cannot_dm_bot").
         self.user_errors: dict[str, str] = {}
@@ -277,7 +278,7 @@ class SlackStandIn:
             return _fault_answer(fault)
         if not token and not method.startswith("oauth."):
             return _Answer(200, {"ok": False, "error": "not_authed"})
-        args = {**args, "_token": token} if method == "auth.test" else args
+        args = {**args, "_token": token} if method in ("auth.test", "users.info") else args
         if "_invalid_json" in args:
             return _Answer(200, {"ok": False, "error": "invalid_json"})
         delay = self.delays.get(method)
@@ -335,11 +336,28 @@ class SlackStandIn:
             self.files[file_id] = content
         return {"id": file_id, "name": name, "url_private_download": f"{self.origin}{_FILES_PREFIX}{file_id}"}
 
-    def add_oauth_code(self, code: str, team_id: str, team_name: str = "Workspace") -> str:
-        """Make `oauth.v2.access` with this code install the app in that team; returns its bot token."""
+    def add_oauth_code(
+        self,
+        code: str,
+        team_id: str,
+        team_name: str = "Workspace",
+        enterprise_id: str | None = None,
+        enterprise_name: str = "Organisation",
+        organisation_wide: bool = False,
+    ) -> str:
+        """Make `oauth.v2.access` with this code install the app in that team; returns its bot token.
+
+        With `enterprise_id`, the team is a workspace of that Enterprise Grid organisation; with
+        `organisation_wide` too, the app is installed for the whole organisation (no team).
+        """
         token = f"xoxb-{team_id.lower()}-{uuid.uuid4().hex[:12]}"
+        grant: dict[str, Any] = {"team_id": team_id, "team_name": team_name, "token": token}
         with self._changed:
-            self.oauth_codes[code] = {"team_id": team_id, "team_name": team_name, "token": token}
+            if enterprise_id:
+                grant |= {"enterprise_id": enterprise_id, "enterprise_name": enterprise_name}
+                grant["organisation_wide"] = organisation_wide
+                self.token_enterprises[token] = {"id": enterprise_id, "name": enterprise_name}
+            self.oauth_codes[code] = grant
             self.token_teams[token] = team_id
         return token
 
@@ -347,6 +365,10 @@ class SlackStandIn:
         grant = self.oauth_codes.get(str(args.get("code") or ""))
         if grant is None:
             return {"ok": False, "error": "invalid_code"}
+        enterprise = (
+            {"id": grant["enterprise_id"], "name": grant["enterprise_name"]} if "enterprise_id" in grant else None
+        )
+        organisation_wide = bool(grant.get("organisation_wide"))
         return {
             "app_id": APP_ID,
             "authed_user": {"id": "U0INSTALLER"},
@@ -354,18 +376,30 @@ class SlackStandIn:
             "token_type": "bot",
             "access_token": grant["token"],
             "bot_user_id": self.bot_user_id,
-            "team": {"id": grant["team_id"], "name": grant["team_name"]},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if organisation_wide else {"id": grant["team_id"], "name": grant["team_name"]},
+            "enterprise": enterprise,
+            "is_enterprise_install": organisation_wide,
         }
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(args.get("user") or "")
         if not user_id:
             return {"ok": False, "error": "user_not_found"}
-        return {"user": self._user(user_id)}
+        token = str(args.get("_token") or "")
+        user = self._user(user_id, self.token_teams.get(token, self.team_id))
+        enterprise = self.token_enterprises.get(token)
+        if enterprise is not None:  # a member of a Grid organisation (Slack's objs_enterprise_user)
+            user["enterprise_user"] = {
+                "id": user_id,
+                "enterprise_id": enterprise["id"],
+                "enterprise_name": enterprise["name"],
+                "is_admin": False,
+                "is_owner": False,
+                "teams": [user["team_id"]],
+            }
+        return {"user": user}
 
-    def _user(self, user_id: str) -> dict[str, Any]:
+    def _user(self, user_id: str, team_id: str | None = None) -> dict[str, Any]:
         given = self._users.get(user_id, {})
         tz = str(given.get("tz", DEFAULT_TZ))
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
@@ -373,7 +407,7 @@ class SlackStandIn:
         real_name = str(given.get("real_name", f"User {user_id}"))
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name,
             "real_name": real_name,
             "deleted": False,

@@ -341,9 +341,9 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
 
 
 def save_context(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
+    """After the acknowledgement: save what the member knows of the meeting, answer with the new briefing."""
     values = view["state"]["values"]
     metadata = json.loads(view["private_metadata"])
 
@@ -425,6 +425,7 @@ def register(app: App, deps: Deps) -> None:
     app.action("meeting_context")(ack=ack_only, lazy=[guarded(_context)])
     app.action("follow_up_log")(ack=ack_only, lazy=[guarded(_log)])
 
-    @app.view(CONTEXT_MODAL_ID)
-    def _save(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_context(deps, ack, body, view, client, context)
+    def _save(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_context(deps, body, view, client, context)
+
+    app.view(CONTEXT_MODAL_ID)(ack=ack_only, lazy=[guarded(_save)])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import time, timedelta
 from typing import Any
 
@@ -14,9 +15,10 @@ from handlers import views
 from handlers.blockkit import truncate
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
+from handlers.forms import FormErrors
 from handlers.home import publish_home
 from handlers.logcall import actor_of
-from handlers.profiles import member_profile
+from handlers.profiles import form_metadata, member_profile
 from handlers.views import Block, button, context, section
 from models import digests, settings_service
 from models.nudges import WEEKDAYS, Frequency, NudgeKind
@@ -113,7 +115,7 @@ def log_it(
     profile = member_profile(deps, client, actor_of(context))
     today = deps.clock().astimezone(profile.zone).date().isoformat()
     modal = views.logcall_modal(
-        today, json.dumps({}), prefill_contacts=data.get("n") or "", prefill_company=data.get("co") or ""
+        today, form_metadata(profile), prefill_contacts=data.get("n") or "", prefill_company=data.get("co") or ""
     )
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
@@ -147,7 +149,20 @@ def open_settings(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClien
     client.views_open(trigger_id=body["trigger_id"], view=settings_modal(current))
 
 
-def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+@dataclass(frozen=True)
+class SettingsAnswers:
+    """The digest settings form, read."""
+
+    frequency: Frequency
+    at: time
+    days: tuple[str, ...]
+    cadences: dict[str, int]
+    lead: int | None
+    only_tags: tuple[str, ...]
+
+
+def read_settings(view: dict[str, Any]) -> SettingsAnswers:
+    """The settings form's answers; raises FormErrors naming each field that is wrong."""
     values = view["state"]["values"]
     errors: dict[str, str] = {}
     frequency = (values.get("frequency", {}).get("frequency", {}).get("selected_option") or {}).get("value", "daily")
@@ -172,19 +187,37 @@ def save_settings(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClien
         else:
             lead = int(lead_text)
     if errors:
-        ack(response_action="errors", errors=errors)
+        raise FormErrors(errors)
+    chosen_days = tuple(d for d in WEEKDAYS if d in days)
+    return SettingsAnswers(Frequency(frequency), time.fromisoformat(at_text), chosen_days, cadences, lead, only_tags)
+
+
+def check_settings(ack: AckFn, view: dict[str, Any]) -> None:
+    """The settings form's quick part: errors under the fields, else the acknowledgement."""
+    try:
+        read_settings(view)
+    except FormErrors as errors:
+        ack(response_action="errors", errors=errors.by_block)
         return
     ack()
+
+
+def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """After the acknowledgement: save the settings, refresh the Home tab, confirm by DM."""
+    try:
+        answers = read_settings(view)
+    except FormErrors:
+        return  # shown under the fields by the acknowledgement
     actor = actor_of(context)
     saved = settings_service.save_nudge_settings(
         deps.uow(),
         actor,
-        Frequency(frequency),
-        time.fromisoformat(at_text),
-        tuple(d for d in WEEKDAYS if d in days),
-        cadences,
-        briefing_lead_minutes=lead,
-        only_tags=only_tags,
+        answers.frequency,
+        answers.at,
+        answers.days,
+        answers.cadences,
+        briefing_lead_minutes=answers.lead,
+        only_tags=answers.only_tags,
     )
     publish_home(deps, client, actor)
     schedule = (
@@ -306,6 +339,7 @@ def register(app: App, deps: Deps) -> None:
     app.action("nudge_mute")(ack=ack_only, lazy=[guarded(_mute)])
     app.action("nudge_settings")(ack=ack_only, lazy=[guarded(_settings)])
 
-    @app.view(SETTINGS_MODAL_ID)
-    def _save(ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_settings(deps, ack, view, client, context)
+    def _save(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_settings(deps, view, client, context)
+
+    app.view(SETTINGS_MODAL_ID)(ack=check_settings, lazy=[guarded(_save)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -72,7 +73,9 @@ def guarded(work: Callable[..., None]) -> Callable[..., None]:
 def register(app: App) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
-        report(error, body, client)
-        # The person has been told (or Slack already had its acknowledgement): answer Slack with 200,
+        # Telling the person takes Slack calls, which must not hold up the answer to Slack itself:
+        # an error before the acknowledgement is told on another thread.
+        threading.Thread(target=report, args=(error, body, client), name="error-reply", daemon=True).start()
+        # The person is being told (or Slack already had its acknowledgement): answer Slack with 200,
         # so that it does not add an "app did not respond" error of its own.
         return BoltResponse(status=200, body="")

@@ -94,13 +94,21 @@ def open_import(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient)
     client.views_open(trigger_id=body["trigger_id"], view=import_modal())
 
 
-def check_import(ack: Ack, view: dict[str, Any]) -> None:
-    """The form's quick part: a file is needed, and a CRM file needs its columns."""
+def import_problems(view: dict[str, Any]) -> dict[str, str]:
+    """What is missing from the form, by field: a file is needed, and a CRM file needs its columns."""
     kind = (_value(view, "kind").get("selected_option") or {}).get("value", "linkedin")
     if not _value(view, "file").get("files"):
-        ack(response_action="errors", errors={"file": "Choose the file to import."})
-    elif kind in {"csv", "interactions"} and not (_value(view, "map").get("value") or "").strip():
-        ack(response_action="errors", errors={"map": "Say which column is which, like name=Full Name,email=E-mail."})
+        return {"file": "Choose the file to import."}
+    if kind in {"csv", "interactions"} and not (_value(view, "map").get("value") or "").strip():
+        return {"map": "Say which column is which, like name=Full Name,email=E-mail."}
+    return {}
+
+
+def check_import(ack: Ack, view: dict[str, Any]) -> None:
+    """The form's quick part: its problems under their fields, else the acknowledgement."""
+    problems = import_problems(view)
+    if problems:
+        ack(response_action="errors", errors=problems)
     else:
         ack()
 
@@ -139,7 +147,8 @@ def register(app: App, deps: Deps) -> None:
         open_import(deps, no_ack, body, client)
 
     def _run(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        run_import(deps, body, view, client, context)
+        if not import_problems(view):  # else the acknowledgement showed them: Bolt runs this part regardless
+            run_import(deps, body, view, client, context)
 
     app.action("home_import")(ack=ack_only, lazy=[guarded(_open)])
     # A big file takes longer than Slack's 3 seconds: the form is checked and acknowledged first.

@@ -16,16 +16,64 @@ from slack_sdk import WebClient
 from handlers import forms, views
 from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
-from handlers.profiles import member_profile
+from handlers.profiles import form_metadata, form_zone, member_profile
 from handlers.replies import response_url_of, send_reply
 from models import services
 from models.commands import LogCallCommand
+from models.errors import RapportError
 from models.grammar import is_help, parse_logcall, parse_tags
 from models.services import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
 
+#: Where `remember_workspace` puts the member's workspace when Bolt's context names none of its own.
+WORKSPACE_KEY = "rapport_team_id"
+NO_WORKSPACE = (
+    "I couldn't tell which workspace this came from: it reached me from your Enterprise Grid organisation "
+    "as a whole. Please try again from inside a workspace where Rapport is installed."
+)
+
 
 def actor_of(context: BoltContext) -> Actor:
-    return Actor(team_id=context.team_id or context.enterprise_id or "", user_id=context.user_id or "")
+    """Who is asking, keyed by their workspace's team id: never by a Grid organisation's id.
+
+    Keying one member's data by the organisation in one request and by the team in the next would
+    split it in two; a request that names no workspace at all is refused, and the person told why.
+    """
+    team_id = context.get(WORKSPACE_KEY) or context.team_id
+    if not team_id or team_id == context.enterprise_id:
+        raise RapportError(NO_WORKSPACE)
+    return Actor(team_id=team_id, user_id=context.user_id or "")
+
+
+def remember_workspace(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+    """Bolt middleware: where Bolt found no workspace, or took the organisation for one, read the payload's.
+
+    An organisation-wide installation's payloads may carry the organisation's id where a team id
+    is expected (a form's `app_installed_team_id`) or no team at all; the member's team is elsewhere.
+    """
+    if not context.team_id or context.team_id == context.enterprise_id:
+        team_id = workspace_named_in(body, context.enterprise_id)
+        if team_id:
+            context[WORKSPACE_KEY] = team_id
+    next()
+
+
+def workspace_named_in(body: dict[str, Any], enterprise_id: str | None) -> str | None:
+    """The first team id a payload gives for the member's workspace (an organisation's id is none)."""
+
+    def part(key: str) -> dict[str, Any]:
+        value = body.get(key)
+        return value if isinstance(value, dict) else {}
+
+    team = body.get("team")
+    candidates = (
+        team if isinstance(team, str) else part("team").get("id"),
+        part("user").get("team_id"),
+        part("view").get("team_id"),
+        body.get("team_id"),
+        part("event").get("user_team"),
+        part("event").get("team"),
+    )
+    return next((c for c in candidates if isinstance(c, str) and c and c != enterprise_id), None)
 
 
 def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:
@@ -48,7 +96,7 @@ def logcall_command(
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     if not text:
-        metadata = json.dumps({"response_url": body.get("response_url"), "channel_id": body.get("channel_id")})
+        metadata = form_metadata(profile, response_url=body.get("response_url"), channel_id=body.get("channel_id"))
         today = deps.clock().astimezone(profile.zone).date().isoformat()
         client.views_open(trigger_id=body["trigger_id"], view=views.logcall_modal(today, metadata))
         return
@@ -60,35 +108,42 @@ def logcall_command(
     refresh_home(deps, client, actor)
 
 
-def logcall_submission(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    submit_logcall_form(deps, ack, body, view, client, context, forms.logcall_command_from_state)
-
-
 def submit_logcall_form(
     deps: Deps,
-    ack: AckFn,
     body: dict[str, Any],
     view: dict[str, Any],
     client: WebClient,
     context: BoltContext,
     read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand],
 ) -> None:
-    """A /logcall-like form (the form itself, or the next meeting's): errors under the fields, else record it."""
+    """A /logcall-like form (the form itself, or the next meeting's), after its acknowledgement: record it, reply."""
     actor = actor_of(context)
-    profile = member_profile(deps, client, actor)
+    zone = form_zone(deps, view, actor)
     now = deps.clock()
     try:
-        command = read_form(view["state"]["values"], now, profile.zone)
+        command = read_form(view["state"]["values"], now, zone)
+    except forms.FormErrors:
+        return  # the acknowledgement showed them under the fields: nothing to do
+    result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
+    reply(client, body, actor, render(result, MemberProfile(display_name="", time_zone=zone.key), deps))
+    learn_colleagues(deps, client, actor, command.colleagues)
+    refresh_home(deps, client, actor)
+
+
+def check_logcall_form(
+    deps: Deps,
+    ack: AckFn,
+    view: dict[str, Any],
+    context: BoltContext,
+    read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand],
+) -> None:
+    """A /logcall-like form's quick part: errors under the fields, else the acknowledgement; never a Slack call."""
+    try:
+        read_form(view["state"]["values"], deps.clock(), form_zone(deps, view, actor_of(context)))
     except forms.FormErrors as errors:
         ack(response_action="errors", errors=errors.by_block)
         return
     ack()
-    result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
-    reply(client, body, actor, render(result, profile, deps))
-    learn_colleagues(deps, client, actor, command.colleagues)
-    refresh_home(deps, client, actor)
 
 
 def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
@@ -136,15 +191,24 @@ def open_rating(
     client.views_open(trigger_id=body["trigger_id"], view=views.rating_modal(form, metadata))
 
 
-def rating_submission(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def check_rating(ack: AckFn, view: dict[str, Any]) -> None:
+    """The rating form's quick part: a cadence that is not a number of days shows under its field."""
     try:
-        rating = forms.rating_from_state(view["state"]["values"])
+        forms.rating_from_state(view["state"]["values"])
     except forms.FormErrors as errors:
         ack(response_action="errors", errors=errors.by_block)
         return
     ack()
+
+
+def rating_submission(
+    deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """After the acknowledgement: save the rating, reply with the new score, refresh the Home tab."""
+    try:
+        rating = forms.rating_from_state(view["state"]["values"])
+    except forms.FormErrors:
+        return  # shown under the field by the acknowledgement
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
@@ -163,7 +227,7 @@ def log_message_shortcut(
     message = shortcut.get("message") or {}
     posted = datetime.fromtimestamp(float(message.get("ts") or deps.clock().timestamp()), UTC).astimezone(profile.zone)
     notes = (message.get("text") or "")[:2900]
-    metadata = json.dumps({"response_url": shortcut.get("response_url")})
+    metadata = form_metadata(profile, response_url=shortcut.get("response_url"))
     modal = views.logcall_modal(
         posted.date().isoformat(),
         metadata,
@@ -181,15 +245,9 @@ def open_schedule(
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     who = services.interaction_people(deps.uow(), actor, int(action["value"]))
-    metadata = json.dumps({"response_url": body.get("response_url")})
+    metadata = form_metadata(profile, response_url=body.get("response_url"))
     today = deps.clock().astimezone(profile.zone).date().isoformat()
     client.views_open(trigger_id=body["trigger_id"], view=views.schedule_modal(today, who.names, who.company, metadata))
-
-
-def schedule_submission(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    submit_logcall_form(deps, ack, body, view, client, context, forms.schedule_command_from_state)
 
 
 def open_tags(
@@ -205,9 +263,9 @@ def open_tags(
 
 
 def tags_submission(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
+    """After the acknowledgement: save the contact's tags and say which they are now."""
     actor = actor_of(context)
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
     tags = parse_tags(forms.plain_text(view["state"]["values"], "tags"))
@@ -236,6 +294,7 @@ def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
 
 def register(app: App, deps: Deps) -> None:
     """Commands, buttons and shortcuts ack at once and work on another thread; forms validate first."""
+    app.middleware(remember_workspace)  # for every listener's `actor_of`, registered beside it
 
     def _logcall(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         logcall_command(deps, no_ack, body, client, respond, context)
@@ -271,22 +330,30 @@ def register(app: App, deps: Deps) -> None:
 
     app.action("contact_menu")(ack=ack_only, lazy=[guarded(_menu)])
 
-    @app.view(views.TAGS_MODAL_ID)
-    def _tags(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        tags_submission(deps, ack, body, view, client, context)
+    # Forms: checked (no Slack call) and acknowledged first; the work follows, as for commands.
+    for callback_id, read_form in (
+        (views.LOGCALL_MODAL_ID, forms.logcall_command_from_state),
+        (views.SCHEDULE_MODAL_ID, forms.schedule_command_from_state),
+    ):
+        register_logcall_form(app, deps, callback_id, read_form)
 
-    @app.view(views.LOGCALL_MODAL_ID)
-    def _logcall_modal(
-        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        logcall_submission(deps, ack, body, view, client, context)
+    def _rated(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        rating_submission(deps, body, view, client, context)
 
-    @app.view(views.SCHEDULE_MODAL_ID)
-    def _scheduled(
-        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        schedule_submission(deps, ack, body, view, client, context)
+    def _tags(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        tags_submission(deps, body, view, client, context)
 
-    @app.view(views.RATE_MODAL_ID)
-    def _rated(ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        rating_submission(deps, ack, body, view, client, context)
+    app.view(views.RATE_MODAL_ID)(ack=check_rating, lazy=[guarded(_rated)])
+    app.view(views.TAGS_MODAL_ID)(ack=ack_only, lazy=[guarded(_tags)])
+
+
+def register_logcall_form(
+    app: App, deps: Deps, callback_id: str, read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand]
+) -> None:
+    def _check(ack: AckFn, view: dict[str, Any], context: BoltContext) -> None:
+        check_logcall_form(deps, ack, view, context, read_form)
+
+    def _record(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        submit_logcall_form(deps, body, view, client, context, read_form)
+
+    app.view(callback_id)(ack=_check, lazy=[guarded(_record)])

@@ -89,16 +89,25 @@ def open_intro(
     client.views_open(trigger_id=body["trigger_id"], view=network_views.intro_modal(draft, metadata))
 
 
-def submit_intro(
-    deps: Deps, ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    text = (view["state"]["values"].get("message", {}).get("message", {}).get("value")) or ""
+def check_intro(ack: AckFn, view: dict[str, Any]) -> None:
+    """The introduction form's quick part: the message is checked under its field, else acknowledged."""
     try:
-        introductions.check_message(text)
+        introductions.check_message(_intro_text(view))
     except UsageError as problem:
         ack(response_action="errors", errors={"message": problem.message})
         return
     ack()
+
+
+def submit_intro(
+    deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """After the acknowledgement: record the request, DM the introducer, tell the asker."""
+    text = _intro_text(view)
+    try:
+        introductions.check_message(text)
+    except UsageError:
+        return  # shown under the field by the acknowledgement
     actor = actor_of(context)
     route = json.loads(view["private_metadata"])
     request = introductions.request_introduction(
@@ -107,6 +116,10 @@ def submit_intro(
     if request.to_slack_user_id and not request.duplicate:
         client.chat_postMessage(channel=request.to_slack_user_id, **network_views.intro_dm(request))
     send_reply(client, response_url_of(body), actor.user_id, network_views.intro_sent_message(request))
+
+
+def _intro_text(view: dict[str, Any]) -> str:
+    return str((view["state"]["values"].get("message", {}).get("message", {}).get("value")) or "")
 
 
 def decide_intro(
@@ -150,8 +163,7 @@ def register(app: App, deps: Deps) -> None:
     app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(_intro)])
     app.action(re.compile(r"^intro_(accept|decline)$"))(ack=ack_only, lazy=[guarded(_decide)])
 
-    @app.view(network_views.INTRO_MODAL_ID)
-    def _intro_submitted(
-        ack: AckFn, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        submit_intro(deps, ack, body, view, client, context)
+    def _intro_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        submit_intro(deps, body, view, client, context)
+
+    app.view(network_views.INTRO_MODAL_ID)(ack=check_intro, lazy=[guarded(_intro_submitted)])

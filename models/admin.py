@@ -20,7 +20,7 @@ from models.orm import (
     contact_tags,
     interaction_tags,
 )
-from models.repository import WorkspaceRepository
+from models.repository import WorkspaceRepository, get_or_create_workspace
 from models.services import score_report
 from models.uow import UnitOfWork
 
@@ -147,6 +147,22 @@ def export_workspace(uow: UnitOfWork, team_id: str, now: datetime) -> dict[str, 
             ],
             "ties": ties,
         }
+
+
+def record_installation(uow: UnitOfWork, team_id: str, enterprise_id: str | None, name: str = "") -> None:
+    """The app was installed in this workspace: keep its Enterprise Grid organisation beside its team id."""
+    with uow:
+        workspace = get_or_create_workspace(uow.session, team_id, name)
+        workspace.enterprise_id = enterprise_id
+        if name and not workspace.name:
+            workspace.name = name
+        uow.commit()
+
+
+def enterprise_of(uow: UnitOfWork, team_id: str) -> str | None:
+    """The Enterprise Grid organisation a workspace was installed from, if it is in one (and known)."""
+    with uow:
+        return uow.session.scalar(select(Workspace.enterprise_id).where(Workspace.slack_team_id == team_id))
 
 
 def delete_workspace(uow: UnitOfWork, team_id: str) -> bool:

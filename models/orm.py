@@ -72,6 +72,9 @@ class Workspace(Base):
     slack_team_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
+    #: The Enterprise Grid organisation the workspace belongs to, if any: kept beside the team id
+    #: (never instead of it), to find the workspace's bot in slack_sdk's installation store.
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class Member(Base):

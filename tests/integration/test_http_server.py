@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.db import make_engine
 from bot.slack_standin import SlackStandIn
-from models.orm import Interaction
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, sign, slash_body
+from handlers import views
+from handlers.digests import SETTINGS_MODAL_ID
+from models.orm import Contact, Interaction, Meeting, Member, Tie
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow
 
@@ -81,6 +89,8 @@ def post(server: Server, body: str, headers: dict[str, str]) -> tuple[int, float
             return response.status, time.monotonic() - started
     except urllib.error.HTTPError as error:
         return error.code, time.monotonic() - started
+    except TimeoutError:  # no answer within 10 s: Slack would have shown the person an error long before
+        return 0, time.monotonic() - started
 
 
 def interactions(server: Server) -> int:
@@ -130,3 +140,179 @@ def test_the_server_logs_never_show_a_secret(server: Server, standin: SlackStand
     log = server.log.read_text()
     assert "Rapport listening" in log
     assert BOT_TOKEN not in log and SIGNING_SECRET not in log
+
+
+# At the door: size, signature, shape -------------------------------------------------------------
+MEGABYTE = 1024 * 1024
+
+
+def peak_resident_bytes(process: subprocess.Popen[bytes]) -> int:
+    """The most memory the server has held so far (VmHWM, the peak of VmRSS), in bytes."""
+    status = Path(f"/proc/{process.pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) * 1024
+
+
+def post_huge(server: Server, size: int, chunked: bool) -> int:
+    """POST `size` unsigned bytes as an attacker would, streaming; the status the server answers with."""
+    host, port = server.url.removeprefix("http://").split(":")
+    framing = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}"
+    head = f"POST /slack/events HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n{framing}\r\n\r\n"
+    piece = b"a" * MEGABYTE
+    with socket.create_connection((host, int(port)), timeout=30) as connection:
+        connection.sendall(head.encode())
+
+        def send_body() -> None:
+            try:
+                for _ in range(size // MEGABYTE):
+                    connection.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+                if chunked:
+                    connection.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass  # the server stopped listening to the body: what we want
+
+        sender = threading.Thread(target=send_body)
+        sender.start()
+        answer = connection.recv(4096)
+        with contextlib.suppress(OSError):  # already closed by the server
+            connection.shutdown(socket.SHUT_RDWR)
+        sender.join(timeout=30)
+    return int(answer.split()[1])
+
+
+def log_lines(server: Server, containing: str) -> list[str]:
+    return [line for line in server.log.read_text().splitlines() if containing in line]
+
+
+def test_a_100_mb_body_is_refused_with_413_before_the_server_holds_it(server: Server) -> None:
+    """With or without a length, 100 MB unsigned: 413, and the server's peak memory grows by less than 50 MB."""
+    before = peak_resident_bytes(server.process)
+    assert post_huge(server, 100 * MEGABYTE, chunked=False) == 413
+    assert post_huge(server, 100 * MEGABYTE, chunked=True) == 413
+    assert peak_resident_bytes(server.process) - before < 50 * MEGABYTE
+    with urllib.request.urlopen(server.url + "/healthz", timeout=5) as response:
+        assert response.status == 200  # and it is still serving
+
+
+def test_unsigned_garbage_is_refused_with_401_in_one_quiet_log_line(server: Server) -> None:
+    """Twenty unsigned `payload=xyz`: each 401, no traceback, one short log line (the rest counted later)."""
+    statuses = {
+        post(server, "payload=xyz", {"Content-Type": "application/x-www-form-urlencoded"})[0] for _ in range(20)
+    }
+    assert statuses == {401}
+    time.sleep(0.2)
+    assert "Traceback" not in server.log.read_text()
+    assert len(log_lines(server, "without a valid Slack signature")) == 1
+
+
+def test_signed_garbage_is_refused_with_400_in_one_quiet_log_line(server: Server) -> None:
+    """A correctly signed body that is no Slack payload (bad JSON, a list, an event that is a number): 400, quietly."""
+    bodies = ["payload=xyz", "payload=%5B1%5D", '{"type": "event_callback", "event": 5}'] * 3
+    assert [post(server, body, sign(body))[0] for body in bodies] == [400] * len(bodies)
+    time.sleep(0.2)
+    assert "Traceback" not in server.log.read_text()
+    assert len(log_lines(server, "not a Slack payload")) == 1
+    assert interactions(server) == 0
+
+
+# Acknowledgements whatever the Web API does -------------------------------------------------------
+def submission(standin: SlackStandIn, callback_id: str, values: dict, metadata: dict, user: str = "U0SELLER1") -> str:  # type: ignore[type-arg]
+    view = {
+        "id": f"V{uuid.uuid4().hex[:10].upper()}",
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "state": {"values": values},
+    }
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T0TEAM1"},
+        "user": {"id": user, "team_id": "T0TEAM1"},
+        "api_app_id": "A0RAPPORT",
+        "trigger_id": "1.trigger",
+        "view": view,
+    }
+    return payload_body(payload)
+
+
+def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(
+    server: Server, standin: SlackStandIn
+) -> None:
+    """users.info, views.publish and chat.postMessage answer 429 (Retry-After 5): each form still answers in
+    well under 3 s, and its work completes afterwards, once."""
+    warm_up = slash_body(standin, "Jane Doe (ACME) phone yesterday")
+    assert post(server, warm_up, sign(warm_up))[0] == 200
+    standin.wait_for_response_post("command", timeout=10)
+    engine = make_engine(server.database_url)
+    with engine.connect() as connection:
+        contact_id = connection.scalar(select(Contact.id).where(Contact.name == "Jane Doe"))
+    for method in ("users.info", "views.publish", "chat.postMessage"):
+        standin.fail_next(method, status=429, retry_after=5)
+    paris = ZoneInfo("Europe/Paris")
+    today = datetime.now(paris).date()
+    logged = {
+        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
+        "company": {"company": {"type": "plain_text_input", "value": "Initech"}},
+        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
+        "date": {"date": {"type": "datepicker", "selected_date": (today - timedelta(days=1)).isoformat()}},
+    }
+    newcomer_form = submission(standin, views.LOGCALL_MODAL_ID, logged, {"tz": "Europe/Paris"}, user="U0NEWCOMER")
+    forms = [
+        newcomer_form,
+        newcomer_form,  # submitted twice: recorded once
+        submission(
+            standin,
+            views.SCHEDULE_MODAL_ID,
+            {
+                **logged,
+                "date": {"date": {"type": "datepicker", "selected_date": (today + timedelta(days=2)).isoformat()}},
+            },
+            {"tz": "Europe/Paris"},
+        ),
+        submission(
+            standin,
+            views.RATE_MODAL_ID,
+            {"appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}}},
+            {"contact_id": contact_id},
+        ),
+        submission(
+            standin,
+            views.TAGS_MODAL_ID,
+            {"tags": {"tags": {"type": "plain_text_input", "value": "client"}}},
+            {"contact_id": contact_id},
+        ),
+        submission(
+            standin,
+            SETTINGS_MODAL_ID,
+            {
+                "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
+                "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
+                "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
+            },
+            {},
+        ),
+    ]
+    answers = [post(server, body, sign(body)) for body in forms]
+    assert max(seconds for _, seconds in answers) < 1.5 and {status for status, _ in answers} == {200}, answers
+
+    # The work follows, each piece once Slack lets it through: replies by DM, the records.
+    expected = {
+        "U0NEWCOMER": ["with Raj Patel"],
+        "U0SELLER1": ["Raj Patel", "rating is saved", "Tags saved", "Saved: your relationship digest"],
+    }
+
+    def delivered_texts(user: str) -> str:
+        return "\n".join(flatten(message) + message.get("text", "") for message in standin.delivered_to(user))
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        all(text in delivered_texts(user) for text in texts) for user, texts in expected.items()
+    ):
+        time.sleep(0.1)
+    for user, texts in expected.items():
+        assert all(text in delivered_texts(user) for text in texts), (user, delivered_texts(user))
+    assert interactions(server) == 2  # the warm-up and the newcomer's, once
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(Meeting)) == 1
+        assert connection.scalar(select(Tie.appreciation).where(Tie.contact_id == contact_id)) == "good"
+        assert connection.scalar(select(Member.nudge_frequency).where(Member.slack_user_id == "U0SELLER1")) == "weekly"
+    assert len(standin.calls_to("views.publish")) >= 2  # the Home tab too, after its 429

@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from slack_sdk.oauth.installation_store import Bot
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine, select, text
 
 from bot.db import alembic_config, make_engine, migrate
@@ -75,3 +77,30 @@ def test_upgrading_fills_each_contacts_team_strength_from_its_visible_ties(tmp_p
     with engine.connect() as connection:
         found = dict(connection.execute(text("SELECT id, team_strength FROM contacts ORDER BY id")).all())
     assert found == {7: 0.6, 8: None, 9: None}
+
+
+def test_upgrading_keeps_each_installed_workspaces_grid_organisation(tmp_path: Path) -> None:
+    """Workspaces installed before `enterprise_id` existed take their organisation from slack_sdk's table of bots."""
+    engine = old_database(
+        tmp_path,
+        "0009",
+        "INSERT INTO workspaces (id, slack_team_id, name, created_at) VALUES (2, 'T2', '', '2026-01-01')",
+    )
+    store = SQLAlchemyInstallationStore(client_id="111.222", engine=engine)
+    store.create_tables()  # type: ignore[no-untyped-call]
+    for enterprise_id, installed_at in ((None, 1_700_000_000.0), ("E1", 1_800_000_000.0)):  # moved into a Grid org
+        store.save_bot(
+            Bot(
+                app_id="A1",
+                enterprise_id=enterprise_id,
+                team_id="T1",
+                bot_token="xoxb-1",
+                bot_id="B1",
+                bot_user_id="U0BOT",
+                installed_at=installed_at,
+            )
+        )
+    migrate(engine)
+    with engine.connect() as connection:
+        found = dict(connection.execute(text("SELECT slack_team_id, enterprise_id FROM workspaces")).all())
+    assert found == {"T1": "E1", "T2": None}
