@@ -27,6 +27,7 @@ from models import briefings, calendar_sync
 from models.briefings import Briefing, ContactBriefing, MeetingContextForm
 from models.commands import CHANNEL_LABELS, Initiator
 from models.dates import format_when
+from models.lengths import CAMPAIGN
 from models.objectives import DecisionRole, Objective, ObjectiveKind
 from models.outbox import OutgoingMessage
 from models.whoknows import ChooseTarget, NobodyKnows
@@ -275,7 +276,7 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
             "type": "plain_text_input",
             "action_id": block_id,
             "multiline": block_id != "campaign",
-            "max_length": 1000,
+            "max_length": CAMPAIGN.limit if block_id == "campaign" else 1000,
             "placeholder": {"type": "plain_text", "text": placeholder},
         }
         if initial:
@@ -340,10 +341,27 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
     }
 
 
+def _context_problems(view: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the meeting context form, by block: only a campaign name too long to keep."""
+    campaign = (view["state"]["values"].get("campaign", {}).get("campaign", {}) or {}).get("value") or ""
+    return {} if CAMPAIGN.fits(campaign.strip()) else {"campaign": CAMPAIGN.too_long}
+
+
+def check_context(ack: AckFn, view: dict[str, Any]) -> None:
+    """The context form's quick part: errors under the fields, else the acknowledgement."""
+    problems = _context_problems(view)
+    if problems:
+        ack(response_action="errors", errors=problems)
+    else:
+        ack()
+
+
 def save_context(
     deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """After the acknowledgement: save what the member knows of the meeting, answer with the new briefing."""
+    if _context_problems(view):
+        return  # shown under the fields by the acknowledgement
     values = view["state"]["values"]
     metadata = json.loads(view["private_metadata"])
 
@@ -428,4 +446,4 @@ def register(app: App, deps: Deps) -> None:
     def _save(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         save_context(deps, body, view, client, context)
 
-    app.view(CONTEXT_MODAL_ID)(ack=ack_only, lazy=[guarded(_save)])
+    app.view(CONTEXT_MODAL_ID)(ack=check_context, lazy=[guarded(_save)])

@@ -176,13 +176,17 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
     except ValueError as problem:
         errors["cadences"] = str(problem)
         cadences = {}
-    only_tags = settings_service.parse_tag_list(
-        (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
-    )
+    try:
+        only_tags = settings_service.parse_tag_list(
+            (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
+        )
+    except ValueError as problem:
+        errors["only_tags"] = str(problem)
+        only_tags = ()
     lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
     lead: int | None = None
     if lead_text:
-        if not lead_text.isdecimal() or not 5 <= int(lead_text) <= 24 * 60:
+        if not (lead_text.isdecimal() and len(lead_text) <= 4) or not 5 <= int(lead_text) <= 24 * 60:
             errors["lead"] = "Write a number of minutes between 5 and 1440."
         else:
             lead = int(lead_text)

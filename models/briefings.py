@@ -29,6 +29,7 @@ from models.digests import member_settings, tie_facts
 from models.errors import NotFound, UsageError
 from models.faults import describe_fault
 from models.graph import rank_routes
+from models.lengths import CAMPAIGN
 from models.matching import fold, match_name
 from models.nudges import neglected as neglected_rule
 from models.nudges import one_sided as one_sided_rule
@@ -397,7 +398,7 @@ def save_meeting_context(
         meeting = _own_meeting(uow, actor, meeting_id)
         meeting.trigger_event = (trigger_event or "").strip() or None
         meeting.topic = (topic or "").strip() or None
-        meeting.campaign = (campaign or "").strip() or None
+        meeting.campaign = CAMPAIGN.check((campaign or "").strip(), command="/prep") or None
         meeting.updated_at = now
         by_contact = {a.contact_id: a for a in meeting.attendees}
         for contact_id, concerned, role in attendees:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import QueryableAttribute
 
 from models.errors import UsageError
 from models.matching import fold
-from models.orm import Account, Contact, Meeting, contact_tags
+from models.orm import Account, Contact, Meeting, Member, contact_tags
 
 
 def column_length(column: QueryableAttribute[Any] | ColumnElement[Any]) -> int:
@@ -64,6 +64,9 @@ JOB_TITLE = Field("job title", column_length(Contact.job_title))
 PHONE = Field("phone number", column_length(Contact.phone))
 PROFILE_URL = Field("profile address", column_length(Contact.profile_url))
 TAG = Field("tag", column_length(contact_tags.c.tag))
+CAMPAIGN = Field("campaign name", column_length(Meeting.campaign))
+#: The tags a member's digest is kept to, kept together in one column.
+DIGEST_TAGS = Field("list of tags", column_length(Member.nudge_tags))
 #: A meeting's title is composed ("Meeting with …"), never typed whole: it is cut to fit.
 MEETING_TITLE_LENGTH = column_length(Meeting.title)
 

@@ -9,6 +9,7 @@ from datetime import time
 from sqlalchemy import delete, select
 
 from models.digests import member_settings
+from models.lengths import DIGEST_TAGS, TAG
 from models.nudges import Frequency
 from models.orm import CadenceRule
 from models.repository import WorkspaceRepository
@@ -41,6 +42,8 @@ def parse_cadences(text: str) -> dict[str, int]:
         if match is None:
             raise ValueError(f"“{part}” is not a rule: write tag=days, like client=30.")
         days = int(match["days"])
+        if not TAG.fits(match["tag"]):
+            raise ValueError(TAG.too_long)
         if not 1 <= days <= MAX_CADENCE_DAYS:
             raise ValueError(f"{days} days for #{match['tag']}: choose between 1 and {MAX_CADENCE_DAYS}.")
         cadences[match["tag"].lower()] = days
@@ -109,7 +112,12 @@ def _tags(text: str | None) -> tuple[str, ...]:
 
 
 def parse_tag_list(text: str) -> tuple[str, ...]:
-    """“#client, prospect” → ("client", "prospect")."""
-    return tuple(
+    """“#client, prospect” → ("client", "prospect"); a ValueError when a tag or the list is too long to keep."""
+    tags = tuple(
         dict.fromkeys(t.strip().lstrip("#").lower() for t in re.split(r"[,\s]+", text) if t.strip().lstrip("#"))
     )
+    if not all(TAG.fits(tag) for tag in tags):
+        raise ValueError(TAG.too_long)
+    if not DIGEST_TAGS.fits(",".join(tags)):
+        raise ValueError(DIGEST_TAGS.too_long)
+    return tags

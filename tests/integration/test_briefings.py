@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -261,6 +262,23 @@ def test_the_meeting_context_turns_the_objective_to_advancing_the_campaign(slack
     assert "Saved" in saved.text and "Trigger event:* New CFO froze Q3 budgets" in saved.text
     after = slack.command("jane doe", command="/prep")
     assert "Primary*: Advance the campaign" in after.text
+
+
+def test_a_campaign_name_too_long_to_keep_is_refused_under_its_field(slack: SlackDriver, db: Engine) -> None:
+    """The campaign is kept in 255 characters: a longer one is refused under the field, nothing is saved."""
+    meeting = schedule(slack)
+    slack.press({"action_id": "meeting_context", "value": str(meeting)})
+    form = slack.opened_view()
+    campaign = next(b for b in form["blocks"] if b.get("block_id") == "campaign")
+    assert campaign["element"]["max_length"] == 255
+    values = {
+        "topic": {"topic": {"type": "plain_text_input", "value": "Pricing"}},
+        "campaign": {"campaign": {"type": "plain_text_input", "value": "ACME renewal " * 30}},
+    }
+    refused = slack.submit(form, values)
+    assert json.loads(refused.ack.body)["errors"] == {"campaign": "A campaign name goes up to 255 characters."}
+    with db.connect() as connection:
+        assert connection.scalar(select(Meeting.topic)) == "Q3 budget"
 
 
 def test_after_the_meeting_a_follow_up_offers_to_log_it(

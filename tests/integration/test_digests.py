@@ -351,6 +351,33 @@ def test_settings_change_frequency_time_days_and_tag_cadences(
     assert "every week on Tue at 08:00" in flatten(standin.calls_to("chat.postMessage")[-1].args)
 
 
+def test_settings_too_long_or_too_large_to_keep_are_refused_under_their_fields(
+    uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn, db: Engine
+) -> None:
+    """A lead time of thousands of digits, a cadence for a 70-letter tag and a list of tags longer than
+    its column are each refused under their field (never a crash, never a partial save)."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
+    slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
+    values = {
+        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
+        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
+        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
+        "cadences": {"cadences": {"type": "plain_text_input", "value": "x" * 70 + "=30"}},
+        "lead": {"lead": {"type": "plain_text_input", "value": "9" * 5000}},
+        "only_tags": {"only_tags": {"type": "plain_text_input", "value": ", ".join(f"tag{n:03d}" for n in range(60))}},
+    }
+    refused = slack.submit(slack.opened_view(), values, user="U0SELLER1")
+    errors = json.loads(refused.ack.body)["errors"]
+    assert errors == {
+        "cadences": "A tag goes up to 64 characters.",
+        "lead": "Write a number of minutes between 5 and 1440.",
+        "only_tags": "A list of tags goes up to 300 characters.",
+    }
+    with db.connect() as connection:
+        assert connection.scalar(select(Member.nudge_frequency).where(Member.slack_user_id == "U0SELLER1")) != "weekly"
+
+
 # Separate processes: a kill -9 mid-sweep, and three replicas on PostgreSQL ---------------------------
 def run_nudges(database_url: str, standin: SlackStandIn, as_of: datetime, cwd: Path) -> subprocess.Popen[bytes]:
     env = {
