@@ -172,18 +172,30 @@ def test_secrets_passed_as_arguments_are_masked(logged: tuple[logging.Logger, io
     assert printed == "WARNING tests.redaction: connecting with [secret], signing with [secret] on port 3000\n"
 
 
-def test_a_secret_in_an_exception_traceback_is_masked(logged: tuple[logging.Logger, io.StringIO]) -> None:
-    """An exception whose text holds a token or the signing secret is printed with both masked."""
+def test_an_exceptions_traceback_is_printed_without_its_message(logged: tuple[logging.Logger, io.StringIO]) -> None:
+    """An exception is logged with its frames and type, never its message: a token, the signing secret,
+    a contact's e-mail or a calendar address it quoted stay out of the log, its cause's too."""
     logger, stream = logged
 
+    held = {"email": "jane.doe@acme.example", "feed": "https://cal.example/s3cr3t"}
+
+    def fail() -> None:
+        try:
+            raise KeyError(held["email"])
+        except KeyError as missing:
+            raise RuntimeError(" ".join(("invalid_auth", BOT_TOKEN, SIGNING_SECRET, held["feed"]))) from missing
+
     try:
-        raise RuntimeError(f"invalid_auth for {BOT_TOKEN} (secret {SIGNING_SECRET})")
+        fail()
     except RuntimeError:
         logger.exception("the Web API call failed")
 
     printed = stream.getvalue()
-    assert "Traceback" in printed and "RuntimeError: invalid_auth for [secret] (secret [secret])" in printed
-    assert BOT_TOKEN not in printed and SIGNING_SECRET not in printed
+    assert printed.count("Traceback (most recent call last)") == 2 and "in fail" in printed
+    assert "KeyError: (message left out" in printed and "RuntimeError: (message left out" in printed
+    assert printed.index("KeyError") < printed.index("RuntimeError")
+    for value in (BOT_TOKEN, SIGNING_SECRET, "jane.doe@acme.example", "s3cr3t"):
+        assert value not in printed
 
 
 def test_an_unknown_token_shaped_value_is_masked_but_keeps_its_kind(
