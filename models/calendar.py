@@ -27,10 +27,15 @@ logger = logging.getLogger(__name__)
 MAX_OCCURRENCES_PER_EVENT = 200
 #: Occurrences of a whole calendar read in a window: about 70 a day over two weeks, five times a busy diary.
 MAX_OCCURRENCES_PER_CALENDAR = 1000
-#: CPU time one event's repetitions may take to work out (an old daily meeting takes milliseconds).
+#: CPU time one event's repetitions may take to work out (a weekly meeting since 2010 takes milliseconds,
+#: a daily one since 1970 a fifth of a second).
 EVENT_SECONDS = 0.4
-#: CPU time all of a calendar's repetitions may take to work out.
-CALENDAR_SECONDS = 2.0
+#: CPU time all of a calendar's repetitions may take to work out (hundreds of long-running weekly
+#: meetings take about two seconds).
+CALENDAR_SECONDS = 5.0
+#: CPU time a calendar may lose on events too costly to read; past it the calendar is hostile, and its
+#: events not yet read are left out, so that a calendar of such events costs about a second.
+WASTED_SECONDS = 0.6
 #: Everything one fetch may take, from looking the host up to the body's last byte, redirects included.
 FETCH_SECONDS = 20.0
 #: Redirects a fetch follows (each one vetted like the first address).
@@ -147,8 +152,9 @@ def read_occurrences(
     `floating_timezone`. Raises FeedError if the text is not iCalendar or is broken.
 
     Reading is bounded whatever the calendar holds: at most MAX_OCCURRENCES_PER_EVENT occurrences of an
-    event and MAX_OCCURRENCES_PER_CALENDAR in all, worked out in at most EVENT_SECONDS of CPU per event
-    and CALENDAR_SECONDS in all; what is beyond is left out and listed in `left_out`.
+    event and MAX_OCCURRENCES_PER_CALENDAR in all, worked out in at most EVENT_SECONDS of CPU per event,
+    CALENDAR_SECONDS in all and WASTED_SECONDS on events cut short; what is beyond is left out and
+    listed in `left_out`.
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("The window must be given in aware datetimes.")
@@ -245,7 +251,7 @@ def _occurrences(
         for series in recurring_ical_events.of(calendar).series:
             title = titles.get(str(series.uid), "(no title)")
             limit = min(MAX_OCCURRENCES_PER_EVENT, allowance.occurrences)
-            if limit <= 0 or allowance.seconds <= 0:
+            if limit <= 0 or allowance.seconds <= 0 or allowance.wasted >= WASTED_SECONDS:
                 allowance.leave_out(title, None)
                 continue
             taken: list[Any] = []
@@ -356,6 +362,7 @@ class _Allowance:
 
     occurrences: int = MAX_OCCURRENCES_PER_CALENDAR
     seconds: float = CALENDAR_SECONDS
+    wasted: float = 0.0
     left_out: list[LeftOut] = field(default_factory=list)
 
     def leave_out(self, title: str, occurrences: int | None) -> None:
@@ -363,7 +370,8 @@ class _Allowance:
 
     @contextmanager
     def spending(self, at_most: float) -> Iterator[None]:
-        """Run the block on at most `at_most` seconds of CPU (and no more than what is left); _TooCostly past it."""
+        """Run the block on at most `at_most` seconds of CPU (and no more than what is left); _TooCostly past it,
+        and the time it took counts as wasted."""
         began = time.thread_time()
         deadline = began + min(at_most, self.seconds)
         previous = sys.getprofile()
@@ -378,6 +386,10 @@ class _Allowance:
         sys.setprofile(check)
         try:
             yield
+        except _TooCostly:
+            finished = True
+            self.wasted += time.thread_time() - began
+            raise
         finally:
             finished = True
             sys.setprofile(previous)

@@ -528,6 +528,19 @@ def test_a_hostile_repetition_is_read_in_under_a_second_of_cpu(rule: str, since:
     assert "Globex pilot review" in {e.title for e in reading.events}
 
 
+def test_a_calendar_of_hostile_repetitions_costs_about_a_second_however_many_it_holds() -> None:
+    """Twenty events that never match: once two have been cut short, the rest are left out unread."""
+    never = [
+        event(f"never{n}", f"Never {n}", "20240304T080000Z", "20240304T080030Z", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30")
+        for n in range(20)
+    ]
+    began = time.process_time()
+    reading = read_occurrences(calendar(REAL_MEETING, *never), *WINDOW)
+    assert time.process_time() - began < 1.5
+    assert [item.title for item in reading.left_out] == [f"Never {n}" for n in range(20)]
+    assert [e.title for e in reading.events] == ["Globex pilot review"]
+
+
 def test_a_calendar_reads_at_most_a_thousand_occurrences_in_all() -> None:
     """Six events each repeating every minute: five give their 200, the sixth is not read at all, and both
     kinds of leaving out are reported."""
