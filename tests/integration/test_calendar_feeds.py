@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -271,9 +272,12 @@ def calendar_url() -> Iterator[str]:
 
 
 class FileServer:
-    """A local server answering each path with (status, headers, body), recording the headers it got."""
+    """A local server answering each path with (status, headers, body), after `delay` seconds, recording the
+    Authorization header it got; on 127.0.0.1 unless given another address of this machine."""
 
-    def __init__(self, routes: dict[str, tuple[int, dict[str, str], bytes]]) -> None:
+    def __init__(
+        self, routes: dict[str, tuple[int, dict[str, str], bytes]], address: str = "127.0.0.1", delay: float = 0.0
+    ) -> None:
         self.routes = routes
         self.seen: list[tuple[str, str | None]] = []
         outer = self
@@ -281,7 +285,8 @@ class FileServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.seen.append((self.path, self.headers.get("Authorization")))
-                status, headers, body = outer.routes.get(self.path, (404, {}, b"no"))
+                time.sleep(delay)
+                status, headers, body = outer.routes.get(self.path, outer.routes.get("*", (404, {}, b"no")))
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(body)), **headers}.items():
                     self.send_header(name, value)
@@ -291,12 +296,13 @@ class FileServer:
             def log_message(self, *args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
+            daemon_threads = True
 
-    @property
-    def origin(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server = Server((address, 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.origin = f"http://{f'[{address}]' if ':' in address else address}:{self.server.server_address[1]}"
 
     def close(self) -> None:
         self.server.shutdown()

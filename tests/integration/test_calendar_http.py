@@ -7,18 +7,12 @@ a machine with no such address skips these tests.
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from ipaddress import ip_address
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -30,11 +24,15 @@ from bot.slack_standin import SlackStandIn
 from models.calendar import FeedError
 from models.orm import Interaction
 from models.web import public_address, public_or_on_premises_address
-from tests.integration.test_http_server import Server, free_port, post
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, payload_body, sign, slash_body
+from tests.integration import test_http_server
+from tests.integration.test_calendar_feeds import FileServer, calendar, event
+from tests.integration.test_http_server import Server, post
+from tests.slack_driver import payload_body, sign, slash_body
 
 #: How long the slow calendar server sleeps before it answers each request.
 SLOW_SECONDS = 2.0
+#: `rapport run --http` as deployed, with this module's environment (see `private_networks_allowed`).
+server = test_http_server.server
 
 
 def on_premises_address() -> str | None:
@@ -51,100 +49,39 @@ def on_premises_address() -> str | None:
     return None
 
 
-class SlowCalendar:
-    """A calendar server on the machine's private address that sleeps before answering any path."""
-
-    def __init__(self, address: str, delay: float) -> None:
-        starts = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%dT100000Z")
-        body = (
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:demo\r\n"
-            f"DTSTART:{starts}\r\nDTEND:{starts[:-5]}1000Z\r\nSUMMARY:Globex demo\r\n"
-            "ATTENDEE;CN=Ada Buyer:mailto:ada@globex.example\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-        ).encode()
-        self.requests = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(handler) -> None:
-                self.requests += 1
-                time.sleep(delay)
-                handler.send_response(200)
-                handler.send_header("Content-Type", "text/calendar")
-                handler.send_header("Content-Length", str(len(body)))
-                handler.end_headers()
-                handler.wfile.write(body)
-
-            def log_message(handler, *args: object) -> None:
-                return
-
-        class Server(ThreadingHTTPServer):
-            address_family = socket.AF_INET6 if ":" in address else socket.AF_INET
-            daemon_threads = True
-
-        self.server = Server((address, 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        host = f"[{address}]" if ":" in address else address
-        self.origin = f"http://{host}:{self.server.server_address[1]}"
-
-    def url(self, secret: str) -> str:
-        return f"{self.origin}/calendar/{secret}/basic.ics"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def slow_calendar() -> Iterator[SlowCalendar]:
+def slow_calendar() -> Iterator[FileServer]:
+    """A calendar server on the machine's private address that sleeps before answering any path."""
     address = on_premises_address()
     if address is None:
         pytest.skip("this machine has no address in a private network's range to serve a calendar from")
-    calendar = SlowCalendar(address, SLOW_SECONDS)
-    yield calendar
-    calendar.close()
+    starts = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y%m%dT100000Z")
+    body = calendar(event("demo", "Globex demo", starts)).encode()
+    calendar_server = FileServer(
+        {"*": (200, {"Content-Type": "text/calendar"}, body)}, address=address, delay=SLOW_SECONDS
+    )
+    yield calendar_server
+    calendar_server.close()
 
 
-def test_a_calendar_on_a_private_network_is_read_only_when_the_setting_allows_it(slow_calendar: SlowCalendar) -> None:
+def secret_url(calendar_server: FileServer, secret: str) -> str:
+    return f"{calendar_server.origin}/calendar/{secret}/basic.ics"
+
+
+def test_a_calendar_on_a_private_network_is_read_only_when_the_setting_allows_it(slow_calendar: FileServer) -> None:
     """The on-premises calendar server is refused by default and read with CALENDAR_ALLOW_PRIVATE_ADDRESSES."""
     refusing = calendar_fetch(load_settings(environ={}, env_file=None))
     with pytest.raises(FeedError):
-        refusing(slow_calendar.url("s3cret"))
-    assert slow_calendar.requests == 0
+        refusing(secret_url(slow_calendar, "s3cret"))
+    assert slow_calendar.seen == []
     allowing = calendar_fetch(load_settings(environ={"CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true"}, env_file=None))
-    assert allowing(slow_calendar.url("s3cret")).startswith(b"BEGIN:VCALENDAR")
+    assert allowing(secret_url(slow_calendar, "s3cret")).startswith(b"BEGIN:VCALENDAR")
 
 
-@pytest.fixture
-def server(tmp_path: Path, standin: SlackStandIn) -> Iterator[Server]:
-    """`rapport run --http`, allowed to read calendars on private networks."""
-    port = free_port()
-    database_url = f"sqlite:///{tmp_path / 'rapport.db'}"
-    env = {
-        **{key: value for key, value in os.environ.items() if key != "SLACK_APP_TOKEN"},
-        "PORT": str(port),
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_BASE_URL": standin.base_url,
-        "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "yes",
-    }
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--http"], env=env, cwd=tmp_path, stdout=sink, stderr=sink
-        )
-    url = f"http://127.0.0.1:{port}"
-    started = time.monotonic()
-    while True:
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() - started > 30:
-                raise AssertionError("the server did not start:\n" + log.read_text()) from None
-            time.sleep(0.1)
-    yield Server(url=url, database_url=database_url, process=process, log=log)
-    process.terminate()
-    process.wait(timeout=30)
+@pytest.fixture(autouse=True)
+def private_networks_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`rapport run --http` (the `server` fixture passes the environment on) may read calendars on private networks."""
+    monkeypatch.setenv("CALENDAR_ALLOW_PRIVATE_ADDRESSES", "yes")
 
 
 def calendar_form(standin: SlackStandIn, user: str, url: str) -> str:
@@ -175,7 +112,7 @@ def healthz(server: Server) -> float:
 
 @pytest.mark.slow
 def test_slow_calendar_feeds_delay_no_acknowledgement_no_other_workspace_and_no_health_check(
-    server: Server, standin: SlackStandIn, slow_calendar: SlowCalendar
+    server: Server, standin: SlackStandIn, slow_calendar: FileServer
 ) -> None:
     """Sixteen Home-tab calendar forms and four `/prep calendar` from one workspace, every feed answering after
     2 s, the Web API rate-limiting the first replies: every acknowledgement, every `/healthz` and another
@@ -185,7 +122,7 @@ def test_slow_calendar_feeds_delay_no_acknowledgement_no_other_workspace_and_no_
     members = [f"U0CAL{n:02d}" for n in range(20)]
     acks = []
     for n, member in enumerate(members):
-        url = slow_calendar.url(f"secret{n}")
+        url = secret_url(slow_calendar, f"secret{n}")
         if n < 16:
             body = calendar_form(standin, member, url)
         else:
