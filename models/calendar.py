@@ -257,7 +257,9 @@ def _occurrences(
             taken: list[Any] = []
             try:
                 with allowance.spending(EVENT_SECONDS):
-                    for occurrence in _earliest_first(series, window_start, window_end, series.uid in sliced, floating_timezone):
+                    for occurrence in _earliest_first(
+                        series, window_start, window_end, series.uid in sliced, floating_timezone
+                    ):
                         if len(taken) == limit:
                             allowance.leave_out(title, _rest(taken, window_end, floating_timezone))
                             break

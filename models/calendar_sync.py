@@ -6,7 +6,7 @@ follows at its new time), or keeps it; a future meeting gone from the feed is ca
 are matched to contacts by e-mail first, then by name; someone unknown becomes a new contact.
 
 Feeds are read by `FeedReaders`, a small pool of threads of their own, never on the threads that
-answer Slack: saving an address answers at once, and its reading is told to the member when it ends.
+answer people: saving an address answers at once, and its reading is told to the member when it ends.
 A feed that cannot be read is reported to its member once per distinct problem (an outbox message),
 not on every run, and never stops the other members' feeds.
 """
@@ -53,7 +53,7 @@ _TITLE_LENGTH, _KEY_LENGTH, _NAME_LENGTH, _EMAIL_LENGTH = 500, 400, 255, 320
 #: Events named one by one in a note about what was left out; the others are counted.
 _NAMED_IN_NOTES = 3
 _READING = "I'm reading it now and will tell you by DM what I find."
-_SOMETHING_WENT_WRONG = "something went wrong on our side while reading it; I'll try again at the next reading."
+_SOMETHING_WENT_WRONG = "Something went wrong on our side while reading it; I'll try again at the next reading."
 Fetch = Callable[[str], bytes]
 
 
@@ -115,8 +115,8 @@ def describe(result: SyncResult) -> str:
     """What the member is told once their calendar has been read."""
     if result.problem:
         if result.from_file:
-            return f":warning: I couldn't read that file: {result.problem}"
-        return f":warning: I saved {result.where} but couldn't read it: {result.problem}"
+            return f":warning: I couldn't use that file. {result.problem}"
+        return f":warning: I saved {result.where} but couldn't use it. {result.problem}"
     meetings = f"{result.meetings} meeting" + ("s" if result.meetings != 1 else "")
     if result.from_file:
         text = f":calendar: Read your file: {meetings} with contacts in the next two weeks."
@@ -129,7 +129,7 @@ def describe(result: SyncResult) -> str:
 
 
 class FeedReaders:
-    """Reads calendar feeds away from the threads that answer Slack: a bounded pool, one read of a feed at a time.
+    """Reads calendar feeds away from the threads that answer people: a bounded pool, one read of a feed at a time.
 
     A feed asked for while it waits its turn is read once; asked for while it is being read, it is read
     once more afterwards (its address may have changed meanwhile), however many times it was asked for.
@@ -170,8 +170,13 @@ class FeedReaders:
     def _start(self, feed_id: int) -> None:
         if self._executor is None:
             self._run(feed_id)
-        else:
+            return
+        try:
             self._executor.submit(self._run, feed_id)
+        except RuntimeError:  # the pool was shut down: the process is stopping
+            with self._lock:
+                self._turns.pop(feed_id, None)
+            logger.info("calendar feed %s not read: the calendar readers have stopped", feed_id)
 
     def _run(self, feed_id: int) -> None:
         with self._lock:
@@ -263,10 +268,11 @@ def sync_all_feeds(
 def sync_feed(
     uow: UnitOfWork, feed_id: int, now: datetime, fetch: Fetch = fetch_feed, report_problems: bool = True
 ) -> SyncResult:
+    """Read one feed now, on this thread, and bring its meetings up to date (`FeedReaders` calls it)."""
     with uow:
         feed = uow.session.get(CalendarFeed, feed_id)
         if feed is None:
-            return SyncResult(problem="it was removed before it could be read.")
+            return SyncResult(problem="It was removed before it could be read.")
         member = uow.session.get(Member, feed.member_id)
         assert member is not None
         url, ics_text = feed.url, feed.ics_text
@@ -298,12 +304,12 @@ def sync_feed(
         return email is not None and (email in colleagues or _in_domains(email, domains))
 
     shortened: Counter[str] = Counter()
-    result = replace(_apply(uow, feed_id, reading.events, now, is_colleague, shortened), where=source.where)
+    applied = _apply(uow, feed_id, reading.events, now, is_colleague, shortened)
     notes = _left_out_notes(reading.left_out) + _shortened_notes(shortened)
     if notes:
         signature = "|".join(sorted(item.title for item in reading.left_out)) + "|" + ",".join(sorted(shortened))
         _record_notes(uow, feed_id, notes, signature, now, report_problems)
-    return replace(result, from_file=source.from_file, notes=tuple(notes))
+    return replace(applied, where=source.where, from_file=source.from_file, notes=tuple(notes))
 
 
 def _record_problem(uow: UnitOfWork, feed_id: int, problem: str, now: datetime, report: bool) -> None:
