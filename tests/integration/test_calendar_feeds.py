@@ -6,7 +6,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,8 +194,13 @@ def test_a_feed_asked_for_while_it_is_read_is_read_once_more_and_its_member_told
     told: list[str] = []
     done = threading.Event()
 
-    def tell(name: str) -> Any:
-        return lambda result: (told.append(name), name == "third" and done.set())
+    def tell(name: str) -> Callable[[SyncResult], None]:
+        def told_of(result: SyncResult) -> None:
+            told.append(name)
+            if name == "third":
+                done.set()
+
+        return told_of
 
     readers.read(uow.fresh, feed, lambda: NOW, then=tell("first"))
     deadline = time.monotonic() + 5

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import importlib.resources
 import logging
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -592,7 +595,7 @@ def chain(feed_server: FeedServer, hops: int, **options: Any) -> str:
     return target
 
 
-FAILURES = {
+FAILURES: dict[str, Callable[[FeedServer], str]] = {
     "404": lambda server: server.base + SECRET_PATH + "?token=" + SECRET,
     "503": lambda server: server.serve(b"try later", status=503, content_type="text/plain"),
     "a web page": lambda server: server.serve(b"<!DOCTYPE html><html>Sign in</html>", content_type="text/html"),
@@ -754,10 +757,61 @@ def test_a_host_with_one_refused_address_among_others_is_refused(feed_server: Fe
 
 def test_a_stalled_lookup_is_cut_at_the_deadline() -> None:
     """A resolver that never answers holds the fetch no longer than its deadline."""
+
+    def stalled(host: str, port: int) -> list[str]:
+        time.sleep(5)
+        return []
+
     began = time.monotonic()
     with pytest.raises(FeedError):
-        fetch_feed("http://calendar.test/basic.ics", seconds=0.3, resolve=lambda host, port: time.sleep(5) or [])
+        fetch_feed("http://calendar.test/basic.ics", seconds=0.3, resolve=stalled)
     assert time.monotonic() - began < 1.0
+
+
+@pytest.fixture
+def tls_feed_server(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[FeedServer, list[str]]:
+    """The feed server over TLS with a certificate for calendar.test from a test authority this process trusts;
+    the list collects the names clients asked for (SNI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1", "-subj", "/CN=Test CA")
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=calendar.test")
+    (tmp_path / "san.ext").write_text("subjectAltName=DNS:calendar.test\n")
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "1", "-extfile", "san.ext",
+    )  # fmt: skip
+    names: list[str] = []
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(tmp_path / "server.pem", tmp_path / "server.key")
+    server_side.sni_callback = lambda sock, name, context: names.append(name or "")
+    server = feed_server._server
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    client_side = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    monkeypatch.setattr(web, "_tls_context", lambda: client_side)
+    return feed_server, names
+
+
+def test_https_goes_to_the_checked_address_but_checks_the_certificate_of_the_host_name(
+    tls_feed_server: tuple[FeedServer, list[str]],
+) -> None:
+    """Over TLS the connection still goes to the address looked up once, while the server is asked for
+    calendar.test (SNI) and must prove it is calendar.test: a certificate for another name is refused."""
+    server, names = tls_feed_server
+    server.serve(shipped("one_event.ics"))
+    here = lambda host, port: ["127.0.0.1"]  # noqa: E731
+    assert fetch_here(f"https://calendar.test:{server.port}{SECRET_PATH}", resolve=here) == shipped("one_event.ics")
+    assert names == ["calendar.test"] and server.requests == [(SECRET_PATH, f"calendar.test:{server.port}")]
+    with pytest.raises(FeedError):
+        fetch_here(f"https://other.test:{server.port}{SECRET_PATH}", resolve=here)
+    assert len(server.requests) == 1
 
 
 @pytest.mark.parametrize(
