@@ -28,12 +28,10 @@ Resolve = Callable[[str, int], Sequence[str]]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
-#: Private ranges of an on-premises network (RFC 1918, IPv6 unique-local), reachable only when allowed.
-_ON_PREMISES: tuple[IPv4Network | IPv6Network, ...] = tuple(
-    ip_network(network) for network in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
-)
-#: Cloud metadata services inside otherwise private ranges (AWS's IPv6 one; the IPv4 ones are link-local).
-_METADATA = frozenset({ip_address("fd00:ec2::254")})
+#: Cloud metadata services inside ranges a private network may use: AWS's IPv6 one (the IPv4 ones,
+#: 169.254.169.254 and 169.254.170.2, are link-local) and Alibaba Cloud's 100.100.100.200.
+_METADATA: tuple[IPv4Network | IPv6Network, ...] = (ip_network("fd00:ec2::254/128"), ip_network("100.100.0.0/16"))
+_THIS_NETWORK = ip_network("0.0.0.0/8")
 _NAT64 = ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ip_network("::/96")
 
@@ -133,15 +131,26 @@ def public_address(address: IPAddress) -> bool:
 
 
 def public_or_on_premises_address(address: IPAddress) -> bool:
-    """A public address, or one in a private network's ranges (10/8, 172.16/12, 192.168/16, fc00::/7).
+    """A public address, or one a private network uses: RFC 1918, unique-local IPv6 (fc00::/7), the shared
+    space 100.64/10 (carrier-grade NAT, overlay networks) and the other ranges not routed on the internet.
 
-    Never loopback (the app's own host), link-local (169.254.169.254 is every cloud's metadata service),
-    multicast, reserved, unspecified, nor AWS's IPv6 metadata address inside fc00::/7.
+    Never the app's own machine (loopback, 0.0.0.0/8, unspecified), link-local addresses (169.254.169.254
+    is the metadata service of AWS, Google Cloud, Azure and others), AWS's and Alibaba Cloud's other
+    metadata addresses, multicast or reserved ones (240/4, broadcast).
     """
     carried = _carried(address)
     if public_address(carried):
         return True
-    return carried not in _METADATA and any(carried in network for network in _ON_PREMISES)
+    return not (
+        carried.is_loopback
+        or carried.is_link_local
+        or carried.is_multicast
+        or carried.is_reserved
+        or carried.is_unspecified
+        or carried in _THIS_NETWORK
+        or any(carried in network for network in _METADATA)
+        or (isinstance(carried, IPv6Address) and carried.is_site_local)
+    )
 
 
 def _carried(address: IPAddress) -> IPAddress:

@@ -23,9 +23,7 @@ NEVER = [
     "ff02::1",
     "240.0.0.1",  # reserved
     "255.255.255.255",
-    "100.100.100.200",  # shared address space (carrier-grade NAT): Alibaba Cloud's metadata service
-    "192.0.2.10",  # documentation
-    "198.18.0.1",  # benchmarking
+    "100.100.100.200",  # Alibaba Cloud's metadata service, inside the shared address space
     "::ffff:127.0.0.1",  # IPv4-mapped loopback
     "::ffff:169.254.169.254",
     "::127.0.0.1",  # IPv4-compatible
@@ -35,7 +33,17 @@ NEVER = [
     "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
     "fec0::1",  # deprecated site-local
 ]
-ON_PREMISES = ["10.1.2.3", "172.16.0.10", "172.31.255.254", "192.168.1.20", "fd12:3456:789a::1", "::ffff:10.0.0.5"]
+ON_PREMISES = [
+    "10.1.2.3",
+    "172.16.0.10",
+    "172.31.255.254",
+    "192.168.1.20",
+    "100.64.1.2",  # shared address space: carrier-grade NAT, overlay networks
+    "192.0.2.10",  # documentation and benchmarking ranges, which labs use for their own networks
+    "198.18.0.1",
+    "fd12:3456:789a::1",
+    "::ffff:10.0.0.5",
+]
 PUBLIC = ["8.8.8.8", "1.1.1.1", "142.250.185.78", "2a00:1450:4001:80b::200e", "::ffff:8.8.8.8", "64:ff9b::808:808"]
 
 
@@ -48,7 +56,8 @@ def test_loopback_link_local_metadata_and_special_addresses_are_never_reached(ad
 
 @pytest.mark.parametrize("address", ON_PREMISES)
 def test_private_network_addresses_are_reached_only_when_allowed(address: str) -> None:
-    """RFC 1918 and unique-local IPv6: refused by default, reached with CALENDAR_ALLOW_PRIVATE_ADDRESSES."""
+    """RFC 1918, unique-local IPv6 and other unrouted ranges: refused by default, reached with
+    CALENDAR_ALLOW_PRIVATE_ADDRESSES."""
     assert not public_address(ip_address(address))
     assert public_or_on_premises_address(ip_address(address))
 
