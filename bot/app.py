@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,7 +22,10 @@ from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import Settings
 from handlers import register_listeners
 from handlers.deps import Deps
+from models.calendar import fetch_feed
+from models.calendar_sync import READER_THREADS, FeedReaders
 from models.uow import UnitOfWork
+from models.web import public_address, public_or_on_premises_address
 
 #: Listeners' work runs on these threads after the acknowledgement. Few enough that the request
 #: threads, which only verify, parse and acknowledge, are not starved of the interpreter under load.
@@ -57,7 +61,15 @@ def make_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now, ru
     if run_migrations:
         migrate(engine)
     sessions = make_session_factory(engine)
-    return Runtime(engine=engine, deps=Deps(uow=lambda: UnitOfWork(sessions), clock=clock))
+    readers = ThreadPoolExecutor(max_workers=READER_THREADS, thread_name_prefix="calendar")
+    feeds = FeedReaders(fetch=calendar_fetch(settings), executor=readers)
+    return Runtime(engine=engine, deps=Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=feeds))
+
+
+def calendar_fetch(settings: Settings) -> Callable[[str], bytes]:
+    """How this process fetches calendar feeds: public addresses, and private ones if the settings allow."""
+    allow = public_or_on_premises_address if settings.calendar_allow_private_addresses else public_address
+    return functools.partial(fetch_feed, allow=allow)
 
 
 def make_web_client(settings: Settings, token: str | None) -> WebClient:

@@ -199,11 +199,13 @@ def _briefings(settings: Settings, as_of: datetime | None, member: str | None, d
 
 
 def _calendars(settings: Settings) -> int:
-    from bot.app import make_runtime
-    from models.calendar_sync import sync_all_feeds
+    from bot.app import calendar_fetch, make_runtime
+    from models.calendar_sync import FeedReaders, SyncResult, sync_all_feeds
 
     runtime = make_runtime(settings)
-    results = sync_all_feeds(runtime.deps.uow(), datetime.now(UTC))
+    results: list[SyncResult] = []
+    # One after the other on this thread, so that the count below is complete.
+    sync_all_feeds(runtime.deps.uow, FeedReaders(calendar_fetch(settings)), runtime.deps.clock, then=results.append)
     read = [r for r in results if r.problem is None]
     print(f"{len(results)} feed(s): {len(read)} read, {len(results) - len(read)} with a problem")
     return 0

@@ -51,13 +51,13 @@ def send_nudges() -> None:
 
 
 def sync_calendars() -> None:
-    """Read every member's calendar feed (each on its own; one failing never stops the others)."""
+    """Hand every member's calendar feed to the calendar readers (each on its own, off this thread)."""
     if _runtime is None:
         raise RuntimeError("the scheduled jobs run inside `rapport run`, which binds them first")
-    results = sync_all_feeds(_runtime.deps.uow(), _runtime.deps.clock())
-    problems = sum(1 for result in results if result.problem)
-    if results:
-        logger.info("calendars: %s feed(s) read, %s with a problem", len(results) - problems, problems)
+    deps = _runtime.deps
+    handed = sync_all_feeds(deps.uow, deps.feeds, deps.clock)
+    if handed:
+        logger.info("calendars: %s feed(s) handed to the calendar readers", handed)
 
 
 def refresh_network_structure() -> None:

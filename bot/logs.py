@@ -13,6 +13,8 @@ from types import TracebackType
 
 from sqlalchemy.exc import StatementError
 
+from models.faults import drop_echoed_values
+
 _TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp|xoxe(?:\.xox[bp])?)-[A-Za-z0-9-]+")
 
 
@@ -50,8 +52,8 @@ def format_exception_without_messages(exc_info: ExcInfo) -> str:
 
     An exception's message may quote what the failing code held: a contact's name or e-mail, notes,
     a calendar's secret address. The frames and types say where and what went wrong; the values
-    stay out of the logs. Database errors keep theirs: the engine already told them without values
-    (`bot.db.make_engine`: no SQL parameters, nothing the server echoed of a row).
+    stay out of the logs. Database errors keep theirs, told without values: no SQL parameters
+    (`bot.db.make_engine`), nothing the server echoed of a row (`drop_echoed_values`).
     """
     chain: list[BaseException] = []
     error = exc_info[1]
@@ -61,7 +63,8 @@ def format_exception_without_messages(exc_info: ExcInfo) -> str:
     parts = []
     for error in reversed(chain):
         stack = "".join(traceback.format_tb(error.__traceback__))
-        message = str(error) if isinstance(error, StatementError) else WITHHELD
+        told_without_values = isinstance(error, StatementError) or drop_echoed_values(error)
+        message = str(error) if told_without_values else WITHHELD
         parts.append(f"Traceback (most recent call last):\n{stack}{_type_name(type(error))}: {message}")
     return "\n\nThe above was raised while handling:\n".join(parts)
 

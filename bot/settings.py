@@ -34,6 +34,9 @@ class Settings:
     log_level: str = "INFO"
     network_refresh_minutes: int = 60
     log_format: str = "json"
+    #: Calendar feeds may be fetched from private networks (an on-premises calendar server); never from
+    #: loopback, link-local (cloud metadata), multicast, reserved or unspecified addresses.
+    calendar_allow_private_addresses: bool = False
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -109,6 +112,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     log_level = (values.get("LOG_LEVEL") or "INFO").upper()
     if log_level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {log_level!r}.")
+    allow_private = _flag(values, "CALENDAR_ALLOW_PRIVATE_ADDRESSES", default=False)
     return Settings(
         database_url=database_url,
         data_dir=data_dir,
@@ -123,4 +127,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_client_secret=values.get("SLACK_CLIENT_SECRET") or None,
         slack_redirect_uri=values.get("SLACK_REDIRECT_URI") or None,
         network_refresh_minutes=int(refresh_text),
+        calendar_allow_private_addresses=allow_private,
     )
+
+
+def _flag(values: Mapping[str, str], name: str, default: bool) -> bool:
+    """A yes/no setting: true, false, yes, no, 1 or 0 (any case); anything else is a mistake to report."""
+    text = values.get(name, "").strip().lower()
+    if not text:
+        return default
+    if text in {"true", "yes", "1"}:
+        return True
+    if text in {"false", "no", "0"}:
+        return False
+    raise SettingsError(f"{name} must be true or false (or yes/no, 1/0), not {values[name]!r}.")

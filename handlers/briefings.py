@@ -30,6 +30,7 @@ from models.dates import format_when
 from models.lengths import CAMPAIGN
 from models.objectives import DecisionRole, Objective, ObjectiveKind
 from models.outbox import OutgoingMessage
+from models.services import Actor
 from models.whoknows import ChooseTarget, NobodyKnows
 
 CONTEXT_MODAL_ID = "meeting_context_modal"
@@ -155,8 +156,12 @@ def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
 
 
 def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
-    problem = str(message_.payload.get("problem", "it could not be read"))
     where = str(message_.payload.get("where", "your calendar"))
+    note = message_.payload.get("note")
+    if note:  # read, with something left out or shortened
+        text = truncate(f":calendar: About your calendar feed ({where}): {note}", 2900)
+        return {"text": "A note about your calendar feed", "blocks": [section(text)]}
+    problem = str(message_.payload.get("problem", "it could not be read"))
     text = (
         f":warning: I couldn't read your calendar feed ({where}): {problem}\n"
         "I'll keep trying quietly and tell you again only if something else goes wrong. "
@@ -207,7 +212,7 @@ def prep_command(
 
             open_calendar(deps, no_ack, body, client, context)
         else:
-            respond(**calendar_reply(deps, actor, argument))
+            respond(**calendar_reply(deps, client, actor, argument))
         return
     now = deps.clock()
     result = briefings.prep(deps.uow(), actor, text, now)
@@ -227,7 +232,10 @@ def render_prep(result: Briefing | ChooseTarget | NobodyKnows, now: datetime, zo
     return briefing_message(result, now, zone)
 
 
-def calendar_reply(deps: Deps, actor: Any, argument: str) -> dict[str, Any]:
+def calendar_reply(deps: Deps, client: WebClient, actor: Actor, argument: str) -> dict[str, Any]:
+    """`/prep calendar [address|off]`: the answer comes at once; reading a new address follows by DM."""
+    from handlers.home import read_calendar_and_tell
+
     if argument.lower() in {"off", "stop", "remove", "none"}:
         calendar_sync.remove_feed(deps.uow(), actor)
         return message(
@@ -235,7 +243,10 @@ def calendar_reply(deps: Deps, actor: Any, argument: str) -> dict[str, Any]:
             fallback="Calendar removed",
         )
     if argument:
-        status = calendar_sync.set_feed_url(deps.uow(), actor, argument.strip("<>"), deps.clock())
+        saved = calendar_sync.set_feed_url(deps.uow(), actor, argument.strip("<>"))
+        if saved.feed_id is not None:
+            read_calendar_and_tell(deps, client, actor, saved.feed_id)
+        status = saved.message
     else:
         status = calendar_sync.feed_status(deps.uow(), actor)
     return message([section(status)], fallback=status)

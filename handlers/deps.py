@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from models.calendar_sync import FeedReaders
 from models.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
 class Deps:
-    """`uow()` makes a fresh unit of work (listeners run on threads); `clock()` is the aware now."""
+    """`uow()` makes a fresh unit of work (listeners run on threads); `clock()` is the aware now; `feeds`
+    reads calendar feeds away from the listeners (by default at once, on the caller's thread)."""
 
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
+    feeds: FeedReaders = field(default_factory=FeedReaders)
 
 
 #: Bolt's `ack`, or `no_ack` for work that runs after the acknowledgement was sent.

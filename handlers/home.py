@@ -7,9 +7,9 @@ import logging
 import re
 import threading
 import time
-import urllib.request
 from datetime import datetime
 from typing import Any
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext
@@ -22,7 +22,7 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, notice, section
-from models import calendar_sync, services
+from models import calendar_sync, services, web
 from models.errors import RapportError
 from models.home import Home, Section, home
 from models.services import Actor
@@ -271,43 +271,93 @@ def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClien
     )
 
 
-def save_calendar(deps: Deps, ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    values = view["state"]["values"]
-    url = (values.get("url", {}).get("url", {}) or {}).get("value") or ""
-    files = (values.get("file", {}).get("file", {}) or {}).get("files") or []
-    if not url.strip() and not files:
+def check_calendar(ack: AckFn, view: dict[str, Any]) -> None:
+    """The calendar form's quick part: an address or a file is needed; the rest follows the acknowledgement."""
+    url, files = _calendar_form(view)
+    if not url and not files:
         ack(response_action="errors", errors={"url": "Give your calendar's address, or upload an .ics file."})
-        return
-    ack()
+    else:
+        ack()
+
+
+def save_calendar(deps: Deps, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Keep the address or the file, say so by DM, and read it in the background (its result follows by DM)."""
+    url, files = _calendar_form(view)
+    if not url and not files:
+        return  # the acknowledgement showed the form's error (Bolt runs this part whatever it answered)
     actor = actor_of(context)
     if files:
         ics = download_file(client, files[0]).decode("utf-8-sig", errors="replace")
-        answer = calendar_sync.set_feed_file(deps.uow(), actor, ics, deps.clock())
-    elif url.strip().lower() in {"off", "none", "stop"}:
+        saved = calendar_sync.set_feed_file(deps.uow(), actor, ics)
+    elif url.lower() in {"off", "none", "stop"}:
         calendar_sync.remove_feed(deps.uow(), actor)
-        answer = ":calendar: I no longer read your calendar."
+        saved = calendar_sync.Saved(":calendar: I no longer read your calendar.")
     else:
-        answer = calendar_sync.set_feed_url(deps.uow(), actor, url.strip(), deps.clock())
-    client.chat_postMessage(channel=actor.user_id, **notice(answer))
-    publish_home(deps, client, actor)
+        saved = calendar_sync.set_feed_url(deps.uow(), actor, url)
+    client.chat_postMessage(channel=actor.user_id, **notice(saved.message))
+    if saved.feed_id is None:
+        publish_home(deps, client, actor)
+    else:
+        read_calendar_and_tell(deps, client, actor, saved.feed_id)
+
+
+def _calendar_form(view: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    values = view["state"]["values"]
+    url = (values.get("url", {}).get("url", {}) or {}).get("value") or ""
+    files = (values.get("file", {}).get("file", {}) or {}).get("files") or []
+    return url.strip(), files
+
+
+def read_calendar_and_tell(deps: Deps, client: WebClient, actor: Actor, feed_id: int) -> None:
+    """Read a calendar the member just gave, off the listener threads; what was found comes by DM."""
+
+    def tell(result: calendar_sync.SyncResult) -> None:
+        client.chat_postMessage(channel=actor.user_id, **notice(calendar_sync.describe(result)))
+        publish_home(deps, client, actor)
+
+    deps.feeds.read(deps.uow, feed_id, deps.clock, report_problems=False, then=tell)
 
 
 MAX_UPLOAD_BYTES = 5_000_000
+#: Everything a download from Slack may take, redirects included.
+DOWNLOAD_SECONDS = 15.0
+#: Where Slack serves uploaded files; the bot token also goes to the configured Web API host and its
+#: "files." sibling (GovSlack, the local stand-in), and nowhere else.
+SLACK_FILE_HOST = "files.slack.com"
 
 
 def download_file(client: WebClient, file: dict[str, Any]) -> bytes:
-    """An uploaded file's bytes, fetched with the bot token (Slack's private file URLs need it)."""
-    request = urllib.request.Request(
-        str(file["url_private_download"]), headers={"Authorization": f"Bearer {client.token}"}
+    """An uploaded file's bytes, fetched with the bot token (Slack's private file URLs need it).
+
+    The token is sent only to Slack's file hosts, over https (plain http only to a configured Web API
+    host that uses it, such as the local stand-in), and a redirect elsewhere is not followed.
+    """
+    api = urlsplit(client.base_url)
+    api_host = (api.hostname or "").lower()
+    token = {"Authorization": f"Bearer {client.token}"}
+
+    def headers(parts: SplitResult) -> dict[str, str]:
+        host, scheme = (parts.hostname or "").lower(), parts.scheme.lower()
+        if scheme == "https" and host in {SLACK_FILE_HOST, f"files.{api_host}"} and parts.port in {None, 443}:
+            return token
+        if (scheme, host, parts.port) == (api.scheme.lower(), api_host, api.port):
+            return token
+        raise web.Refused(f"{host} is not one of Slack's file hosts")
+
+    rules = web.Rules(
+        address_allowed=lambda address: True,  # the hosts are Slack's own, named above
+        headers=headers,
+        seconds=DOWNLOAD_SECONDS,
+        max_redirects=3,
+        max_bytes=MAX_UPLOAD_BYTES,
     )
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
-            data: bytes = response.read(MAX_UPLOAD_BYTES + 1)
-    except OSError as error:
-        raise RapportError("I couldn't download that file from Slack; please try again.") from error
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise RapportError("That file is larger than 5 MB: export a shorter period of your calendar.")
-    return data
+        return web.get(str(file.get("url_private_download") or ""), rules).body
+    except web.TooLarge:
+        raise RapportError("That file is larger than 5 MB: export a shorter period of your calendar.") from None
+    except web.Refused as refusal:
+        logger.warning("could not download a file from Slack: %s", refusal.reason)
+        raise RapportError("I couldn't download that file from Slack; please try again.") from None
 
 
 def register(app: App, deps: Deps) -> None:
@@ -333,6 +383,8 @@ def register(app: App, deps: Deps) -> None:
 
     app.action("home_tag")(ack=ack_only, lazy=[guarded(_tag)])
 
-    @app.view(CALENDAR_MODAL_ID)
-    def _save_calendar(ack: AckFn, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_calendar(deps, ack, view, client, context)
+    def _save_calendar(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        save_calendar(deps, view, client, context)
+
+    # Reading a file or an address can take long: the form is checked and acknowledged first, with no Web API call.
+    app.view(CALENDAR_MODAL_ID)(ack=check_calendar, lazy=[guarded(_save_calendar)])

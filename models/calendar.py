@@ -3,28 +3,54 @@
 from __future__ import annotations
 
 import hashlib
-import socket
-import ssl
+import logging
+import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
-from http import HTTPStatus
-from http.client import HTTPException, HTTPResponse
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]  # ships no py.typed marker
-import x_wr_timezone  # type: ignore[import-untyped]  # ships no py.typed marker
 from icalendar.cal.component import Component
 
+from models import web
 from models.errors import RapportError
 
+logger = logging.getLogger(__name__)
+
+#: Occurrences of one event read in a window: a meeting several times a day, every day for two weeks, fits.
+MAX_OCCURRENCES_PER_EVENT = 200
+#: Occurrences of a whole calendar read in a window: about 70 a day over two weeks, five times a busy diary.
+MAX_OCCURRENCES_PER_CALENDAR = 1000
+#: CPU time one event's repetitions may take to work out (a weekly meeting since 2010 takes milliseconds,
+#: a daily one since 1970 a fifth of a second).
+EVENT_SECONDS = 0.4
+#: CPU time all of a calendar's repetitions may take to work out (hundreds of long-running weekly
+#: meetings take about two seconds).
+CALENDAR_SECONDS = 5.0
+#: CPU time a calendar may lose on events too costly to read; past it the calendar is hostile, and its
+#: events not yet read are left out, so that a calendar of such events costs about a second.
+WASTED_SECONDS = 0.6
+#: Everything one fetch may take, from looking the host up to the body's last byte, redirects included.
+FETCH_SECONDS = 20.0
+#: Redirects a fetch follows (each one vetted like the first address).
+MAX_REDIRECTS = 5
+#: The largest calendar read, in bytes.
+MAX_FEED_BYTES = 5_000_000
+#: What a member reads for every failure to get a calendar from an address, whatever it was: telling a
+#: refused connection from a 404 or a web page would let anyone map what the app's network can reach.
+UNREADABLE_ADDRESS = (
+    "Rapport couldn't read a calendar at that address: check that it is your calendar's secret iCal address."
+)
+
 _CALENDAR_START = "BEGIN:VCALENDAR"
-_CHUNK = 64 * 1024
+#: The first slice of time a repeating event is worked out for; slices grow while they find little.
+_FIRST_SLICE = timedelta(minutes=5)
 _TIMING_PROPERTIES = frozenset({"DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE", "RECURRENCE-ID", "STATUS"})
 _TIME_ZONE_PARTS = frozenset({"VTIMEZONE", "STANDARD", "DAYLIGHT"})
 # Rooms and equipment are invited like people but are never someone to meet.
@@ -63,6 +89,26 @@ class CalendarEvent:
     description: str | None
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """An event whose occurrences in the window were not all read, because reading a calendar is bounded.
+
+    `occurrences` is about how many were left out, or None when that cannot be told cheaply (an event
+    that repeats too often to work out, or one not reached once the calendar's allowance ran out).
+    """
+
+    title: str
+    occurrences: int | None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What was read of a calendar in a window: its meetings, and what was left out to keep reading it cheap."""
+
+    events: list[CalendarEvent]
+    left_out: tuple[LeftOut, ...] = ()
+
+
 # --- Parsing ---------------------------------------------------------------------------------------
 
 
@@ -74,7 +120,7 @@ def parse_events(
     colleague_domains: frozenset[str] = frozenset(),
     *,
     floating_timezone: tzinfo = UTC,
-) -> list[CalendarEvent]:
+) -> Reading:
     """The member's meetings with someone outside the company that overlap [window_start, window_end).
 
     `member_emails` are the member's own addresses (any teammate's address given here is treated the
@@ -83,11 +129,11 @@ def parse_events(
     in `colleague_domains` (or a subdomain of one). Raises FeedError if the calendar cannot be read.
     """
     domains = frozenset(domain.lower().lstrip("@") for domain in colleague_domains)
-    return [
-        event
-        for event in read_occurrences(ics, window_start, window_end, member_emails, floating_timezone=floating_timezone)
-        if any(not _is_colleague(attendee, domains) for attendee in event.attendees)
+    reading = read_occurrences(ics, window_start, window_end, member_emails, floating_timezone=floating_timezone)
+    meetings = [
+        event for event in reading.events if any(not _is_colleague(attendee, domains) for attendee in event.attendees)
     ]
+    return Reading(events=meetings, left_out=reading.left_out)
 
 
 def read_occurrences(
@@ -97,18 +143,24 @@ def read_occurrences(
     member_emails: frozenset[str] = frozenset(),
     *,
     floating_timezone: tzinfo = UTC,
-) -> list[CalendarEvent]:
+) -> Reading:
     """Every timed occurrence overlapping [window_start, window_end), sorted by start, whoever attends.
 
     Repeating events are expanded (RRULE, RDATE, EXDATE, moved occurrences); Google's X-WR-TIMEZONE and
     every VTIMEZONE/TZID are honoured. Skipped: cancelled events and occurrences, all-day events, and
     meetings the member declined. Times with no time zone at all ("floating") are read in
     `floating_timezone`. Raises FeedError if the text is not iCalendar or is broken.
+
+    Reading is bounded whatever the calendar holds: at most MAX_OCCURRENCES_PER_EVENT occurrences of an
+    event and MAX_OCCURRENCES_PER_CALENDAR in all, worked out in at most EVENT_SECONDS of CPU per event,
+    CALENDAR_SECONDS in all and WASTED_SECONDS on events cut short; what is beyond is left out and
+    listed in `left_out`.
     """
     if window_start.tzinfo is None or window_end.tzinfo is None:
         raise ValueError("The window must be given in aware datetimes.")
     own_addresses = frozenset(address.strip().lower() for address in member_emails)
     calendars = _read_calendars(ics)
+    allowance = _Allowance()
     found: dict[str, CalendarEvent] = {}
     for calendar in calendars:
         repeating_uids = {
@@ -116,11 +168,12 @@ def read_occurrences(
             for component in calendar.walk("VEVENT")
             if any(name in component for name in ("RRULE", "RDATE", "RECURRENCE-ID"))
         }
-        for occurrence in _occurrences(calendar, window_start, window_end):
+        for occurrence in _occurrences(calendar, window_start, window_end, allowance, floating_timezone):
             event = _to_event(occurrence, own_addresses, repeating_uids, floating_timezone)
             if event is not None and event.starts_at < window_end and _ends_after(event, window_start):
                 found.setdefault(event.key, event)
-    return sorted(found.values(), key=lambda event: (event.starts_at, event.key))
+    events = sorted(found.values(), key=lambda event: (event.starts_at, event.key))
+    return Reading(events=events, left_out=tuple(allowance.left_out))
 
 
 def _read_calendars(ics: bytes | str) -> list[icalendar.Calendar]:
@@ -171,14 +224,178 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _occurrences(calendar: icalendar.Calendar, window_start: datetime, window_end: datetime) -> list[Component]:
+def _occurrences(
+    calendar: icalendar.Calendar,
+    window_start: datetime,
+    window_end: datetime,
+    allowance: _Allowance,
+    floating_timezone: tzinfo,
+) -> list[Component]:
+    """The calendar's occurrences in the window, event by event, each within the allowance's bounds."""
+    titles = {str(c.get("UID", "")): _text(c, "SUMMARY") or "(no title)" for c in calendar.walk("VEVENT")}
+    sliced = {str(c.get("UID", "")) for c in calendar.walk("VEVENT") if "RRULE" in c or "RDATE" in c}
+    repeating = {str(c.get("UID", "")) for c in calendar.walk("VEVENT") if "RECURRENCE-ID" in c} | sliced
+    # Most of a long-kept calendar is its past: events that do not repeat and lie far from the window are
+    # dropped before anything is worked out (the margin covers any time zone a floating time is read in).
+    margin = timedelta(days=1)
+    calendar.subcomponents = [
+        component
+        for component in calendar.subcomponents
+        if component.name != "VEVENT"
+        or str(component.get("UID", "")) in repeating
+        or _may_overlap(component, window_start - margin, window_end + margin)
+    ]
+    components: list[Component] = []
     try:
-        standard = x_wr_timezone.to_standard(calendar)
-        occurrences: list[Component] = recurring_ical_events.of(standard).between(window_start, window_end)
+        # x_wr_timezone's conversion happens inside `of`.
+        for series in recurring_ical_events.of(calendar).series:
+            title = titles.get(str(series.uid), "(no title)")
+            limit = min(MAX_OCCURRENCES_PER_EVENT, allowance.occurrences)
+            if limit <= 0 or allowance.seconds <= 0 or allowance.wasted >= WASTED_SECONDS:
+                allowance.leave_out(title, None)
+                continue
+            taken: list[Any] = []
+            try:
+                with allowance.spending(EVENT_SECONDS):
+                    for occurrence in _earliest_first(
+                        series, window_start, window_end, series.uid in sliced, floating_timezone
+                    ):
+                        if len(taken) == limit:
+                            allowance.leave_out(title, _rest(taken, window_end, floating_timezone))
+                            break
+                        taken.append(occurrence)
+                    components += [occurrence.as_component(False) for occurrence in taken]
+            except _TooCostly:
+                allowance.leave_out(title, None)
+            allowance.occurrences -= len(taken)
     # A third-party parser fed untrusted text: whatever it raises means the file is broken.
     except Exception as error:  # noqa: BLE001
         raise FeedError(f"That iCalendar file is broken and cannot be read ({_first_line(error)}).") from None
-    return occurrences
+    return components
+
+
+def _may_overlap(component: Component, window_start: datetime, window_end: datetime) -> bool:
+    """Whether an event that does not repeat may overlap the window, its times read as UTC when floating."""
+    first = _moment(_value(component, "DTSTART"), UTC)
+    if first is None:
+        return True  # left for the expansion to judge, and to refuse if it is broken
+    duration = _value(component, "DURATION")
+    last = _moment(_value(component, "DTEND"), UTC) or (first + duration if isinstance(duration, timedelta) else first)
+    return first <= window_end and last >= window_start
+
+
+def _earliest_first(
+    series: Any, window_start: datetime, window_end: datetime, sliced: bool, floating_timezone: tzinfo
+) -> Iterator[Any]:
+    """A series' occurrences overlapping the window, earliest first, worked out one slice of time at a time.
+
+    dateutil works out every repetition up to the end of the span it is asked about: asked for two
+    weeks of a FREQ=SECONDLY event it would build 1.2 million before the first could be used. A
+    repeating event is asked about five minutes from its first start in the window, then about slices
+    32 times longer while they find few; an event that does not repeat is asked about the whole window.
+    """
+    seen: set[Any] = set()
+
+    def new(span_start: datetime, span_end: datetime) -> list[Any]:
+        found = sorted(series.between(span_start, span_end))
+        fresh = [occurrence for occurrence in found if occurrence.id not in seen]
+        seen.update(occurrence.id for occurrence in fresh)
+        return fresh
+
+    start, length = window_start, window_end - window_start
+    first = _first_start(series, floating_timezone)
+    if sliced:
+        length = _FIRST_SLICE
+        if window_start < first < window_end:
+            yield from new(window_start, first)  # only moved occurrences can come before the rule's start
+            start = first
+    while start < window_end:
+        end = min(start + length, window_end)
+        found = new(start, end)
+        yield from found
+        if len(found) < MAX_OCCURRENCES_PER_EVENT // 32:
+            length *= 32
+        start = end
+
+
+def _first_start(series: Any, floating_timezone: tzinfo) -> datetime:
+    """The earliest start written in the series (its rule's start, or a moved occurrence's), in UTC."""
+    moments = [_moment(adapter.start, floating_timezone) for adapter in series.components]
+    return min((moment for moment in moments if moment is not None), default=datetime.min.replace(tzinfo=UTC))
+
+
+def _moment(value: object, floating_timezone: tzinfo) -> datetime | None:
+    """A DTSTART-like value in UTC (a date at its midnight, a floating time in `floating_timezone`), or None."""
+    if not isinstance(value, date):
+        return None
+    moment = value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time())
+    try:
+        return _in_utc(moment, floating_timezone)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _rest(taken: list[Any], window_end: datetime, floating_timezone: tzinfo) -> int:
+    """About how many occurrences follow the ones taken (the earliest), at the pace they came."""
+    first, last = taken[0].start, taken[-1].start
+    if not isinstance(first, datetime) or not isinstance(last, datetime):
+        return 1
+    first_utc, last_utc = _in_utc(first, floating_timezone), _in_utc(last, floating_timezone)
+    pace = (len(taken) - 1) / max((last_utc - first_utc).total_seconds(), 1.0)
+    return max(round(pace * (window_end - last_utc).total_seconds()), 1)
+
+
+class _TooCostly(BaseException):
+    """Working an event's repetitions out took longer than its share of the calendar's allowance.
+
+    A BaseException, like KeyboardInterrupt, so that no `except Exception` inside the libraries swallows it.
+    """
+
+
+@dataclass
+class _Allowance:
+    """What reading one calendar may still take: occurrences, and CPU time to work repetitions out.
+
+    CPU time is checked by a profile hook, because no count can stop dateutil: on a rule that never
+    matches ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30") it loops up to the year 9999 without yielding (3.5 s),
+    and it works a rule out from its first occurrence however long ago that was. The time is this
+    thread's own, so other threads' work is not charged to the calendar.
+    """
+
+    occurrences: int = MAX_OCCURRENCES_PER_CALENDAR
+    seconds: float = CALENDAR_SECONDS
+    wasted: float = 0.0
+    left_out: list[LeftOut] = field(default_factory=list)
+
+    def leave_out(self, title: str, occurrences: int | None) -> None:
+        self.left_out.append(LeftOut(title=title, occurrences=occurrences))
+
+    @contextmanager
+    def spending(self, at_most: float) -> Iterator[None]:
+        """Run the block on at most `at_most` seconds of CPU (and no more than what is left); _TooCostly past it,
+        and the time it took counts as wasted."""
+        began = time.thread_time()
+        deadline = began + min(at_most, self.seconds)
+        previous = sys.getprofile()
+        calls, finished = 0, False
+
+        def check(frame: FrameType, event: str, arg: object) -> None:
+            nonlocal calls
+            calls += 1
+            if calls % 256 == 0 and not finished and time.thread_time() > deadline:
+                raise _TooCostly
+
+        sys.setprofile(check)
+        try:
+            yield
+        except _TooCostly:
+            finished = True
+            self.wasted += time.thread_time() - began
+            raise
+        finally:
+            finished = True
+            sys.setprofile(previous)
+            self.seconds -= time.thread_time() - began
 
 
 def _to_event(
@@ -343,105 +560,40 @@ def redact_url(url: str) -> str:
     return f"{parts.scheme.lower()}://{host}/…"
 
 
-def fetch_feed(url: str, timeout: float = 15, max_bytes: int = 5_000_000) -> bytes:
-    """The body of the calendar at `url`, or FeedError with a message that names only the host.
+def fetch_feed(
+    url: str,
+    *,
+    allow: Callable[[web.IPAddress], bool] = web.public_address,
+    seconds: float = FETCH_SECONDS,
+    max_redirects: int = MAX_REDIRECTS,
+    max_bytes: int = MAX_FEED_BYTES,
+    resolve: web.Resolve | None = None,
+) -> bytes:
+    """The body of the calendar at `url`, or FeedError with UNREADABLE_ADDRESS whatever went wrong.
 
-    `timeout` bounds the whole download, not only each wait on the network, so a server that trickles
-    bytes cannot hold a scheduled job.
+    Only addresses `allow` accepts are reached (public ones by default), for the first request and for
+    every redirect; `seconds` bounds the whole fetch. The log says what went wrong, naming the host only.
     """
     address = normalize_feed_url(url)
     host = urlsplit(address).hostname or ""
-    request = urllib.request.Request(
-        address, headers={"User-Agent": "Rapport calendar reader", "Accept": "text/calendar, */*;q=0.5"}
+    rules = web.Rules(
+        address_allowed=allow, headers=_feed_headers, seconds=seconds, max_redirects=max_redirects, max_bytes=max_bytes
     )
-    opener = urllib.request.build_opener(_WebOnlyRedirects)
-    deadline = time.monotonic() + timeout
     try:
-        with opener.open(request, timeout=timeout) as response:
-            body = _read_body(response, host, max_bytes, deadline, timeout)
-            content_type = response.headers.get_content_type()
-    except urllib.error.HTTPError as error:
-        error.close()
-        if 300 <= error.code < 400:  # urllib follows redirects itself: one left over is a loop or a forbidden scheme
-            raise FeedError(_redirect_refused(host)) from None
-        raise FeedError(f"The calendar address on {host} answered {_status(error.code)}.") from None
-    except urllib.error.URLError as error:
-        raise FeedError(_connection_problem(error.reason, host, timeout)) from None
-    except (TimeoutError, HTTPException, OSError) as error:
-        raise FeedError(_connection_problem(error, host, timeout)) from None
-    if content_type != "text/calendar" and not _looks_like_icalendar(body):
-        if content_type == "text/html":
-            raise FeedError(
-                f"The calendar address on {host} answered with a web page, not a calendar: is it the secret iCal address?"
-            )
-        raise FeedError(f"The calendar address on {host} answered with something that is not a calendar.")
-    return body
+        page = web.get(address, rules, resolve)
+    except web.Refused as refusal:
+        logger.info("calendar feed on %s not read: %s", host, refusal.reason)
+        raise FeedError(UNREADABLE_ADDRESS) from None
+    if page.content_type != "text/calendar" and not _looks_like_icalendar(page.body):
+        logger.info("calendar feed on %s not read: it answered %s, not iCalendar", host, page.content_type)
+        raise FeedError(UNREADABLE_ADDRESS)
+    return page.body
+
+
+def _feed_headers(parts: SplitResult) -> dict[str, str]:
+    return {"User-Agent": "Rapport calendar reader", "Accept": "text/calendar, */*;q=0.5"}
 
 
 def _looks_like_icalendar(body: bytes) -> bool:
     opening = body[:100].removeprefix("\ufeff".encode()).lstrip()
     return opening[: len(_CALENDAR_START)].upper() == _CALENDAR_START.encode()
-
-
-def _read_body(response: HTTPResponse, host: str, max_bytes: int, deadline: float, timeout: float) -> bytes:
-    if response.status != HTTPStatus.OK:
-        raise FeedError(f"The calendar address on {host} answered {_status(response.status)}.")
-    too_large = f"The calendar on {host} is larger than {_size(max_bytes)}, more than Rapport reads."
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise FeedError(too_large)
-    chunks: list[bytes] = []
-    received = 0
-    # read1 returns what has arrived instead of waiting for a full chunk, so the deadline is checked as bytes trickle in.
-    while chunk := response.read1(_CHUNK):
-        received += len(chunk)
-        if received > max_bytes:
-            raise FeedError(too_large)
-        if time.monotonic() > deadline:
-            raise FeedError(f"The calendar address on {host} did not finish answering within {timeout:g} seconds.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-class _WebOnlyRedirects(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) only, never to ftp:// or another scheme urllib would accept."""
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: Any,
-        code: int,
-        msg: str,
-        headers: Any,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urlsplit(newurl).scheme.lower() not in {"http", "https"}:
-            raise FeedError(_redirect_refused(urlsplit(req.full_url).hostname or ""))
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _redirect_refused(host: str) -> str:
-    return f"The calendar address on {host} redirects somewhere Rapport does not follow."
-
-
-def _connection_problem(reason: object, host: str, timeout: float) -> str:
-    if isinstance(reason, TimeoutError):
-        return f"The calendar address on {host} did not answer within {timeout:g} seconds."
-    if isinstance(reason, socket.gaierror):
-        return f"Rapport could not find {host}: is the calendar address right?"
-    if isinstance(reason, ConnectionRefusedError):
-        return f"{host} refused the connection to the calendar address."
-    if isinstance(reason, ssl.SSLError):
-        return f"Rapport could not make a secure connection to {host}."
-    return f"The connection to {host} failed while reading the calendar."
-
-
-def _status(code: int) -> str:
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"HTTP status {code}"
-
-
-def _size(count: int) -> str:
-    return f"{count / 1_000_000:g} MB" if count >= 1_000_000 else f"{count:,} bytes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import pytest
@@ -13,12 +14,20 @@ from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.home import forget_refreshes
+from models.calendar import fetch_feed
+from models.calendar_sync import FeedReaders, Fetch
 from models.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, live_markup_in, violations_in
 
 
 @pytest.fixture
-def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriver]:
+def fetch_local() -> Fetch:
+    """Fetches calendar feeds from the tests' servers on this machine's loopback (refused in production)."""
+    return functools.partial(fetch_feed, allow=lambda address: address.is_loopback)
+
+
+@pytest.fixture
+def slack(db: Engine, standin: SlackStandIn, clock: Clock, fetch_local: Fetch) -> Iterator[SlackDriver]:
     """The real app (listeners finish before dispatch returns) against the Slack stand-in."""
     settings = load_settings(
         environ={
@@ -30,7 +39,8 @@ def slack(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SlackDriv
     )
     forget_refreshes()  # each test starts as a fresh process would
     sessions = make_session_factory(db)
-    app = build_app(settings, Deps(uow=lambda: UnitOfWork(sessions), clock=clock), work_inline=True)
+    deps = Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=FeedReaders(fetch_local))
+    app = build_app(settings, deps, work_inline=True)
     driver = SlackDriver(app, standin)
     yield driver
     assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"

@@ -19,7 +19,7 @@ from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
 from models import outbox as outbox_module
 from models.briefings import compose_briefings, compose_follow_ups
-from models.calendar_sync import sync_all_feeds, sync_feed
+from models.calendar_sync import FeedReaders, Fetch, SyncResult, sync_all_feeds, sync_feed
 from models.orm import CalendarFeed, Contact, Meeting, Member, Outbox
 from models.outbox import deliver_pending
 from models.uow import UnitOfWork
@@ -96,13 +96,13 @@ def meetings(db: Engine) -> list[tuple[str, datetime, datetime | None]]:
 
 
 def test_a_calendar_feed_becomes_meetings_with_contacts_and_skips_the_rest(
-    uow: UnitOfWork, db: Engine, calendars: CalendarServer
+    uow: UnitOfWork, db: Engine, calendars: CalendarServer, fetch_local: Fetch
 ) -> None:
     """Recurring meetings (with an exception), time zones, attendees matched or created; colleagues-only,
     cancelled, declined, all-day and focus-time events skipped."""
     calendars.files["/secret/basic.ics"] = (200, OUTLOOK)
     feed = seller_with_feed(uow, "U0SAM", "sam@rapport-demo.com", calendars.url("/secret/basic.ics"))
-    result = sync_feed(uow, feed, MONDAY_2024)
+    result = sync_feed(uow, feed, MONDAY_2024, fetch_local)
     assert result.problem is None and result.created == 3
     assert [(title, starts.isoformat()) for title, starts, _ in meetings(db)] == [
         ("Globex pilot check-in", "2024-03-05T09:00:00+00:00"),
@@ -114,16 +114,16 @@ def test_a_calendar_feed_becomes_meetings_with_contacts_and_skips_the_rest(
         ada = connection.scalar(select(Contact.email).where(Contact.name == "Ada Buyer"))
     assert {"Ada Buyer", "Bob Initech", "Carol Initech", "Dan Initech"} <= names and "Lee Colleague" not in names
     assert ada == "ada@globex.example"
-    assert sync_feed(uow, feed, MONDAY_2024).created == 0  # read again: nothing new
+    assert sync_feed(uow, feed, MONDAY_2024, fetch_local).created == 0  # read again: nothing new
 
 
 def test_a_moved_meeting_is_moved_and_a_removed_one_cancelled(
-    uow: UnitOfWork, db: Engine, calendars: CalendarServer
+    uow: UnitOfWork, db: Engine, calendars: CalendarServer, fetch_local: Fetch
 ) -> None:
     """The Initech demo moved by an hour keeps its row at the new time; deleted, it is cancelled."""
     calendars.files["/c.ics"] = (200, OUTLOOK)
     feed = seller_with_feed(uow, "U0SAM", "sam@rapport-demo.com", calendars.url("/c.ics"))
-    sync_feed(uow, feed, MONDAY_2024)
+    sync_feed(uow, feed, MONDAY_2024, fetch_local)
     calendars.files["/c.ics"] = (
         200,
         OUTLOOK.replace(
@@ -134,7 +134,7 @@ def test_a_moved_meeting_is_moved_and_a_removed_one_cancelled(
             'DTEND;TZID="W. Europe Standard Time":20240307T180000',
         ),
     )
-    moved = sync_feed(uow, feed, MONDAY_2024)
+    moved = sync_feed(uow, feed, MONDAY_2024, fetch_local)
     assert moved.moved == 1
     assert ("Initech demo", datetime(2024, 3, 7, 16, 0, tzinfo=UTC), None) in meetings(db)
 
@@ -143,24 +143,27 @@ def test_a_moved_meeting_is_moved_and_a_removed_one_cancelled(
         + OUTLOOK.split("SUMMARY;LANGUAGE=en-us:Initech demo")[1].split("END:VEVENT", 1)[1]
     )
     calendars.files["/c.ics"] = (200, without_demo)
-    assert sync_feed(uow, feed, MONDAY_2024).cancelled == 1
+    assert sync_feed(uow, feed, MONDAY_2024, fetch_local).cancelled == 1
     assert [cancelled is not None for title, _, cancelled in meetings(db) if title == "Initech demo"] == [True]
 
 
 def test_an_unreachable_feed_is_reported_once_and_does_not_stop_the_others(
-    uow: UnitOfWork, db: Engine, calendars: CalendarServer
+    uow: UnitOfWork, db: Engine, calendars: CalendarServer, fetch_local: Fetch
 ) -> None:
     """A 404 feed: its member gets one message (not one per run); the next member's feed is still read."""
     calendars.files["/good.ics"] = (200, OUTLOOK)
     seller_with_feed(uow, "U0BROKEN", "kim@rapport-demo.com", calendars.url("/gone.ics"))
     seller_with_feed(uow, "U0SAM", "sam@rapport-demo.com", calendars.url("/good.ics"))
-    first = sync_all_feeds(uow, MONDAY_2024)
-    second = sync_all_feeds(uow, MONDAY_2024 + timedelta(minutes=15))
+    readers = FeedReaders(fetch_local)
+    first: list[SyncResult] = []
+    second: list[SyncResult] = []
+    sync_all_feeds(uow.fresh, readers, lambda: MONDAY_2024, then=first.append)
+    sync_all_feeds(uow.fresh, readers, lambda: MONDAY_2024 + timedelta(minutes=15), then=second.append)
     assert [r.problem is None for r in first] == [False, True] and [r.problem is None for r in second] == [False, True]
     with db.connect() as connection:
         reports = connection.execute(select(Outbox.payload_json).where(Outbox.kind == "feed_error")).all()
     assert len(reports) == 1
-    assert "404" in reports[0][0] and "/gone.ics" not in reports[0][0]  # the secret path never shows
+    assert "couldn't read a calendar" in reports[0][0] and "/gone.ics" not in reports[0][0]  # no secret path
 
 
 # Briefings through Slack -------------------------------------------------------------------------------
@@ -308,13 +311,15 @@ def test_prep_asks_which_one_when_two_match_and_says_when_nobody_is_known(slack:
     assert "Nobody on the team knows" in slack.command("Zebulon Q", command="/prep").text
 
 
-def test_prep_calendar_saves_the_feed_and_never_echoes_its_secret(
-    slack: SlackDriver, calendars: CalendarServer, db: Engine
+def test_prep_calendar_saves_the_feed_tells_what_it_found_by_dm_and_never_echoes_its_secret(
+    slack: SlackDriver, standin: SlackStandIn, calendars: CalendarServer, db: Engine
 ) -> None:
-    """`/prep calendar <secret address>` reads it right away and answers with the host only."""
+    """`/prep calendar <secret address>` answers at once with the host only; the reading's result comes by DM."""
     calendars.files["/private-abc123/basic.ics"] = (200, OUTLOOK)
     reply = slack.command(f"calendar {calendars.url('/private-abc123/basic.ics')}", command="/prep")
-    assert "Connected to http://127.0.0.1/…" in reply.text and "abc123" not in reply.text
+    assert "Saved http://127.0.0.1/…: I'm reading it now" in reply.text and "abc123" not in reply.text
+    told = flatten(standin.calls_to("chat.postMessage")[-1].args)
+    assert "Connected to http://127.0.0.1/…" in told and "abc123" not in told
     status = slack.command("calendar", command="/prep")
     assert "Reading your calendar" in status.text and "abc123" not in status.text
     with db.connect() as connection:

@@ -16,7 +16,7 @@ from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import slack_sender
 from models.briefings import compose_briefings
-from models.calendar_sync import sync_all_feeds
+from models.calendar_sync import FeedReaders, sync_all_feeds
 from models.digests import compose_due
 from models.orm import CalendarFeed, Contact, Member
 from models.outbox import deliver_pending
@@ -100,7 +100,7 @@ def test_a_hostile_calendar_invitation_and_import_file_reach_briefings_digests_a
         member.email = "seller@acme-sales.example"
         uow.session.add(CalendarFeed(workspace_id=member.workspace_id, member_id=member.id, ics_text=EVENT))
         uow.commit()
-    sync_all_feeds(uow, clock())
+    sync_all_feeds(uow.fresh, FeedReaders(), clock)
     sender = slack_sender(WebClient(token=BOT_TOKEN, base_url=standin.base_url), Deps(uow=uow.fresh, clock=clock))
     clock.now = datetime(2026, 11, 24, 13, 30, tzinfo=UTC)  # the briefing is due 30 minutes before
     compose_briefings(uow, clock.now)
