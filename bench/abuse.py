@@ -21,10 +21,9 @@ started with CALENDAR_ALLOW_PRIVATE_ADDRESSES=true (an on-premises calendar, as 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
-import os
 import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,22 +31,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-from bench.common import percentiles
+from bench.common import percentiles, start_http_server
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "bench-abuse-signing-secret-0123"
 BOT_TOKEN = "xoxb-bench-abuse-token"
 ATTACKER, VICTIM = "T0ATTACKER", "T0VICTIM"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def own_address() -> str:
@@ -104,9 +96,9 @@ class TricklingFeeds:
         self.listener.close()
 
 
-def post(url: str, body: bytes | Iterator[bytes], headers: dict[str, str], timeout: float = 30) -> tuple[int, float]:
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 30) -> tuple[int, float]:
     """POST, returning the status and the seconds until the answer (0 when the connection failed)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # type: ignore[arg-type]
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     started = time.perf_counter()
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -116,6 +108,30 @@ def post(url: str, body: bytes | Iterator[bytes], headers: dict[str, str], timeo
         return error.code, time.perf_counter() - started
     except OSError:
         return 0, time.perf_counter() - started
+
+
+def post_large(url: str, megabytes: int) -> tuple[int, float]:
+    """POST an unsigned form body of `megabytes` MB, a megabyte at a time; the status the server
+    answered (it may answer before the body is through, then close: its answer is still read)."""
+    parts = urllib.parse.urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=120)
+    started = time.perf_counter()
+    connection.putrequest("POST", "/slack/events")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", str(megabytes * 1024 * 1024))
+    connection.endheaders()
+    chunk = b"payload=" + b"x" * (1024 * 1024 - 8)
+    try:
+        for _ in range(megabytes):
+            connection.send(chunk)
+    except OSError:
+        pass  # refused before the end: what the answer below says
+    try:
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException):
+        status = 0
+    connection.close()
+    return status, time.perf_counter() - started
 
 
 def signed(body: str) -> dict[str, str]:
@@ -174,33 +190,17 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rapport-abuse-"))
     standin = SlackStandIn().start()
     feeds = TricklingFeeds(own_address())
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "DATABASE_URL": f"sqlite:///{workdir / 'rapport.db'}",
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_BASE_URL": standin.base_url,
-        "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true",
-        "LOG_LEVEL": "WARNING",
-    }
-    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        env.pop(name, None)
-    log = (workdir / "server.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--http"], env=env, cwd=workdir, stdout=log, stderr=log
+    server, url = start_http_server(
+        {
+            "DATABASE_URL": f"sqlite:///{workdir / 'rapport.db'}",
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+            "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true",
+            "LOG_LEVEL": "WARNING",
+        },
+        workdir,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the server did not start: " + (workdir / "server.log").read_text()) from None
-            time.sleep(0.1)
     print(f"server up on {url}; slow feeds on {feeds.host}:{feeds.port}", file=sys.stderr)
 
     # The large unsigned body, with the server's memory sampled while it arrives.
@@ -215,19 +215,7 @@ def main() -> None:
 
     sampler = threading.Thread(target=sample)
     sampler.start()
-    size = args.body_mb * 1024 * 1024
-    chunk = b"payload=" + b"x" * (1024 * 1024 - 8)
-
-    def chunks() -> Iterator[bytes]:
-        for _ in range(args.body_mb):
-            yield chunk
-
-    big_status, big_seconds = post(
-        url + "/slack/events",
-        chunks(),
-        {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(size)},
-        timeout=120,
-    )
+    big_status, big_seconds = post_large(url, args.body_mb)
     time.sleep(0.5)
     sampling.set()
     sampler.join()

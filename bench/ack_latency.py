@@ -18,10 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -35,6 +32,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bench.common import start_http_server
 from bot.db import make_engine
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
@@ -44,12 +42,6 @@ SIGNING_SECRET = "bench-signing-secret-0123456789"
 NAMES = ["Amara", "Bjorn", "Chidi", "Dagny", "Emeka", "Farida", "Goran", "Hiroko", "Ingrid", "Jomo"]
 SURNAMES = ["Okafor", "Lindqvist", "Tanaka", "Moreau", "Kowalski", "Haddad", "Petrov", "Alvarez", "Nakamura", "Fischer"]
 BOT_TOKEN = "xoxb-bench-token"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -122,37 +114,16 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rapport-ack-"))
     database_url = args.database_url or f"sqlite:///{workdir / 'rapport.db'}"
     standin = SlackStandIn().start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "PORT": str(port),
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_BASE_URL": standin.base_url,
-        "LOG_LEVEL": "WARNING",
-    }
-    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
-        env.pop(name, None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run", "--http"],
-        env=env,
-        cwd=workdir,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    server, url = start_http_server(
+        {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+            "LOG_LEVEL": "WARNING",
+        },
+        workdir,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(
-                    "the server did not start: " + (server.stderr.read().decode() if server.stderr else "")
-                ) from None
-            time.sleep(0.1)
     print(f"server up on {url}; {args.clients} clients for {args.seconds:.0f} s", file=sys.stderr)
 
     # The load comes from separate processes, so that the stand-in (here) answers the server promptly.

@@ -3,9 +3,16 @@ live PostgreSQL server does by itself after a bulk load, done at once before tim
 
 from __future__ import annotations
 
+import os
 import resource
+import socket
 import statistics
-from collections.abc import Sequence
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 
@@ -51,3 +58,35 @@ def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
 def peak_rss_mb() -> float:
     """This process's peak resident set so far (Linux reports kilobytes)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_http_server(settings: Mapping[str, str], workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`rapport run --http` in its own process with these settings (and no other Slack ones), its
+    output in workdir/server.log; returns once /healthz answers, with the server's base URL."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), **settings}
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        if name not in settings:
+            env.pop(name, None)
+    log = workdir / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "run", "--http"], env=env, cwd=workdir, stdout=sink, stderr=sink
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1):
+                return server, url
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise SystemExit("the server did not start: " + log.read_text()) from None
+            time.sleep(0.1)
