@@ -17,7 +17,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine, Select, delete, select
 
-from bot.db import make_session_factory
+from bot.db import make_session_factory, migration_lock
 from bot.settings import Settings
 from models.admin import enterprise_of, record_installation
 from models.uow import UnitOfWork
@@ -105,14 +105,16 @@ class WorkspaceInstallationStore(SQLAlchemyInstallationStore):
 
 def installation_store(settings: Settings, engine: Engine) -> WorkspaceInstallationStore:
     store = WorkspaceInstallationStore(client_id=settings.slack_client_id or "", engine=engine)
-    store.create_tables()  # type: ignore[no-untyped-call]
+    with migration_lock(engine):  # replicas starting together would race to create the same tables
+        store.create_tables()  # type: ignore[no-untyped-call]
     return store
 
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     """Bolt's OAuth flow on /slack/install and /slack/oauth_redirect, stores in our database, rotation on."""
     state_store = PurgingOAuthStateStore(expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine)
-    state_store.create_tables()  # type: ignore[no-untyped-call]
+    with migration_lock(engine):
+        state_store.create_tables()  # type: ignore[no-untyped-call]
     oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,

@@ -53,3 +53,39 @@ def test_two_replicas_migrating_an_empty_database_at_once_both_succeed(trial: in
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.mark.skipif(not BASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_replicas_creating_slacks_installation_tables_at_once_all_succeed() -> None:
+    """slack_sdk's stores create their own tables when the app starts: four at once on an empty schema
+    take the migration lock in turn, and none fails on a table another has just created."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.installations import oauth_settings
+    from bot.settings import load_settings
+
+    assert BASE_URL is not None
+    admin = make_engine(BASE_URL)
+    schema = f"rapport_slack_tables_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in BASE_URL else "?"
+    url = f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
+    settings = load_settings(
+        environ={"DATABASE_URL": url, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret-0123456789"},
+        env_file=None,
+    )
+    engines = [make_engine(url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            started = [pool.submit(oauth_settings, settings, engine) for engine in engines]
+            assert all(future.result(timeout=60) is not None for future in started)
+        with engines[0].connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= tables
+    finally:
+        for engine in engines:
+            engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
