@@ -36,7 +36,7 @@ from bench.common import start_http_server
 from bot.db import make_engine
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
-from models.orm import Interaction
+from models.db.orm import Interaction
 
 SIGNING_SECRET = "bench-signing-secret-0123456789"
 NAMES = ["Amara", "Bjorn", "Chidi", "Dagny", "Emeka", "Farida", "Goran", "Hiroko", "Ingrid", "Jomo"]

@@ -39,9 +39,9 @@ from typing import Any
 from sqlalchemy import Engine, func, select, text
 
 from bot.db import make_engine, make_session_factory, migrate
-from models.importers import ImportReport, import_file
-from models.orm import Contact, Interaction, Member, Tie, Workspace
-from models.uow import UnitOfWork
+from models.db.orm import Contact, Interaction, Member, Tie, Workspace
+from models.db.uow import UnitOfWork
+from models.imports.importers import ImportReport, import_file
 
 TARGET_LINKEDIN_S = 30.0
 TARGET_INTERACTIONS_S = 180.0

@@ -23,7 +23,7 @@ What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh sc
    server: `bench.common`).
    Then `bot.db.migrate`, as `rapport run` does when it starts: it refreshes the planner's statistics.
 2. In a fresh process (spawned, so neither the generator nor the harness counts in its memory):
-   `models.digests.compose_due(uow, NOW)`, the real compose writing the outbox (two members at a
+   `models.nudges.digests.compose_due(uow, NOW)`, the real compose writing the outbox (two members at a
    time, as the app does), timed as a whole and per member (the module's `_compose_member` is
    wrapped with a timer), with the SQL statements run per member; then `deliver_pending` with a sender that stands in for Slack and accepts every digest.
    Memory is the peak resident set size of that process (`ru_maxrss`), read before composing (the
@@ -70,12 +70,11 @@ from sqlalchemy.engine import make_url
 
 from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
-from models import digests
-from models.commands import Channel, Initiator
-from models.digests import compose_due
-from models.matching import fold
-from models.nudges import WEEKDAYS, NudgeKind
-from models.orm import (
+from models.core.names import fold
+from models.core.nudges import WEEKDAYS, NudgeKind
+from models.core.scoring import InteractionFact, recent_initiatives
+from models.core.values import Channel, Initiator
+from models.db.orm import (
     Account,
     CadenceRule,
     Contact,
@@ -89,9 +88,10 @@ from models.orm import (
     contact_tags,
     interaction_contacts,
 )
-from models.outbox import Delivery, OutgoingMessage, deliver_pending
-from models.scoring import InteractionFact, recent_initiatives
-from models.uow import UnitOfWork
+from models.db.uow import UnitOfWork
+from models.delivery.outbox import Delivery, OutgoingMessage, deliver_pending
+from models.nudges import digests
+from models.nudges.digests import compose_due
 
 TARGET_COMPOSE_S = 15.0
 TARGET_PEAK_RSS_MB = 1024.0

@@ -19,7 +19,7 @@ figures stay apart):
    `bot.db.migrate` once more, as `rapport run` does when it starts: it refreshes the planner's
    statistics (`bot.db.refresh_statistics`). `--sqlite-file PATH` / `--pg-schema NAME` keep the
    database and reuse it on later runs (migrated, as on a start), to compare changes quickly.
-2. The service: `models.whoknows.who_knows` with a fresh unit of work per call, as the Slack handler
+2. The service: `models.network.whoknows.who_knows` with a fresh unit of work per call, as the Slack handler
    calls it (name resolution, neighbourhood reads, route ranking; not the Slack round trip), for
    `--queries` targets typed as a user would: person names with random case, sometimes without
    accents, ~20 % with one typo (a swapped, dropped or replaced letter in a word of five letters or
@@ -28,7 +28,7 @@ figures stay apart):
    (the request path must read a neighbourhood, never the whole graph).
 3. The floor: one indexed SQL read per target of the ties into the target and into the contacts
    linked to it (for a company, one of its contacts).
-4. The whole-workspace bridge computation, `models.structure.refresh_structure`, once.
+4. The whole-workspace bridge computation, `models.network.structure.refresh_structure`, once.
 5. The naive reference: the whole graph in networkx (edges weighted −log strength, with a team hub
    for teammates and one hub per company), then per query a Dijkstra search from the asking member
    to the target, bounded at a 1 % chance; its load, build and per-query times (on the first
@@ -68,13 +68,13 @@ from sqlalchemy import Connection, Engine, Table, event, insert, select, text
 
 from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
-from models.graph import COLLEAGUE_STRENGTH, MIN_EDGE_WEIGHT, TEAMMATE_BASE, link_strength
-from models.matching import fold, name_variants
-from models.orm import Account, Base, Contact, ContactLink, Member, NameIndexEntry, Tie, Workspace
-from models.services import Actor
-from models.structure import refresh_structure
-from models.uow import UnitOfWork
-from models.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult, who_knows
+from models.core.graph import COLLEAGUE_STRENGTH, MIN_EDGE_WEIGHT, TEAMMATE_BASE, link_strength
+from models.core.names import fold, name_variants
+from models.db.orm import Account, Base, Contact, ContactLink, Member, NameIndexEntry, Tie, Workspace
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
+from models.network.structure import refresh_structure
+from models.network.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult, who_knows
 
 TARGET_SERVICE_P95_MS = 15.0
 TARGET_STRUCTURE_S = 120.0

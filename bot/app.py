@@ -22,10 +22,10 @@ from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import Settings
 from handlers import register_listeners
 from handlers.deps import Deps
-from models.calendar import fetch_feed
-from models.calendar_sync import READER_THREADS, FeedReaders
-from models.uow import UnitOfWork
-from models.web import public_address, public_or_on_premises_address
+from models.briefings.calendar import fetch_feed
+from models.briefings.feeds import READER_THREADS, FeedReaders
+from models.briefings.web import public_address, public_or_on_premises_address
+from models.db.uow import UnitOfWork
 
 #: Listeners' work runs on these threads after the acknowledgement. Few enough that the request
 #: threads, which only verify, parse and acknowledge, are not starved of the interpreter under load.

@@ -144,7 +144,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
     from bot.app import make_runtime, make_web_client
     from bot.jobs import OTHER_COMPOSERS, WORKER
     from handlers.sender import slack_sender
-    from models.digests import compose_due, sweep
+    from models.nudges.digests import compose_due, sweep
 
     runtime = make_runtime(settings)
     now = as_of or datetime.now(UTC)
@@ -171,8 +171,8 @@ def _briefings(settings: Settings, as_of: datetime | None, member: str | None, d
     from bot.app import make_runtime, make_web_client
     from bot.jobs import WORKER
     from handlers.sender import slack_sender
-    from models import outbox
-    from models.briefings import compose_briefings, compose_follow_ups, due_briefings
+    from models.briefings.service import compose_briefings, compose_follow_ups, due_briefings
+    from models.delivery import outbox
 
     runtime = make_runtime(settings)
     now = as_of or datetime.now(UTC)
@@ -200,7 +200,7 @@ def _briefings(settings: Settings, as_of: datetime | None, member: str | None, d
 
 def _calendars(settings: Settings) -> int:
     from bot.app import calendar_fetch, make_runtime
-    from models.calendar_sync import FeedReaders, SyncResult, sync_all_feeds
+    from models.briefings.feeds import FeedReaders, SyncResult, sync_all_feeds
 
     runtime = make_runtime(settings)
     results: list[SyncResult] = []
@@ -214,7 +214,7 @@ def _calendars(settings: Settings) -> int:
 def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> int:
     from bot.app import make_runtime
     from bot.installations import installation_store
-    from models.admin import delete_workspace
+    from models.admin.service import delete_workspace
 
     if not yes:
         if not sys.stdin.isatty():
@@ -238,7 +238,7 @@ def _export(settings: Settings, teams: list[str] | None, output: str | None) -> 
     import os
 
     from bot.app import make_runtime
-    from models.admin import export_workspace, workspace_teams
+    from models.admin.service import export_workspace, workspace_teams
 
     runtime = make_runtime(settings)
     now = datetime.now(UTC)
@@ -263,7 +263,7 @@ def _export(settings: Settings, teams: list[str] | None, output: str | None) -> 
 
 def _network(settings: Settings, teams: list[str] | None) -> int:
     from bot.app import make_runtime
-    from models.structure import refresh_structure, workspace_ids
+    from models.network.structure import refresh_structure, workspace_ids
 
     runtime = make_runtime(settings)
     deps = runtime.deps
@@ -301,8 +301,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import make_runtime
     from bot.db import refresh_statistics
-    from models.errors import RapportError
-    from models.importers import describe, import_file
+    from models.core.errors import RapportError
+    from models.imports.importers import describe, import_file
 
     try:
         data = Path(args.file).read_bytes()

@@ -14,7 +14,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from models.faults import drop_echoed_values
+from models.core.faults import drop_echoed_values
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

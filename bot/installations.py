@@ -19,8 +19,8 @@ from sqlalchemy import Engine, Select, delete, select
 
 from bot.db import make_session_factory, migration_lock
 from bot.settings import Settings
-from models.admin import enterprise_of, record_installation
-from models.uow import UnitOfWork
+from models.admin.service import enterprise_of, record_installation
+from models.db.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 

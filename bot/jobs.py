@@ -12,11 +12,11 @@ import socket
 
 from bot.app import Runtime
 from bot.db import refresh_statistics
-from models.briefings import compose_briefings, compose_follow_ups
-from models.calendar_sync import sync_all_feeds
-from models.digests import sweep
-from models.outbox import Sender
-from models.structure import refresh_structure, workspace_ids
+from models.briefings.feeds import sync_all_feeds
+from models.briefings.service import compose_briefings, compose_follow_ups
+from models.delivery.outbox import Sender
+from models.network.structure import refresh_structure, workspace_ids
+from models.nudges.digests import sweep
 
 logger = logging.getLogger(__name__)
 

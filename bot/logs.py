@@ -13,7 +13,7 @@ from types import TracebackType
 
 from sqlalchemy.exc import StatementError
 
-from models.faults import drop_echoed_values
+from models.core.faults import drop_echoed_values
 
 _TOKEN_PATTERN = re.compile(r"\b(xox[abposr]|xapp|xoxe(?:\.xox[bp])?)-[A-Za-z0-9-]+")
 

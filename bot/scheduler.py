@@ -10,7 +10,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot import jobs
 from bot.app import Runtime
-from models.outbox import Sender
+from models.delivery.outbox import Sender
 
 NETWORK_JOB_ID = "network-structure"
 NUDGES_JOB_ID = "nudges"

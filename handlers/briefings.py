@@ -23,15 +23,16 @@ from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from handlers.usage import ack_with_usage, usage_reply
 from handlers.views import Block, button, context, message, section
-from models import briefings, calendar_sync
-from models.briefings import Briefing, ContactBriefing, MeetingContextForm
-from models.commands import CHANNEL_LABELS, Initiator
-from models.dates import format_when
-from models.lengths import CAMPAIGN
-from models.objectives import DecisionRole, Objective, ObjectiveKind
-from models.outbox import OutgoingMessage
-from models.services import Actor
-from models.whoknows import ChooseTarget, NobodyKnows
+from models.briefings import feeds as calendar_sync
+from models.briefings import service as briefings
+from models.briefings.service import Briefing, ContactBriefing, MeetingContextForm
+from models.core.dates import format_when
+from models.core.objectives import DecisionRole, Objective, ObjectiveKind
+from models.core.values import CHANNEL_LABELS, Initiator
+from models.db.lengths import CAMPAIGN
+from models.delivery.outbox import OutgoingMessage
+from models.logcall.service import Actor
+from models.network.whoknows import ChooseTarget, NobodyKnows
 
 CONTEXT_MODAL_ID = "meeting_context_modal"
 _OBJECTIVE_LABEL = {
@@ -186,7 +187,7 @@ def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
 
 
 def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
-    from models import services
+    from models.logcall import service as services
 
     cached = services.cached_profile(deps.uow(), services.Actor(message_.team_id, message_.slack_user_id), deps.clock())
     return cached.zone if cached else ZoneInfo("UTC")

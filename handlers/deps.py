@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from models.calendar_sync import FeedReaders
-from models.uow import UnitOfWork
+from models.briefings.feeds import FeedReaders
+from models.db.uow import UnitOfWork
 
 
 @dataclass(frozen=True)

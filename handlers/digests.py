@@ -20,9 +20,10 @@ from handlers.home import publish_home
 from handlers.logcall import actor_of
 from handlers.profiles import form_metadata, member_profile
 from handlers.views import Block, button, context, section
-from models import digests, settings_service
-from models.nudges import WEEKDAYS, Frequency, NudgeKind
-from models.outbox import OutgoingMessage
+from models.core.nudges import WEEKDAYS, Frequency, NudgeKind
+from models.delivery.outbox import OutgoingMessage
+from models.nudges import digests
+from models.nudges import settings as settings_service
 
 #: Slack errors that mean the member cannot get a DM from the app at all.
 UNREACHABLE = frozenset(

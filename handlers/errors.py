@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from handlers import views
 from handlers.replies import response_url_of, send_reply
 from handlers.usage import USAGE_BY_COMMAND
-from models.errors import RapportError, UsageError
-from models.grammar import LOGCALL_USAGE
+from models.core.errors import RapportError, UsageError
+from models.core.grammar import LOGCALL_USAGE
 
 logger = logging.getLogger(__name__)
 

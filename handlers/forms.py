@@ -7,13 +7,13 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.dates import parse_duration
-from models.errors import UsageError
-from models.grammar import parse_tags, split_contacts
-from models.lengths import COMPANY_NAME, JOB_TITLE
-from models.scoring import Appreciation, Friendship
-from models.services import TieRating
+from models.core.dates import parse_duration
+from models.core.errors import UsageError
+from models.core.grammar import parse_tags, split_contacts
+from models.core.scoring import Appreciation, Friendship
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.lengths import COMPANY_NAME, JOB_TITLE
+from models.logcall.service import TieRating
 
 State = dict[str, dict[str, dict[str, Any]]]
 

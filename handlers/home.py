@@ -22,10 +22,12 @@ from handlers.errors import ack_only, guarded, no_ack
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import Block, button, context, notice, section
-from models import calendar_sync, services, web
-from models.errors import RapportError
-from models.home import Home, Section, home
-from models.services import Actor
+from models.briefings import feeds as calendar_sync
+from models.briefings import web
+from models.core.errors import RapportError
+from models.home.service import Home, Section, home
+from models.logcall import service as services
+from models.logcall.service import Actor
 
 logger = logging.getLogger(__name__)
 

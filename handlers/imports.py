@@ -13,8 +13,8 @@ from handlers.home import download_file, publish_home
 from handlers.logcall import actor_of
 from handlers.profiles import member_profile
 from handlers.views import notice, section
-from models import importers
-from models.errors import UsageError
+from models.core.errors import UsageError
+from models.imports import importers
 
 IMPORT_MODAL_ID = "import_modal"
 KINDS = [

@@ -18,11 +18,11 @@ from handlers.deps import AckFn, Deps
 from handlers.errors import ack_only, guarded, no_ack
 from handlers.profiles import form_metadata, form_zone, member_profile
 from handlers.replies import response_url_of, send_reply
-from models import services
-from models.commands import LogCallCommand
-from models.errors import RapportError
-from models.grammar import is_help, parse_logcall, parse_tags
-from models.services import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
+from models.core.errors import RapportError
+from models.core.grammar import is_help, parse_logcall, parse_tags
+from models.core.values import LogCallCommand
+from models.logcall import service as services
+from models.logcall.service import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
 
 #: Where `remember_workspace` puts the member's workspace when Bolt's context names none of its own.
 WORKSPACE_KEY = "rapport_team_id"

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from handlers.blockkit import truncate
 from handlers.mrkdwn import Mrkdwn, md, mention
 from handlers.views import Block, button, context, dm, message, section
-from models.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
-from models.whoknows import (
+from models.network.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
+from models.network.whoknows import (
     BRIDGE_FLAGS,
     ChooseTarget,
     CompanyRoutes,

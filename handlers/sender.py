@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from handlers.deps import Deps
-from models.outbox import Delivery, DeliveryFailed, OutgoingMessage
+from models.delivery.outbox import Delivery, DeliveryFailed, OutgoingMessage
 
 #: Slack errors that mean the member cannot get a DM from the app at all.
 UNREACHABLE = frozenset(

@@ -7,7 +7,7 @@ from typing import Any
 
 from handlers.deps import AckFn
 from handlers.views import message, section
-from models.grammar import LOGCALL_USAGE, is_help
+from models.core.grammar import LOGCALL_USAGE, is_help
 
 WHOKNOWS_USAGE = (
     "*Find a warm introduction:* `/whoknows <person or company>`\n"

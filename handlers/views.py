@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 from handlers.blockkit import truncate
 from handlers.mrkdwn import Mrkdwn, clip, mention, to_mrkdwn
-from models.commands import CHANNEL_LABELS, Channel, Initiator
-from models.dates import format_when
-from models.grammar import LOGCALL_USAGE
-from models.scoring import Appreciation, Friendship
-from models.services import (
+from models.core.dates import format_when
+from models.core.grammar import LOGCALL_USAGE
+from models.core.scoring import Appreciation, Friendship
+from models.core.values import CHANNEL_LABELS, Channel, Initiator
+from models.logcall.service import (
     NEW_CONTACT,
     Logged,
     NeedsChoice,

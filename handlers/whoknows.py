@@ -18,10 +18,10 @@ from handlers.mrkdwn import unescape
 from handlers.profiles import member_profile
 from handlers.replies import response_url_of, send_reply
 from handlers.usage import ack_with_usage, usage_reply
-from models import introductions, whoknows
-from models.errors import UsageError
-from models.services import MemberProfile
-from models.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
+from models.core.errors import UsageError
+from models.logcall.service import MemberProfile
+from models.network import introductions, whoknows
+from models.network.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
 
 
 def render(result: WhoKnowsResult, deps: Deps, profile: MemberProfile) -> dict[str, Any]:

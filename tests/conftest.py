@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 
 from bot.db import make_engine, make_session_factory, migrate
 from bot.slack_standin import SlackStandIn, required_args_from_openapi
-from models.orm import Base
-from models.uow import UnitOfWork
+from models.db.orm import Base
+from models.db.uow import UnitOfWork
 from tests.slack_driver import Clock
 
 DATA = Path(__file__).parent / "data"

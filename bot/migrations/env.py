@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Engine
 
-from models.orm import Base
+from models.db.orm import Base
 
 engine: Engine = context.config.attributes["engine"]
 

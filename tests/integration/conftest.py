@@ -14,9 +14,9 @@ from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.home import forget_refreshes
-from models.calendar import fetch_feed
-from models.calendar_sync import FeedReaders, Fetch
-from models.uow import UnitOfWork
+from models.briefings.calendar import fetch_feed
+from models.briefings.feeds import FeedReaders, Fetch
+from models.db.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, live_markup_in, violations_in
 
 

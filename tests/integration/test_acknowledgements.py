@@ -26,8 +26,8 @@ from handlers.digests import SETTINGS_MODAL_ID
 from handlers.home import forget_refreshes
 from handlers.imports import IMPORT_MODAL_ID
 from handlers.network_views import INTRO_MODAL_ID
-from models.orm import Contact, Interaction, Member
-from models.uow import UnitOfWork
+from models.db.orm import Contact, Interaction, Member
+from models.db.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten
 
 

@@ -17,12 +17,12 @@ from sqlalchemy import Engine, func, select, text, update
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
-from models import outbox as outbox_module
-from models.briefings import compose_briefings, compose_follow_ups
-from models.calendar_sync import FeedReaders, Fetch, SyncResult, sync_all_feeds, sync_feed
-from models.orm import CalendarFeed, Contact, Meeting, Member, Outbox
-from models.outbox import deliver_pending
-from models.uow import UnitOfWork
+from models.briefings.feeds import FeedReaders, Fetch, SyncResult, sync_all_feeds, sync_feed
+from models.briefings.service import compose_briefings, compose_follow_ups
+from models.db.orm import CalendarFeed, Contact, Meeting, Member, Outbox
+from models.db.uow import UnitOfWork
+from models.delivery import outbox as outbox_module
+from models.delivery.outbox import deliver_pending
 from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten
 
 CALENDARS = Path(__file__).resolve().parents[1] / "data" / "calendars"
@@ -70,7 +70,7 @@ def calendars() -> Iterator[CalendarServer]:
 
 def seller_with_feed(uow: UnitOfWork, user_id: str, email: str, url: str) -> int:
     with uow:
-        from models.repository import WorkspaceRepository
+        from models.db.repository import WorkspaceRepository
 
         repo = WorkspaceRepository.for_team(uow.session, "T0TEAM1")
         member = repo.get_or_create_member(user_id)

@@ -19,12 +19,12 @@ from sqlalchemy import Engine, func, select
 from bot.slack_standin import SlackStandIn
 from handlers.briefings import feed_error_message
 from handlers.home import download_file
-from models.calendar_sync import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
-from models.errors import RapportError
-from models.orm import Contact, Meeting, Outbox
-from models.outbox import OutgoingMessage
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.briefings.feeds import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
+from models.core.errors import RapportError
+from models.db.orm import Contact, Meeting, Outbox
+from models.db.uow import UnitOfWork
+from models.delivery.outbox import OutgoingMessage
+from models.logcall.service import Actor
 from tests.slack_driver import BOT_TOKEN, SlackDriver, flatten
 
 NOW = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)

@@ -21,9 +21,9 @@ from bot.app import calendar_fetch
 from bot.db import make_engine
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
-from models.calendar import FeedError
-from models.orm import Interaction
-from models.web import public_address, public_or_on_premises_address
+from models.briefings.calendar import FeedError
+from models.briefings.web import public_address, public_or_on_premises_address
+from models.db.orm import Interaction
 from tests.integration import test_http_server
 from tests.integration.test_calendar_feeds import FileServer, calendar, event
 from tests.integration.test_http_server import Server, post

@@ -19,7 +19,7 @@ from bot.app import make_runtime
 from bot.console import Console
 from bot.db import make_engine
 from bot.settings import load_settings
-from models.orm import Interaction
+from models.db.orm import Interaction
 
 PARIS = ZoneInfo("Europe/Paris")
 FIRST_EXAMPLE = "/logcall Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect"

@@ -15,10 +15,10 @@ from sqlalchemy.exc import DBAPIError
 from bot.logs import configure_logging
 from bot.slack_standin import SlackStandIn
 from handlers.errors import report
-from models import importers
-from models.orm import Account, CalendarFeed, Contact
-from models.repository import WorkspaceRepository
-from models.uow import UnitOfWork
+from models.db.orm import Account, CalendarFeed, Contact
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.imports import importers
 from tests.slack_driver import BOT_TOKEN
 
 SECRET_URL = "https://calendar.example/private/4f9c2e1a77d0/basic.ics"

@@ -22,12 +22,12 @@ from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import SlackSender, slack_sender
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.digests import compose_due, sweep, tie_facts
-from models.orm import Member, NudgeMemory, Outbox, Tie
-from models.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
-from models.services import Actor, log_call
-from models.uow import UnitOfWork
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.orm import Member, NudgeMemory, Outbox, Tie
+from models.db.uow import UnitOfWork
+from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
+from models.logcall.service import Actor, log_call
+from models.nudges.digests import compose_due, sweep, tie_facts
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
 
 TEAM = "T0TEAM1"
@@ -510,9 +510,9 @@ def test_a_workspace_writing_never_holds_off_the_digest_composer_or_a_migration_
     if db.dialect.name != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's; SQLite serialises writers by itself")
     from bot.db import MIGRATION_LOCK_KEY
-    from models.digests import COMPOSE_LOCK_KEY
-    from models.orm import Workspace
-    from models.repository import WorkspaceRepository
+    from models.db.orm import Workspace
+    from models.db.repository import WorkspaceRepository
+    from models.nudges.digests import COMPOSE_LOCK_KEY
 
     with uow:
         for workspace_id in (80, COMPOSE_LOCK_KEY % 2**16, 1):

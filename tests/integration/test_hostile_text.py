@@ -15,13 +15,13 @@ from sqlalchemy import Engine, select, update
 from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.sender import slack_sender
-from models.briefings import compose_briefings
-from models.calendar_sync import FeedReaders, sync_all_feeds
-from models.digests import compose_due
-from models.orm import CalendarFeed, Contact, Member
-from models.outbox import deliver_pending
-from models.repository import WorkspaceRepository
-from models.uow import UnitOfWork
+from models.briefings.feeds import FeedReaders, sync_all_feeds
+from models.briefings.service import compose_briefings
+from models.db.orm import CalendarFeed, Contact, Member
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.delivery.outbox import deliver_pending
+from models.nudges.digests import compose_due
 from tests.integration.test_home import open_home, published
 from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten, live_markup, live_markup_in
 

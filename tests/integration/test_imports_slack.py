@@ -8,9 +8,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select, update
 
 from bot.slack_standin import SlackStandIn
-from models.orm import Contact, Interaction, Member, Tie
-from models.repository import WorkspaceRepository
-from models.uow import UnitOfWork
+from models.db.orm import Contact, Interaction, Member, Tie
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
 from tests.slack_driver import Clock, SlackDriver, flatten
 
 IMPORTS = Path(__file__).resolve().parents[1] / "data" / "imports"

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.slack_standin import SlackStandIn
-from models.orm import Contact, Interaction, Tie, contact_tags
+from models.db.orm import Contact, Interaction, Tie, contact_tags
 from tests.slack_driver import SlackDriver, button, flatten, payload_body
 
 

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import Engine, func, select
 
 from bot.slack_standin import SlackStandIn
-from models.orm import Introduction, Tie
+from models.db.orm import Introduction, Tie
 from tests.slack_driver import SlackDriver, button, flatten
 
 SELLER, COLLEAGUE = "U0SELLER1", "U0SELLER2"

@@ -31,11 +31,11 @@ from bot.slack_standin import SlackStandIn
 from handlers.deps import Deps
 from handlers.digests import SETTINGS_MODAL_ID
 from handlers.sender import slack_sender
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.digests import sweep
-from models.orm import Member, Tie, Workspace
-from models.services import Actor, log_call
-from models.uow import UnitOfWork
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.orm import Member, Tie, Workspace
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor, log_call
+from models.nudges.digests import sweep
 from tests.slack_driver import SIGNING_SECRET, Clock, flatten, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow

@@ -21,8 +21,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models import web
-from models.calendar import (
+from models.briefings import web
+from models.briefings.calendar import (
     MAX_OCCURRENCES_PER_CALENDAR,
     MAX_OCCURRENCES_PER_EVENT,
     UNREADABLE_ADDRESS,
@@ -35,8 +35,8 @@ from models.calendar import (
     read_occurrences,
     redact_url,
 )
-from models.errors import RapportError
-from models.web import IPAddress
+from models.briefings.web import IPAddress
+from models.core.errors import RapportError
 
 # Calendars exported by Thunderbird, Google Calendar, SabreDAV and others, shipped inside the installed
 # parsing libraries; plus one Outlook export written for the meeting rules (the shipped ones have no guests).
@@ -619,7 +619,7 @@ def test_every_failure_to_get_a_calendar_reads_the_same_neutral_sentence(
     """Refused, missing, broken, slow, too large or not a calendar: the member reads one sentence, so that the
     answers cannot map what the app's network reaches; the log says what happened, with the host only."""
     url = FAILURES[failure](feed_server)
-    caplog.set_level(logging.INFO, logger="models.calendar")
+    caplog.set_level(logging.INFO, logger="models.briefings.calendar")
     with pytest.raises(FeedError) as caught:
         fetch_here(url, seconds=0.5, max_bytes=10_000, resolve=lambda host, port: [])
     assert caught.value.message == UNREADABLE_ADDRESS

@@ -13,9 +13,9 @@ from bot import jobs
 from bot.app import Runtime
 from bot.settings import SettingsError, load_settings
 from handlers.deps import Deps
-from models.calendar_sync import FeedReaders, set_feed_url
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.briefings.feeds import FeedReaders, set_feed_url
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
 from tests.slack_driver import Clock
 
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.dates import format_when, parse_duration, parse_when
-from models.errors import UsageError
+from models.core.dates import format_when, parse_duration, parse_when
+from models.core.errors import UsageError
 
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.forms import FormErrors, State, logcall_command_from_state, rating_from_state
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.scoring import Appreciation, Friendship
-from models.services import TieRating
+from models.core.scoring import Appreciation, Friendship
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.logcall.service import TieRating
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # Sunday 22 November, 11:00 in Paris

@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.errors import UsageError
-from models.grammar import (
+from models.core.errors import UsageError
+from models.core.grammar import (
     CHANNEL_WORDS,
     INITIATOR_WORDS,
     LOGCALL_USAGE,
@@ -19,6 +18,7 @@ from models.grammar import (
     parse_tags,
     split_contacts,
 )
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=PARIS)  # a Sunday morning

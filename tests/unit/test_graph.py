@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import networkx as nx
 import pytest
 
-from models.graph import (
+from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
     TEAM_HUB,

@@ -10,9 +10,21 @@ from time import perf_counter
 import pytest
 from sqlalchemy import func, select
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.errors import UsageError
-from models.importers import (
+from models.core.errors import UsageError
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.orm import (
+    Account,
+    Contact,
+    Interaction,
+    Member,
+    NameIndexEntry,
+    Tie,
+    contact_tags,
+    interaction_contacts,
+)
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.imports.importers import (
     CONTACT_FIELDS,
     INTERACTION_FIELDS,
     FileMoment,
@@ -29,19 +41,7 @@ from models.importers import (
     read_linkedin,
     read_vcards,
 )
-from models.orm import (
-    Account,
-    Contact,
-    Interaction,
-    Member,
-    NameIndexEntry,
-    Tie,
-    contact_tags,
-    interaction_contacts,
-)
-from models.repository import WorkspaceRepository
-from models.services import Actor, log_call, score_report
-from models.uow import UnitOfWork
+from models.logcall.service import Actor, log_call, score_report
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

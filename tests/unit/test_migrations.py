@@ -14,8 +14,8 @@ from sqlalchemy import Engine, select, text
 from bot.db import alembic_config, make_engine, migrate
 from bot.installations import SLACK_SDK_TABLES
 from bot.scheduler import JOB_TABLE
-from models.matching import name_variants
-from models.orm import Base, NameIndexEntry
+from models.core.names import name_variants
+from models.db.orm import Base, NameIndexEntry
 
 
 def test_the_migrated_schema_matches_the_models(engine: Engine) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from models.nudges import (
+from models.core.nudges import (
     MAX_ITEMS,
     WEEKDAYS,
     DigestItem,
@@ -27,7 +27,7 @@ from models.nudges import (
     parse_days,
     weekly_tips,
 )
-from models.scoring import MIN_INITIATIVES_TO_JUDGE_BALANCE, ONE_SIDED_SHARE
+from models.core.scoring import MIN_INITIATIVES_TO_JUDGE_BALANCE, ONE_SIDED_SHARE
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 """A Wednesday; next ISO week runs from Monday 30 November to Sunday 6 December 2026."""

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models.objectives import (
+from models.core.objectives import (
     STRONGER_ROUTE_MARGIN,
     BetterContact,
     ConversationPlan,

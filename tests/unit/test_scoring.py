@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.commands import Channel, Initiator
-from models.scoring import (
+from models.core.scoring import (
     BANDWIDTH,
     MAX_TOTAL,
     MIN_NETWORK_TO_JUDGE,
@@ -29,6 +28,7 @@ from models.scoring import (
     strength_band,
     tie_strength,
 )
+from models.core.values import Channel, Initiator
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 NOTHING_SAID = SellerView()

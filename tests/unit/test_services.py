@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.errors import NotAllowed, UsageError
-from models.orm import Contact, ContactLink, Interaction, Meeting, Tie
-from models.scoring import Appreciation, Friendship
-from models.services import (
+from models.core.errors import NotAllowed, UsageError
+from models.core.scoring import Appreciation, Friendship
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.orm import Contact, ContactLink, Interaction, Meeting, Tie
+from models.db.uow import UnitOfWork
+from models.logcall.service import (
     NEW_CONTACT,
     Actor,
     Logged,
@@ -23,7 +24,6 @@ from models.services import (
     rate_tie,
     undo_interaction,
 )
-from models.uow import UnitOfWork
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 SELLER = Actor(team_id="T1", user_id="U1")

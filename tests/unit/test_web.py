@@ -1,4 +1,4 @@
-"""Unit tests for which addresses an outbound request may reach (`models.web`)."""
+"""Unit tests for which addresses an outbound request may reach (`models.briefings.web`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from ipaddress import ip_address
 
 import pytest
 
-from models.web import public_address, public_or_on_premises_address
+from models.briefings.web import public_address, public_or_on_premises_address
 
 NEVER = [
     "127.0.0.1",  # loopback

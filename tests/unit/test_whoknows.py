@@ -8,22 +8,22 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models.commands import Channel, ContactRef, LogCallCommand
-from models.errors import NotAllowed, NotFound, UsageError
-from models.graph import link_strength, teammate_strength
-from models.introductions import (
+from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.graph import link_strength, teammate_strength
+from models.core.scoring import Appreciation, Friendship
+from models.core.values import Channel, ContactRef, LogCallCommand
+from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor, Logged, TieRating, log_call, rate_tie, set_private
+from models.network.introductions import (
     PLACEHOLDER,
     decide_introduction,
     prepare_introduction,
     request_introduction,
 )
-from models.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
-from models.repository import WorkspaceRepository
-from models.scoring import Appreciation, Friendship
-from models.services import Actor, Logged, TieRating, log_call, rate_tie, set_private
-from models.structure import refresh_structure
-from models.uow import UnitOfWork
-from models.whoknows import (
+from models.network.structure import refresh_structure
+from models.network.whoknows import (
     ChooseTarget,
     CompanyRoutes,
     NobodyKnows,

@@ -126,7 +126,7 @@ def upgrade() -> None:
 
 def _index_existing_names() -> None:
     """Make the contacts and accounts recorded before this migration findable through the index."""
-    from models.matching import name_variants  # the same keys the app writes
+    from models.core.names import name_variants  # the same keys the app writes
 
     connection = op.get_bind()
     index = sa.table(

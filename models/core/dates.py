@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from dateutil.parser import parse as parse_datetime
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
-from models.errors import UsageError
+from models.core.errors import UsageError
 
 NOON = time(12, 0)
 FUTURE_TOLERANCE = timedelta(minutes=1)

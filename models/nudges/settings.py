@@ -8,13 +8,13 @@ from datetime import time
 
 from sqlalchemy import delete, select
 
-from models.digests import member_settings
-from models.lengths import DIGEST_TAGS, TAG
-from models.nudges import Frequency
-from models.orm import CadenceRule
-from models.repository import WorkspaceRepository
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.core.nudges import Frequency
+from models.db.lengths import DIGEST_TAGS, TAG
+from models.db.orm import CadenceRule
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
+from models.nudges.digests import member_settings
 
 _CADENCE = re.compile(r"^#?(?P<tag>[\w-]+)\s*[=:]\s*(?P<days>\d{1,4})\s*(?:d|days?)?$", re.UNICODE)
 MAX_CADENCE_DAYS = 3650

@@ -2,7 +2,7 @@
 
 A briefing is built for one contact (with the meeting's context when there is one) from what the
 database knows, and answers: what is still unknown about them, how good the relationship is, whom
-else the team knows at their company, and what to aim for (`models.objectives`). The same builder
+else the team knows at their company, and what to aim for (`models.core.objectives`). The same builder
 serves the DM sent before a meeting and `/prep` on demand.
 
 Composing for the outbox: a meeting's briefing row is inserted once its member's lead time has come
@@ -23,23 +23,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from models import outbox
-from models.commands import Channel, Initiator
-from models.digests import member_settings, tie_facts
-from models.errors import NotFound, UsageError
-from models.faults import describe_fault
-from models.graph import rank_routes
-from models.lengths import CAMPAIGN
-from models.matching import fold, match_name
-from models.nudges import neglected as neglected_rule
-from models.nudges import one_sided as one_sided_rule
-from models.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
-from models.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
-from models.repository import WorkspaceRepository
-from models.scoring import strength_band
-from models.services import Actor, TieReport, score_report
-from models.uow import UnitOfWork
-from models.whoknows import (
+from models.core.errors import NotFound, UsageError
+from models.core.faults import describe_fault
+from models.core.graph import rank_routes
+from models.core.names import fold, match_name
+from models.core.nudges import neglected as neglected_rule
+from models.core.nudges import one_sided as one_sided_rule
+from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
+from models.core.scoring import strength_band
+from models.core.values import Channel, Initiator
+from models.db.lengths import CAMPAIGN
+from models.db.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.delivery import outbox
+from models.logcall.service import Actor, TieReport, score_report
+from models.network.whoknows import (
     ChooseTarget,
     NobodyKnows,
     Person,
@@ -49,6 +48,7 @@ from models.whoknows import (
     route_views,
     target_options,
 )
+from models.nudges.digests import member_settings, tie_facts
 
 logger = logging.getLogger(__name__)
 

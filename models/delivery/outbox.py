@@ -30,9 +30,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models.faults import describe_fault
-from models.orm import Member, Outbox, Workspace
-from models.uow import UnitOfWork
+from models.core.faults import describe_fault
+from models.db.orm import Member, Outbox, Workspace
+from models.db.uow import UnitOfWork
 
 logger = logging.getLogger(__name__)
 

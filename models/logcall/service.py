@@ -10,23 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.errors import NotAllowed, NotFound, UsageError
-from models.lengths import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
-from models.matching import Candidate, fold, match_name
-from models.orm import (
-    Contact,
-    Interaction,
-    Meeting,
-    MeetingContact,
-    Member,
-    PendingLog,
-    Tie,
-    contact_tags,
-    interaction_tags,
-)
-from models.repository import WorkspaceRepository
-from models.scoring import (
+from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.names import Candidate, fold, match_name
+from models.core.scoring import (
     NO_INITIATIVES,
     Appreciation,
     Friendship,
@@ -40,7 +26,21 @@ from models.scoring import (
     strength_band,
     tie_strength,
 )
-from models.uow import UnitOfWork
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.lengths import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
+from models.db.orm import (
+    Contact,
+    Interaction,
+    Meeting,
+    MeetingContact,
+    Member,
+    PendingLog,
+    Tie,
+    contact_tags,
+    interaction_tags,
+)
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
 
 #: A member's Slack profile (name, time zone) is fetched again after this many days.
 PROFILE_MAX_AGE_DAYS = 7

@@ -1,6 +1,6 @@
 """Calendar feeds into meetings: read each member's feed, keep its meetings with contacts up to date.
 
-Each run reads the next `WINDOW` of a member's calendar (`models.calendar` does the iCalendar work)
+Each run reads the next `WINDOW` of a member's calendar (`models.briefings.calendar` does the iCalendar work)
 and, for every meeting with people from outside the company: creates it, moves it (a fresh briefing
 follows at its new time), or keeps it; a future meeting gone from the feed is cancelled. Attendees
 are matched to contacts by e-mail first, then by name; someone unknown becomes a new contact.
@@ -24,9 +24,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import outbox
-from models.briefings import FEED_ERROR, drop_stale_briefings
-from models.calendar import (
+from models.briefings.calendar import (
     CalendarEvent,
     FeedError,
     LeftOut,
@@ -35,12 +33,14 @@ from models.calendar import (
     parse_events,
     redact_url,
 )
-from models.lengths import CONTACT_NAME, EMAIL, MEETING_TITLE_LENGTH, column_length
-from models.matching import fold, match_name
-from models.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member, Workspace
-from models.repository import WorkspaceRepository
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.briefings.service import FEED_ERROR, drop_stale_briefings
+from models.core.names import fold, match_name
+from models.db.lengths import CONTACT_NAME, EMAIL, MEETING_TITLE_LENGTH, column_length
+from models.db.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member, Workspace
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.delivery import outbox
+from models.logcall.service import Actor
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 WINDOW = timedelta(days=14)
 #: Feeds one process reads at once; the others wait their turn (each fetch has its own deadline).
 READER_THREADS = 4
-#: Column sizes a feed's values are fitted to, read from the columns themselves (models/lengths.py).
+#: Column sizes a feed's values are fitted to, read from the columns themselves (models/db/lengths.py).
 _TITLE_LENGTH, _KEY_LENGTH = MEETING_TITLE_LENGTH, column_length(Meeting.source_key)
 _NAME_LENGTH, _EMAIL_LENGTH = min(CONTACT_NAME.limit, CONTACT_NAME.folded_limit or CONTACT_NAME.limit), EMAIL.limit
 #: Events named one by one in a note about what was left out; the others are counted.

@@ -8,11 +8,11 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from models.errors import NotAllowed, NotFound, UsageError
-from models.orm import Contact, Introduction, Member, Tie
-from models.repository import WorkspaceRepository
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.core.errors import NotAllowed, NotFound, UsageError
+from models.db.orm import Contact, Introduction, Member, Tie
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
 
 #: The parts of a draft the asker must make personal before it can be sent.
 PLACEHOLDER = re.compile(r"\[[^\]]+\]")

@@ -18,8 +18,8 @@ import icalendar
 import recurring_ical_events  # type: ignore[import-untyped]  # ships no py.typed marker
 from icalendar.cal.component import Component
 
-from models import web
-from models.errors import RapportError
+from models.briefings import web
+from models.core.errors import RapportError
 
 logger = logging.getLogger(__name__)
 

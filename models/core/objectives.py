@@ -14,7 +14,7 @@ The objectives (`plan_conversation`): the first rule that applies sets the prima
     2     one-sided "them": they only get in touch when in need  GATHER   as in rules 5-10, asked as the
                                                                           return for the help they get
     3     one-sided "me": you always chase them                  NURTURE  the GATHER of rules 5-10
-    4     neglected: overdue for its cadence (models.nudges)     NURTURE  the GATHER of rules 5-10
+    4     neglected: overdue for its cadence (models.core.nudges)     NURTURE  the GATHER of rules 5-10
     5     known not to be concerned                              GATHER   NURTURE; never ADVANCE
     6     someone concerned is better reached (BetterContact)    GATHER   ADVANCE if a trigger*, else NURTURE
     7     a new contact, or no job title and no responsibilities GATHER   ADVANCE if a trigger*, else NURTURE
@@ -97,7 +97,7 @@ class MeetingContext:
 
     `trigger_event` is what makes the moment right (a reorganisation, a budget, an incident);
     `interaction_count` 0 is a new contact; `strength` in [0, 1] is the tie strength of
-    `models.scoring`; `neglected` means overdue for its cadence (`models.nudges`); `one_sided` is
+    `models.core.scoring`; `neglected` means overdue for its cadence (`models.core.nudges`); `one_sided` is
     "them" (they only get in touch when they need something), "me" (the seller always chases) or None.
     """
 

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from models.commands import Channel, Initiator
+from models.core.values import Channel, Initiator
 
 # --- Sign 4: network overlap ---
 MIN_NETWORK_TO_JUDGE = 5

@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from models.calendar import redact_url
-from models.digests import member_settings, tie_facts
-from models.graph import BRIDGE, LOCAL_BRIDGE, rank_routes
-from models.nudges import DigestSettings
-from models.nudges import neglected as neglected_rule
-from models.nudges import one_sided as one_sided_rule
-from models.orm import (
+from models.briefings.calendar import redact_url
+from models.core.graph import BRIDGE, LOCAL_BRIDGE, rank_routes
+from models.core.nudges import DigestSettings
+from models.core.nudges import neglected as neglected_rule
+from models.core.nudges import one_sided as one_sided_rule
+from models.core.scoring import MEDIUM_TIE, strength_band
+from models.db.orm import (
     Account,
     CadenceRule,
     CalendarFeed,
@@ -33,11 +33,11 @@ from models.orm import (
     Tie,
     contact_tags,
 )
-from models.repository import WorkspaceRepository
-from models.scoring import MEDIUM_TIE, strength_band
-from models.services import Actor
-from models.uow import UnitOfWork
-from models.whoknows import Person, RouteView, contact_person, neighbourhood, route_views
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
+from models.network.whoknows import Person, RouteView, contact_person, neighbourhood, route_views
+from models.nudges.digests import member_settings, tie_facts
 
 PAGE = 5
 MAX_PAGE = 40  # never list more than PAGE × MAX_PAGE of anything

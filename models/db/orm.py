@@ -308,7 +308,7 @@ class NameIndexEntry(Base):
     """A typo-tolerant index of names: every word of a name, and each way of deleting one letter.
 
     A typed word and a known word within one edit of each other share at least one entry, so a
-    name is found among hundreds of thousands with one indexed lookup (see models/matching.py).
+    name is found among hundreds of thousands with one indexed lookup (see models/core/names.py).
     """
 
     __tablename__ = "name_index"
@@ -403,7 +403,7 @@ class NudgeMemory(Base):
 
 
 class Outbox(Base):
-    """A message to one member, composed once and delivered once (see models/outbox.py).
+    """A message to one member, composed once and delivered once (see models/delivery/outbox.py).
 
     `kind` says what it is (a digest, a briefing, a follow-up after a meeting) and `dedupe_key` which
     one (the period of a digest, the meeting and its start for a briefing): the unique key makes a

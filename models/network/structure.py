@@ -8,7 +8,7 @@ from time import perf_counter
 
 from sqlalchemy import delete, select, update
 
-from models.graph import (
+from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
     brokerage,
@@ -18,9 +18,9 @@ from models.graph import (
     link_strength,
     member_node,
 )
-from models.orm import Contact, ContactLink, MemberBrokerage, Tie, Workspace
-from models.repository import refresh_team_strength
-from models.uow import UnitOfWork
+from models.db.orm import Contact, ContactLink, MemberBrokerage, Tie, Workspace
+from models.db.repository import refresh_team_strength
+from models.db.uow import UnitOfWork
 
 UPDATE_CHUNK = 5000
 

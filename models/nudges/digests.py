@@ -1,7 +1,7 @@
-"""Nudge digests: each due member's digest composed once per period into the outbox (models/outbox.py).
+"""Nudge digests: each due member's digest composed once per period into the outbox (models/delivery/outbox.py).
 
 For each member whose digest is due (their own time zone, time and days), the sweep reads their ties
-and aggregates their recent interactions in SQL, applies the rules of `models.nudges`, and inserts
+and aggregates their recent interactions in SQL, applies the rules of `models.core.nudges`, and inserts
 one outbox row keyed by (member, "digest", period). On PostgreSQL one replica composes at a time (an
 advisory lock); the others go on delivering. One member whose digest cannot be composed never stops
 the others' (nor the delivery of what is pending).
@@ -23,10 +23,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models import outbox
-from models.errors import NotFound
-from models.faults import describe_fault
-from models.nudges import (
+from models.core.errors import NotFound
+from models.core.faults import describe_fault
+from models.core.nudges import (
     DigestItem,
     DigestSettings,
     Frequency,
@@ -37,7 +36,8 @@ from models.nudges import (
     due_period,
     parse_days,
 )
-from models.orm import (
+from models.core.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
+from models.db.orm import (
     Account,
     CadenceRule,
     Contact,
@@ -48,13 +48,13 @@ from models.orm import (
     contact_tags,
     interaction_contacts,
 )
-from models.orm import (
+from models.db.orm import (
     NudgeMemory as NudgeMemoryRow,
 )
-from models.outbox import DeliveryReport, Sender
-from models.repository import WorkspaceRepository
-from models.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
-from models.uow import UnitOfWork
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.delivery import outbox
+from models.delivery.outbox import DeliveryReport, Sender
 
 logger = logging.getLogger(__name__)
 

@@ -40,14 +40,24 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from models.commands import Channel, Initiator
-from models.dates import EARLIEST_YEAR, parse_duration
-from models.errors import RapportError, UsageError
-from models.faults import drop_echoed_values
-from models.grammar import CHANNEL_WORDS, parse_tags
-from models.lengths import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
-from models.matching import fold, name_variants
-from models.orm import (
+from models.core.dates import EARLIEST_YEAR, parse_duration
+from models.core.errors import RapportError, UsageError
+from models.core.faults import drop_echoed_values
+from models.core.grammar import CHANNEL_WORDS, parse_tags
+from models.core.names import fold, name_variants
+from models.core.scoring import (
+    Appreciation,
+    Friendship,
+    InteractionFact,
+    NetworkOverlap,
+    SellerView,
+    recent_initiatives,
+    score_tie,
+    tie_strength,
+)
+from models.core.values import Channel, Initiator
+from models.db.lengths import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
+from models.db.orm import (
     Account,
     Contact,
     ContactLink,
@@ -60,18 +70,8 @@ from models.orm import (
     interaction_colleagues,
     interaction_contacts,
 )
-from models.repository import RECENT_INTERACTIONS_FOR_SCORING, WorkspaceRepository, refresh_team_strength
-from models.scoring import (
-    Appreciation,
-    Friendship,
-    InteractionFact,
-    NetworkOverlap,
-    SellerView,
-    recent_initiatives,
-    score_tie,
-    tie_strength,
-)
-from models.uow import UnitOfWork
+from models.db.repository import RECENT_INTERACTIONS_FOR_SCORING, WorkspaceRepository, refresh_team_strength
+from models.db.uow import UnitOfWork
 
 #: Called now and then with a stage ("Matching rows", "Recording", "Scoring ties"), rows done and in all.
 Progress = Callable[[str, int, int], None]

@@ -31,10 +31,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from models.commands import Channel, Initiator
-from models.graph import TieEdge
-from models.matching import Candidate, fold, name_variants
-from models.orm import (
+from models.core.graph import TieEdge
+from models.core.names import Candidate, fold, name_variants
+from models.core.scoring import InteractionFact
+from models.core.values import Channel, Initiator
+from models.db.orm import (
     Account,
     Base,
     Contact,
@@ -52,7 +53,6 @@ from models.orm import (
     interaction_colleagues,
     interaction_contacts,
 )
-from models.scoring import InteractionFact
 
 #: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
 RECENT_INTERACTIONS_FOR_SCORING = 200

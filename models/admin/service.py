@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
-from models.orm import (
+from models.db.orm import (
     Account,
     Contact,
     Interaction,
@@ -20,9 +20,9 @@ from models.orm import (
     contact_tags,
     interaction_tags,
 )
-from models.repository import WorkspaceRepository, get_or_create_workspace
-from models.services import score_report
-from models.uow import UnitOfWork
+from models.db.repository import WorkspaceRepository, get_or_create_workspace
+from models.db.uow import UnitOfWork
+from models.logcall.service import score_report
 
 EXPORT_FORMAT = "rapport-export/1"
 

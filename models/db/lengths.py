@@ -1,4 +1,4 @@
-"""How long a value people type or import may be: the size of the column that keeps it, read from models/orm.py.
+"""How long a value people type or import may be: the size of the column that keeps it, read from models/db/orm.py.
 
 The columns are the one place that knows the limits; this module reads them and checks values
 against them at the edges (the `/logcall` grammar, the forms, the use cases, the imports), so that
@@ -15,9 +15,9 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, String
 from sqlalchemy.orm import QueryableAttribute
 
-from models.errors import UsageError
-from models.matching import fold
-from models.orm import Account, Contact, Meeting, Member, contact_tags
+from models.core.errors import UsageError
+from models.core.names import fold
+from models.db.orm import Account, Contact, Meeting, Member, contact_tags
 
 
 def column_length(column: QueryableAttribute[Any] | ColumnElement[Any]) -> int:

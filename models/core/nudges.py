@@ -16,7 +16,7 @@ Neglected (`neglected`, `cadence_for`)
     Value = (0.5 + strength) * min(days since / cadence, 3): stronger ties and longer silences
     come first, and a tie three times overdue is as pressing as it gets (0.5 to 4.5).
 
-One-sided (`one_sided`, the rule of sign 5 in `models.scoring`)
+One-sided (`one_sided`, the rule of sign 5 in `models.core.scoring`)
     Among the last 10 interactions of the past 365 days whose initiator is known, at least 4 are
     needed to judge, and one side started at least 80 % of them. Both directions read differently:
     they started them ("only gets in touch when they need something": take the lead with
@@ -61,7 +61,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.scoring import (
+from models.core.scoring import (
     MEDIUM_TIE,
     MIN_INITIATIVES_TO_JUDGE_BALANCE,
     OVERLAP_CROWDED,

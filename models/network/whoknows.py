@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from models.errors import NotFound, UsageError
-from models.graph import (
+from models.core.errors import NotFound, UsageError
+from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
     LinkEdge,
@@ -20,12 +20,12 @@ from models.graph import (
     rank_routes,
     teammate_strength,
 )
-from models.matching import Candidate, fold, match_name
-from models.orm import Contact, Member
-from models.repository import WorkspaceRepository
-from models.scoring import MEDIUM_TIE, strength_band
-from models.services import Actor
-from models.uow import UnitOfWork
+from models.core.names import Candidate, fold, match_name
+from models.core.scoring import MEDIUM_TIE, strength_band
+from models.db.orm import Contact, Member
+from models.db.repository import WorkspaceRepository
+from models.db.uow import UnitOfWork
+from models.logcall.service import Actor
 
 ROUTES_PER_PAGE = 5
 TAG = re.compile(r"(?<![\w&])#([\w-]+)")

@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-from models.commands import Channel, ContactRef, Initiator, LogCallCommand
-from models.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
-from models.errors import UsageError
-from models.lengths import COMPANY_NAME, CONTACT_NAME, TAG
+from models.core.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
+from models.core.errors import UsageError
+from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.db.lengths import COMPANY_NAME, CONTACT_NAME, TAG
 
 MAX_TEXT_LENGTH = 3000
 MAX_NAME_LENGTH = 120

@@ -1,0 +1,1 @@
+"""A workspace's data for its admins: export and delete."""

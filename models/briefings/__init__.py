@@ -1,0 +1,1 @@
+"""Meetings and briefings: /prep, composing briefings and follow-ups, calendar feeds."""

@@ -1,0 +1,1 @@
+"""The pure domain: values, errors, text (grammar, dates, names), scoring, the graph, nudge rules, objectives."""

@@ -1,0 +1,1 @@
+"""Persistence: the typed SQLAlchemy models, the unit of work, the workspace-scoped repository."""

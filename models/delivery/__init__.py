@@ -1,0 +1,1 @@
+"""The outbox: every message to a member composed once, delivered once."""

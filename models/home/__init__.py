@@ -1,0 +1,1 @@
+"""The App Home's data: what the dashboard answers for a member."""

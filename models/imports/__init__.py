@@ -1,0 +1,1 @@
+"""Importing a network: LinkedIn, vCard, CRM contacts and past interactions."""

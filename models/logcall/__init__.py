@@ -1,0 +1,1 @@
+"""Logging conversations: /logcall's use cases (log, choose, undo, rate, tags, profiles)."""

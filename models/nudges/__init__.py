@@ -1,0 +1,1 @@
+"""Nudge digests: composing each member's digest into the outbox, and their settings."""
