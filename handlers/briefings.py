@@ -27,9 +27,9 @@ from models.briefings import feeds as calendar_sync
 from models.briefings import service as briefings
 from models.briefings.service import Briefing, ContactBriefing, MeetingContextForm
 from models.core.dates import format_when
+from models.core.limits import CAMPAIGN
 from models.core.objectives import DecisionRole, Objective, ObjectiveKind
 from models.core.values import CHANNEL_LABELS, Initiator
-from models.db.lengths import CAMPAIGN
 from models.delivery.outbox import OutgoingMessage
 from models.logcall.service import Actor
 from models.network.whoknows import ChooseTarget, NobodyKnows

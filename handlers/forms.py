@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from models.core.dates import parse_duration
 from models.core.errors import UsageError
 from models.core.grammar import parse_tags, split_contacts
+from models.core.limits import COMPANY_NAME, JOB_TITLE
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
-from models.db.lengths import COMPANY_NAME, JOB_TITLE
 from models.logcall.service import TieRating
 
 State = dict[str, dict[str, dict[str, Any]]]

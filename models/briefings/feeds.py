@@ -34,8 +34,8 @@ from models.briefings.calendar import (
     redact_url,
 )
 from models.briefings.service import FEED_ERROR, drop_stale_briefings
+from models.core.limits import CONTACT_NAME, EMAIL, MEETING_KEY_LENGTH, MEETING_TITLE_LENGTH
 from models.core.names import fold, match_name
-from models.db.lengths import CONTACT_NAME, EMAIL, MEETING_TITLE_LENGTH, column_length
 from models.db.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member, Workspace
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
@@ -48,8 +48,8 @@ logger = logging.getLogger(__name__)
 WINDOW = timedelta(days=14)
 #: Feeds one process reads at once; the others wait their turn (each fetch has its own deadline).
 READER_THREADS = 4
-#: Column sizes a feed's values are fitted to, read from the columns themselves (models/db/lengths.py).
-_TITLE_LENGTH, _KEY_LENGTH = MEETING_TITLE_LENGTH, column_length(Meeting.source_key)
+#: Column sizes a feed's values are fitted to, the constants the columns are sized from (models/core/limits.py).
+_TITLE_LENGTH, _KEY_LENGTH = MEETING_TITLE_LENGTH, MEETING_KEY_LENGTH
 _NAME_LENGTH, _EMAIL_LENGTH = min(CONTACT_NAME.limit, CONTACT_NAME.folded_limit or CONTACT_NAME.limit), EMAIL.limit
 #: Events named one by one in a note about what was left out; the others are counted.
 _NAMED_IN_NOTES = 3

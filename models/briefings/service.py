@@ -26,13 +26,13 @@ from sqlalchemy import select, update
 from models.core.errors import NotFound, UsageError
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
+from models.core.limits import CAMPAIGN
 from models.core.names import fold, match_name
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
 from models.core.scoring import strength_band
 from models.core.values import Channel, Initiator
-from models.db.lengths import CAMPAIGN
 from models.db.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from models.core.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
 from models.core.errors import UsageError
+from models.core.limits import COMPANY_NAME, CONTACT_NAME, TAG
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
-from models.db.lengths import COMPANY_NAME, CONTACT_NAME, TAG
 
 MAX_TEXT_LENGTH = 3000
 MAX_NAME_LENGTH = 120

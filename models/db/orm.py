@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from models.core import limits
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -97,9 +99,9 @@ class Member(Base):
     dm_channel_id: Mapped[str | None] = mapped_column(String(32))
     tips_week: Mapped[str | None] = mapped_column(String(16))
     #: Digests only about contacts with one of these tags (comma-separated); empty: about everyone.
-    nudge_tags: Mapped[str | None] = mapped_column(String(300))
+    nudge_tags: Mapped[str | None] = mapped_column(String(limits.DIGEST_TAGS_LENGTH))
     briefing_lead_minutes: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
-    email: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL_LENGTH))
     unreachable_reason: Mapped[str | None] = mapped_column(String(64))
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
@@ -113,8 +115,8 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    name_key: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(limits.NAME_LENGTH))
+    name_key: Mapped[str] = mapped_column(String(limits.NAME_LENGTH))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 
@@ -122,7 +124,7 @@ contact_tags = Table(
     "contact_tags",
     Base.metadata,
     Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag", String(64), primary_key=True),
+    Column("tag", String(limits.TAG_LENGTH), primary_key=True),
 )
 
 
@@ -137,14 +139,14 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(255))
-    name_key: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(limits.NAME_LENGTH))
+    name_key: Mapped[str] = mapped_column(String(limits.NAME_LENGTH))
+    email: Mapped[str | None] = mapped_column(String(limits.EMAIL_LENGTH))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
-    job_title: Mapped[str | None] = mapped_column(String(255))
+    job_title: Mapped[str | None] = mapped_column(String(limits.JOB_TITLE_LENGTH))
     responsibilities: Mapped[str | None] = mapped_column(Text)
-    phone: Mapped[str | None] = mapped_column(String(64))
-    profile_url: Mapped[str | None] = mapped_column(String(500))
+    phone: Mapped[str | None] = mapped_column(String(limits.PHONE_LENGTH))
+    profile_url: Mapped[str | None] = mapped_column(String(limits.PROFILE_URL_LENGTH))
     created_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
     #: The strongest tie anyone on the team has with this contact, private ties left out (None: no
@@ -253,7 +255,7 @@ interaction_tags = Table(
     "interaction_tags",
     Base.metadata,
     Column("interaction_id", ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True),
-    Column("tag", String(64), primary_key=True),
+    Column("tag", String(limits.TAG_LENGTH), primary_key=True),
 )
 
 
@@ -381,7 +383,7 @@ class CadenceRule(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    tag: Mapped[str] = mapped_column(String(64))
+    tag: Mapped[str] = mapped_column(String(limits.TAG_LENGTH))
     days: Mapped[int] = mapped_column(Integer)
 
 
@@ -454,15 +456,15 @@ class Meeting(Base):
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(16))
-    source_key: Mapped[str] = mapped_column(String(400))
+    source_key: Mapped[str] = mapped_column(String(limits.MEETING_KEY_LENGTH))
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_feeds.id", ondelete="CASCADE"))
-    title: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(limits.MEETING_TITLE_LENGTH), default="")
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     channel: Mapped[str | None] = mapped_column(String(16))
     trigger_event: Mapped[str | None] = mapped_column(Text)
     topic: Mapped[str | None] = mapped_column(Text)
-    campaign: Mapped[str | None] = mapped_column(String(255))
+    campaign: Mapped[str | None] = mapped_column(String(limits.CAMPAIGN_LENGTH))
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)

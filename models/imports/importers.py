@@ -44,6 +44,7 @@ from models.core.dates import EARLIEST_YEAR, parse_duration
 from models.core.errors import RapportError, UsageError
 from models.core.faults import drop_echoed_values
 from models.core.grammar import CHANNEL_WORDS, parse_tags
+from models.core.limits import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
 from models.core.names import fold, name_variants
 from models.core.scoring import (
     Appreciation,
@@ -56,7 +57,6 @@ from models.core.scoring import (
     tie_strength,
 )
 from models.core.values import Channel, Initiator
-from models.db.lengths import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
 from models.db.orm import (
     Account,
     Contact,

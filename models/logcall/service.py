@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import (
     NO_INITIATIVES,
@@ -27,7 +28,6 @@ from models.core.scoring import (
     tie_strength,
 )
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
-from models.db.lengths import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.db.orm import (
     Contact,
     Interaction,

@@ -8,8 +8,8 @@ from datetime import time
 
 from sqlalchemy import delete, select
 
+from models.core.limits import DIGEST_TAGS, TAG
 from models.core.nudges import Frequency
-from models.db.lengths import DIGEST_TAGS, TAG
 from models.db.orm import CadenceRule
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
