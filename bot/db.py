@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from models.core.faults import drop_echoed_values
+from models.db.repository import keep_team_strength
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -69,7 +70,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions for the units of work, with the upkeep the domain relies on installed on them."""
+    return keep_team_strength(sessionmaker(engine, expire_on_commit=False))
 
 
 def alembic_config(engine: Engine) -> Config:

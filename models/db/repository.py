@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Self, cast
 
 from sqlalchemy import (
     Connection,
@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from models.core.graph import TieEdge
 from models.core.names import Candidate, fold, name_variants
@@ -115,7 +115,15 @@ def _refresh_team_strength(connection: Connection, contact_ids: Iterable[int] | 
         connection.execute(update(contacts).where(contacts.c.id.in_(chunk)).values(team_strength=best))
 
 
-@event.listens_for(Session, "after_flush")
+def keep_team_strength(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Install, on these sessions, the upkeep of `contacts.team_strength`: whenever a flush creates,
+    deletes or changes the strength or privacy of ties, their contacts' strongest visible tie is
+    refreshed in the same transaction. Installed where the session factory is made (`bot.db`)."""
+    if not event.contains(sessions, "after_flush", _follow_tie_changes):
+        event.listen(sessions, "after_flush", _follow_tie_changes)
+    return sessions
+
+
 def _follow_tie_changes(session: Session, _context: Any) -> None:
     """Whenever a flush creates, deletes or changes the strength or privacy of ties, refresh their contacts."""
     touched: set[int] = set()
@@ -141,11 +149,11 @@ class WorkspaceRepository:
         self.workspace_id = workspace.id
 
     @classmethod
-    def for_team(cls, session: Session, slack_team_id: str) -> WorkspaceRepository:
+    def for_team(cls, session: Session, slack_team_id: str) -> Self:
         return cls(session, get_or_create_workspace(session, slack_team_id))
 
     @classmethod
-    def for_member(cls, session: Session, slack_team_id: str, slack_user_id: str) -> tuple[WorkspaceRepository, Member]:
+    def for_member(cls, session: Session, slack_team_id: str, slack_user_id: str) -> tuple[Self, Member]:
         """The workspace's repository and the member, read together (created on first use)."""
         row = session.execute(
             select(Workspace, Member)

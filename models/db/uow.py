@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
+
+from models.db.orm import Member
+from models.db.repository import WorkspaceRepository
+
+#: A capability's repository: the workspace-scoped one, or one built on it.
+Repository = TypeVar("Repository", bound=WorkspaceRepository)
 
 
 class UnitOfWork:
@@ -61,6 +68,17 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+
+    def workspace(self, slack_team_id: str, kind: type[Repository] = WorkspaceRepository) -> Repository:  # type: ignore[assignment]
+        """The repository of one workspace (created on first use), of the capability asking: every
+        query it makes is scoped to that workspace."""
+        return kind.for_team(self.session, slack_team_id)
+
+    def member(
+        self, slack_team_id: str, slack_user_id: str, kind: type[Repository] = WorkspaceRepository  # type: ignore[assignment]
+    ) -> tuple[Repository, Member]:
+        """The workspace's repository and the member, read together (both created on first use)."""
+        return kind.for_member(self.session, slack_team_id, slack_user_id)
 
     def commit(self) -> None:
         self.session.commit()
