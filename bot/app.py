@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import Settings
 from handlers import register_listeners
-from handlers.deps import Deps
+from handlers.kit.deps import Deps
 from models.briefings.calendar import fetch_feed
 from models.briefings.feeds import READER_THREADS, FeedReaders
 from models.briefings.web import public_address, public_or_on_premises_address

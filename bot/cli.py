@@ -143,7 +143,7 @@ def _moment(text_value: str) -> datetime:
 def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
     from bot.app import make_runtime, make_web_client
     from bot.jobs import OTHER_COMPOSERS, WORKER
-    from handlers.sender import slack_sender
+    from handlers.delivery.sender import slack_sender
     from models.nudges.digests import compose_due, sweep
 
     runtime = make_runtime(settings)
@@ -170,7 +170,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
 def _briefings(settings: Settings, as_of: datetime | None, member: str | None, dry_run: bool) -> int:
     from bot.app import make_runtime, make_web_client
     from bot.jobs import WORKER
-    from handlers.sender import slack_sender
+    from handlers.delivery.sender import slack_sender
     from models.briefings.service import compose_briefings, compose_follow_ups, due_briefings
     from models.delivery import outbox
 
@@ -371,7 +371,7 @@ def _run(settings: Settings, http: bool, socket: bool) -> int:
     app = build_app(settings, runtime.deps, engine=runtime.engine)
     from bot.installations import client_factory
     from bot.scheduler import start_scheduler
-    from handlers.sender import slack_sender
+    from handlers.delivery.sender import slack_sender
 
     clients = client_factory(settings, runtime.engine, lambda token: make_web_client(settings, token))
     scheduler = start_scheduler(runtime, settings.network_refresh_minutes, slack_sender(clients, runtime.deps))

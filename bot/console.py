@@ -29,7 +29,7 @@ from bot.render_text import RenderedButton, mrkdwn_to_text, render_message
 from bot.settings import Settings
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
-from handlers.mrkdwn import escape
+from handlers.kit.mrkdwn import escape
 
 CONSOLE_TEAM_ID = "T0CONSOLE"
 CONSOLE_USER_ID = "U0CONSOLE"

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import briefings, digests, errors, home, imports, logcall, whoknows
-from handlers.deps import Deps
+from handlers.briefings import listeners as briefings
+from handlers.home import listeners as home
+from handlers.imports import listeners as imports
+from handlers.kit import errors
+from handlers.kit.actor import remember_workspace
+from handlers.kit.deps import Deps
+from handlers.logcall import listeners as logcall
+from handlers.network import listeners as network
+from handlers.nudges import listeners as nudges
 
 
 def register_listeners(app: App, deps: Deps) -> None:
     """Register every listener of the app; the manifest lists exactly these."""
+    app.middleware(remember_workspace)  # every listener's `actor_of` reads the workspace it finds
     errors.register(app)
     logcall.register(app, deps)
-    whoknows.register(app, deps)
-    digests.register(app, deps)
+    network.register(app, deps)
+    nudges.register(app, deps)
     briefings.register(app, deps)
     home.register(app, deps)
     imports.register(app, deps)

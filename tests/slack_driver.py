@@ -16,7 +16,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.signing import signature_headers
 from bot.slack_standin import SlackStandIn
-from handlers.blockkit import check_blocks, check_view
+from handlers.kit.blockkit import check_blocks, check_view
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-test-token-123"

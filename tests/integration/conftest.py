@@ -12,8 +12,8 @@ from bot.app import build_app
 from bot.db import make_session_factory
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn
-from handlers.deps import Deps
-from handlers.home import forget_refreshes
+from handlers.home.listeners import forget_refreshes
+from handlers.kit.deps import Deps
 from models.briefings.calendar import fetch_feed
 from models.briefings.feeds import FeedReaders, Fetch
 from models.db.uow import UnitOfWork

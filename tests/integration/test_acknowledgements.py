@@ -19,13 +19,13 @@ from bot.app import build_app
 from bot.db import make_session_factory
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
-from handlers import views
-from handlers.briefings import CONTEXT_MODAL_ID
-from handlers.deps import Deps
-from handlers.digests import SETTINGS_MODAL_ID
-from handlers.home import forget_refreshes
-from handlers.imports import IMPORT_MODAL_ID
-from handlers.network_views import INTRO_MODAL_ID
+from handlers.briefings.listeners import CONTEXT_MODAL_ID
+from handlers.home.listeners import forget_refreshes
+from handlers.imports.listeners import IMPORT_MODAL_ID
+from handlers.kit.deps import Deps
+from handlers.logcall import views
+from handlers.network.views import INTRO_MODAL_ID
+from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Member
 from models.db.uow import UnitOfWork
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten

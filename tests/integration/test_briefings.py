@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select, text, update
 
 from bot.slack_standin import SlackStandIn
-from handlers.deps import Deps
-from handlers.sender import SlackSender, slack_sender
+from handlers.delivery.sender import SlackSender, slack_sender
+from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, Fetch, SyncResult, sync_all_feeds, sync_feed
 from models.briefings.service import compose_briefings, compose_follow_ups
 from models.db.orm import CalendarFeed, Contact, Meeting, Member, Outbox

@@ -17,8 +17,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select
 
 from bot.slack_standin import SlackStandIn
-from handlers.briefings import feed_error_message
-from handlers.home import download_file
+from handlers.briefings.listeners import feed_error_message
+from handlers.home.listeners import download_file
 from models.briefings.feeds import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
 from models.core.errors import RapportError
 from models.db.orm import Contact, Meeting, Outbox

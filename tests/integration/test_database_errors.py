@@ -14,7 +14,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.logs import configure_logging
 from bot.slack_standin import SlackStandIn
-from handlers.errors import report
+from handlers.kit.errors import report
 from models.db.orm import Account, CalendarFeed, Contact
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork

@@ -20,8 +20,8 @@ from sqlalchemy import Engine, func, select, text, update
 
 from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
-from handlers.deps import Deps
-from handlers.sender import SlackSender, slack_sender
+from handlers.delivery.sender import SlackSender, slack_sender
+from handlers.kit.deps import Deps
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, NudgeMemory, Outbox, Tie
 from models.db.uow import UnitOfWork

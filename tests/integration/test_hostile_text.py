@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, select, update
 
 from bot.slack_standin import SlackStandIn
-from handlers.deps import Deps
-from handlers.sender import slack_sender
+from handlers.delivery.sender import slack_sender
+from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, sync_all_feeds
 from models.briefings.service import compose_briefings
 from models.db.orm import CalendarFeed, Contact, Member

@@ -24,8 +24,8 @@ from sqlalchemy import func, select
 
 from bot.db import make_engine
 from bot.slack_standin import SlackStandIn
-from handlers import views
-from handlers.digests import SETTINGS_MODAL_ID
+from handlers.logcall import views
+from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Meeting, Member, Tie
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, payload_body, sign, slash_body
 

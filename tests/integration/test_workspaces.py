@@ -28,9 +28,9 @@ from bot.installations import SLACK_SDK_TABLES, client_factory, installation_sto
 from bot.server import make_wsgi_app
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
-from handlers.deps import Deps
-from handlers.digests import SETTINGS_MODAL_ID
-from handlers.sender import slack_sender
+from handlers.delivery.sender import slack_sender
+from handlers.kit.deps import Deps
+from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, Tie, Workspace
 from models.db.uow import UnitOfWork

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from handlers.blockkit import check_blocks, check_view, truncate
+from handlers.kit.blockkit import check_blocks, check_view, truncate
 
 Blocks = list[dict[str, Any]]
 

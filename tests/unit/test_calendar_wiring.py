@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from bot import jobs
 from bot.app import Runtime
 from bot.settings import SettingsError, load_settings
-from handlers.deps import Deps
+from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, set_feed_url
 from models.db.uow import UnitOfWork
 from models.logcall.service import Actor

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.forms import FormErrors, State, logcall_command_from_state, rating_from_state
+from handlers.logcall.forms import FormErrors, State, logcall_command_from_state, rating_from_state
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.logcall.service import TieRating

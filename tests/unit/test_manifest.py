@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.app import build_app
 from bot.installations import BOT_SCOPES
 from bot.settings import load_settings
-from handlers.deps import Deps
+from handlers.kit.deps import Deps
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = ROOT / "tests" / "data" / "slack" / "manifest.schema.1.0.0.json"
@@ -48,7 +48,7 @@ def test_the_schema_check_catches_a_broken_manifest(
 def registered(kind: str) -> set[str]:
     """What the listeners register with `@app.<kind>("...")`, read from the code itself."""
     found: set[str] = set()
-    for path in (ROOT / "handlers").glob("*.py"):
+    for path in (ROOT / "handlers").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if (
                 isinstance(node, ast.Call)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from handlers.mrkdwn import Mrkdwn, clip, escape, md, mention, to_mrkdwn, unescape
-from handlers.views import context, dm, message, section
+from handlers.kit.blocks import context, dm, message, section
+from handlers.kit.mrkdwn import Mrkdwn, clip, escape, md, mention, to_mrkdwn, unescape
 
 
 def test_the_three_characters_slack_reads_as_markup_are_escaped_and_read_back() -> None:

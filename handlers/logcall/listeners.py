@@ -13,67 +13,17 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from handlers import forms, views
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.profiles import form_metadata, form_zone, member_profile
-from handlers.replies import response_url_of, send_reply
-from models.core.errors import RapportError
+from handlers.kit.actor import actor_of
+from handlers.kit.blocks import message, section
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.profiles import form_metadata, form_zone, member_profile
+from handlers.kit.replies import response_url_of, send_reply
+from handlers.logcall import forms, views
 from models.core.grammar import is_help, parse_logcall, parse_tags
 from models.core.values import LogCallCommand
 from models.logcall import service as services
 from models.logcall.service import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
-
-#: Where `remember_workspace` puts the member's workspace when Bolt's context names none of its own.
-WORKSPACE_KEY = "rapport_team_id"
-NO_WORKSPACE = (
-    "I couldn't tell which workspace this came from: it reached me from your Enterprise Grid organisation "
-    "as a whole. Please try again from inside a workspace where Rapport is installed."
-)
-
-
-def actor_of(context: BoltContext) -> Actor:
-    """Who is asking, keyed by their workspace's team id: never by a Grid organisation's id.
-
-    Keying one member's data by the organisation in one request and by the team in the next would
-    split it in two; a request that names no workspace at all is refused, and the person told why.
-    """
-    team_id = context.get(WORKSPACE_KEY) or context.team_id
-    if not team_id or team_id == context.enterprise_id:
-        raise RapportError(NO_WORKSPACE)
-    return Actor(team_id=team_id, user_id=context.user_id or "")
-
-
-def remember_workspace(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
-    """Bolt middleware: where Bolt found no workspace, or took the organisation for one, read the payload's.
-
-    An organisation-wide installation's payloads may carry the organisation's id where a team id
-    is expected (a form's `app_installed_team_id`) or no team at all; the member's team is elsewhere.
-    """
-    if not context.team_id or context.team_id == context.enterprise_id:
-        team_id = workspace_named_in(body, context.enterprise_id)
-        if team_id:
-            context[WORKSPACE_KEY] = team_id
-    next()
-
-
-def workspace_named_in(body: dict[str, Any], enterprise_id: str | None) -> str | None:
-    """The first team id a payload gives for the member's workspace (an organisation's id is none)."""
-
-    def part(key: str) -> dict[str, Any]:
-        value = body.get(key)
-        return value if isinstance(value, dict) else {}
-
-    team = body.get("team")
-    candidates = (
-        team if isinstance(team, str) else part("team").get("id"),
-        part("user").get("team_id"),
-        part("view").get("team_id"),
-        body.get("team_id"),
-        part("event").get("user_team"),
-        part("event").get("team"),
-    )
-    return next((c for c in candidates if isinstance(c, str) and c and c != enterprise_id), None)
 
 
 def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:
@@ -148,7 +98,7 @@ def check_logcall_form(
 
 def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
     """The Home tab follows what changed (after the reply, at most once a minute per member)."""
-    from handlers.home import publish_home_soon
+    from handlers.home.listeners import publish_home_soon
 
     publish_home_soon(deps, client, actor)
 
@@ -275,7 +225,7 @@ def tags_submission(
         client,
         body,
         actor,
-        views.message([views.section(f":label: Tags saved: {shown}")], fallback=f"Tags saved: {shown}"),
+        message([section(f":label: Tags saved: {shown}")], fallback=f"Tags saved: {shown}"),
     )
 
 
@@ -294,8 +244,6 @@ def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
 
 def register(app: App, deps: Deps) -> None:
     """Commands, buttons and shortcuts ack at once and work on another thread; forms validate first."""
-    app.middleware(remember_workspace)  # for every listener's `actor_of`, registered beside it
-
     def _logcall(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
         logcall_command(deps, no_ack, body, client, respond, context)
 

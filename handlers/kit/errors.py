@@ -11,9 +11,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse
 from slack_sdk import WebClient
 
-from handlers import views
-from handlers.replies import response_url_of, send_reply
-from handlers.usage import USAGE_BY_COMMAND
+from handlers.kit.blocks import error_message
+from handlers.kit.replies import response_url_of, send_reply
+from handlers.kit.usage import USAGE_BY_COMMAND
 from models.core.errors import RapportError, UsageError
 from models.core.grammar import LOGCALL_USAGE
 
@@ -26,10 +26,10 @@ def reply_for(error: Exception) -> dict[str, Any]:
     """The reply a person sees for an error: what was wrong and, for bad input, the right usage."""
     if isinstance(error, UsageError):
         usage = USAGE_BY_COMMAND.get(error.command, LOGCALL_USAGE)
-        return views.error_message(error.message, usage=usage)
+        return error_message(error.message, usage=usage)
     if isinstance(error, RapportError):
-        return views.error_message(error.message, usage=None)
-    return views.error_message(SOMETHING_WENT_WRONG, usage=None)
+        return error_message(error.message, usage=None)
+    return error_message(SOMETHING_WENT_WRONG, usage=None)
 
 
 def report(error: Exception, body: dict[str, Any], client: WebClient) -> None:

@@ -10,14 +10,14 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from handlers import network_views
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.logcall import actor_of
-from handlers.mrkdwn import unescape
-from handlers.profiles import member_profile
-from handlers.replies import response_url_of, send_reply
-from handlers.usage import ack_with_usage, usage_reply
+from handlers.kit.actor import actor_of
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.mrkdwn import unescape
+from handlers.kit.profiles import member_profile
+from handlers.kit.replies import response_url_of, send_reply
+from handlers.kit.usage import ack_with_usage, usage_reply
+from handlers.network import views as network_views
 from models.core.errors import UsageError
 from models.logcall.service import MemberProfile
 from models.network import introductions, whoknows

@@ -16,12 +16,12 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from handlers.blockkit import truncate
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.logcall import actor_of
-from handlers.profiles import member_profile
-from handlers.views import Block, button, context, notice, section
+from handlers.kit.actor import actor_of
+from handlers.kit.blockkit import truncate
+from handlers.kit.blocks import Block, button, context, notice, section
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.profiles import member_profile
 from models.briefings import feeds as calendar_sync
 from models.briefings import web
 from models.core.errors import RapportError

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from handlers.deps import AckFn
-from handlers.views import message, section
+from handlers.kit.blocks import message, section
+from handlers.kit.deps import AckFn
 from models.core.grammar import LOGCALL_USAGE, is_help
 
 WHOKNOWS_USAGE = (

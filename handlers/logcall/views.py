@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.blockkit import truncate
-from handlers.mrkdwn import Mrkdwn, clip, mention, to_mrkdwn
+from handlers.kit.blockkit import truncate
+from handlers.kit.blocks import Block, button, context, message, plain_text, section
+from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
 from models.core.grammar import LOGCALL_USAGE
 from models.core.scoring import Appreciation, Friendship
@@ -25,69 +26,12 @@ from models.logcall.service import (
     Undone,
 )
 
-Block = dict[str, Any]
-
 #: Contacts shown with their full score in one reply; the rest are listed by name (50-block limit).
 MAX_DETAILED_CONTACTS = 8
 LOGCALL_MODAL_ID = "logcall_modal"
 SCHEDULE_MODAL_ID = "schedule_meeting_modal"
 TAGS_MODAL_ID = "contact_tags_modal"
 RATE_MODAL_ID = "rate_tie_modal"
-
-
-def _text(text: str, limit: int = 3000) -> dict[str, str]:
-    """A mrkdwn text object: people's text escaped, the app's `Mrkdwn` kept (see handlers.mrkdwn)."""
-    return {"type": "mrkdwn", "text": clip(to_mrkdwn(text), limit)}
-
-
-def _plain(text: str, limit: int = 75) -> dict[str, Any]:
-    return {"type": "plain_text", "text": truncate(text, limit), "emoji": True}
-
-
-def section(text: str) -> Block:
-    """A section of mrkdwn; a plain `str` is shown literally (escaped), a `Mrkdwn` as markup."""
-    return {"type": "section", "text": _text(text)}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [_text(text, 2000)]}
-
-
-def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "button", "text": _plain(text), "action_id": action_id, "value": value}
-    if style:
-        element["style"] = style
-    return element
-
-
-def message(blocks: list[Block], fallback: str, replace_original: bool = False) -> dict[str, Any]:
-    """An ephemeral reply: only the person who asked sees it."""
-    payload: dict[str, Any] = {
-        "response_type": "ephemeral",
-        "text": clip(to_mrkdwn(fallback), 3000),
-        "blocks": blocks,
-    }
-    if replace_original:
-        payload["replace_original"] = True
-    return payload
-
-
-def dm(blocks: list[Block], fallback: str) -> dict[str, Any]:
-    """A message the app posts itself (a DM): blocks and the notification text, escaped like the blocks."""
-    return {"text": clip(to_mrkdwn(fallback), 3000), "blocks": blocks}
-
-
-def notice(text: str) -> dict[str, Any]:
-    """A one-section message the app posts itself, for a short answer (`chat.postMessage` arguments)."""
-    return dm([section(text)], fallback=text)
-
-
-# Errors and usage --------------------------------------------------------------------------------
-def error_message(problem: str, usage: str | None = LOGCALL_USAGE) -> dict[str, Any]:
-    blocks = [section(f":warning: {problem}")]
-    if usage:
-        blocks.append(section(usage))
-    return message(blocks, fallback=problem)
 
 
 def usage_message() -> dict[str, Any]:
@@ -175,7 +119,7 @@ def tie_report_blocks(report: TieReport, now: datetime, zone: ZoneInfo, with_rat
                         "type": "overflow",
                         "action_id": "contact_menu",
                         "options": [
-                            {"text": _plain("Edit tags"), "value": json.dumps({"c": report.contact_id, "do": "tags"})},
+                            {"text": plain_text("Edit tags"), "value": json.dumps({"c": report.contact_id, "do": "tags"})},
                         ],
                     },
                 ],
@@ -251,7 +195,7 @@ KNOWLEDGE_OPTIONS = [("title", "I know their job title"), ("role", "I know what 
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": _plain(label), "value": value}
+    return {"text": plain_text(label), "value": value}
 
 
 def _input(
@@ -260,12 +204,12 @@ def _input(
     block: Block = {
         "type": "input",
         "block_id": block_id,
-        "label": _plain(label, 2000),
+        "label": plain_text(label, 2000),
         "element": element,
         "optional": optional,
     }
     if hint:
-        block["hint"] = _plain(hint, 2000)
+        block["hint"] = plain_text(hint, 2000)
     return block
 
 
@@ -279,7 +223,7 @@ def _text_input(
         "max_length": max_length,
     }
     if placeholder:
-        element["placeholder"] = _plain(placeholder, 150)
+        element["placeholder"] = plain_text(placeholder, 150)
     if initial:
         element["initial_value"] = initial[:max_length]
     return element
@@ -298,7 +242,7 @@ def logcall_modal(
     channel_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": "channel",
-        "placeholder": _plain("How did you talk?"),
+        "placeholder": plain_text("How did you talk?"),
         "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
     }
     for value, label in CHANNEL_OPTIONS:
@@ -310,9 +254,9 @@ def logcall_modal(
     return {
         "type": "modal",
         "callback_id": LOGCALL_MODAL_ID,
-        "title": _plain("Log an interaction", 24),
-        "submit": _plain("Log it", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text("Log an interaction", 24),
+        "submit": plain_text("Log it", 24),
+        "close": plain_text("Cancel", 24),
         "private_metadata": private_metadata,
         "blocks": [
             _input(
@@ -387,9 +331,9 @@ def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
     return {
         "type": "modal",
         "callback_id": RATE_MODAL_ID,
-        "title": _plain("Rate this relationship", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text("Rate this relationship", 24),
+        "submit": plain_text("Save", 24),
+        "close": plain_text("Cancel", 24),
         "private_metadata": private_metadata,
         "blocks": [
             section(f"*{form.contact_name}*: what only you can tell. Be honest: this is for you."),
@@ -509,9 +453,9 @@ def schedule_modal(today: str, contacts: str, company: str, private_metadata: st
     return {
         "type": "modal",
         "callback_id": SCHEDULE_MODAL_ID,
-        "title": _plain("Next meeting", 24),
-        "submit": _plain("Schedule", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text("Next meeting", 24),
+        "submit": plain_text("Schedule", 24),
+        "close": plain_text("Cancel", 24),
         "private_metadata": private_metadata,
         "blocks": [
             _input("contacts", "With", _text_input("contacts", "Jane Doe", initial=contacts, max_length=500)),
@@ -532,9 +476,9 @@ def tags_modal(contact_id: int, name: str, tags: Sequence[str], private_metadata
     return {
         "type": "modal",
         "callback_id": TAGS_MODAL_ID,
-        "title": _plain("Tags", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
+        "title": plain_text("Tags", 24),
+        "submit": plain_text("Save", 24),
+        "close": plain_text("Cancel", 24),
         "private_metadata": private_metadata,
         "blocks": [
             section(f"*{name}*: tags are shared with your team and filter `/whoknows`, digests and the Home tab."),

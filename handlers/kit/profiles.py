@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from handlers.deps import Deps
+from handlers.kit.deps import Deps
 from models.logcall import service as services
 from models.logcall.service import Actor, MemberProfile
 

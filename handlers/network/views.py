@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.blockkit import truncate
-from handlers.mrkdwn import Mrkdwn, md, mention
-from handlers.views import Block, button, context, dm, message, section
+from handlers.kit.blockkit import truncate
+from handlers.kit.blocks import Block, button, context, dm, message, section
+from handlers.kit.mrkdwn import Mrkdwn, md, mention
 from models.network.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
 from models.network.whoknows import (
     BRIDGE_FLAGS,

@@ -11,15 +11,15 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from handlers import views
-from handlers.blockkit import truncate
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.forms import FormErrors
-from handlers.home import publish_home
-from handlers.logcall import actor_of
-from handlers.profiles import form_metadata, member_profile
-from handlers.views import Block, button, context, section
+from handlers.home.listeners import publish_home
+from handlers.kit.actor import actor_of
+from handlers.kit.blockkit import truncate
+from handlers.kit.blocks import Block, button, context, dm, notice, section
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.profiles import form_metadata, member_profile
+from handlers.logcall import views
+from handlers.logcall.forms import FormErrors
 from models.core.nudges import WEEKDAYS, Frequency, NudgeKind
 from models.delivery.outbox import OutgoingMessage
 from models.nudges import digests
@@ -93,7 +93,7 @@ def digest_message(message: OutgoingMessage) -> dict[str, Any]:
         context(f"You get this {schedule} ({settings.time_zone}). An item you ignore comes back less and less often.")
     )
     fallback = f"{len(items)} relationship" + ("s" if len(items) != 1 else "") + " to look after"
-    return views.dm(blocks, fallback=fallback)
+    return dm(blocks, fallback=fallback)
 
 
 def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> str:
@@ -228,7 +228,7 @@ def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: 
     schedule = (
         "off" if saved.frequency is Frequency.OFF else describe_schedule(saved.frequency, saved.local_time, saved.days)
     )
-    client.chat_postMessage(channel=actor.user_id, **views.notice(f"Saved: your relationship digest comes {schedule}."))
+    client.chat_postMessage(channel=actor.user_id, **notice(f"Saved: your relationship digest comes {schedule}."))
 
 
 def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:

@@ -5,7 +5,7 @@ is a link disguised as a name, `<@U123>` a mention. Names, notes, companies, tit
 come from people and outsiders (a `/logcall`, a calendar invitation, an imported file), so every text
 Block Kit shows goes through `to_mrkdwn`: a plain `str` is escaped (`&`, `<`, `>`, as Slack asks), a
 `Mrkdwn` (markup the app composed with `md`, `mention`) is kept as it is. The builders in
-`handlers.views` (`section`, `context`, `message`) call it, so a view cannot forget to escape.
+`handlers.logcall.views` (`section`, `context`, `message`) call it, so a view cannot forget to escape.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, SupportsIndex
 
-from handlers.blockkit import ELLIPSIS
+from handlers.kit.blockkit import ELLIPSIS
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,20}")
 # The longest a cut may land inside: an entity (`&amp;`) or a mention (`<@W0123456789ABCDEFGHI>`).

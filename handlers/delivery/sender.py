@@ -8,7 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
-from handlers.deps import Deps
+from handlers.kit.deps import Deps
 from models.delivery.outbox import Delivery, DeliveryFailed, OutgoingMessage
 
 #: Slack errors that mean the member cannot get a DM from the app at all.
@@ -89,8 +89,8 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
 
 def slack_sender(client: WebClient | Callable[[str], WebClient], deps: Deps) -> SlackSender:
     """The sender for every kind of outbox message the app composes."""
-    from handlers.briefings import briefing_dm, feed_error_message, follow_up_message
-    from handlers.digests import digest_message
+    from handlers.briefings.listeners import briefing_dm, feed_error_message, follow_up_message
+    from handlers.nudges.listeners import digest_message
 
     return SlackSender(
         client,

@@ -7,12 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.home import download_file, publish_home
-from handlers.logcall import actor_of
-from handlers.profiles import member_profile
-from handlers.views import notice, section
+from handlers.home.listeners import download_file, publish_home
+from handlers.kit.actor import actor_of
+from handlers.kit.blocks import notice, section
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.profiles import member_profile
 from models.core.errors import UsageError
 from models.imports import importers
 

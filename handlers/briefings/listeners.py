@@ -13,16 +13,17 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
-from handlers import network_views, views
-from handlers.blockkit import truncate
-from handlers.deps import AckFn, Deps
-from handlers.errors import ack_only, guarded, no_ack
-from handlers.logcall import actor_of
-from handlers.mrkdwn import unescape
-from handlers.profiles import member_profile
-from handlers.replies import response_url_of, send_reply
-from handlers.usage import ack_with_usage, usage_reply
-from handlers.views import Block, button, context, message, section
+from handlers.kit.actor import actor_of
+from handlers.kit.blockkit import truncate
+from handlers.kit.blocks import Block, button, context, dm, message, section
+from handlers.kit.deps import AckFn, Deps
+from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.mrkdwn import unescape
+from handlers.kit.profiles import member_profile
+from handlers.kit.replies import response_url_of, send_reply
+from handlers.kit.usage import ack_with_usage, usage_reply
+from handlers.logcall import views
+from handlers.network import views as network_views
 from models.briefings import feeds as calendar_sync
 from models.briefings import service as briefings
 from models.briefings.service import Briefing, ContactBriefing, MeetingContextForm
@@ -153,7 +154,7 @@ def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
             "elements": [button("Log it", "follow_up_log", value[:2000], style="primary")],
         },
     ]
-    return views.dm(blocks, fallback=f"How did it go with {names}?")
+    return dm(blocks, fallback=f"How did it go with {names}?")
 
 
 def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
@@ -168,7 +169,7 @@ def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
         "I'll keep trying quietly and tell you again only if something else goes wrong. "
         "To give a new address: `/prep calendar https://…`."
     )
-    return views.dm([section(text)], fallback="Your calendar feed could not be read")
+    return dm([section(text)], fallback="Your calendar feed could not be read")
 
 
 def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
@@ -209,7 +210,7 @@ def prep_command(
     if words[0].lower() == "calendar":
         argument = words[1].strip() if len(words) > 1 else ""
         if argument.lower() == "upload":
-            from handlers.home import open_calendar
+            from handlers.home.listeners import open_calendar
 
             open_calendar(deps, no_ack, body, client, context)
         else:
@@ -235,7 +236,7 @@ def render_prep(result: Briefing | ChooseTarget | NobodyKnows, now: datetime, zo
 
 def calendar_reply(deps: Deps, client: WebClient, actor: Actor, argument: str) -> dict[str, Any]:
     """`/prep calendar [address|off]`: the answer comes at once; reading a new address follows by DM."""
-    from handlers.home import read_calendar_and_tell
+    from handlers.home.listeners import read_calendar_and_tell
 
     if argument.lower() in {"off", "stop", "remove", "none"}:
         calendar_sync.remove_feed(deps.uow(), actor)

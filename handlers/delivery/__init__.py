@@ -1,0 +1,1 @@
+"""Delivering outbox messages as DMs from the app."""

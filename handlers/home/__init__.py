@@ -1,0 +1,1 @@
+"""The App Home tab: the dashboard, its pages and settings, the calendar form."""

@@ -1,0 +1,1 @@
+"""What every listener shares: Block Kit primitives and limits, escaping, acknowledgements, errors, replies, the actor."""

@@ -1,0 +1,1 @@
+"""/whoknows in Slack: routes, companies, and asking for an introduction."""

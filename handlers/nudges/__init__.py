@@ -1,0 +1,1 @@
+"""Nudge digests in Slack: the DM, its buttons and the settings form."""
