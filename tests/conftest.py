@@ -1,7 +1,8 @@
-"""Shared fixtures: a database per backend (SQLite always, PostgreSQL with TEST_DATABASE_URL), Slack."""
+"""Shared fixtures: a database per backend (SQLite always, PostgreSQL with TEST_DATABASE_URL), and the real app driven through the Slack stand-in."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import uuid
@@ -12,11 +13,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from bot.app import build_app
 from bot.db import make_engine, make_session_factory, migrate
+from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn, required_args_from_openapi
+from handlers.home.listeners import forget_refreshes
+from handlers.kit.deps import Deps
+from models.briefings.calendar import fetch_feed
+from models.briefings.feeds import FeedReaders, Fetch
 from models.db.orm import Base
 from models.db.uow import UnitOfWork
-from tests.slack_driver import Clock
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, live_markup_in, violations_in
 
 DATA = Path(__file__).parent / "data"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -96,3 +103,30 @@ def standin(slack_required_args: dict[str, list[str]]) -> Iterator[SlackStandIn]
     """Slack's Web API on localhost, refusing calls that lack an argument Slack's spec requires."""
     with SlackStandIn(required_args=slack_required_args) as server:
         yield server
+
+
+@pytest.fixture
+def fetch_local() -> Fetch:
+    """Fetches calendar feeds from the tests' servers on this machine's loopback (refused in production)."""
+    return functools.partial(fetch_feed, allow=lambda address: address.is_loopback)
+
+
+@pytest.fixture
+def slack(db: Engine, standin: SlackStandIn, clock: Clock, fetch_local: Fetch) -> Iterator[SlackDriver]:
+    """The real app (listeners finish before dispatch returns) against the Slack stand-in."""
+    settings = load_settings(
+        environ={
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_BASE_URL": standin.base_url,
+        },
+        env_file=None,
+    )
+    forget_refreshes()  # each test starts as a fresh process would
+    sessions = make_session_factory(db)
+    deps = Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=FeedReaders(fetch_local))
+    app = build_app(settings, deps, work_inline=True)
+    driver = SlackDriver(app, standin)
+    yield driver
+    assert violations_in(standin) == [], "a payload broke Slack's Block Kit limits"
+    assert live_markup_in(standin) == [], "text from people reached Slack as live markup"

@@ -24,9 +24,9 @@ from bot.slack_standin import SlackStandIn
 from models.briefings.calendar import FeedError
 from models.briefings.web import public_address, public_or_on_premises_address
 from models.db.orm import Interaction
-from tests.integration import test_http_server
-from tests.integration.test_calendar_feeds import FileServer, calendar, event
-from tests.integration.test_http_server import Server, post
+from tests.e2e import test_http_server
+from tests.e2e.test_http_server import Server, post
+from tests.slack.test_calendar_feeds import FileServer, calendar, event
 from tests.slack_driver import payload_body, sign, slash_body
 
 #: How long the slow calendar server sleeps before it answers each request.

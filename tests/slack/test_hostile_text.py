@@ -22,7 +22,7 @@ from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import deliver_pending
 from models.nudges.digests import compose_due
-from tests.integration.test_home import open_home, published
+from tests.slack.test_home import open_home, published
 from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten, live_markup, live_markup_in
 
 SELLER, COLLEAGUE = "U0SELLER1", "U0SELLER2"

@@ -1,0 +1,1 @@
+"""End to end: the `rapport` command and `rapport run --http` as separate processes, over real HTTP."""
