@@ -70,9 +70,9 @@ from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models.core.graph import COLLEAGUE_STRENGTH, MIN_EDGE_WEIGHT, TEAMMATE_BASE, link_strength
 from models.core.names import fold, name_variants
+from models.core.values import Actor
 from models.db.orm import Account, Base, Contact, ContactLink, Member, NameIndexEntry, Tie, Workspace
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 from models.network.structure import refresh_structure
 from models.network.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult, who_knows
 

@@ -30,9 +30,8 @@ from models.briefings.service import Briefing, ContactBriefing, MeetingContextFo
 from models.core.dates import format_when
 from models.core.limits import CAMPAIGN
 from models.core.objectives import DecisionRole, Objective, ObjectiveKind
-from models.core.values import CHANNEL_LABELS, Initiator
+from models.core.values import CHANNEL_LABELS, Actor, Initiator
 from models.delivery.outbox import OutgoingMessage
-from models.logcall.service import Actor
 from models.network.whoknows import ChooseTarget, NobodyKnows
 
 CONTEXT_MODAL_ID = "meeting_context_modal"
@@ -223,12 +222,7 @@ def prep_command(
 
 def render_prep(result: Briefing | ChooseTarget | NobodyKnows, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
     if isinstance(result, ChooseTarget):
-        choice = network_views.choose_target_message(result)
-        for block in choice["blocks"]:
-            for element in block.get("elements", []):
-                if isinstance(element, dict) and element.get("action_id", "").startswith("whoknows_target"):
-                    element["action_id"] = element["action_id"].replace("whoknows_target", "prep_target")
-        return choice
+        return network_views.choose_target_message(result, action="prep_target")
     if isinstance(result, NobodyKnows):
         return network_views.nobody_knows_message(result)
     return briefing_message(result, now, zone)

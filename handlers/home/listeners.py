@@ -25,9 +25,9 @@ from handlers.kit.profiles import member_profile
 from models.briefings import feeds as calendar_sync
 from models.briefings import web
 from models.core.errors import RapportError
+from models.core.values import Actor
 from models.home.service import Home, Section, home
 from models.logcall import service as services
-from models.logcall.service import Actor
 
 logger = logging.getLogger(__name__)
 

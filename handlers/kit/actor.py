@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import BoltContext
 
 from models.core.errors import RapportError
-from models.logcall.service import Actor
+from models.core.values import Actor
 
 #: Where `remember_workspace` puts the member's workspace when Bolt's context names none of its own.
 WORKSPACE_KEY = "rapport_team_id"

@@ -11,8 +11,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from handlers.kit.deps import Deps
+from models.core.values import Actor, MemberProfile
 from models.logcall import service as services
-from models.logcall.service import Actor, MemberProfile
 
 logger = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ from handlers.kit.profiles import form_metadata, form_zone, member_profile
 from handlers.kit.replies import response_url_of, send_reply
 from handlers.logcall import forms, views
 from models.core.grammar import is_help, parse_logcall, parse_tags
-from models.core.values import LogCallCommand
+from models.core.values import Actor, LogCallCommand, MemberProfile
 from models.logcall import service as services
-from models.logcall.service import Actor, Logged, MemberProfile, NeedsChoice, Scheduled
+from models.logcall.service import Logged, NeedsChoice, Scheduled
 
 
 def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, deps: Deps) -> dict[str, Any]:

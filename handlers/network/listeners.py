@@ -19,7 +19,7 @@ from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import ack_with_usage, usage_reply
 from handlers.network import views as network_views
 from models.core.errors import UsageError
-from models.logcall.service import MemberProfile
+from models.core.values import MemberProfile
 from models.network import introductions, whoknows
 from models.network.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
 

@@ -194,9 +194,10 @@ def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dic
     return message(blocks, fallback=f"Who the team knows at {result.company}")
 
 
-def choose_target_message(result: ChooseTarget) -> dict[str, Any]:
+def choose_target_message(result: ChooseTarget, action: str = "whoknows_target") -> dict[str, Any]:
+    """Which person or company was meant: one button each, whose action is `action` (and its number)."""
     elements = [
-        button(option.label, f"whoknows_target_{index}", json.dumps({"k": option.kind, "id": option.id}))
+        button(option.label, f"{action}_{index}", json.dumps({"k": option.kind, "id": option.id}))
         for index, option in enumerate(result.options)
     ]
     blocks: list[Block] = [

@@ -36,11 +36,11 @@ from models.briefings.calendar import (
 from models.briefings.service import FEED_ERROR, drop_stale_briefings
 from models.core.limits import CONTACT_NAME, EMAIL, MEETING_KEY_LENGTH, MEETING_TITLE_LENGTH
 from models.core.names import fold, match_name
+from models.core.values import Actor
 from models.db.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member, Workspace
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.delivery import outbox
-from models.logcall.service import Actor
 
 logger = logging.getLogger(__name__)
 

@@ -32,12 +32,12 @@ from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
 from models.core.scoring import strength_band
-from models.core.values import Channel, Initiator
+from models.core.values import Actor, Channel, Initiator
 from models.db.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.delivery import outbox
-from models.logcall.service import Actor, TieReport, score_report
+from models.logcall.service import TieReport, score_report
 from models.network.whoknows import (
     ChooseTarget,
     NobodyKnows,

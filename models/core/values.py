@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 class Channel(StrEnum):
@@ -66,3 +67,25 @@ class LogCallCommand:
     notes: str = ""
     #: True when the date is still to come ("next tue 3pm"): the next meeting, not an interaction.
     scheduled: bool = False
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a Slack user of a Slack workspace."""
+
+    team_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    display_name: str
+    time_zone: str
+    email: str | None = None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")

@@ -20,6 +20,7 @@ from models.core.nudges import DigestSettings
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.scoring import MEDIUM_TIE, strength_band
+from models.core.values import Actor
 from models.db.orm import (
     Account,
     CadenceRule,
@@ -35,7 +36,6 @@ from models.db.orm import (
 )
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 from models.network.whoknows import Person, RouteView, contact_person, neighbourhood, route_views
 from models.nudges.digests import member_settings, tie_facts
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from models.core.scoring import (
     strength_band,
     tie_strength,
 )
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand, MemberProfile
 from models.db.orm import (
     Contact,
     Interaction,
@@ -47,28 +46,6 @@ PROFILE_MAX_AGE_DAYS = 7
 NEW_CONTACT = 0
 #: How long a meeting scheduled from Slack lasts when no duration is given.
 DEFAULT_MEETING_MINUTES = 30
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: a Slack user of a Slack workspace."""
-
-    team_id: str
-    user_id: str
-
-
-@dataclass(frozen=True)
-class MemberProfile:
-    display_name: str
-    time_zone: str
-    email: str | None = None
-
-    @property
-    def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)

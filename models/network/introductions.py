@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.values import Actor
 from models.db.orm import Contact, Introduction, Member, Tie
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 
 #: The parts of a draft the asker must make personal before it can be sent.
 PLACEHOLDER = re.compile(r"\[[^\]]+\]")

@@ -22,10 +22,10 @@ from models.core.graph import (
 )
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import MEDIUM_TIE, strength_band
+from models.core.values import Actor
 from models.db.orm import Contact, Member
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 
 ROUTES_PER_PAGE = 5
 TAG = re.compile(r"(?<![\w&])#([\w-]+)")

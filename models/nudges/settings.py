@@ -10,10 +10,10 @@ from sqlalchemy import delete, select
 
 from models.core.limits import DIGEST_TAGS, TAG
 from models.core.nudges import Frequency
+from models.core.values import Actor
 from models.db.orm import CadenceRule
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 from models.nudges.digests import member_settings
 
 _CADENCE = re.compile(r"^#?(?P<tag>[\w-]+)\s*[=:]\s*(?P<days>\d{1,4})\s*(?:d|days?)?$", re.UNICODE)

@@ -14,8 +14,8 @@ from bot.app import Runtime
 from bot.settings import SettingsError, load_settings
 from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, set_feed_url
+from models.core.values import Actor
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor
 from tests.slack_driver import Clock
 
 

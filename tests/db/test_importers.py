@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.core.errors import UsageError
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import (
     Account,
     Contact,
@@ -41,7 +41,7 @@ from models.imports.importers import (
     read_linkedin,
     read_vcards,
 )
-from models.logcall.service import Actor, log_call, score_report
+from models.logcall.service import log_call, score_report
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)

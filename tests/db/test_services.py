@@ -10,12 +10,11 @@ from sqlalchemy import func, select
 
 from models.core.errors import NotAllowed, UsageError
 from models.core.scoring import Appreciation, Friendship
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, ContactLink, Interaction, Meeting, Tie
 from models.db.uow import UnitOfWork
 from models.logcall.service import (
     NEW_CONTACT,
-    Actor,
     Logged,
     NeedsChoice,
     TieRating,

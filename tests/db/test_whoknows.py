@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from models.core.errors import NotAllowed, NotFound, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
-from models.core.values import Channel, ContactRef, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, LogCallCommand
 from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor, Logged, TieRating, log_call, rate_tie, set_private
+from models.logcall.service import Logged, TieRating, log_call, rate_tie, set_private
 from models.network.introductions import (
     PLACEHOLDER,
     decide_introduction,

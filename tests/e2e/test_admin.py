@@ -13,10 +13,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from models.admin.service import EXPORT_FORMAT, delete_workspace, export_workspace
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, Interaction, Tie, Workspace
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor, log_call
+from models.logcall.service import log_call
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 

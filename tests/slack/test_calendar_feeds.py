@@ -21,10 +21,10 @@ from handlers.briefings.listeners import feed_error_message
 from handlers.home.listeners import download_file
 from models.briefings.feeds import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
 from models.core.errors import RapportError
+from models.core.values import Actor
 from models.db.orm import Contact, Meeting, Outbox
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import OutgoingMessage
-from models.logcall.service import Actor
 from tests.slack_driver import BOT_TOKEN, SlackDriver, flatten
 
 NOW = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)

@@ -22,11 +22,11 @@ from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, NudgeMemory, Outbox, Tie
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
-from models.logcall.service import Actor, log_call
+from models.logcall.service import log_call
 from models.nudges.digests import compose_due, sweep, tie_facts
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
 

@@ -31,10 +31,10 @@ from bot.slack_standin import SlackStandIn
 from handlers.delivery.sender import slack_sender
 from handlers.kit.deps import Deps
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
-from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, Tie, Workspace
 from models.db.uow import UnitOfWork
-from models.logcall.service import Actor, log_call
+from models.logcall.service import log_call
 from models.nudges.digests import sweep
 from tests.slack_driver import SIGNING_SECRET, Clock, flatten, payload_body, sign, slash_body
 
