@@ -9,7 +9,7 @@ from handlers.home import listeners as home
 from handlers.imports import listeners as imports
 from handlers.kit import errors
 from handlers.kit.actor import remember_workspace
-from handlers.kit.deps import Deps
+from handlers.kit.deps import Deps, provide
 from handlers.logcall import listeners as logcall
 from handlers.network import listeners as network
 from handlers.nudges import listeners as nudges
@@ -17,11 +17,8 @@ from handlers.nudges import listeners as nudges
 
 def register_listeners(app: App, deps: Deps) -> None:
     """Register every listener of the app; the manifest lists exactly these."""
+    app.middleware(provide(deps))  # every listener names `deps` among its arguments and gets these
     app.middleware(remember_workspace)  # every listener's `actor_of` reads the workspace it finds
     errors.register(app)
-    logcall.register(app, deps)
-    network.register(app, deps)
-    nudges.register(app, deps)
-    briefings.register(app, deps)
-    home.register(app, deps)
-    imports.register(app, deps)
+    for capability in (logcall, network, nudges, briefings, home, imports):
+        capability.register(app)

@@ -17,7 +17,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -195,14 +195,11 @@ def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
 
 # /prep ---------------------------------------------------------------------------------------------
 def prep_command(
-    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
-    usage = usage_reply("/prep", text)
-    if usage is not None:
-        ack(**usage)
-        return
-    ack()
+    if usage_reply("/prep", text) is not None:
+        return  # the acknowledgement showed the usage
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     words = text.split(maxsplit=1)
@@ -211,7 +208,7 @@ def prep_command(
         if argument.lower() == "upload":
             from handlers.home.listeners import open_calendar
 
-            open_calendar(deps, no_ack, body, client, context)
+            open_calendar(deps, body, client, context)
         else:
             respond(**calendar_reply(deps, client, actor, argument))
         return
@@ -249,9 +246,8 @@ def calendar_reply(deps: Deps, client: WebClient, actor: Actor, argument: str) -
 
 
 def pick_prep_target(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     choice = json.loads(action["value"])
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -266,9 +262,8 @@ def pick_prep_target(
 
 # The meeting's context ----------------------------------------------------------------------------
 def open_context(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     form = briefings.meeting_context(deps.uow(), actor_of(context), int(action["value"]))
     metadata = json.dumps({"meeting_id": form.meeting_id, "response_url": body.get("response_url")})
     client.views_open(trigger_id=body["trigger_id"], view=context_modal(form, metadata))
@@ -415,9 +410,8 @@ def save_context(
 
 
 def log_after_meeting(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     data = json.loads(action["value"])
     modal = views.logcall_modal(
         data.get("date") or deps.clock().date().isoformat(),
@@ -430,27 +424,10 @@ def log_after_meeting(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
-def register(app: App, deps: Deps) -> None:
-    def _prep(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        prep_command(deps, no_ack, body, client, respond, context)
+def register(app: App) -> None:
+    app.command("/prep")(ack=ack_with_usage("/prep"), lazy=[guarded(prep_command)])
+    app.action(re.compile(r"^prep_target"))(ack=ack_only, lazy=[guarded(pick_prep_target)])
+    app.action("meeting_context")(ack=ack_only, lazy=[guarded(open_context)])
+    app.action("follow_up_log")(ack=ack_only, lazy=[guarded(log_after_meeting)])
 
-    def _pick(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        pick_prep_target(deps, no_ack, action, client, respond, context)
-
-    def _context(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_context(deps, no_ack, body, action, client, context)
-
-    def _log(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        log_after_meeting(deps, no_ack, body, action, client, context)
-
-    app.command("/prep")(ack=ack_with_usage("/prep"), lazy=[guarded(_prep)])
-    app.action(re.compile(r"^prep_target"))(ack=ack_only, lazy=[guarded(_pick)])
-    app.action("meeting_context")(ack=ack_only, lazy=[guarded(_context)])
-    app.action("follow_up_log")(ack=ack_only, lazy=[guarded(_log)])
-
-    def _save(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_context(deps, body, view, client, context)
-
-    app.view(CONTEXT_MODAL_ID)(ack=check_context, lazy=[guarded(_save)])
+    app.view(CONTEXT_MODAL_ID)(ack=check_context, lazy=[guarded(save_context)])

@@ -20,7 +20,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, notice, section
 from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import member_profile
 from models.briefings import feeds as calendar_sync
 from models.briefings import web
@@ -217,28 +217,24 @@ def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltCo
     publish_home(deps, client, actor_of(context))
 
 
-def page(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def page(deps: Deps, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     choice = json.loads(action["value"])
     publish_home(deps, client, actor_of(context), {str(choice["k"]): int(choice["p"])}, choice.get("t") or None)
 
 
-def filter_by_tag(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def filter_by_tag(deps: Deps, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     chosen = (action.get("selected_option") or {}).get("value") or None
     chosen = None if chosen == "all" else chosen
     publish_home(deps, client, actor_of(context), tag=chosen)
 
 
-def unhide(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def unhide(deps: Deps, action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     actor = actor_of(context)
     services.set_private(deps.uow(), actor, int(action["value"]), private=False)
     publish_home(deps, client, actor)
 
 
-def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def open_calendar(deps: Deps, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     status = calendar_sync.feed_status(deps.uow(), actor_of(context))
     client.views_open(
         trigger_id=body["trigger_id"],
@@ -362,31 +358,13 @@ def download_file(client: WebClient, file: dict[str, Any]) -> bytes:
         raise RapportError("I couldn't download that file from Slack; please try again.") from None
 
 
-def register(app: App, deps: Deps) -> None:
-    def _opened(body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        opened(deps, event, client, context)
+def register(app: App) -> None:
+    app.event("app_home_opened")(ack=ack_only, lazy=[guarded(opened)])
+    app.action(re.compile(r"^home_page_"))(ack=ack_only, lazy=[guarded(page)])
+    app.action(re.compile(r"^home_unhide_"))(ack=ack_only, lazy=[guarded(unhide)])
+    app.action("home_calendar")(ack=ack_only, lazy=[guarded(open_calendar)])
 
-    def _page(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        page(deps, no_ack, action, client, context)
-
-    def _unhide(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        unhide(deps, no_ack, action, client, context)
-
-    def _calendar(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_calendar(deps, no_ack, body, client, context)
-
-    app.event("app_home_opened")(ack=ack_only, lazy=[guarded(_opened)])
-    app.action(re.compile(r"^home_page_"))(ack=ack_only, lazy=[guarded(_page)])
-    app.action(re.compile(r"^home_unhide_"))(ack=ack_only, lazy=[guarded(_unhide)])
-    app.action("home_calendar")(ack=ack_only, lazy=[guarded(_calendar)])
-
-    def _tag(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        filter_by_tag(deps, no_ack, action, client, context)
-
-    app.action("home_tag")(ack=ack_only, lazy=[guarded(_tag)])
-
-    def _save_calendar(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_calendar(deps, view, client, context)
+    app.action("home_tag")(ack=ack_only, lazy=[guarded(filter_by_tag)])
 
     # Reading a file or an address can take long: the form is checked and acknowledged first, with no Web API call.
-    app.view(CALENDAR_MODAL_ID)(ack=check_calendar, lazy=[guarded(_save_calendar)])
+    app.view(CALENDAR_MODAL_ID)(ack=check_calendar, lazy=[guarded(save_calendar)])

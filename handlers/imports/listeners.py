@@ -10,8 +10,8 @@ from slack_sdk import WebClient
 from handlers.home.listeners import download_file, publish_home
 from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
-from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.deps import Deps
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import member_profile
 from models.core.errors import UsageError
 from models.imports import importers
@@ -89,8 +89,7 @@ def _value(view: dict[str, Any], block: str) -> dict[str, Any]:
     return dict(view["state"]["values"].get(block, {}).get(block) or {})
 
 
-def open_import(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient) -> None:
-    ack()
+def open_import(deps: Deps, body: dict[str, Any], client: WebClient) -> None:
     client.views_open(trigger_id=body["trigger_id"], view=import_modal())
 
 
@@ -119,6 +118,8 @@ def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: W
     Everything imported belongs to the member who uploaded the file: a row naming someone else is
     skipped (and said so in the report), and no member is created from the file.
     """
+    if import_problems(view):
+        return  # the acknowledgement showed them: Bolt runs this part regardless
     actor = actor_of(context)
     kind = (_value(view, "kind").get("selected_option") or {}).get("value", "linkedin")
     data = download_file(client, _value(view, "file")["files"][0])
@@ -142,14 +143,7 @@ def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: W
     publish_home(deps, client, actor)
 
 
-def register(app: App, deps: Deps) -> None:
-    def _open(body: dict[str, Any], client: WebClient) -> None:
-        open_import(deps, no_ack, body, client)
-
-    def _run(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        if not import_problems(view):  # else the acknowledgement showed them: Bolt runs this part regardless
-            run_import(deps, body, view, client, context)
-
-    app.action("home_import")(ack=ack_only, lazy=[guarded(_open)])
+def register(app: App) -> None:
+    app.action("home_import")(ack=ack_only, lazy=[guarded(open_import)])
     # A big file takes longer than Slack's 3 seconds: the form is checked and acknowledged first.
-    app.view(IMPORT_MODAL_ID)(ack=check_import, lazy=[guarded(_run)])
+    app.view(IMPORT_MODAL_ID)(ack=check_import, lazy=[guarded(run_import)])

@@ -1,4 +1,8 @@
-"""What listeners need from the outside world, handed over once by `bot` when it builds the app."""
+"""What listeners need from the outside world, handed over once by `bot` when it builds the app.
+
+Listeners are plain functions: each names `deps` among its arguments, and Bolt hands it over like
+`body` or `client`, because `provide(deps)` puts it in every request's context.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slack_bolt import BoltContext
+
 from models.briefings.feeds import FeedReaders
 from models.db.uow import UnitOfWork
+
+#: The name listeners give the argument (Bolt passes context entries by name).
+DEPS_KEY = "deps"
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,21 @@ class Deps:
     clock: Callable[[], datetime]
     feeds: FeedReaders = field(default_factory=FeedReaders)
 
+    def __deepcopy__(self, _memo: dict[int, Any]) -> Deps:
+        """The process's one set of dependencies: Bolt copies a request's context for the work that
+        follows the acknowledgement, and this must be handed over as it is, not copied."""
+        return self
 
-#: Bolt's `ack`, or `no_ack` for work that runs after the acknowledgement was sent.
+
+def provide(deps: Deps) -> Callable[[BoltContext, Callable[[], None]], None]:
+    """Bolt middleware putting `deps` in every request's context, for listeners to name as an argument."""
+
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+        context[DEPS_KEY] = deps
+        next()
+
+    return middleware
+
+
+#: Bolt's `ack` (a quick part's first argument).
 AckFn = Callable[..., Any]

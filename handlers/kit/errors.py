@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -43,10 +44,6 @@ def report(error: Exception, body: dict[str, Any], client: WebClient) -> None:
         logger.error("could not tell the person about an error: %s", type(reply_error).__name__)
 
 
-def no_ack(*_args: Any, **_kwargs: Any) -> None:
-    """For work that runs after the acknowledgement was sent (Bolt's lazy listeners): nothing to do."""
-
-
 def ack_only(ack: Ack) -> None:
     """The quick part of a listener: acknowledge at once; the work follows on another thread."""
     ack()
@@ -55,27 +52,39 @@ def ack_only(ack: Ack) -> None:
 def guarded(work: Callable[..., None]) -> Callable[..., None]:
     """Work that runs after the acknowledgement: its errors still reach the person, never a silent drop.
 
-    Bolt only logs the exceptions of lazy listeners; this reports them like `@app.error` does. The
-    wrapper keeps `work`'s signature (Bolt reads it to pass the right arguments); `work` must take
-    `body` and `client`.
+    Bolt only logs the exceptions of lazy listeners; this reports them like `@app.error` does, to the
+    person who asked (from the request's `body`, with its `client`), whether or not `work` itself
+    needs those. Bolt reads the wrapper's signature to pass arguments by name: `work`'s own, plus
+    `body` and `client`; `work` gets only the ones it names.
     """
+    wanted = inspect.signature(work).parameters
 
     @functools.wraps(work)
     def run(**kwargs: Any) -> None:
         try:
-            work(**kwargs)
+            work(**{name: value for name, value in kwargs.items() if name in wanted})
         except Exception as error:  # noqa: BLE001 - reported to the person, logged with its traceback
             report(error, kwargs.get("body") or {}, kwargs["client"])
 
+    del run.__wrapped__  # Bolt unwraps: it must read the signature below
+    extra = [
+        inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        for name in ("body", "client")
+        if name not in wanted
+    ]
+    run.__signature__ = inspect.Signature([*wanted.values(), *extra])  # type: ignore[attr-defined]
     return run
 
 
+def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
+    """Bolt's error handler: the person is told what went wrong, and Slack gets its answer at once."""
+    # Telling the person takes Slack calls, which must not hold up the answer to Slack itself:
+    # an error before the acknowledgement is told on another thread.
+    threading.Thread(target=report, args=(error, body, client), name="error-reply", daemon=True).start()
+    # The person is being told (or Slack already had its acknowledgement): answer Slack with 200,
+    # so that it does not add an "app did not respond" error of its own.
+    return BoltResponse(status=200, body="")
+
+
 def register(app: App) -> None:
-    @app.error
-    def on_error(error: Exception, body: dict[str, Any], client: WebClient) -> BoltResponse:
-        # Telling the person takes Slack calls, which must not hold up the answer to Slack itself:
-        # an error before the acknowledgement is told on another thread.
-        threading.Thread(target=report, args=(error, body, client), name="error-reply", daemon=True).start()
-        # The person is being told (or Slack already had its acknowledgement): answer Slack with 200,
-        # so that it does not add an "app did not respond" error of its own.
-        return BoltResponse(status=200, body="")
+    app.error(on_error)

@@ -38,11 +38,11 @@ def usage_reply(command: str, text: str) -> dict[str, Any] | None:
 def ack_with_usage(command: str) -> Callable[[AckFn, dict[str, Any]], None]:
     """A command's quick part: its usage when nothing (or help) was typed, else a plain acknowledgement."""
 
-    def quick(ack: AckFn, body: dict[str, Any]) -> None:
+    def ack_usage(ack: AckFn, body: dict[str, Any]) -> None:
         reply = usage_reply(command, (body.get("text") or "").strip())
         if reply is None:
             ack()
         else:
             ack(**reply)
 
-    return quick
+    return ack_usage

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from handlers.kit.actor import actor_of
 from handlers.kit.blocks import message, section
 from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import form_metadata, form_zone, member_profile
 from handlers.kit.replies import response_url_of, send_reply
 from handlers.logcall import forms, views
@@ -36,13 +36,11 @@ def render(result: Logged | Scheduled | NeedsChoice, profile: MemberProfile, dep
 
 # The slash command -------------------------------------------------------------------------------
 def logcall_command(
-    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = (body.get("text") or "").strip()
     if is_help(text):
-        ack(**views.usage_message())
-        return
-    ack()
+        return  # the acknowledgement showed the usage
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     if not text:
@@ -58,20 +56,22 @@ def logcall_command(
     refresh_home(deps, client, actor)
 
 
+#: How each /logcall-like form (the form itself, or the next meeting's) is read into a command.
+FORM_READERS: dict[str, Callable[[forms.State, datetime, ZoneInfo], LogCallCommand]] = {
+    views.LOGCALL_MODAL_ID: forms.logcall_command_from_state,
+    views.SCHEDULE_MODAL_ID: forms.schedule_command_from_state,
+}
+
+
 def submit_logcall_form(
-    deps: Deps,
-    body: dict[str, Any],
-    view: dict[str, Any],
-    client: WebClient,
-    context: BoltContext,
-    read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand],
+    deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """A /logcall-like form (the form itself, or the next meeting's), after its acknowledgement: record it, reply."""
     actor = actor_of(context)
     zone = form_zone(deps, view, actor)
     now = deps.clock()
     try:
-        command = read_form(view["state"]["values"], now, zone)
+        command = FORM_READERS[view["callback_id"]](view["state"]["values"], now, zone)
     except forms.FormErrors:
         return  # the acknowledgement showed them under the fields: nothing to do
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
@@ -80,14 +80,9 @@ def submit_logcall_form(
     refresh_home(deps, client, actor)
 
 
-def check_logcall_form(
-    deps: Deps,
-    ack: AckFn,
-    view: dict[str, Any],
-    context: BoltContext,
-    read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand],
-) -> None:
+def check_logcall_form(deps: Deps, ack: AckFn, view: dict[str, Any], context: BoltContext) -> None:
     """A /logcall-like form's quick part: errors under the fields, else the acknowledgement; never a Slack call."""
+    read_form = FORM_READERS[view["callback_id"]]
     try:
         read_form(view["state"]["values"], deps.clock(), form_zone(deps, view, actor_of(context)))
     except forms.FormErrors as errors:
@@ -112,9 +107,8 @@ def learn_colleagues(deps: Deps, client: WebClient, actor: Actor, user_ids: tupl
 
 # Buttons on the reply ------------------------------------------------------------------------------
 def choose_contact(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     pending_id, slot, contact_id = views.parse_choice_value(action["value"])
@@ -123,9 +117,8 @@ def choose_contact(
 
 
 def undo(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     result = services.undo_interaction(deps.uow(), actor, int(action["value"]), deps.clock())
@@ -133,9 +126,8 @@ def undo(
 
 
 def open_rating(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     form = services.rating_form(deps.uow(), actor_of(context), int(action["value"]))
     metadata = json.dumps({"contact_id": form.contact_id, "response_url": body.get("response_url")})
     client.views_open(trigger_id=body["trigger_id"], view=views.rating_modal(form, metadata))
@@ -168,10 +160,9 @@ def rating_submission(
 
 
 def log_message_shortcut(
-    deps: Deps, ack: AckFn, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """“Log as interaction” on any message: the /logcall form with the message as notes, on its day."""
-    ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     message = shortcut.get("message") or {}
@@ -189,9 +180,8 @@ def log_message_shortcut(
 
 
 def open_schedule(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     who = services.interaction_people(deps.uow(), actor, int(action["value"]))
@@ -201,10 +191,9 @@ def open_schedule(
 
 
 def open_tags(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """The contact's overflow menu: edit their tags."""
-    ack()
     choice = json.loads((action.get("selected_option") or {}).get("value") or "{}")
     contact_id = int(choice["c"])
     name, tags = services.contact_tags_of(deps.uow(), actor_of(context), contact_id)
@@ -242,66 +231,17 @@ def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
         ack()
 
 
-def register(app: App, deps: Deps) -> None:
+def register(app: App) -> None:
     """Commands, buttons and shortcuts ack at once and work on another thread; forms validate first."""
-    def _logcall(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        logcall_command(deps, no_ack, body, client, respond, context)
-
-    def _choose(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        choose_contact(deps, no_ack, action, client, respond, context)
-
-    def _undo(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        undo(deps, no_ack, action, client, respond, context)
-
-    def _rate(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_rating(deps, no_ack, body, action, client, context)
-
-    def _shortcut(body: dict[str, Any], shortcut: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        log_message_shortcut(deps, no_ack, body, shortcut, client, context)
-
-    def _schedule(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_schedule(deps, no_ack, body, action, client, context)
-
-    app.command("/logcall")(ack=ack_logcall, lazy=[guarded(_logcall)])
-    app.action(re.compile(r"^logcall_choose_"))(ack=ack_only, lazy=[guarded(_choose)])
-    app.action("logcall_undo")(ack=ack_only, lazy=[guarded(_undo)])
-    app.action("logcall_rate")(ack=ack_only, lazy=[guarded(_rate)])
-    app.shortcut("log_message_shortcut")(ack=ack_only, lazy=[guarded(_shortcut)])
-    app.action("logcall_schedule")(ack=ack_only, lazy=[guarded(_schedule)])
-
-    def _menu(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_tags(deps, no_ack, body, action, client, context)
-
-    app.action("contact_menu")(ack=ack_only, lazy=[guarded(_menu)])
-
+    app.command("/logcall")(ack=ack_logcall, lazy=[guarded(logcall_command)])
+    app.action(re.compile(r"^logcall_choose_"))(ack=ack_only, lazy=[guarded(choose_contact)])
+    app.action("logcall_undo")(ack=ack_only, lazy=[guarded(undo)])
+    app.action("logcall_rate")(ack=ack_only, lazy=[guarded(open_rating)])
+    app.shortcut("log_message_shortcut")(ack=ack_only, lazy=[guarded(log_message_shortcut)])
+    app.action("logcall_schedule")(ack=ack_only, lazy=[guarded(open_schedule)])
+    app.action("contact_menu")(ack=ack_only, lazy=[guarded(open_tags)])
     # Forms: checked (no Slack call) and acknowledged first; the work follows, as for commands.
-    for callback_id, read_form in (
-        (views.LOGCALL_MODAL_ID, forms.logcall_command_from_state),
-        (views.SCHEDULE_MODAL_ID, forms.schedule_command_from_state),
-    ):
-        register_logcall_form(app, deps, callback_id, read_form)
-
-    def _rated(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        rating_submission(deps, body, view, client, context)
-
-    def _tags(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        tags_submission(deps, body, view, client, context)
-
-    app.view(views.RATE_MODAL_ID)(ack=check_rating, lazy=[guarded(_rated)])
-    app.view(views.TAGS_MODAL_ID)(ack=ack_only, lazy=[guarded(_tags)])
-
-
-def register_logcall_form(
-    app: App, deps: Deps, callback_id: str, read_form: Callable[[forms.State, datetime, ZoneInfo], LogCallCommand]
-) -> None:
-    def _check(ack: AckFn, view: dict[str, Any], context: BoltContext) -> None:
-        check_logcall_form(deps, ack, view, context, read_form)
-
-    def _record(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        submit_logcall_form(deps, body, view, client, context, read_form)
-
-    app.view(callback_id)(ack=_check, lazy=[guarded(_record)])
+    for callback_id in FORM_READERS:
+        app.view(callback_id)(ack=check_logcall_form, lazy=[guarded(submit_logcall_form)])
+    app.view(views.RATE_MODAL_ID)(ack=check_rating, lazy=[guarded(rating_submission)])
+    app.view(views.TAGS_MODAL_ID)(ack=ack_only, lazy=[guarded(tags_submission)])

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from handlers.kit.actor import actor_of
 from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -38,23 +38,19 @@ def render(result: WhoKnowsResult, deps: Deps, profile: MemberProfile) -> dict[s
 
 
 def whoknows_command(
-    deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
-    usage = usage_reply("/whoknows", text)
-    if usage is not None:
-        ack(**usage)
-        return
-    ack()
+    if usage_reply("/whoknows", text) is not None:
+        return  # the acknowledgement showed the usage
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     respond(**render(whoknows.who_knows(deps.uow(), actor, text, deps.clock()), deps, profile))
 
 
 def pick_target(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     choice = json.loads(action["value"])
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -67,9 +63,8 @@ def pick_target(
 
 
 def more_routes(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     page = json.loads(action["value"])
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -78,9 +73,8 @@ def more_routes(
 
 
 def open_intro(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     route = json.loads(action["value"])
     draft = introductions.prepare_introduction(
         deps.uow(), actor_of(context), int(route["t"]), route.get("m"), route.get("c")
@@ -123,9 +117,8 @@ def _intro_text(view: dict[str, Any]) -> str:
 
 
 def decide_intro(
-    deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     accepted = action["action_id"] == "intro_accept"
     request = introductions.decide_introduction(
         deps.uow(), actor_of(context), int(action["value"]), accepted, deps.clock()
@@ -135,35 +128,11 @@ def decide_intro(
         client.chat_postMessage(channel=request.asker_slack_user_id, **network_views.intro_outcome_for_asker(request))
 
 
-def register(app: App, deps: Deps) -> None:
-    def _whoknows(body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
-        whoknows_command(deps, no_ack, body, client, respond, context)
+def register(app: App) -> None:
+    app.command("/whoknows")(ack=ack_with_usage("/whoknows"), lazy=[guarded(whoknows_command)])
+    app.action(re.compile(r"^whoknows_target"))(ack=ack_only, lazy=[guarded(pick_target)])
+    app.action("whoknows_more")(ack=ack_only, lazy=[guarded(more_routes)])
+    app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(open_intro)])
+    app.action(re.compile(r"^intro_(accept|decline)$"))(ack=ack_only, lazy=[guarded(decide_intro)])
 
-    def _pick(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        pick_target(deps, no_ack, action, client, respond, context)
-
-    def _more(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        more_routes(deps, no_ack, action, client, respond, context)
-
-    def _intro(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_intro(deps, no_ack, body, action, client, context)
-
-    def _decide(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        decide_intro(deps, no_ack, action, client, respond, context)
-
-    app.command("/whoknows")(ack=ack_with_usage("/whoknows"), lazy=[guarded(_whoknows)])
-    app.action(re.compile(r"^whoknows_target"))(ack=ack_only, lazy=[guarded(_pick)])
-    app.action("whoknows_more")(ack=ack_only, lazy=[guarded(_more)])
-    app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(_intro)])
-    app.action(re.compile(r"^intro_(accept|decline)$"))(ack=ack_only, lazy=[guarded(_decide)])
-
-    def _intro_submitted(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        submit_intro(deps, body, view, client, context)
-
-    app.view(network_views.INTRO_MODAL_ID)(ack=check_intro, lazy=[guarded(_intro_submitted)])
+    app.view(network_views.INTRO_MODAL_ID)(ack=check_intro, lazy=[guarded(submit_intro)])

@@ -16,7 +16,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, notice, section
 from handlers.kit.deps import AckFn, Deps
-from handlers.kit.errors import ack_only, guarded, no_ack
+from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import form_metadata, member_profile
 from handlers.logcall import views
 from handlers.logcall.forms import FormErrors
@@ -109,9 +109,8 @@ def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> 
 
 # Buttons -----------------------------------------------------------------------------------------
 def log_it(
-    deps: Deps, ack: AckFn, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    ack()
     data = json.loads(action["value"])
     profile = member_profile(deps, client, actor_of(context))
     today = deps.clock().astimezone(profile.zone).date().isoformat()
@@ -121,8 +120,7 @@ def log_it(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
-def snooze_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+def snooze_item(deps: Deps, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     data = json.loads(action["value"])
     actor = actor_of(context)
     until = deps.clock() + SNOOZE
@@ -132,8 +130,7 @@ def snooze_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond
     )
 
 
-def mute_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+def mute_item(deps: Deps, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     data = json.loads(action["value"])
     actor = actor_of(context)
     digests.mute(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]))
@@ -144,8 +141,7 @@ def mute_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, 
     )
 
 
-def open_settings(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    ack()
+def open_settings(deps: Deps, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     current = settings_service.nudge_settings(deps.uow(), actor_of(context))
     client.views_open(trigger_id=body["trigger_id"], view=settings_modal(current))
 
@@ -322,29 +318,10 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
     }
 
 
-def register(app: App, deps: Deps) -> None:
-    def _log(body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        log_it(deps, no_ack, body, action, client, context)
+def register(app: App) -> None:
+    app.action("nudge_log")(ack=ack_only, lazy=[guarded(log_it)])
+    app.action("nudge_snooze")(ack=ack_only, lazy=[guarded(snooze_item)])
+    app.action("nudge_mute")(ack=ack_only, lazy=[guarded(mute_item)])
+    app.action("nudge_settings")(ack=ack_only, lazy=[guarded(open_settings)])
 
-    def _snooze(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        snooze_item(deps, no_ack, action, respond, context)
-
-    def _mute(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-    ) -> None:
-        mute_item(deps, no_ack, action, respond, context)
-
-    def _settings(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        open_settings(deps, no_ack, body, client, context)
-
-    app.action("nudge_log")(ack=ack_only, lazy=[guarded(_log)])
-    app.action("nudge_snooze")(ack=ack_only, lazy=[guarded(_snooze)])
-    app.action("nudge_mute")(ack=ack_only, lazy=[guarded(_mute)])
-    app.action("nudge_settings")(ack=ack_only, lazy=[guarded(_settings)])
-
-    def _save(body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        save_settings(deps, view, client, context)
-
-    app.view(SETTINGS_MODAL_ID)(ack=check_settings, lazy=[guarded(_save)])
+    app.view(SETTINGS_MODAL_ID)(ack=check_settings, lazy=[guarded(save_settings)])

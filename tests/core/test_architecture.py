@@ -110,3 +110,65 @@ def test_the_core_is_pure() -> None:
         for path, names in imported_modules("models/core").items()
     }
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in ("bot", "handlers", "models"):
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+            found[name] = path
+    return found
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    """No import cycle anywhere, function-level imports included: each capability and layer can be read,
+    tested and changed from the bottom up."""
+    import networkx as nx
+
+    modules = _modules()
+    graph = nx.DiGraph()
+    for name, path in modules.items():
+        graph.add_node(name)
+        for node in ast.walk(ast.parse(path.read_text())):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            graph.add_edges_from((name, target) for target in targets if target in modules and target != name)
+    cycles = [sorted(component) for component in nx.strongly_connected_components(graph) if len(component) > 1]
+    assert cycles == []
+
+
+def _functions(path: Path) -> list[ast.FunctionDef]:
+    return [node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.FunctionDef)]
+
+
+def test_listeners_are_registered_as_they_are_without_pass_through_closures() -> None:
+    """Each capability's `register(app)` names its listener functions directly: no closure that only
+    passes dependencies along (listeners name `deps` among their arguments and Bolt hands it over)."""
+    nested = {
+        str(path.relative_to(ROOT)): [
+            inner.name for inner in ast.walk(register) if inner is not register and isinstance(inner, ast.FunctionDef)
+        ]
+        for path in (ROOT / "handlers").rglob("*.py")
+        for register in _functions(path)
+        if register.name == "register"
+    }
+    assert {path: names for path, names in nested.items() if names} == {}
+
+
+def test_only_the_quick_parts_acknowledge() -> None:
+    """A function that takes `ack` is a quick part (`ack_…` or `check_…`): the work after the
+    acknowledgement never calls an `ack()` that does nothing."""
+    taking_ack = {
+        f"{path.relative_to(ROOT)}:{function.name}"
+        for path in (ROOT / "handlers").rglob("*.py")
+        for function in _functions(path)
+        if any(argument.arg == "ack" for argument in function.args.args)
+        and not function.name.startswith(("ack_", "check_"))
+    }
+    assert taking_ack == set()
