@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from sqlalchemy import text
 
@@ -27,37 +27,77 @@ SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode) in a .env file, and run `make 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rapport", description="Relationship intelligence for B2B sellers, in Slack.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 2
 
+    from bot.logs import configure_logging
+
+    json_lines = settings.log_format == "json" and args.command == "run" and settings.slack_configured
+    configure_logging(settings.log_level, settings.secrets, json_lines=json_lines)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except SettingsError as error:
+        print(f"rapport: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command line: running the bot, one pass of a scheduled job, an admin's tools, imports."""
+    rapport = argparse.ArgumentParser(prog="rapport", description="Relationship intelligence for B2B sellers, in Slack.")
+    commands = rapport.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _running(commands)
+    _passes(commands)
+    _admin(commands)
+    _importing(commands)
+    return rapport
+
+
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _running(commands: Commands) -> None:
     run = commands.add_parser("run", help="run the bot: Socket Mode, HTTP (--http), or the console without tokens")
     run.add_argument("--http", action="store_true", help="serve Slack's HTTP requests on PORT (signing secret checked)")
     run.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     console = commands.add_parser("console", help="try the bot in the terminal, no Slack account needed")
     console.add_argument("--tz", help="your time zone (IANA name, e.g. Europe/Paris); default: this machine's")
     commands.add_parser("migrate", help="create or upgrade the database schema")
+
+
+def _passes(commands: Commands) -> None:
+    """One pass of what the scheduler runs, as of a moment."""
     nudges = commands.add_parser(
         "nudges", help="one sweep of the nudge digests as of a moment (what the scheduler runs)"
     )
-    nudges.add_argument(
-        "--as-of",
-        type=_moment,
-        metavar="ISO",
-        help="the moment, e.g. 2026-12-01T09:00 (UTC unless an offset is given); default now",
-    )
-    nudges.add_argument("--member", metavar="USER_ID", help="only this Slack user")
-    nudges.add_argument("--dry-run", action="store_true", help="print what would be sent; send and write nothing")
     passes = commands.add_parser("briefings", help="one pass of the pre-meeting briefings as of a moment")
-    passes.add_argument(
-        "--as-of", type=_moment, metavar="ISO", help="the moment (UTC unless an offset is given); default now"
-    )
-    passes.add_argument("--member", metavar="USER_ID", help="only this Slack user")
-    passes.add_argument(
-        "--dry-run", action="store_true", help="print the briefings that are due; send and write nothing"
-    )
+    for command, dry_run in (
+        (nudges, "print what would be sent; send and write nothing"),
+        (passes, "print the briefings that are due; send and write nothing"),
+    ):
+        command.add_argument(
+            "--as-of",
+            type=_moment,
+            metavar="ISO",
+            help="the moment, e.g. 2026-12-01T09:00 (UTC unless an offset is given); default now",
+        )
+        command.add_argument("--member", metavar="USER_ID", help="only this Slack user")
+        command.add_argument("--dry-run", action="store_true", help=dry_run)
     commands.add_parser(
         "calendars", help="read every member's calendar feed now (the scheduler does it every 15 minutes)"
     )
+    network = commands.add_parser(
+        "network", help="recompute bridges and brokerage now (the scheduler does it every NETWORK_REFRESH_MINUTES)"
+    )
+    network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
+
+
+def _admin(commands: Commands) -> None:
     workspace = commands.add_parser("workspace", help="manage a workspace's data")
     workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True, metavar="ACTION")
     delete = workspace_commands.add_parser("delete", help="remove all of a workspace's data (and its tokens)")
@@ -66,8 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     export = commands.add_parser("export", help="write a workspace's data as JSON, for its admins")
     export.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
     export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
-    network = commands.add_parser("network", help="recompute bridges and brokerage now (the scheduler does it hourly)")
-    network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
+
+
+def _importing(commands: Commands) -> None:
     importing = commands.add_parser(
         "import",
         help="import contacts (LinkedIn, vCard, CRM CSV) as reach, or past interactions from a CRM",
@@ -85,43 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     importing.add_argument("--tag", action="append", default=[], metavar="TAG", help="tag every imported contact")
     importing.add_argument("--dry-run", action="store_true", help="print the report; write nothing")
-
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        print(f"rapport: {error}", file=sys.stderr)
-        return 2
-
-    from bot.logs import configure_logging
-
-    json_lines = settings.log_format == "json" and args.command == "run" and settings.slack_configured
-    configure_logging(settings.log_level, settings.secrets, json_lines=json_lines)
-    try:
-        if args.command == "migrate":
-            return _migrate(settings)
-        if args.command == "nudges":
-            return _nudges(settings, args.as_of, args.member, args.dry_run)
-        if args.command == "briefings":
-            return _briefings(settings, args.as_of, args.member, args.dry_run)
-        if args.command == "calendars":
-            return _calendars(settings)
-        if args.command == "workspace":
-            return _delete_workspaces(settings, args.team_ids, args.yes)
-        if args.command == "export":
-            return _export(settings, args.workspace, args.output)
-        if args.command == "network":
-            return _network(settings, args.workspace)
-        if args.command == "import":
-            return _import(settings, args)
-        if args.command == "console":
-            return _console(settings, time_zone=args.tz)
-        return _run(settings, http=args.http, socket=args.socket)
-    except SettingsError as error:
-        print(f"rapport: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
 
 
 def _migrate(settings: Settings) -> int:
@@ -402,6 +406,21 @@ def _serve(settings: Settings, runtime: Runtime, app: App, http: bool) -> int:
     logger.info("Rapport connecting to Slack in Socket Mode")
     SocketModeHandler(app, settings.slack_app_token, web_client=app.client).start()  # type: ignore[no-untyped-call]
     return 0
+
+
+#: What each command runs, given the settings and the parsed arguments.
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "run": lambda settings, args: _run(settings, http=args.http, socket=args.socket),
+    "console": lambda settings, args: _console(settings, time_zone=args.tz),
+    "migrate": lambda settings, _args: _migrate(settings),
+    "nudges": lambda settings, args: _nudges(settings, args.as_of, args.member, args.dry_run),
+    "briefings": lambda settings, args: _briefings(settings, args.as_of, args.member, args.dry_run),
+    "calendars": lambda settings, _args: _calendars(settings),
+    "network": lambda settings, args: _network(settings, args.workspace),
+    "workspace": lambda settings, args: _delete_workspaces(settings, args.team_ids, args.yes),
+    "export": lambda settings, args: _export(settings, args.workspace, args.output),
+    "import": _import,
+}
 
 
 if __name__ == "__main__":
