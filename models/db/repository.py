@@ -118,9 +118,11 @@ def _refresh_team_strength(connection: Connection, contact_ids: Iterable[int] | 
 def keep_team_strength(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Install, on these sessions, the upkeep of `contacts.team_strength`: whenever a flush creates,
     deletes or changes the strength or privacy of ties, their contacts' strongest visible tie is
-    refreshed in the same transaction. Installed where the session factory is made (`bot.db`)."""
-    if not event.contains(sessions, "after_flush", _follow_tie_changes):
-        event.listen(sessions, "after_flush", _follow_tie_changes)
+    refreshed in the same transaction. Installed once, where the session factory is made (`bot.db`).
+
+    Unconditionally: `event.contains` answers from a registry keyed by `id()`, so a new factory whose
+    session class takes the address of a collected one passed for installed, and went without."""
+    event.listen(sessions, "after_flush", _follow_tie_changes)
     return sessions
 
 

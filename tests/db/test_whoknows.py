@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
+from bot.db import make_session_factory
 from models.core.errors import NotAllowed, NotFound, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
@@ -270,6 +272,15 @@ def test_the_team_strength_of_a_contact_follows_every_change_of_its_ties(uow: Un
             tie.private = True
         uow.commit()
     assert team_strength() is None
+
+
+def test_every_session_factory_keeps_the_team_strength_up_to_date(db: Engine) -> None:
+    """However many factories a process makes and drops, each one's sessions follow tie changes."""
+    for _ in range(40):
+        factory = make_session_factory(db)
+        gc.collect()  # a dropped factory's session class is collected: a new one may take its address
+        with factory() as session:
+            assert len(session.dispatch.after_flush) == 1
 
 
 def test_ties_of_another_workspace_never_appear(uow: UnitOfWork) -> None:
