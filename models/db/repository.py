@@ -331,18 +331,6 @@ class WorkspaceRepository:
                 self.session.execute(contact_tags.insert().values(contact_id=contact.id, tag=tag))
                 existing.add(tag)
 
-    def contacts_with_tags(self, contact_ids: Sequence[int], tags: Sequence[str]) -> set[int]:
-        """Which of these contacts carry at least one of these tags."""
-        if not contact_ids or not tags:
-            return set()
-        return set(
-            self.session.scalars(
-                select(contact_tags.c.contact_id).where(
-                    contact_tags.c.contact_id.in_(list(contact_ids)), contact_tags.c.tag.in_(list(tags))
-                )
-            )
-        )
-
     def contact_tags(self, contact_id: int) -> list[str]:
         return sorted(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact_id)))
 
@@ -573,10 +561,6 @@ class WorkspaceRepository:
         }
         return links, strengths
 
-    def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]:
-        """Contacts at an account that someone on the team has a (visible) tie with, strongest tie first."""
-        return [contact_id for contact_id, _ in self.strengths_at_account(account_id, asker, limit)]
-
     def strengths_at_account(self, account_id: int, asker: Member, limit: int | None = None) -> list[tuple[int, float]]:
         """(contact, best visible tie strength) at an account, strongest first (then latest contact).
 
@@ -674,16 +658,6 @@ class WorkspaceRepository:
                 .limit(limit)
             )
         )
-
-    def people_at_account(self, account_id: int, limit: int) -> list[tuple[int, str, str | None]]:
-        """(id, name, job title) of the contacts at an account, by name."""
-        query = (
-            select(Contact.id, Contact.name, Contact.job_title)
-            .where(Contact.workspace_id == self.workspace_id, Contact.account_id == account_id)
-            .order_by(Contact.name_key, Contact.id)
-            .limit(limit)
-        )
-        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
 
     # Meetings ------------------------------------------------------------------------------------
     def meeting_by_source(self, member: Member, source_key: str) -> Meeting | None:

@@ -77,9 +77,6 @@ STILL_QUERYING = frozenset(
         "models/home/service.py",
         "models/imports/importers.py",
         "models/logcall/service.py",
-        "models/network/introductions.py",
-        "models/network/structure.py",
-        "models/network/whoknows.py",
         "models/nudges/digests.py",
         "models/nudges/settings.py",
     }

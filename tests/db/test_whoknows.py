@@ -18,12 +18,7 @@ from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, T
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.logcall.service import Logged, TieRating, log_call, rate_tie, set_private
-from models.network.introductions import (
-    PLACEHOLDER,
-    decide_introduction,
-    prepare_introduction,
-    request_introduction,
-)
+from models.network.introductions import decide_introduction, prepare_introduction, request_introduction
 from models.network.structure import refresh_structure
 from models.network.whoknows import (
     ChooseTarget,
@@ -423,19 +418,14 @@ def jane_known_by_colleague(uow: UnitOfWork) -> tuple[int, int]:
         return jane, colleague.id
 
 
-def test_a_draft_names_the_target_and_leaves_bracketed_parts_to_write(uow: UnitOfWork) -> None:
-    """The request to a colleague greets them, names Jane, her role and company, and asks for the why in [brackets]."""
+def test_a_draft_knows_the_target_their_role_and_company_and_that_the_colleague_knows_them(uow: UnitOfWork) -> None:
+    """The request to a colleague starts from Jane, her role and company, the colleague's name, and their tie
+    (how a request is worded from it: `tests/core/test_network_views.py`)."""
     jane, colleague = jane_known_by_colleague(uow)
     draft = prepare_introduction(uow, ME, jane, via_member_id=colleague, via_contact_id=None)
-    assert (draft.target_name, draft.intermediary_name, draft.intermediary_slack_user_id) == (
-        "Jane Doe",
-        "Sam Seller",
-        "U2",
-    )
-    assert draft.message.startswith("Hi Sam,")
-    assert "Could you introduce me to Jane Doe, CFO at ACME?" in draft.message
-    assert "you know them well" in draft.message
-    assert len(PLACEHOLDER.findall(draft.message)) == 2
+    assert (draft.target_name, draft.target_job_title, draft.target_company) == ("Jane Doe", "CFO", "ACME")
+    assert (draft.intermediary_name, draft.intermediary_slack_user_id) == ("Sam Seller", "U2")
+    assert draft.intermediary_knows_target and draft.intermediary_member_id == colleague
 
 
 @pytest.mark.parametrize("message", ["", "   \n ", "Hi, I'd like to talk to them about [why you want to meet them]."])
@@ -515,7 +505,11 @@ def test_through_my_own_contact_i_record_the_outcome_and_they_become_linked(uow:
     (tara,) = meet(uow, OTHER, "Tara Target", company="Far Co", channel=Channel.EMAIL)
     draft = prepare_introduction(uow, ME, tara, via_member_id=None, via_contact_id=xavier)
     assert (draft.intermediary_name, draft.intermediary_slack_user_id) == ("Xavier Link", None)
-    assert draft.message.startswith("Hi Xavier,") and "Tara Target" in draft.message
+    assert (draft.target_name, draft.intermediary_contact_id, draft.intermediary_knows_target) == (
+        "Tara Target",
+        xavier,
+        False,
+    )
     request = request_introduction(uow, ME, tara, None, xavier, "Xavier, could you introduce me to Tara?", "r1", NOW)
     assert (request.to_slack_user_id, request.intermediary_name) == (None, "Xavier Link")
     with pytest.raises(NotAllowed):
