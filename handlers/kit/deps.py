@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from handlers.home.refreshes import HomeRefreshes
 from models.briefings.feeds import FeedReaders
 from models.db.uow import UnitOfWork
 
@@ -19,6 +20,8 @@ class Deps:
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
     feeds: FeedReaders = field(default_factory=FeedReaders)
+    #: Each app's own record of the Home tabs it refreshed (a new app starts afresh, as a new process does).
+    home_refreshes: HomeRefreshes = field(default_factory=HomeRefreshes)
 
 
 #: Bolt's `ack`, or `no_ack` for work that runs after the acknowledgement was sent.

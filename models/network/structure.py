@@ -22,6 +22,8 @@ from models.network.repository import StructureRepository
 
 @dataclass(frozen=True)
 class StructureReport:
+    """What one computation found, and how long it took."""
+
     workspace_id: int
     nodes: int
     edges: int

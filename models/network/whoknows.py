@@ -85,12 +85,16 @@ class PersonRoutes:
 
 @dataclass(frozen=True)
 class CompanyPerson:
+    """Someone at a company the team knows, and the best route to them (None when no route reaches them)."""
+
     person: Person
     best: RouteView | None
 
 
 @dataclass(frozen=True)
 class CompanyRoutes:
+    """Who the team knows at a company (the best known first), and people there to build a relationship with."""
+
     company: str
     account_id: int
     people: tuple[CompanyPerson, ...]
@@ -101,6 +105,8 @@ class CompanyRoutes:
 
 @dataclass(frozen=True)
 class TargetOption:
+    """One person or company a typed name may mean, as a choice to offer."""
+
     kind: str  # "contact" or "account"
     id: int
     label: str
@@ -108,12 +114,16 @@ class TargetOption:
 
 @dataclass(frozen=True)
 class ChooseTarget:
+    """Several people or companies could be the one typed: the asker chooses."""
+
     query: str
     options: tuple[TargetOption, ...]
 
 
 @dataclass(frozen=True)
 class NobodyKnows:
+    """Nobody on the team knows anyone by that name; the nearest names the team does know."""
+
     query: str
     nearest: tuple[str, ...] = field(default_factory=tuple)
 

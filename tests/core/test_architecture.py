@@ -74,7 +74,6 @@ STILL_QUERYING = frozenset(
         "models/briefings/feeds.py",
         "models/briefings/service.py",
         "models/delivery/outbox.py",
-        "models/home/service.py",
         "models/imports/importers.py",
         "models/logcall/service.py",
         "models/nudges/digests.py",
