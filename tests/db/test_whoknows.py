@@ -15,7 +15,6 @@ from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, LogCallCommand
 from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
-from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.logcall.service import Logged, TieRating, log_call, rate_tie, set_private
 from models.network.introductions import decide_introduction, prepare_introduction, request_introduction
@@ -78,7 +77,7 @@ def befriend(uow: UnitOfWork, actor: Actor, name: str, company: str | None = Non
 
 def tie_strength_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> float:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id)
         member = repo.member(actor.user_id)
         contact = repo.contact(contact_id)
         assert member is not None and contact is not None
@@ -89,7 +88,7 @@ def tie_strength_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> float:
 
 def member_id(uow: UnitOfWork, actor: Actor) -> int:
     with uow:
-        member = WorkspaceRepository.for_team(uow.session, actor.team_id).member(actor.user_id)
+        member = uow.workspace(actor.team_id).member(actor.user_id)
         assert member is not None
         return member.id
 
@@ -408,7 +407,7 @@ def test_a_colleague_at_the_target_company_carries_a_route_and_its_only_way_in(u
 def jane_known_by_colleague(uow: UnitOfWork) -> tuple[int, int]:
     jane = befriend(uow, COLLEAGUE, "Jane Doe", company="ACME")
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, COLLEAGUE.team_id)
+        repo = uow.workspace(COLLEAGUE.team_id)
         colleague = repo.member(COLLEAGUE.user_id)
         contact = repo.contact(jane)
         assert colleague is not None and contact is not None
