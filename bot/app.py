@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import Settings
 from handlers import register_listeners
+from handlers.home.refreshes import HomeRefreshes
 from handlers.kit.deps import Deps
 from models.briefings.calendar import fetch_feed
 from models.briefings.feeds import READER_THREADS, FeedReaders
@@ -63,7 +64,9 @@ def make_runtime(settings: Settings, clock: Callable[[], datetime] = utc_now, ru
     sessions = make_session_factory(engine)
     readers = ThreadPoolExecutor(max_workers=READER_THREADS, thread_name_prefix="calendar")
     feeds = FeedReaders(fetch=calendar_fetch(settings), executor=readers)
-    return Runtime(engine=engine, deps=Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=feeds))
+    refreshes = HomeRefreshes(network_minutes=settings.network_refresh_minutes)
+    deps = Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=feeds, home_refreshes=refreshes)
+    return Runtime(engine=engine, deps=deps)
 
 
 def calendar_fetch(settings: Settings) -> Callable[[str], bytes]:

@@ -17,7 +17,6 @@ from bot.app import build_app
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import load_settings
 from bot.slack_standin import SlackStandIn, required_args_from_openapi
-from handlers.home.listeners import forget_refreshes
 from handlers.kit.deps import Deps
 from models.briefings.calendar import fetch_feed
 from models.briefings.feeds import FeedReaders, Fetch
@@ -122,7 +121,6 @@ def slack(db: Engine, standin: SlackStandIn, clock: Clock, fetch_local: Fetch) -
         },
         env_file=None,
     )
-    forget_refreshes()  # each test starts as a fresh process would
     sessions = make_session_factory(db)
     deps = Deps(uow=lambda: UnitOfWork(sessions), clock=clock, feeds=FeedReaders(fetch_local))
     app = build_app(settings, deps, work_inline=True)

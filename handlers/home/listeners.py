@@ -5,20 +5,16 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
-from datetime import datetime
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from handlers.home.views import home_view
 from handlers.kit.actor import actor_of
-from handlers.kit.blockkit import truncate
-from handlers.kit.blocks import Block, button, context, notice, section
+from handlers.kit.blocks import notice, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import member_profile
@@ -26,154 +22,12 @@ from models.briefings import feeds as calendar_sync
 from models.briefings import web
 from models.core.errors import RapportError
 from models.core.values import Actor
-from models.home.service import Home, Section, home
+from models.home.service import home
 from models.logcall import service as services
 
 logger = logging.getLogger(__name__)
 
 CALENDAR_MODAL_ID = "calendar_feed_modal"
-_TITLES = {
-    "gaps": ":mag: *1. What we still need to learn about your key contacts*",
-    "bridges": ":bridge_at_night: *3a. Your bridges: the only ways into other circles*",
-    "intermediaries": ":handshake: *3b. Your strongest intermediaries*",
-    "top": ":star: *Your top relationships*",
-    "neglected": ":hourglass_flowing_sand: *Falling off the radar*",
-    "one_sided": ":left_right_arrow: *One-sided*",
-}
-_EMPTY = {
-    "gaps": "Nothing missing on your key contacts: well done.",
-    "bridges": "No bridge yet (the network is recomputed every hour).",
-    "intermediaries": "Log meetings with several people to see who knows whom.",
-    "top": "No relationship yet: log a conversation with `/logcall`.",
-    "neglected": "Nobody is overdue.",
-    "one_sided": "Every relationship is balanced.",
-}
-
-
-def home_view(data: Home, now: datetime, zone: ZoneInfo) -> dict[str, Any]:
-    """The Home tab, well within Slack's 100 blocks."""
-    blocks: list[Block] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": "Your relationships" + (f" #{data.tag}" if data.tag else "")},
-        },
-        context(
-            "Relationship intelligence: know the quality of your links, and use it. `/logcall` · `/whoknows` · `/prep`"
-        ),
-    ]
-    if data.tags:
-        choices = [{"text": {"type": "plain_text", "text": "Everyone"}, "value": "all"}]
-        choices += [{"text": {"type": "plain_text", "text": f"#{t}"[:75]}, "value": t[:150]} for t in data.tags[:99]]
-        picker: dict[str, Any] = {"type": "static_select", "action_id": "home_tag", "options": choices}
-        picker["initial_option"] = next((c for c in choices if c["value"] == (data.tag or "all")), choices[0])
-        blocks.append({"type": "actions", "block_id": "home_filter", "elements": [picker]})
-    blocks += _section(data.gaps, data.tag)
-    blocks.append({"type": "divider"})
-    accounts = "\n".join(
-        f"• *{a.name}*: {a.people_known} known, best tie {a.best_strength:.2f}" for a in data.accounts_to_build
-    )
-    blocks.append(
-        section(
-            ":seedling: *2. Accounts that need new relationships*\n"
-            + (accounts or "None: someone knows someone well at each of your accounts.")
-        )
-    )
-    blocks.append({"type": "divider"})
-    blocks += _section(data.bridges, data.tag)
-    if data.effective_size is not None:
-        constraint = f"{data.constraint:.2f}" if data.constraint is not None else "n/a"
-        blocks.append(
-            context(
-                f"Your brokerage: effective size {data.effective_size:.1f}, constraint {constraint} (lower: more open doors)"
-            )
-        )
-    blocks += _section(data.intermediaries, data.tag)
-    blocks.append({"type": "divider"})
-    messengers = "\n".join(
-        f"• *{person.name}*"
-        + (f" ({person.company})" if person.company else "")
-        + (": you know them" if route.is_direct else f": via {route.hops[0].to.name}, chance {route.chance:.2f}")
-        for person, route in data.messengers
-    )
-    blocks.append(
-        section(
-            ":dart: *4. Who can carry your message to the people concerned*\n"
-            + (messengers or "Mark who is concerned in a meeting's context to see routes to them.")
-        )
-    )
-    blocks.append({"type": "divider"})
-    for part in (data.top, data.neglected, data.one_sided):
-        blocks += _section(part, data.tag)
-    total = data.reach + data.relationships
-    share = f"{data.relationships / total:.0%}" if total else "n/a"
-    blocks.append(
-        section(
-            f":busts_in_silhouette: *Reach versus relationships*: {data.relationships} relationships, {data.reach} connections never contacted "
-            f"({share} of your network is real relationships). Could you introduce them? Log a first conversation to turn reach into a relationship."
-        )
-    )
-    blocks.append({"type": "divider"})
-    blocks += _settings(data)
-    return {"type": "home", "blocks": blocks[:100]}
-
-
-def _section(part: Section, tag: str | None = None) -> list[Block]:
-    lines = [
-        f"• *{line.person.name}*"
-        + (f" ({line.person.company})" if line.person.company else "")
-        + (f" · score {line.score:+d}" if line.score is not None else "")
-        + f" · {line.band} {line.strength:.2f}"
-        + (f"\n   {truncate(line.detail, 300)}" if line.detail else "")
-        for line in part.lines
-    ]
-    text = _TITLES[part.key] + "\n" + ("\n".join(lines) if lines else _EMPTY[part.key])
-    block = section(truncate(text, 2900))
-    blocks: list[Block] = [block]
-    pager = []
-    if part.page > 0:
-        pager.append(
-            button("Previous", f"home_page_{part.key}_prev", json.dumps({"k": part.key, "p": part.page - 1, "t": tag}))
-        )
-    if part.has_more:
-        pager.append(
-            button("More", f"home_page_{part.key}_next", json.dumps({"k": part.key, "p": part.page + 1, "t": tag}))
-        )
-    if pager:
-        blocks.append({"type": "actions", "block_id": f"pager_{part.key}", "elements": pager})
-    return blocks
-
-
-def _settings(data: Home) -> list[Block]:
-    settings = data.settings
-    if settings.frequency.value == "off":
-        digest = "off"
-    else:
-        digest = f"{settings.frequency.value} at {settings.local_time:%H:%M} on {', '.join(settings.days)} ({settings.time_zone})"
-    cadences = (
-        ", ".join(f"#{tag} every {days} days" for tag, days in sorted(data.cadences.items())) or "by tie strength"
-    )
-    lines = [
-        ":gear: *Settings*",
-        f"• Digest: {digest}",
-        f"• Stay in touch: {cadences}",
-        f"• Briefings: {data.briefing_lead_minutes} min before each meeting",
-        f"• Calendar: {data.calendar or 'none yet'}",
-        "• Private ties (left out of colleagues' routes): "
-        + (
-            ", ".join(p.name for p in data.private_ties)
-            if data.private_ties
-            else "none; set one in *Rate this relationship*"
-        ),
-    ]
-    elements = [
-        button("Digest and briefings", "nudge_settings", "settings"),
-        button("Calendar feed", "home_calendar", "calendar"),
-        button("Import contacts", "home_import", "import"),
-    ]
-    elements += [
-        button(f"Make visible: {p.name}"[:75], f"home_unhide_{p.id}", str(p.id)) for p in data.private_ties[:3]
-    ]
-    return [section("\n".join(lines)), {"type": "actions", "block_id": "home_settings", "elements": elements}]
 
 
 def publish_home(
@@ -181,34 +35,17 @@ def publish_home(
 ) -> None:
     """Publish the member's Home tab (best effort: a failure never breaks what triggered it)."""
     try:
-        profile = member_profile(deps, client, actor)
-        now = deps.clock()
-        view = home_view(home(deps.uow(), actor, now, pages, tag), now, profile.zone)
+        member_profile(deps, client, actor)  # the settings show the member's time zone: fresh from Slack
+        view = home_view(home(deps.uow(), actor, deps.clock(), pages, tag), deps.home_refreshes.network_minutes)
         client.views_publish(user_id=actor.user_id, view=view)
     except (SlackApiError, SlackRequestError, OSError) as error:
         logger.warning("could not publish the Home tab: %s", type(error).__name__)
 
 
-#: A busy seller logging call after call gets their Home tab refreshed at most this often.
-REFRESH_EVERY_SECONDS = 60.0
-_last_refresh: dict[tuple[str, str], float] = {}
-_refresh_lock = threading.Lock()
-
-
 def publish_home_soon(deps: Deps, client: WebClient, actor: Actor) -> None:
-    """Publish after a change, unless this member's tab was refreshed in the last minute."""
-    key, now = (actor.team_id, actor.user_id), time.monotonic()
-    with _refresh_lock:
-        if now - _last_refresh.get(key, -REFRESH_EVERY_SECONDS) < REFRESH_EVERY_SECONDS:
-            return
-        _last_refresh[key] = now
-    publish_home(deps, client, actor)
-
-
-def forget_refreshes() -> None:
-    """Start afresh (a new process does; tests do between cases)."""
-    with _refresh_lock:
-        _last_refresh.clear()
+    """Publish after a change, unless this member's tab was refreshed in the last minute (`HomeRefreshes`)."""
+    if deps.home_refreshes.due(actor):
+        publish_home(deps, client, actor)
 
 
 def opened(deps: Deps, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 
+from handlers.home.refreshes import HomeRefreshes
 from models.briefings.feeds import FeedReaders
 from models.db.uow import UnitOfWork
 
@@ -28,6 +29,8 @@ class Deps:
     uow: Callable[[], UnitOfWork]
     clock: Callable[[], datetime]
     feeds: FeedReaders = field(default_factory=FeedReaders)
+    #: Each app's own record of the Home tabs it refreshed (a new app starts afresh, as a new process does).
+    home_refreshes: HomeRefreshes = field(default_factory=HomeRefreshes)
 
     def __deepcopy__(self, _memo: dict[int, Any]) -> Deps:
         """The process's one set of dependencies: Bolt copies a request's context for the work that

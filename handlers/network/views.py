@@ -221,6 +221,22 @@ def nobody_knows_message(result: NobodyKnows) -> dict[str, Any]:
     return message(blocks, fallback=f"Nobody knows {result.query} yet")
 
 
+def draft_message(draft: IntroductionDraft) -> str:
+    """A personal request, pre-filled with what is known; the [bracketed] parts are for the asker to write."""
+    first_name = draft.intermediary_name.split()[0] if draft.intermediary_name else "there"
+    role = f", {draft.target_job_title}" if draft.target_job_title else ""
+    company = f" at {draft.target_company}" if draft.target_company else ""
+    lines = [f"Hi {first_name},", ""]
+    lines.append(f"Could you introduce me to {draft.target_name}{role}{company}?")
+    if draft.intermediary_knows_target:
+        lines.append("I see you know them well, which is why I'm asking you rather than writing to them cold.")
+    lines.append("I'd like to talk to them about [why you want to meet them].")
+    lines.append("For them it could be worth it because [the value for them: a problem you solve, an idea].")
+    lines.append("I'm happy to send you a short note you can forward.")
+    lines += ["", "Thank you!", draft.asker_name or ""]
+    return "\n".join(lines).rstrip()
+
+
 def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, Any]:
     to = (
         mention(draft.intermediary_slack_user_id)
@@ -250,7 +266,7 @@ def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, An
                     "action_id": "message",
                     "multiline": True,
                     "max_length": 2500,
-                    "initial_value": draft.message[:2500],
+                    "initial_value": draft_message(draft)[:2500],
                 },
             },
         ],
@@ -288,7 +304,9 @@ def intro_sent_message(request: IntroductionRequest) -> dict[str, Any]:
         )
         blocks: list[Block] = [section(head)]
     else:
-        head = f":outbox_tray: Here is your request to {request.intermediary_name}: send it to them, then record how it went."
+        head = (
+            f":outbox_tray: Here is your request to {_intermediary(request)}: send it to them, then record how it went."
+        )
         blocks = [
             section(head),
             section("\n".join("> " + line for line in truncate(request.message, 2800).splitlines())),
@@ -318,8 +336,12 @@ def intro_decided_message(request: IntroductionRequest) -> dict[str, Any]:
 
 def intro_outcome_for_asker(request: IntroductionRequest) -> dict[str, Any]:
     verb = "accepted to introduce you to" if request.status == ACCEPTED else "can't introduce you to"
-    text = f":handshake: {request.intermediary_name} {verb} *{request.target_name}*."
+    text = f":handshake: {_intermediary(request)} {verb} *{request.target_name}*."
     return dm([section(text)], fallback=text.replace("*", ""))
+
+
+def _intermediary(request: IntroductionRequest) -> str:
+    return request.intermediary_name or "your contact"
 
 
 def _tags(tags: tuple[str, ...]) -> str:

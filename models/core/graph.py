@@ -51,7 +51,6 @@ INTRODUCTION_STRENGTH = 0.6
 COLLEAGUE_STRENGTH = 0.25
 #: Ties with no strength yet still count in the structure, with this small weight.
 MIN_EDGE_WEIGHT = 0.01
-MAX_HOPS = 3
 
 BRIDGE = "bridge"
 LOCAL_BRIDGE = "local_bridge"
@@ -131,26 +130,32 @@ class Hop:
     bridge: str | None = None
 
 
-@dataclass(frozen=True)
-class Route:
-    """A way to reach the target; `chance` estimates that the introduction succeeds."""
+class RouteBase:
+    """What any route's hops tell, whatever else they carry (a route here, a route named for display)."""
 
-    hops: tuple[Hop, ...]
-    chance: float
+    hops: Sequence[Hop]
 
     @property
     def is_direct(self) -> bool:
         return len(self.hops) == 1
 
     @property
-    def intermediary(self) -> Node | None:
-        """Whom to ask: the first person on the route after the asker (None for a direct tie)."""
-        return None if self.is_direct else self.hops[0].node
-
-    @property
     def is_reach(self) -> bool:
         """A route over a connection nobody ever talked to (an imported contact): shown apart, ranked last."""
         return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
+
+
+@dataclass(frozen=True)
+class Route(RouteBase):
+    """A way to reach the target; `chance` estimates that the introduction succeeds."""
+
+    hops: tuple[Hop, ...]
+    chance: float
+
+    @property
+    def intermediary(self) -> Node | None:
+        """Whom to ask: the first person on the route after the asker (None for a direct tie)."""
+        return None if self.is_direct else self.hops[0].node
 
 
 class RankedRoutes(Sequence[Route]):

@@ -8,33 +8,26 @@ from typing import Any, Self, cast
 
 from sqlalchemy import (
     Connection,
-    Float,
-    Integer,
-    String,
     Table,
     delete,
     event,
     func,
     insert,
     inspect,
-    literal,
-    null,
     or_,
     select,
     text,
     union,
-    union_all,
     update,
 )
-from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.core.graph import TieEdge
 from models.core.names import Candidate, fold, name_variants
 from models.core.scoring import InteractionFact
 from models.core.values import Channel, Initiator
+from models.db.neighbourhoods import NeighbourhoodReads
 from models.db.orm import (
     Account,
     Base,
@@ -47,7 +40,6 @@ from models.db.orm import (
     NameIndexEntry,
     PendingLog,
     Tie,
-    UTCDateTime,
     Workspace,
     contact_tags,
     interaction_colleagues,
@@ -82,9 +74,6 @@ def get_or_create_workspace(session: Session, slack_team_id: str, name: str = ""
     return workspace
 
 
-#: The link columns of a union's rows that are not links (typed: PostgreSQL will not union text with NULL).
-_NO_LINK = (cast_(null(), String), cast_(null(), Integer), cast_(null(), UTCDateTime), cast_(null(), String))
-
 #: Contacts whose `team_strength` one statement refreshes.
 TEAM_STRENGTH_CHUNK = 500
 
@@ -118,9 +107,11 @@ def _refresh_team_strength(connection: Connection, contact_ids: Iterable[int] | 
 def keep_team_strength(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Install, on these sessions, the upkeep of `contacts.team_strength`: whenever a flush creates,
     deletes or changes the strength or privacy of ties, their contacts' strongest visible tie is
-    refreshed in the same transaction. Installed where the session factory is made (`bot.db`)."""
-    if not event.contains(sessions, "after_flush", _follow_tie_changes):
-        event.listen(sessions, "after_flush", _follow_tie_changes)
+    refreshed in the same transaction. Installed once, where the session factory is made (`bot.db`).
+
+    Unconditionally: `event.contains` answers from a registry keyed by `id()`, so a new factory whose
+    session class takes the address of a collected one passed for installed, and went without."""
+    event.listen(sessions, "after_flush", _follow_tie_changes)
     return sessions
 
 
@@ -140,8 +131,11 @@ def _follow_tie_changes(session: Session, _context: Any) -> None:
         _refresh_team_strength(session.connection(), touched, None)
 
 
-class WorkspaceRepository:
-    """Every query of one workspace's data; the workspace id is bound once, here."""
+class WorkspaceRepository(NeighbourhoodReads):
+    """Every query of one workspace's data; the workspace id is bound once, here.
+
+    The reads routes are drawn from (`/whoknows`, the Home, `/prep`) are in `NeighbourhoodReads`.
+    """
 
     def __init__(self, session: Session, workspace: Workspace) -> None:
         self.session = session
@@ -329,18 +323,6 @@ class WorkspaceRepository:
                 self.session.execute(contact_tags.insert().values(contact_id=contact.id, tag=tag))
                 existing.add(tag)
 
-    def contacts_with_tags(self, contact_ids: Sequence[int], tags: Sequence[str]) -> set[int]:
-        """Which of these contacts carry at least one of these tags."""
-        if not contact_ids or not tags:
-            return set()
-        return set(
-            self.session.scalars(
-                select(contact_tags.c.contact_id).where(
-                    contact_tags.c.contact_id.in_(list(contact_ids)), contact_tags.c.tag.in_(list(tags))
-                )
-            )
-        )
-
     def contact_tags(self, contact_id: int) -> list[str]:
         return sorted(self.session.scalars(select(contact_tags.c.tag).where(contact_tags.c.contact_id == contact_id)))
 
@@ -502,149 +484,6 @@ class WorkspaceRepository:
         self.session.flush()
         return pending
 
-    # The team's network -----------------------------------------------------------------------
-    def tie_edges_into(self, contact_ids: Iterable[int], asker: Member) -> list[TieEdge]:
-        """The team's ties to these contacts, as route edges; another member's private ties are left out."""
-        ids = list(contact_ids)
-        if not ids:
-            return []
-        query = select(Tie.member_id, Tie.contact_id, Tie.strength, Tie.last_interaction_at, Tie.bridge).where(
-            Tie.workspace_id == self.workspace_id,
-            Tie.contact_id.in_(ids),
-            or_(Tie.private.is_(False), Tie.member_id == asker.id),
-        )
-        return [TieEdge._make(row) for row in self.session.execute(query)]
-
-    def links_and_strengths(
-        self, contact_ids: Sequence[int], account_ids: Iterable[int], asker: Member | None, limit: int | None
-    ) -> tuple[list[tuple[int, int, str, int, datetime | None, str | None]], dict[int, list[tuple[int, float]]]]:
-        """Around some contacts, in one statement: their links, and the people the team knows at accounts.
-
-        Links: (a, b, kind, occurrences, last seen, bridge flag), each once; the contacts are this
-        workspace's, so are their links (one indexed read per end). Per account, what
-        `strengths_at_account` gives, `limit` at most. A `/whoknows` on PostgreSQL pays a round trip
-        per statement, so the two travel together.
-        """
-        ids, account_ids = list(contact_ids), sorted(set(account_ids))
-        parts: list[Any] = [
-            select(
-                literal("link"),
-                ContactLink.contact_a_id,
-                ContactLink.contact_b_id,
-                ContactLink.kind,
-                ContactLink.occurrences,
-                ContactLink.last_seen_at,
-                ContactLink.bridge,
-                cast_(null(), Float),  # PostgreSQL types a union's columns from the first: no bare NULL
-            ).where(end.in_(ids))
-            for end in (ContactLink.contact_a_id, ContactLink.contact_b_id)
-            if ids
-        ]
-        for account_id in account_ids:
-            assert asker is not None
-            team = select(Contact.id, Contact.account_id, Contact.team_strength).where(
-                Contact.account_id == account_id, Contact.team_strength.is_not(None)
-            )
-            if limit is not None:
-                team = team.order_by(Contact.team_strength.desc(), Contact.id.desc()).limit(limit)
-            known = team.subquery()
-            parts.append(select(literal("known"), known.c.id, known.c.account_id, *_NO_LINK, known.c.team_strength))
-            parts.append(
-                select(literal("known"), Tie.contact_id, Contact.account_id, *_NO_LINK, Tie.strength)
-                .join(Contact, Contact.id == Tie.contact_id)
-                .where(Tie.member_id == asker.id, Tie.private.is_(True), Contact.account_id == account_id)
-            )
-        if not parts:
-            return [], {}
-        statement: Any = union_all(*parts) if len(parts) > 1 else parts[0]
-        rows: Sequence[Any] = self.session.execute(statement).all()
-        links = list(dict.fromkeys(tuple(row[1:7]) for row in rows if row[0] == "link"))
-        best: dict[int, dict[int, float]] = {account_id: {} for account_id in account_ids}
-        for row in rows:
-            if row[0] == "known":
-                at_account, value = best[row[2]], float(row[7] or 0.0)
-                if value > at_account.get(row[1], -1.0):
-                    at_account[row[1]] = value
-        strengths = {
-            account_id: sorted(found.items(), key=lambda pair: (-pair[1], -pair[0]))[:limit]
-            for account_id, found in best.items()
-        }
-        return links, strengths
-
-    def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]:
-        """Contacts at an account that someone on the team has a (visible) tie with, strongest tie first."""
-        return [contact_id for contact_id, _ in self.strengths_at_account(account_id, asker, limit)]
-
-    def strengths_at_account(self, account_id: int, asker: Member, limit: int | None = None) -> list[tuple[int, float]]:
-        """(contact, best visible tie strength) at an account, strongest first (then latest contact).
-
-        What the team may see is kept on each contact (`team_strength`, one index read); the asker's
-        own private ties, which it leaves out, come from a small partial index. One statement.
-        """
-        return self.links_and_strengths((), [account_id], asker, limit)[1][account_id]
-
-    def interactions_together(self, member: Member) -> dict[int, int]:
-        """How many interactions each other member took part in with `member` (either one logging).
-
-        Bounded by the member's own interactions that had colleagues along, whatever the team's size.
-        """
-        logged_by_me = (
-            select(interaction_colleagues.c.member_id, func.count())
-            .join(Interaction, Interaction.id == interaction_colleagues.c.interaction_id)
-            .where(
-                Interaction.workspace_id == self.workspace_id,
-                Interaction.member_id == member.id,
-                Interaction.undone_at.is_(None),
-            )
-            .group_by(interaction_colleagues.c.member_id)
-        )
-        logged_by_them = (
-            select(Interaction.member_id, func.count())
-            .join(interaction_colleagues, Interaction.id == interaction_colleagues.c.interaction_id)
-            .where(
-                Interaction.workspace_id == self.workspace_id,
-                interaction_colleagues.c.member_id == member.id,
-                Interaction.undone_at.is_(None),
-            )
-            .group_by(Interaction.member_id)
-        )
-        counts: dict[int, int] = {}
-        for other_id, number in self.session.execute(union_all(logged_by_me, logged_by_them)):
-            counts[other_id] = counts.get(other_id, 0) + int(number)
-        return counts
-
-    def names_of(
-        self, member_ids: Iterable[int], contact_ids: Iterable[int]
-    ) -> dict[tuple[str, int], tuple[str, str | None, str | None, str | None]]:
-        """Who these members and contacts are, in one read: per ("member"|"contact", id), the name,
-        Slack id (members), company and job title (contacts)."""
-        members, contacts = sorted(set(member_ids)), sorted(set(contact_ids))
-        parts: list[Any] = []
-        if members:
-            parts.append(
-                select(
-                    literal("member"),
-                    Member.id,
-                    Member.display_name,
-                    Member.slack_user_id,
-                    cast_(null(), String),
-                    cast_(null(), String),
-                ).where(Member.workspace_id == self.workspace_id, Member.id.in_(members))
-            )
-        if contacts:
-            parts.append(
-                select(
-                    literal("contact"), Contact.id, Contact.name, cast_(null(), String), Account.name, Contact.job_title
-                )
-                .outerjoin(Account, Account.id == Contact.account_id)
-                .where(Contact.workspace_id == self.workspace_id, Contact.id.in_(contacts))
-            )
-        if not parts:
-            return {}
-        query: Any = parts[0] if len(parts) == 1 else union_all(*parts)
-        rows: Sequence[Any] = self.session.execute(query).all()
-        return {(row[0], row[1]): (row[2], row[3], row[4], row[5]) for row in rows}
-
     def members_by_id(self, ids: Iterable[int]) -> dict[int, Member]:
         wanted = list(set(ids))
         if not wanted:
@@ -672,16 +511,6 @@ class WorkspaceRepository:
                 .limit(limit)
             )
         )
-
-    def people_at_account(self, account_id: int, limit: int) -> list[tuple[int, str, str | None]]:
-        """(id, name, job title) of the contacts at an account, by name."""
-        query = (
-            select(Contact.id, Contact.name, Contact.job_title)
-            .where(Contact.workspace_id == self.workspace_id, Contact.account_id == account_id)
-            .order_by(Contact.name_key, Contact.id)
-            .limit(limit)
-        )
-        return [(row[0], row[1], row[2]) for row in self.session.execute(query)]
 
     # Meetings ------------------------------------------------------------------------------------
     def meeting_by_source(self, member: Member, source_key: str) -> Meeting | None:

@@ -9,51 +9,63 @@ Then the relationships themselves: top by score, neglected, one-sided, and reach
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
-
-from sqlalchemy import func, select
+from enum import StrEnum
 
 from models.briefings.calendar import redact_url
-from models.core.graph import BRIDGE, LOCAL_BRIDGE, rank_routes
-from models.core.nudges import DigestSettings
+from models.core.graph import BRIDGE, LOCAL_BRIDGE, Brokerage, rank_routes
+from models.core.nudges import DigestItem, DigestSettings, TieFacts
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.scoring import MEDIUM_TIE, strength_band
 from models.core.values import Actor
-from models.db.orm import (
-    Account,
-    CadenceRule,
-    CalendarFeed,
-    Contact,
-    ContactLink,
-    Meeting,
-    MeetingContact,
-    Member,
-    MemberBrokerage,
-    Tie,
-    contact_tags,
-)
-from models.db.repository import WorkspaceRepository
+from models.db.orm import Contact, Member, Tie
 from models.db.uow import UnitOfWork
+from models.home.repository import HomeRepository
 from models.network.whoknows import Person, RouteView, contact_person, neighbourhood, route_views
-from models.nudges.digests import member_settings, tie_facts
+from models.nudges.digests import member_settings
 
 PAGE = 5
 MAX_PAGE = 40  # never list more than PAGE × MAX_PAGE of anything
+#: People known to be concerned whose routes the Home looks for.
+MAX_CONCERNED = 10
+#: Private ties the settings name.
+MAX_PRIVATE_SHOWN = 10
+
+
+class Gap(StrEnum):
+    """Something still to learn about a key contact."""
+
+    JOB_TITLE = "job_title"
+    RESPONSIBILITIES = "responsibilities"
+    APPRECIATION = "appreciation"
+    NETWORK = "network"
 
 
 @dataclass(frozen=True)
 class RelationshipLine:
+    """One contact on a list, with the fact that put them on it (none on the list of top relationships)."""
+
     person: Person
     score: int | None
     strength: float
     band: str
-    detail: str = ""
+    #: On the gaps list: what is not known of them yet.
+    gaps: tuple[Gap, ...] = ()
+    #: On the bridges list: `BRIDGE` or `LOCAL_BRIDGE`.
+    bridge: str | None = None
+    #: On the intermediaries list: how many other contacts they are known to know.
+    knows: int = 0
+    #: On the neglected and one-sided lists: the nudge that says so.
+    nudge: DigestItem | None = None
 
 
 @dataclass(frozen=True)
 class AccountLine:
+    """One of the member's companies where nobody on the team knows anyone well yet."""
+
     name: str
     people_known: int
     best_strength: float
@@ -70,10 +82,32 @@ class Section:
 
 
 @dataclass(frozen=True)
+class CalendarShown:
+    """The member's calendar feed as it can be shown: its address redacted, None for an uploaded file."""
+
+    address: str | None
+
+
+@dataclass(frozen=True)
+class HomeSettings:
+    """What the member chose: the digest, stay-in-touch cadences per tag, briefings, calendar, private ties."""
+
+    digest: DigestSettings
+    cadences: dict[str, int]
+    briefing_lead_minutes: int
+    calendar: CalendarShown | None
+    private_ties: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
 class Home:
+    """The member's dashboard: the four questions' lists, their relationships, and their settings."""
+
     gaps: Section
     accounts_to_build: tuple[AccountLine, ...]
     bridges: Section
+    #: The member's position in the network, once computed (`models.network.structure`).
+    brokerage: Brokerage | None
     intermediaries: Section
     messengers: tuple[tuple[Person, RouteView], ...]
     top: Section
@@ -81,15 +115,12 @@ class Home:
     one_sided: Section
     reach: int
     relationships: int
-    effective_size: float | None
-    constraint: float | None
-    settings: DigestSettings
-    briefing_lead_minutes: int
-    calendar: str | None
-    private_ties: tuple[Person, ...]
-    cadences: dict[str, int]
+    settings: HomeSettings
     tags: tuple[str, ...] = ()
     tag: str | None = None
+
+
+Pair = tuple[Tie, Contact]
 
 
 def home(
@@ -98,111 +129,43 @@ def home(
     """The member's dashboard as of `now`; `pages` picks the page of each list (0 = first); `tag` filters."""
     pages = pages or {}
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        session = uow.session
-        rows: list[tuple[Tie, Contact]] = [
-            (tie, contact)
-            for tie, contact in session.execute(
-                select(Tie, Contact)
-                .join(Contact, Contact.id == Tie.contact_id)
-                .where(Tie.workspace_id == repo.workspace_id, Tie.member_id == member.id)
-            )
-        ]
-        tagged: dict[int, set[str]] = {}
-        for contact_id, contact_tag in session.execute(
-            select(contact_tags.c.contact_id, contact_tags.c.tag).where(
-                contact_tags.c.contact_id.in_([c.id for _, c in rows])
-            )
-        ):
-            tagged.setdefault(contact_id, set()).add(contact_tag)
-        all_tags = tuple(sorted(set().union(*tagged.values()))) if tagged else ()
+        repo, member = uow.member(actor.team_id, actor.user_id, HomeRepository)
+        rows = repo.ties_with_contacts(member)
+        tagged = repo.tags_of_contacts([contact.id for _, contact in rows])
         if tag:
             rows = [(tie, contact) for tie, contact in rows if tag in tagged.get(contact.id, set())]
         relationships = [(tie, contact) for tie, contact in rows if tie.interaction_count > 0]
-        reach = len(rows) - len(relationships)
-
-        def line(tie: Tie, contact: Contact, detail: str = "") -> RelationshipLine:
-            return RelationshipLine(
-                person=contact_person(contact),
-                score=tie.score_total,
-                strength=tie.strength,
-                band=strength_band(round(tie.strength, 2)),
-                detail=detail,
-            )
-
+        key_contacts = sorted(relationships, key=lambda pair: (-pair[0].strength, pair[1].name_key))
         by_value = sorted(
             relationships, key=lambda pair: (-(pair[0].score_total or 0), -pair[0].strength, pair[1].name_key)
         )
-        key_contacts = sorted(relationships, key=lambda pair: (-pair[0].strength, pair[1].name_key))
-        gap_lines = [
-            line(tie, contact, "; ".join(_gaps(tie, contact))) for tie, contact in key_contacts if _gaps(tie, contact)
-        ]
-        bridge_lines = [
-            line(
-                tie,
-                contact,
-                "the only way into their circle" if tie.bridge == BRIDGE else "links two circles that share no one",
-            )
-            for tie, contact in key_contacts
-            if tie.bridge in (BRIDGE, LOCAL_BRIDGE)
-        ]
-        reach_of = _network_sizes(repo, [contact.id for _, contact in relationships])
-        intermediaries = sorted(
-            (pair for pair in relationships if pair[0].strength >= MEDIUM_TIE),
-            key=lambda pair: (-pair[0].strength * reach_of.get(pair[1].id, 0), pair[1].name_key),
-        )
-        intermediary_lines = [
-            line(
-                tie,
-                contact,
-                f"knows {reach_of[contact.id]} {'person' if reach_of[contact.id] == 1 else 'people'} we know of",
-            )
-            for tie, contact in intermediaries
-            if reach_of.get(contact.id, 0) > 0
-        ]
-        facts = {fact.contact_id: fact for fact in tie_facts(session, member, now)}
-        cadences = {
-            rule.tag: rule.days
-            for rule in session.scalars(select(CadenceRule).where(CadenceRule.member_id == member.id))
-        }
-        neglected_lines, one_sided_lines = [], []
-        for tie, contact in key_contacts:
-            fact = facts.get(contact.id)
-            if fact is None:
-                continue
-            overdue = neglected_rule(fact, cadences, now)
-            if overdue is not None:
-                neglected_lines.append(line(tie, contact, overdue.headline))
-            sided = one_sided_rule(fact, now)
-            if sided is not None:
-                one_sided_lines.append(line(tie, contact, sided.headline))
-
-        brokerage = session.get(MemberBrokerage, member.id)
-        feed = session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
-        calendar = None if feed is None else (redact_url(feed.url) if feed.url else "an uploaded file")
-        private = [contact_person(contact) for tie, contact in rows if tie.private]
+        cadences = repo.cadences(member)
+        neglected, one_sided = _nudged(key_contacts, repo.tie_facts(member, now), cadences, now)
+        accounts = repo.accounts_without_a_tie_of(member, MEDIUM_TIE, PAGE)
         return Home(
-            gaps=_page("gaps", gap_lines, pages),
-            accounts_to_build=_accounts_to_build(repo, member.id),
-            bridges=_page("bridges", bridge_lines, pages),
-            intermediaries=_page("intermediaries", intermediary_lines, pages),
+            gaps=_page(
+                "gaps", [replace(_line(*pair), gaps=gaps) for pair in key_contacts if (gaps := _gaps(*pair))], pages
+            ),
+            accounts_to_build=tuple(AccountLine(*account) for account in accounts),
+            bridges=_page("bridges", [replace(_line(t, c), bridge=t.bridge) for t, c in _bridges(key_contacts)], pages),
+            brokerage=repo.brokerage(member),
+            intermediaries=_page("intermediaries", _intermediaries(repo, relationships), pages),
             messengers=_messengers(repo, member),
-            top=_page("top", [line(t, c) for t, c in by_value], pages),
-            neglected=_page("neglected", neglected_lines, pages),
-            one_sided=_page("one_sided", one_sided_lines, pages),
-            reach=reach,
+            top=_page("top", [_line(*pair) for pair in by_value], pages),
+            neglected=_page("neglected", neglected, pages),
+            one_sided=_page("one_sided", one_sided, pages),
+            reach=len(rows) - len(relationships),
             relationships=len(relationships),
-            effective_size=brokerage.effective_size if brokerage else None,
-            constraint=brokerage.constraint if brokerage else None,
-            settings=member_settings(member),
-            briefing_lead_minutes=member.briefing_lead_minutes,
-            calendar=calendar,
-            private_ties=tuple(private[:10]),
-            cadences=cadences,
-            tags=all_tags,
+            settings=_settings(repo, member, cadences, rows),
+            tags=tuple(sorted(set().union(*tagged.values()))),
             tag=tag,
         )
+
+
+def _line(tie: Tie, contact: Contact) -> RelationshipLine:
+    return RelationshipLine(
+        contact_person(contact), tie.score_total, tie.strength, strength_band(round(tie.strength, 2))
+    )
 
 
 def _page(key: str, lines: list[RelationshipLine], pages: dict[str, int]) -> Section:
@@ -211,78 +174,68 @@ def _page(key: str, lines: list[RelationshipLine], pages: dict[str, int]) -> Sec
     return Section(key=key, lines=tuple(lines[start : start + PAGE]), page=page, has_more=len(lines) > start + PAGE)
 
 
-def _gaps(tie: Tie, contact: Contact) -> list[str]:
+def _gaps(tie: Tie, contact: Contact) -> tuple[Gap, ...]:
     gaps = []
     if not contact.job_title and not tie.knows_job_title:
-        gaps.append("job title")
+        gaps.append(Gap.JOB_TITLE)
     if not contact.responsibilities and not tie.knows_responsibilities:
-        gaps.append("what they really do")
+        gaps.append(Gap.RESPONSIBILITIES)
     if tie.appreciation is None or tie.appreciation == "unknown":
-        gaps.append("whether they value your work")
+        gaps.append(Gap.APPRECIATION)
     if tie.overlap_share is None:
-        gaps.append("their network")
-    return gaps
+        gaps.append(Gap.NETWORK)
+    return tuple(gaps)
 
 
-def _network_sizes(repo: WorkspaceRepository, contact_ids: list[int]) -> dict[int, int]:
-    """How many other contacts each of these is known to know (met together or introduced)."""
-    if not contact_ids:
-        return {}
-    counts: dict[int, int] = {}
-    for column, other in (
-        (ContactLink.contact_a_id, ContactLink.contact_b_id),
-        (ContactLink.contact_b_id, ContactLink.contact_a_id),
-    ):
-        query = (
-            select(column, func.count(other))
-            .where(ContactLink.workspace_id == repo.workspace_id, column.in_(contact_ids))
-            .group_by(column)
-        )
-        for contact_id, number in repo.session.execute(query):
-            counts[contact_id] = counts.get(contact_id, 0) + int(number)
-    return counts
+def _bridges(key_contacts: list[Pair]) -> list[Pair]:
+    return [(tie, contact) for tie, contact in key_contacts if tie.bridge in (BRIDGE, LOCAL_BRIDGE)]
 
 
-def _accounts_to_build(repo: WorkspaceRepository, member_id: int) -> tuple[AccountLine, ...]:
-    """The member's accounts where nobody on the team has a tie of medium strength or better."""
-    mine = (
-        select(Contact.account_id)
-        .join(Tie, Tie.contact_id == Contact.id)
-        .where(Tie.member_id == member_id, Contact.account_id.is_not(None))
-        .distinct()
+def _intermediaries(repo: HomeRepository, relationships: list[Pair]) -> list[RelationshipLine]:
+    """Strong enough ties to contacts known to know others, those who can open the most doors first."""
+    reach_of = repo.network_sizes([contact.id for _, contact in relationships])
+    intermediaries = sorted(
+        (pair for pair in relationships if pair[0].strength >= MEDIUM_TIE),
+        key=lambda pair: (-pair[0].strength * reach_of.get(pair[1].id, 0), pair[1].name_key),
     )
-    query = (
-        select(Account.name, func.count(func.distinct(Contact.id)), func.max(Tie.strength))
-        .join(Contact, Contact.account_id == Account.id)
-        .join(Tie, Tie.contact_id == Contact.id)
-        .where(
-            Account.workspace_id == repo.workspace_id,
-            Account.id.in_(mine),
-            Tie.private.is_(False) | (Tie.member_id == member_id),
-        )
-        .group_by(Account.id, Account.name)
-        .having(func.max(Tie.strength) < MEDIUM_TIE)
-        .order_by(func.max(Tie.strength), Account.name)
-        .limit(PAGE)
-    )
-    return tuple(
-        AccountLine(name=name, people_known=int(known), best_strength=float(best or 0))
-        for name, known, best in repo.session.execute(query)
+    return [replace(_line(t, c), knows=reach_of[c.id]) for t, c in intermediaries if reach_of.get(c.id, 0) > 0]
+
+
+def _nudged(
+    key_contacts: list[Pair], facts: Sequence[TieFacts], cadences: dict[str, int], now: datetime
+) -> tuple[list[RelationshipLine], list[RelationshipLine]]:
+    """The relationships falling off the radar, and the one-sided ones, as the digest's rules find them."""
+    by_contact = {fact.contact_id: fact for fact in facts}
+    neglected, one_sided = [], []
+    for tie, contact in key_contacts:
+        fact = by_contact.get(contact.id)
+        if fact is None:
+            continue
+        overdue = neglected_rule(fact, cadences, now)
+        if overdue is not None:
+            neglected.append(replace(_line(tie, contact), nudge=overdue))
+        sided = one_sided_rule(fact, now)
+        if sided is not None:
+            one_sided.append(replace(_line(tie, contact), nudge=sided))
+    return neglected, one_sided
+
+
+def _settings(repo: HomeRepository, member: Member, cadences: dict[str, int], rows: list[Pair]) -> HomeSettings:
+    feed = repo.calendar_feed(member)
+    private = [contact_person(contact) for tie, contact in rows if tie.private]
+    return HomeSettings(
+        digest=member_settings(member),
+        cadences=cadences,
+        briefing_lead_minutes=member.briefing_lead_minutes,
+        calendar=None if feed is None else CalendarShown(redact_url(feed.url) if feed.url else None),
+        private_ties=tuple(private[:MAX_PRIVATE_SHOWN]),
     )
 
 
-def _messengers(repo: WorkspaceRepository, member: Member) -> tuple[tuple[Person, RouteView], ...]:
+def _messengers(repo: HomeRepository, member: Member) -> tuple[tuple[Person, RouteView], ...]:
     """The best route to each person known (from a meeting) to be concerned, best first."""
-    concerned = repo.session.scalars(
-        select(Contact)
-        .join(MeetingContact, MeetingContact.contact_id == Contact.id)
-        .join(Meeting, Meeting.id == MeetingContact.meeting_id)
-        .where(Meeting.workspace_id == repo.workspace_id, MeetingContact.concerned.is_(True))
-        .distinct()
-        .limit(10)
-    ).all()
     found = []
-    for person in concerned:
+    for person in repo.concerned_contacts(MAX_CONCERNED):
         routes = rank_routes(neighbourhood(repo, member, person))
         if routes:
             found.append((contact_person(person), route_views(repo, routes[:1])[0]))

@@ -6,13 +6,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from models.core.errors import NotAllowed, NotFound, UsageError
 from models.core.values import Actor
-from models.db.orm import Contact, Introduction, Member, Tie
-from models.db.repository import WorkspaceRepository
+from models.db.orm import Introduction
 from models.db.uow import UnitOfWork
+from models.network.repository import NetworkRepository
 
 #: The parts of a draft the asker must make personal before it can be sent.
 PLACEHOLDER = re.compile(r"\[[^\]]+\]")
@@ -22,15 +20,19 @@ ACCEPTED, DECLINED, PENDING = "accepted", "declined", "pending"
 
 @dataclass(frozen=True)
 class IntroductionDraft:
-    """What the request modal shows: to whom, about whom, and a message to edit."""
+    """What a request starts from: whom to ask, about whom, and what is known to write it personally."""
 
     target_id: int
     target_name: str
+    target_job_title: str | None
+    target_company: str | None
     intermediary_member_id: int | None
     intermediary_contact_id: int | None
     intermediary_name: str
     intermediary_slack_user_id: str | None
-    message: str
+    #: The teammate asked has talked with the target (the request can say why it goes through them).
+    intermediary_knows_target: bool
+    asker_name: str
 
 
 @dataclass(frozen=True)
@@ -40,26 +42,12 @@ class IntroductionRequest:
     id: int
     asker_slack_user_id: str
     target_name: str
-    intermediary_name: str
+    #: None when the contact asked no longer exists.
+    intermediary_name: str | None
     to_slack_user_id: str | None
     message: str
     status: str
     duplicate: bool = False
-
-
-def draft_message(intermediary_first_name: str, target: Contact, tie: Tie | None, asker_name: str) -> str:
-    """A personal request, pre-filled with what is known; the [bracketed] parts are for the asker to write."""
-    role = f", {target.job_title}" if target.job_title else ""
-    company = f" at {target.account.name}" if target.account else ""
-    lines = [f"Hi {intermediary_first_name},", ""]
-    lines.append(f"Could you introduce me to {target.name}{role}{company}?")
-    if tie is not None and tie.interaction_count:
-        lines.append("I see you know them well, which is why I'm asking you rather than writing to them cold.")
-    lines.append("I'd like to talk to them about [why you want to meet them].")
-    lines.append("For them it could be worth it because [the value for them: a problem you solve, an idea].")
-    lines.append("I'm happy to send you a short note you can forward.")
-    lines += ["", "Thank you!", asker_name or ""]
-    return "\n".join(lines).rstrip()
 
 
 def check_message(message: str) -> str:
@@ -78,8 +66,7 @@ def prepare_introduction(
     uow: UnitOfWork, actor: Actor, target_id: int, via_member_id: int | None, via_contact_id: int | None
 ) -> IntroductionDraft:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        asker = repo.get_or_create_member(actor.user_id)
+        repo, asker = uow.member(actor.team_id, actor.user_id, NetworkRepository)
         target = repo.contact(target_id)
         if target is None:
             raise NotFound("That contact no longer exists.")
@@ -98,11 +85,14 @@ def prepare_introduction(
         return IntroductionDraft(
             target_id=target.id,
             target_name=target.name,
+            target_job_title=target.job_title,
+            target_company=target.account.name if target.account else None,
             intermediary_member_id=via_member_id,
             intermediary_contact_id=via_contact_id if via_member_id is None else None,
             intermediary_name=name,
             intermediary_slack_user_id=slack_id,
-            message=draft_message(name.split()[0] if name else "there", target, tie, asker.display_name),
+            intermediary_knows_target=tie is not None and tie.interaction_count > 0,
+            asker_name=asker.display_name,
         )
 
 
@@ -119,13 +109,8 @@ def request_introduction(
     """Record the request once per `request_key`; a teammate will get it by DM, a contact by the asker."""
     message = check_message(message)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        asker = repo.get_or_create_member(actor.user_id)
-        existing = uow.session.scalar(
-            select(Introduction).where(
-                Introduction.workspace_id == repo.workspace_id, Introduction.request_key == request_key
-            )
-        )
+        repo, asker = uow.member(actor.team_id, actor.user_id, NetworkRepository)
+        existing = repo.introduction_by_request(request_key)
         if existing is not None:
             return _request_view(repo, existing, duplicate=True)
         if via_member_id == asker.id:
@@ -138,7 +123,6 @@ def request_introduction(
         elif via_contact_id is None or repo.contact(via_contact_id) is None:
             raise NotFound("That contact no longer exists.")
         introduction = Introduction(
-            workspace_id=repo.workspace_id,
             request_key=request_key,
             asker_member_id=asker.id,
             intermediary_member_id=via_member_id,
@@ -148,9 +132,7 @@ def request_introduction(
             status=PENDING,
             created_at=now,
         )
-        uow.session.add(introduction)
-        uow.session.flush()
-        result = _request_view(repo, introduction)
+        result = _request_view(repo, repo.add_introduction(introduction))
         uow.commit()
         return result
 
@@ -164,13 +146,8 @@ def decide_introduction(
     and, when a contact introduced them, links that contact and the target.
     """
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        introduction = uow.session.scalar(
-            select(Introduction).where(
-                Introduction.workspace_id == repo.workspace_id, Introduction.id == introduction_id
-            )
-        )
+        repo, member = uow.member(actor.team_id, actor.user_id, NetworkRepository)
+        introduction = repo.introduction(introduction_id)
         if introduction is None:
             raise NotFound("That request no longer exists.")
         decider = introduction.intermediary_member_id or introduction.asker_member_id
@@ -181,7 +158,7 @@ def decide_introduction(
         introduction.status = ACCEPTED if accepted else DECLINED
         introduction.decided_at = now
         if accepted:
-            asker = uow.session.get(Member, introduction.asker_member_id)
+            asker = repo.members_by_id([introduction.asker_member_id]).get(introduction.asker_member_id)
             target = repo.contact(introduction.target_contact_id)
             if asker is not None and target is not None:
                 repo.get_or_create_tie(asker, target)
@@ -193,9 +170,7 @@ def decide_introduction(
         return result
 
 
-def _request_view(
-    repo: WorkspaceRepository, introduction: Introduction, duplicate: bool = False
-) -> IntroductionRequest:
+def _request_view(repo: NetworkRepository, introduction: Introduction, duplicate: bool = False) -> IntroductionRequest:
     members = repo.members_by_id(
         [introduction.asker_member_id]
         + ([introduction.intermediary_member_id] if introduction.intermediary_member_id else [])
@@ -206,12 +181,13 @@ def _request_view(
     )
     asker = members[introduction.asker_member_id]
     target = contacts[introduction.target_contact_id]
+    name: str | None
     if introduction.intermediary_member_id is not None:
         intermediary = members[introduction.intermediary_member_id]
         name, to_user = intermediary.display_name or intermediary.slack_user_id, intermediary.slack_user_id
     else:
         via = contacts.get(introduction.intermediary_contact_id or 0)
-        name, to_user = (via.name if via else "your contact"), None
+        name, to_user = (via.name if via else None), None
     return IntroductionRequest(
         id=introduction.id,
         asker_slack_user_id=asker.slack_user_id,

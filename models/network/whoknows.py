@@ -12,9 +12,11 @@ from models.core.errors import NotFound, UsageError
 from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
+    Hop,
     LinkEdge,
     Neighbourhood,
     Route,
+    RouteBase,
     TieEdge,
     link_strength,
     rank_routes,
@@ -26,6 +28,7 @@ from models.core.values import Actor
 from models.db.orm import Contact, Member
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
+from models.network.repository import NetworkRepository
 
 ROUTES_PER_PAGE = 5
 TAG = re.compile(r"(?<![\w&])#([\w-]+)")
@@ -48,31 +51,24 @@ class Person:
     job_title: str | None = None
 
 
-@dataclass(frozen=True)
-class HopView:
+@dataclass(frozen=True, kw_only=True)
+class HopView(Hop):
+    """A hop of a route, with who is at its end and the band of its strength."""
+
     to: Person
-    strength: float
     band: str
-    kind: str
-    last_interaction_at: datetime | None
-    bridge: str | None
 
 
 @dataclass(frozen=True)
-class RouteView:
+class RouteView(RouteBase):
+    """A route as a reply shows it: each hop named."""
+
     hops: tuple[HopView, ...]
     chance: float
 
     @property
-    def is_reach(self) -> bool:
-        return any(hop.kind == "tie" and hop.last_interaction_at is None for hop in self.hops)
-
-    @property
-    def is_direct(self) -> bool:
-        return len(self.hops) == 1
-
-    @property
     def intermediary(self) -> Person | None:
+        """Whom to ask for the introduction (None for a direct tie)."""
         return None if self.is_direct else self.hops[0].to
 
 
@@ -89,12 +85,16 @@ class PersonRoutes:
 
 @dataclass(frozen=True)
 class CompanyPerson:
+    """Someone at a company the team knows, and the best route to them (None when no route reaches them)."""
+
     person: Person
     best: RouteView | None
 
 
 @dataclass(frozen=True)
 class CompanyRoutes:
+    """Who the team knows at a company (the best known first), and people there to build a relationship with."""
+
     company: str
     account_id: int
     people: tuple[CompanyPerson, ...]
@@ -105,6 +105,8 @@ class CompanyRoutes:
 
 @dataclass(frozen=True)
 class TargetOption:
+    """One person or company a typed name may mean, as a choice to offer."""
+
     kind: str  # "contact" or "account"
     id: int
     label: str
@@ -112,12 +114,16 @@ class TargetOption:
 
 @dataclass(frozen=True)
 class ChooseTarget:
+    """Several people or companies could be the one typed: the asker chooses."""
+
     query: str
     options: tuple[TargetOption, ...]
 
 
 @dataclass(frozen=True)
 class NobodyKnows:
+    """Nobody on the team knows anyone by that name; the nearest names the team does know."""
+
     query: str
     nearest: tuple[str, ...] = field(default_factory=tuple)
 
@@ -137,7 +143,7 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
     if len(query) > MAX_QUERY_LENGTH:
         raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", command="/whoknows")
     with uow.reading() as reading:
-        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
+        repo, member = reading.member(actor.team_id, actor.user_id, NetworkRepository)
         people = repo.contact_candidates(query)
         companies = repo.account_candidates(query)
         person_match = match_name(query, people)
@@ -162,13 +168,13 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
 
 def routes_to_contact(uow: UnitOfWork, actor: Actor, contact_id: int, offset: int = 0) -> PersonRoutes:
     with uow.reading() as reading:
-        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
+        repo, member = reading.member(actor.team_id, actor.user_id, NetworkRepository)
         return _person(repo, member, contact_id, offset)
 
 
 def routes_to_account(uow: UnitOfWork, actor: Actor, account_id: int) -> CompanyRoutes:
     with uow.reading() as reading:
-        repo, member = WorkspaceRepository.for_member(reading.session, actor.team_id, actor.user_id)
+        repo, member = reading.member(actor.team_id, actor.user_id, NetworkRepository)
         return _company(repo, member, account_id)
 
 
@@ -268,7 +274,7 @@ def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, 
     return ties[0] if len(ties) == 1 else None
 
 
-def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
+def _person(repo: NetworkRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
     target = repo.contact(contact_id)
     if target is None:
         raise NotFound("That contact no longer exists.")
@@ -288,7 +294,7 @@ def _person(repo: WorkspaceRepository, asker: Member, contact_id: int, offset: i
     )
 
 
-def _company(repo: WorkspaceRepository, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
+def _company(repo: NetworkRepository, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
     account = repo.account(account_id)
     if account is None:
         raise NotFound("That company no longer exists.")
@@ -334,15 +340,9 @@ def route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteVi
                 if kind == "member"
                 else Person(kind=kind, id=node_id, name=name, company=company, job_title=job_title)
             )
+            band = strength_band(round(hop.strength, 2))
             hops.append(
-                HopView(
-                    to=person,
-                    strength=hop.strength,
-                    band=strength_band(round(hop.strength, 2)),
-                    kind=hop.kind,
-                    last_interaction_at=hop.last_interaction_at,
-                    bridge=hop.bridge,
-                )
+                HopView(hop.node, hop.strength, hop.kind, hop.last_interaction_at, hop.bridge, to=person, band=band)
             )
         views.append(RouteView(hops=tuple(hops), chance=route.chance))
     return tuple(views)

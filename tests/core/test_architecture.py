@@ -74,12 +74,8 @@ STILL_QUERYING = frozenset(
         "models/briefings/feeds.py",
         "models/briefings/service.py",
         "models/delivery/outbox.py",
-        "models/home/service.py",
         "models/imports/importers.py",
         "models/logcall/service.py",
-        "models/network/introductions.py",
-        "models/network/structure.py",
-        "models/network/whoknows.py",
         "models/nudges/digests.py",
         "models/nudges/settings.py",
     }

@@ -20,7 +20,6 @@ from bot.db import make_session_factory
 from bot.settings import Settings, load_settings
 from bot.slack_standin import SlackStandIn
 from handlers.briefings.listeners import CONTEXT_MODAL_ID
-from handlers.home.listeners import forget_refreshes
 from handlers.imports.listeners import IMPORT_MODAL_ID
 from handlers.kit.deps import Deps
 from handlers.logcall import views
@@ -73,7 +72,6 @@ def held() -> HeldExecutor:
 @pytest.fixture
 def slack(db: Engine, standin: SlackStandIn, clock: Clock, held: HeldExecutor) -> SlackDriver:
     """The real app, whose work after each acknowledgement waits until `held.run()`."""
-    forget_refreshes()
     sessions = make_session_factory(db)
     app = build_app(settings_for(standin), Deps(uow=lambda: UnitOfWork(sessions), clock=clock), executor=held)
     return SlackDriver(app, standin)
@@ -212,7 +210,6 @@ class RecordingSocketClient:
 
 @pytest.fixture
 def socket_app(db: Engine, standin: SlackStandIn, clock: Clock) -> Iterator[SocketModeHandler]:
-    forget_refreshes()
     sessions = make_session_factory(db)
     work = ThreadPoolExecutor(max_workers=4)
     app = build_app(settings_for(standin), Deps(uow=lambda: UnitOfWork(sessions), clock=clock), executor=work)

@@ -70,9 +70,9 @@ def test_a_feed_repeating_every_minute_is_synced_in_under_a_second_and_the_membe
     second of CPU, and the reading says which event was cut and by about how much."""
     saved = set_feed_file(uow, SAM, BOMB)
     assert saved.feed_id is not None
-    began = time.process_time()
+    began = time.thread_time()  # this thread's own CPU: other tests' threads and the machine's load aside
     result = sync_feed(uow, saved.feed_id, NOW)
-    assert time.process_time() - began < 1.0
+    assert time.thread_time() - began < 1.0
     assert result.problem is None and result.meetings == meetings(db) == 201
     assert any("“Spam”" in note and "about 19," in note for note in result.notes), result.notes
 

@@ -32,6 +32,23 @@ def open_home(slack: SlackDriver, user: str = "U0SELLER1") -> None:
     assert slack.app.dispatch(BoltRequest(body=body, headers=headers)).status == 200
 
 
+def act_in_home(slack: SlackDriver, action: dict[str, str | dict[str, str]]) -> None:
+    """The member uses an element of their Home tab (a button, the tag filter)."""
+    slack.dispatch(
+        payload_body(
+            {
+                "type": "block_actions",
+                "team": {"id": slack.team},
+                "user": {"id": "U0SELLER1", "team_id": slack.team},
+                "api_app_id": "A0RAPPORT",
+                "trigger_id": "1.2",
+                "container": {"type": "view", "view_id": "V0HOME"},
+                "actions": [{**action, "action_ts": "1"}],
+            }
+        )
+    )
+
+
 def published(standin: SlackStandIn) -> dict:  # type: ignore[type-arg]
     view = standin.calls_to("views.publish")[-1].args["view"]
     return json.loads(view) if isinstance(view, str) else dict(view)
@@ -67,26 +84,8 @@ def test_long_lists_are_paged(slack: SlackDriver, standin: SlackStandIn) -> None
     top = next(b for b in first["blocks"] if "Your top relationships" in flatten(b))
     assert flatten(top).count("•") == 5
     more = next(e for b in first["blocks"] if b.get("block_id") == "pager_top" for e in b["elements"])
-    slack.dispatch(
-        payload_body(
-            {
-                "type": "block_actions",
-                "team": {"id": slack.team},
-                "user": {"id": "U0SELLER1", "team_id": slack.team},
-                "api_app_id": "A0RAPPORT",
-                "trigger_id": "1.2",
-                "container": {"type": "view", "view_id": "V0HOME"},
-                "actions": [
-                    {
-                        "type": "button",
-                        "action_id": more["action_id"],
-                        "block_id": "pager_top",
-                        "value": more["value"],
-                        "action_ts": "1",
-                    }
-                ],
-            }
-        )
+    act_in_home(
+        slack, {"type": "button", "action_id": more["action_id"], "block_id": "pager_top", "value": more["value"]}
     )
     second = next(b for b in published(standin)["blocks"] if "Your top relationships" in flatten(b))
     assert flatten(second).count("•") == 2
@@ -105,26 +104,24 @@ def test_the_home_tab_can_be_filtered_by_tag(slack: SlackDriver, standin: SlackS
     open_home(slack)
     picker = next(b for b in published(standin)["blocks"] if b.get("block_id") == "home_filter")["elements"][0]
     assert [o["value"] for o in picker["options"]] == ["all", "client", "friend"]
-    slack.dispatch(
-        payload_body(
-            {
-                "type": "block_actions",
-                "team": {"id": slack.team},
-                "user": {"id": "U0SELLER1", "team_id": slack.team},
-                "api_app_id": "A0RAPPORT",
-                "trigger_id": "1.3",
-                "container": {"type": "view", "view_id": "V0HOME"},
-                "actions": [
-                    {
-                        "type": "static_select",
-                        "action_id": "home_tag",
-                        "block_id": "home_filter",
-                        "selected_option": {"value": "client"},
-                        "action_ts": "1",
-                    }
-                ],
-            }
-        )
+    act_in_home(
+        slack,
+        {
+            "type": "static_select",
+            "action_id": "home_tag",
+            "block_id": "home_filter",
+            "selected_option": {"value": "client"},
+        },
     )
     text = flatten(published(standin))
     assert "Your relationships #client" in text and "Jane Doe" in text and "Raj Patel" not in text
+
+
+def test_calls_logged_within_a_minute_refresh_the_home_tab_once(slack: SlackDriver, standin: SlackStandIn) -> None:
+    """A busy seller's second call within the minute waits for the next refresh; opening the tab never waits.
+    The record is the app's own: every test's app starts afresh, as a new process does."""
+    slack.command("Jane Doe (ACME) phone yesterday")
+    slack.command("Raj Patel (Globex) phone yesterday")
+    assert len(standin.calls_to("views.publish")) == 1 and "Raj Patel" not in flatten(published(standin))
+    open_home(slack)
+    assert len(standin.calls_to("views.publish")) == 2 and "Raj Patel" in flatten(published(standin))
