@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from handlers.briefings import calendar as calendar_words
 from handlers.kit.actor import actor_of
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
@@ -156,21 +157,6 @@ def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
     return dm(blocks, fallback=f"How did it go with {names}?")
 
 
-def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
-    where = str(message_.payload.get("where", "your calendar"))
-    note = message_.payload.get("note")
-    if note:  # read, with something left out or shortened
-        text = truncate(f":calendar: About your calendar feed ({where}): {note}", 2900)
-        return {"text": "A note about your calendar feed", "blocks": [section(text)]}
-    problem = str(message_.payload.get("problem", "it could not be read"))
-    text = (
-        f":warning: I couldn't read your calendar feed ({where}): {problem}\n"
-        "I'll keep trying quietly and tell you again only if something else goes wrong. "
-        "To give a new address: `/prep calendar https://…`."
-    )
-    return dm([section(text)], fallback="Your calendar feed could not be read")
-
-
 def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
     """Renders a briefing when it is sent, from the freshest data."""
 
@@ -232,19 +218,16 @@ def calendar_reply(deps: Deps, client: WebClient, actor: Actor, argument: str) -
     """`/prep calendar [address|off]`: the answer comes at once; reading a new address follows by DM."""
     from handlers.home.listeners import read_calendar_and_tell
 
-    if argument.lower() in {"off", "stop", "remove", "none"}:
+    if calendar_sync.switches_off(argument):
         calendar_sync.remove_feed(deps.uow(), actor)
-        return message(
-            [section(":calendar: Done: I no longer read your calendar. Meetings already known stay.")],
-            fallback="Calendar removed",
-        )
+        return message([section(calendar_words.STOPPED_BY_COMMAND)], fallback="Calendar removed")
     if argument:
         saved = calendar_sync.set_feed_url(deps.uow(), actor, argument.strip("<>"))
-        if saved.feed_id is not None:
+        if isinstance(saved, calendar_sync.Saved):
             read_calendar_and_tell(deps, client, actor, saved.feed_id)
-        status = saved.message
+        status = calendar_words.saved_text(saved)
     else:
-        status = calendar_sync.feed_status(deps.uow(), actor)
+        status = calendar_words.status_text(calendar_sync.feed_status(deps.uow(), actor))
     return message([section(status)], fallback=status)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import time
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -20,26 +20,13 @@ from handlers.kit.errors import ack_only, guarded, no_ack
 from handlers.kit.profiles import form_metadata, member_profile
 from handlers.logcall import views
 from handlers.logcall.forms import FormErrors
-from models.core.nudges import WEEKDAYS, Frequency, NudgeKind
+from models.core.nudges import Frequency, NudgeKind
+from models.core.weekdays import WEEKDAYS
 from models.delivery.outbox import OutgoingMessage
 from models.nudges import digests
 from models.nudges import settings as settings_service
 
-#: Slack errors that mean the member cannot get a DM from the app at all.
-UNREACHABLE = frozenset(
-    {
-        "user_not_found",
-        "cannot_dm_bot",
-        "account_inactive",
-        "user_disabled",
-        "is_bot",
-        "channel_not_found",
-        "not_allowed_token_type",
-    }
-)
-DIGEST_EVENT = "rapport_digest"
 SETTINGS_MODAL_ID = "nudge_settings_modal"
-SNOOZE = timedelta(days=14)
 
 _KIND_EMOJI = {
     NudgeKind.NEGLECTED: ":hourglass_flowing_sand:",
@@ -124,9 +111,7 @@ def log_it(
 def snooze_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     data = json.loads(action["value"])
-    actor = actor_of(context)
-    until = deps.clock() + SNOOZE
-    digests.snooze(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]), until)
+    until = digests.snooze(deps.uow(), actor_of(context), int(data["c"]), NudgeKind(data["k"]), deps.clock())
     respond(
         text=f":zzz: Snoozed for two weeks, until {until:%a %d %b}.", replace_original=False, response_type="ephemeral"
     )
@@ -135,8 +120,7 @@ def snooze_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond
 def mute_item(deps: Deps, ack: AckFn, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     data = json.loads(action["value"])
-    actor = actor_of(context)
-    digests.mute(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]))
+    digests.mute(deps.uow(), actor_of(context), int(data["c"]), NudgeKind(data["k"]))
     respond(
         text=":mute: Understood: no more of this kind of reminder about them.",
         replace_original=False,
@@ -178,7 +162,7 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
         errors["cadences"] = str(problem)
         cadences = {}
     try:
-        only_tags = settings_service.parse_tag_list(
+        only_tags = settings_service.parse_digest_tags(
             (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
         )
     except ValueError as problem:
@@ -187,10 +171,10 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
     lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
     lead: int | None = None
     if lead_text:
-        if not (lead_text.isdecimal() and len(lead_text) <= 4) or not 5 <= int(lead_text) <= 24 * 60:
-            errors["lead"] = "Write a number of minutes between 5 and 1440."
-        else:
-            lead = int(lead_text)
+        try:
+            lead = settings_service.parse_lead(lead_text)
+        except ValueError as problem:
+            errors["lead"] = str(problem)
     if errors:
         raise FormErrors(errors)
     chosen_days = tuple(d for d in WEEKDAYS if d in days)

@@ -53,7 +53,6 @@ The digest (`compose_digest`, `may_send`, `backoff_days`, `due_period`)
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -68,6 +67,7 @@ from models.core.scoring import (
     STRONG_TIE,
     is_one_sided,
 )
+from models.core.weekdays import WEEKDAYS
 
 # --- Neglected ---
 STRONG_TIE_CADENCE_DAYS = 30
@@ -95,11 +95,13 @@ FRESH_AIR_WEIGHT = 2.0
 
 # --- The digest ---
 MAX_ITEMS = 5
+SNOOZE = timedelta(days=14)
+"""How long "Snooze" holds one kind of nudge about one contact back."""
+LEAD_MINUTES = range(5, 24 * 60 + 1)
+"""How long before a meeting its briefing may come, in minutes, as each member chooses: 5 minutes to a day."""
 BACKOFF_FIRST_DAYS = 3
 BACKOFF_MAX_DAYS = 30
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = timedelta(days=1)
 
@@ -190,55 +192,7 @@ class DigestItem:
     suggested_day: date | None = None
 
 
-# --- Settings ---
-
-_EVERY_DAY = frozenset({"every day", "everyday", "daily", "all", "all days", "every weekday and weekend"})
-_WORKDAYS = frozenset({"weekdays", "weekday", "workdays", "work days", "working days", "business days"})
-_WEEKEND = frozenset({"weekend", "weekends"})
-_DAYS_USAGE = "Use day names such as `mon,wed,fri`, a range such as `mon-fri`, `weekdays` or `every day`."
-
-
-def parse_days(text: str) -> tuple[str, ...]:
-    """Days typed by a member: "mon,tue", "Monday and Friday", "mon-fri", "weekdays", "every day"."""
-    phrase = " ".join(text.lower().split())
-    if phrase in _EVERY_DAY:
-        return WEEKDAYS
-    if phrase in _WORKDAYS:
-        return WEEKDAYS[:5]
-    if phrase in _WEEKEND:
-        return WEEKDAYS[5:]
-    chosen: set[int] = set()
-    for word in re.split(r"[\s,;/+&]+|\band\b", phrase):
-        if not word:
-            continue
-        if word in _EVERY_DAY:
-            chosen.update(range(7))
-        elif word in _WORKDAYS:
-            chosen.update(range(5))
-        elif word in _WEEKEND:
-            chosen.update((5, 6))
-        elif "-" in word:
-            chosen.update(_day_range(word))
-        else:
-            chosen.add(_day_index(word))
-    if not chosen:
-        raise ValueError(f"Please choose at least one day. {_DAYS_USAGE}")
-    return tuple(WEEKDAYS[index] for index in sorted(chosen))
-
-
-def _day_range(word: str) -> list[int]:
-    """Monday to Friday for "mon-fri"; "fri-mon" wraps over the weekend."""
-    first, _, last = word.partition("-")
-    start, end = _day_index(first), _day_index(last)
-    return [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
-
-
-def _day_index(word: str) -> int:
-    """0 for "mon", "monday" or "mondays", up to 6 for Sunday."""
-    for index, name in enumerate(_WEEKDAY_NAMES):
-        if len(word) >= 3 and f"{name}s".startswith(word):
-            return index
-    raise ValueError(f"I don't know the day “{word}”. {_DAYS_USAGE}")
+# --- When the digest comes ---
 
 
 def zone_of(settings: DigestSettings) -> ZoneInfo:
@@ -424,13 +378,12 @@ def _weekly_tips(
     )
     if high is not None:
         tips.append(
-            _item(
+            _meet_next_week(
                 NudgeKind.LUNCH,
                 high,
-                value=TIP_VALUE_BASE + high.strength,
-                headline=f"Take {high.contact_name} to lunch next week: {_short_date(day)}?",
-                reason=f"one of your high scorers ({_plural(high.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
-                suggested_day=day,
+                day,
+                f"Take {high.contact_name} to lunch next week: {_short_date(day)}?",
+                f"one of your high scorers ({_plural(high.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
             )
         )
     low = pick(
@@ -440,13 +393,12 @@ def _weekly_tips(
     )
     if low is not None:
         tips.append(
-            _item(
+            _meet_next_week(
                 NudgeKind.KICK_START,
                 low,
-                value=TIP_VALUE_BASE + low.strength,
-                headline=f"Kick-start your relationship with {low.contact_name}: meet next week, {_short_date(day)}?",
-                reason=f"a low scorer ({_plural(low.score_total or 0, 'point')}) you already know from {_plural(low.interaction_count, 'interaction')}: worth improving",
-                suggested_day=day,
+                day,
+                f"Kick-start your relationship with {low.contact_name}: meet next week, {_short_date(day)}?",
+                f"a low scorer ({_plural(low.score_total or 0, 'point')}) you already know from {_plural(low.interaction_count, 'interaction')}: worth improving",
             )
         )
     crowded = pick(
@@ -466,6 +418,11 @@ def _weekly_tips(
             )
         )
     return tips
+
+
+def _meet_next_week(kind: NudgeKind, tie: TieFacts, day: date, headline: str, reason: str) -> DigestItem:
+    """A tip to meet someone on `day`, worth a little more the stronger the tie."""
+    return _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, headline=headline, reason=reason, suggested_day=day)
 
 
 def next_week_day(settings: DigestSettings, now: datetime) -> date:
@@ -559,10 +516,6 @@ def _worded(tie: TieFacts, kind: NudgeKind, words: Any) -> DigestItem:
 
 
 # --- Helpers ---
-
-
-def _rank(item: DigestItem) -> tuple[float, str, int, str]:
-    return (-item.value, item.contact_name.casefold(), item.contact_id, item.kind.value)
 
 
 def _item(

@@ -10,7 +10,6 @@ import pytest
 
 from models.core.nudges import (
     MAX_ITEMS,
-    WEEKDAYS,
     DigestItem,
     DigestSettings,
     Frequency,
@@ -24,10 +23,10 @@ from models.core.nudges import (
     may_send,
     neglected,
     one_sided,
-    parse_days,
     weekly_tips,
 )
 from models.core.scoring import MIN_INITIATIVES_TO_JUDGE_BALANCE, ONE_SIDED_SHARE
+from models.core.weekdays import WEEKDAYS, parse_days
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 """A Wednesday; next ISO week runs from Monday 30 November to Sunday 6 December 2026."""

@@ -512,7 +512,7 @@ def test_a_workspace_writing_never_holds_off_the_digest_composer_or_a_migration_
     from bot.db import MIGRATION_LOCK_KEY
     from models.db.orm import Workspace
     from models.db.repository import WorkspaceRepository
-    from models.nudges.digests import COMPOSE_LOCK_KEY
+    from models.nudges.repository import COMPOSE_LOCK_KEY
 
     with uow:
         for workspace_id in (80, COMPOSE_LOCK_KEY % 2**16, 1):
