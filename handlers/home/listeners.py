@@ -240,7 +240,7 @@ def unhide(deps: Deps, ack: AckFn, action: dict[str, Any], client: WebClient, co
 
 def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     ack()
-    status = calendar_words.status_text(calendar_sync.feed_status(deps.uow(), actor_of(context)))
+    status = calendar_sync.feed_status(deps.uow(), actor_of(context))
     client.views_open(
         trigger_id=body["trigger_id"],
         view={
@@ -250,7 +250,7 @@ def open_calendar(deps: Deps, ack: AckFn, body: dict[str, Any], client: WebClien
             "submit": {"type": "plain_text", "text": "Save"},
             "close": {"type": "plain_text", "text": "Cancel"},
             "blocks": [
-                section(status),
+                section(calendar_words.status_text(status)),
                 {
                     "type": "input",
                     "block_id": "url",
