@@ -216,18 +216,60 @@ def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: 
 
 
 def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
-    def option(value: str, label: str) -> dict[str, Any]:
-        return {"text": {"type": "plain_text", "text": label}, "value": value}
+    return {
+        "type": "modal",
+        "callback_id": SETTINGS_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Digest settings"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [*_schedule_inputs(current), *_preference_inputs(current)],
+    }
 
-    frequencies = [option("daily", "Daily"), option("weekly", "Weekly"), option("off", "Off")]
-    day_options = [option(day, day.capitalize()) for day in WEEKDAYS]
-    cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def _schedule_inputs(current: settings_service.NudgeSettings) -> list[Block]:
+    """When the digest comes: how often, at what time, on which days."""
+    frequencies = [_option("daily", "Daily"), _option("weekly", "Weekly"), _option("off", "Off")]
+    day_options = [_option(day, day.capitalize()) for day in WEEKDAYS]
     frequency_element: dict[str, Any] = {"type": "radio_buttons", "action_id": "frequency", "options": frequencies}
     frequency_element["initial_option"] = next(o for o in frequencies if o["value"] == current.frequency.value)
     days_element: dict[str, Any] = {"type": "checkboxes", "action_id": "days", "options": day_options}
     chosen = [o for o in day_options if o["value"] in current.days]
     if chosen:
         days_element["initial_options"] = chosen
+    return [
+        {
+            "type": "input",
+            "block_id": "frequency",
+            "label": {"type": "plain_text", "text": "How often"},
+            "element": frequency_element,
+        },
+        {
+            "type": "input",
+            "block_id": "time",
+            "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
+            "element": {
+                "type": "timepicker",
+                "action_id": "time",
+                "initial_time": current.local_time.strftime("%H:%M"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "days",
+            "label": {"type": "plain_text", "text": "On"},
+            "element": days_element,
+            "optional": True,
+        },
+    ]
+
+
+def _preference_inputs(current: settings_service.NudgeSettings) -> list[Block]:
+    """What the digest is about (cadences by tag, only some tags), and the briefings' lead."""
+    cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
     cadence_element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "cadences",
@@ -236,74 +278,44 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
     }
     if cadence_text:
         cadence_element["initial_value"] = cadence_text
-    return {
-        "type": "modal",
-        "callback_id": SETTINGS_MODAL_ID,
-        "title": {"type": "plain_text", "text": "Digest settings"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "frequency",
-                "label": {"type": "plain_text", "text": "How often"},
-                "element": frequency_element,
+    return [
+        {
+            "type": "input",
+            "block_id": "cadences",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
+            "hint": {
+                "type": "plain_text",
+                "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
             },
-            {
-                "type": "input",
-                "block_id": "time",
-                "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
-                "element": {
-                    "type": "timepicker",
-                    "action_id": "time",
-                    "initial_time": current.local_time.strftime("%H:%M"),
-                },
+            "element": cadence_element,
+        },
+        {
+            "type": "input",
+            "block_id": "only_tags",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Only about contacts tagged"},
+            "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "only_tags",
+                "max_length": 300,
+                **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
             },
-            {
-                "type": "input",
-                "block_id": "days",
-                "label": {"type": "plain_text", "text": "On"},
-                "element": days_element,
-                "optional": True,
+        },
+        {
+            "type": "input",
+            "block_id": "lead",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "lead",
+                "initial_value": str(current.briefing_lead_minutes),
+                "max_length": 4,
             },
-            {
-                "type": "input",
-                "block_id": "cadences",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
-                },
-                "element": cadence_element,
-            },
-            {
-                "type": "input",
-                "block_id": "only_tags",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Only about contacts tagged"},
-                "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "only_tags",
-                    "max_length": 300,
-                    **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "lead",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "lead",
-                    "initial_value": str(current.briefing_lead_minutes),
-                    "max_length": 4,
-                },
-            },
-        ],
-    }
+        },
+    ]
 
 
 def register(app: App, deps: Deps) -> None:

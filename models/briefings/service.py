@@ -225,30 +225,14 @@ def _contact_briefing(
         )
         for interaction in repo.recent_interactions(member, contact, limit=3)
     ]
-    facts = repo.tie_facts(member, now, contact_ids=[contact.id])
-    cadences = repo.cadences(member)
-    flags: list[str] = []
-    is_neglected, side = False, None
-    if facts:
-        neglected_item = neglected_rule(facts[0], cadences, now)
-        sided = one_sided_rule(facts[0], now)
-        if neglected_item is not None:
-            is_neglected = True
-            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
-        if sided is not None:
-            side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
-            flags.append(f"{sided.headline}. {sided.reason}")
+    flags, is_neglected, side = _nudges_about(repo, member, contact, now)
     team = _team_at_account(repo, member, contact)
     route = _route_to_concerned(repo, member, contact)
     better = None
     if route is not None:
         target, best = route
-        better = BetterContact(
-            name=target.name,
-            concerned=True,
-            route_chance=min(max(best.chance, 0.0), 1.0),
-            via=None if best.is_direct else best.hops[0].to.name,
-        )
+        via = None if best.is_direct else best.hops[0].to.name
+        better = BetterContact(name=target.name, concerned=True, route_chance=min(max(best.chance, 0.0), 1.0), via=via)
     plan = plan_conversation(
         MeetingContext(
             person_name=contact.name,
@@ -278,6 +262,26 @@ def _contact_briefing(
         route_to_concerned=route,
         plan=plan,
     )
+
+
+def _nudges_about(
+    repo: BriefingRepository, member: Member, contact: Contact, now: datetime
+) -> tuple[list[str], bool, str | None]:
+    """What the digest would say of this relationship: its flags, whether it is neglected, and who
+    started nearly all of it ("them", "me", or None when it is balanced)."""
+    facts = repo.tie_facts(member, now, contact_ids=[contact.id])
+    flags: list[str] = []
+    is_neglected, side = False, None
+    if facts:
+        neglected_item = neglected_rule(facts[0], repo.cadences(member), now)
+        sided = one_sided_rule(facts[0], now)
+        if neglected_item is not None:
+            is_neglected = True
+            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
+        if sided is not None:
+            side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
+            flags.append(f"{sided.headline}. {sided.reason}")
+    return flags, is_neglected, side
 
 
 def _team_at_account(repo: BriefingRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:

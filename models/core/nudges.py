@@ -371,58 +371,73 @@ def _weekly_tips(
         return best
 
     tips: list[DigestItem] = []
-    high = pick(
-        NudgeKind.LUNCH,
-        lambda t: t.score_total is not None and t.score_total >= LUNCH_MIN_SCORE and t.strength > 0,
-        lambda t: t.score_total or 0,
-    )
-    if high is not None:
-        tips.append(
-            _meet_next_week(
-                NudgeKind.LUNCH,
-                high,
-                day,
-                f"Take {high.contact_name} to lunch next week: {_short_date(day)}?",
-                f"one of your high scorers ({_plural(high.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
-            )
-        )
-    low = pick(
-        NudgeKind.KICK_START,
-        lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
-        lambda t: t.interaction_count,
-    )
-    if low is not None:
-        tips.append(
-            _meet_next_week(
-                NudgeKind.KICK_START,
-                low,
-                day,
-                f"Kick-start your relationship with {low.contact_name}: meet next week, {_short_date(day)}?",
-                f"a low scorer ({_plural(low.score_total or 0, 'point')}) you already know from {_plural(low.interaction_count, 'interaction')}: worth improving",
-            )
-        )
-    crowded = pick(
-        NudgeKind.FRESH_AIR,
-        lambda t: t.overlap_share is not None and t.overlap_share > FRESH_AIR_OVERLAP,
-        lambda t: t.overlap_share or 0.0,
-    )
-    if crowded is not None:
-        share = crowded.overlap_share or 0.0
-        tips.append(
-            _item(
-                NudgeKind.FRESH_AIR,
-                crowded,
-                value=FRESH_AIR_WEIGHT * share,
-                headline=f"You and {crowded.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
-                reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
-            )
-        )
+    for kind, fits, rank, worded in _TIPS:
+        chosen = pick(kind, fits, rank)
+        if chosen is not None:
+            tips.append(worded(chosen, day))
     return tips
+
+
+def _lunch(tie: TieFacts, day: date) -> DigestItem:
+    return _meet_next_week(
+        NudgeKind.LUNCH,
+        tie,
+        day,
+        f"Take {tie.contact_name} to lunch next week: {_short_date(day)}?",
+        f"one of your high scorers ({_plural(tie.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
+    )
+
+
+def _kick_start(tie: TieFacts, day: date) -> DigestItem:
+    return _meet_next_week(
+        NudgeKind.KICK_START,
+        tie,
+        day,
+        f"Kick-start your relationship with {tie.contact_name}: meet next week, {_short_date(day)}?",
+        f"a low scorer ({_plural(tie.score_total or 0, 'point')}) you already know from {_plural(tie.interaction_count, 'interaction')}: worth improving",
+    )
+
+
+def _fresh_air(tie: TieFacts, day: date) -> DigestItem:
+    share = tie.overlap_share or 0.0
+    return _item(
+        NudgeKind.FRESH_AIR,
+        tie,
+        value=FRESH_AIR_WEIGHT * share,
+        headline=f"You and {tie.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
+        reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
+    )
 
 
 def _meet_next_week(kind: NudgeKind, tie: TieFacts, day: date, headline: str, reason: str) -> DigestItem:
     """A tip to meet someone on `day`, worth a little more the stronger the tie."""
     return _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, headline=headline, reason=reason, suggested_day=day)
+
+
+#: The weekly tips, picked in this order (each contact once): what qualifies, what ranks first, the words.
+_TIPS: tuple[
+    tuple[NudgeKind, Callable[[TieFacts], bool], Callable[[TieFacts], float], Callable[[TieFacts, date], DigestItem]],
+    ...,
+] = (
+    (
+        NudgeKind.LUNCH,
+        lambda t: t.score_total is not None and t.score_total >= LUNCH_MIN_SCORE and t.strength > 0,
+        lambda t: t.score_total or 0,
+        _lunch,
+    ),
+    (
+        NudgeKind.KICK_START,
+        lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
+        lambda t: t.interaction_count,
+        _kick_start,
+    ),
+    (
+        NudgeKind.FRESH_AIR,
+        lambda t: t.overlap_share is not None and t.overlap_share > FRESH_AIR_OVERLAP,
+        lambda t: t.overlap_share or 0.0,
+        _fresh_air,
+    ),
+)
 
 
 def next_week_day(settings: DigestSettings, now: datetime) -> date:

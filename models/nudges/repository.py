@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,33 +65,7 @@ class MemberNudges:
         oldest one counted leaves the year (`scoring.recent_initiatives`); the rest are counted in SQL
         (`initiatives_in_sql`) and handed back so that the caller can keep them (`keep_initiatives`).
         """
-        query = (
-            select(
-                Tie.contact_id,
-                Contact.name,
-                Account.name,
-                Tie.strength,
-                Tie.score_total,
-                Tie.last_interaction_at,
-                Tie.interaction_count,
-                Tie.cadence_days,
-                Tie.overlap_share,
-                Tie.initiated_by_me,
-                Tie.initiated_by_them,
-                _initiatives_hold(now),
-            )
-            .join(Contact, Contact.id == Tie.contact_id)
-            .outerjoin(Account, Account.id == Contact.account_id)
-            .where(Tie.member_id == member.id, Tie.interaction_count > 0)
-        )
-        tagged = (
-            select(contact_tags.c.contact_id, contact_tags.c.tag)
-            .join(Tie, Tie.contact_id == contact_tags.c.contact_id)
-            .where(Tie.member_id == member.id, Tie.interaction_count > 0)
-        )
-        if contact_ids is not None:
-            query = query.where(Tie.contact_id.in_(list(contact_ids)))
-            tagged = tagged.where(Tie.contact_id.in_(list(contact_ids)))
+        query, tagged = _ties_and_tags(member, now, contact_ids)
         rows = self.session.execute(query).all()
         if not rows:
             return [], {}
@@ -340,6 +314,40 @@ def tie_facts(
 ) -> list[TieFacts]:
     """`MemberNudges.tie_facts` for a use case that still holds a session of its own (the Home tab's)."""
     return DigestSweepRepository(session).tie_facts(member, now, contact_ids)
+
+
+def _ties_and_tags(
+    member: Member, now: datetime, contact_ids: Sequence[int] | None
+) -> tuple[Select[*tuple[Any, ...]], Select[Any, Any]]:
+    """The member's relationships (ties with an interaction), and their contacts' tags: two statements."""
+    query = (
+        select(
+            Tie.contact_id,
+            Contact.name,
+            Account.name,
+            Tie.strength,
+            Tie.score_total,
+            Tie.last_interaction_at,
+            Tie.interaction_count,
+            Tie.cadence_days,
+            Tie.overlap_share,
+            Tie.initiated_by_me,
+            Tie.initiated_by_them,
+            _initiatives_hold(now),
+        )
+        .join(Contact, Contact.id == Tie.contact_id)
+        .outerjoin(Account, Account.id == Contact.account_id)
+        .where(Tie.member_id == member.id, Tie.interaction_count > 0)
+    )
+    tagged = (
+        select(contact_tags.c.contact_id, contact_tags.c.tag)
+        .join(Tie, Tie.contact_id == contact_tags.c.contact_id)
+        .where(Tie.member_id == member.id, Tie.interaction_count > 0)
+    )
+    if contact_ids is not None:
+        query = query.where(Tie.contact_id.in_(list(contact_ids)))
+        tagged = tagged.where(Tie.contact_id.in_(list(contact_ids)))
+    return query, tagged
 
 
 def _initiatives_hold(now: datetime) -> ColumnElement[bool]:
