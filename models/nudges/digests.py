@@ -206,7 +206,7 @@ def snooze(uow: UnitOfWork, actor: Actor, contact_id: int, kind: NudgeKind, now:
 
 
 def mute(uow: UnitOfWork, actor: Actor, contact_id: int, kind: NudgeKind) -> None:
-    """ "Not relevant": never this kind of nudge about the contact again."""
+    """Never again this kind of nudge about the contact (the member found it "Not relevant")."""
     _answer(uow, actor, contact_id, kind, muted=True)
 
 

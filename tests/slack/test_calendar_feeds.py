@@ -19,7 +19,16 @@ from sqlalchemy import Engine, func, select
 from bot.slack_standin import SlackStandIn
 from handlers.briefings.calendar import feed_error_message, notes
 from handlers.home.listeners import download_file
-from models.briefings.feeds import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
+from models.briefings.feeds import (
+    SWITCH_OFF_WORDS,
+    FeedReaders,
+    Shortened,
+    SyncResult,
+    set_feed_file,
+    set_feed_url,
+    sync_feed,
+)
+from models.briefings.ical import LeftOut
 from models.core.errors import RapportError
 from models.core.values import Actor
 from models.db.orm import Contact, Meeting, Outbox
@@ -254,6 +263,48 @@ def test_the_home_calendar_form_answers_at_once_then_tells_what_it_found_by_dm(
     assert "Saved http://127.0.0.1/…: I'm reading it now" in told[-2]
     assert "Connected to http://127.0.0.1/…: 1 meeting with contacts" in told[-1]
     assert "secret-path" not in "".join(told)
+
+
+@pytest.mark.parametrize("word", sorted(SWITCH_OFF_WORDS))
+def test_the_home_calendar_form_stops_the_calendar_on_the_words_prep_calendar_takes(
+    slack: SlackDriver, standin: SlackStandIn, calendar_url: str, word: str
+) -> None:
+    """ "off", "stop", "remove" or "none" in the form's address stop the calendar, as after `/prep calendar`."""
+    submit_calendar_form(slack, {"url": {"url": {"type": "plain_text_input", "value": calendar_url}}})
+    submit_calendar_form(slack, {"url": {"url": {"type": "plain_text_input", "value": f" {word.upper()} "}}})
+    assert "I no longer read your calendar." in dms(standin)[-1]
+    assert "No calendar yet" in flatten(opened_calendar_form(slack))
+
+
+def opened_calendar_form(slack: SlackDriver) -> Any:
+    slack.press({"action_id": "home_calendar", "value": "calendar"})
+    return slack.opened_view()
+
+
+def test_a_note_composed_before_notes_were_kept_as_values_reads_as_a_new_one() -> None:
+    """A feed's note still pending from the previous version (its sentence stored whole) reads the same as
+    one composed now from what was left out and shortened."""
+    left_out = [LeftOut("Spam", 19_000), LeftOut("Stand-up", None)]
+    shortened = [(Shortened.MEETING_TITLE, 2)]
+    stored_whole = {"note": " ".join(notes(left_out, shortened)), "where": "your uploaded file"}
+    stored_as_values = {
+        "left_out": [[item.title, item.occurrences] for item in left_out],
+        "shortened": [[what.value, count] for what, count in shortened],
+        "where": None,
+    }
+    for payload in (stored_whole, stored_as_values):
+        message = OutgoingMessage(
+            outbox_id=1,
+            kind="feed_error",
+            team_id="T0TEAM1",
+            slack_user_id="U0SELLER1",
+            channel_id=None,
+            payload=payload,
+        )
+        text = flatten(feed_error_message(message))
+        assert "About your calendar feed (your uploaded file)" in text
+        assert "about 19,000 of their occurrences" in text and "“Stand-up” was left out" in text
+        assert "2 meeting titles" in text
 
 
 def test_an_empty_calendar_form_is_refused_in_its_acknowledgement(slack: SlackDriver, standin: SlackStandIn) -> None:
