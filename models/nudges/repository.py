@@ -72,13 +72,13 @@ class MemberNudges:
         tag_lists: dict[int, list[str]] = {}
         for contact_id, tag in self.session.execute(tagged):
             tag_lists.setdefault(contact_id, []).append(tag)
+        tags = {contact_id: tuple(sorted(found)) for contact_id, found in tag_lists.items()}
         stale = [row[0] for row in rows if not row[11]]
         counted = self.initiatives_in_sql(member, now, stale) if stale else {}
         facts = []
         for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _ in rows:
             if contact_id in counted:
                 me, them = counted[contact_id].by_me, counted[contact_id].by_them
-            tags = tuple(sorted(tag_lists.get(contact_id, ())))
             facts.append(
                 TieFacts(
                     contact_id,
@@ -88,7 +88,7 @@ class MemberNudges:
                     score,
                     last,
                     count,
-                    tags,
+                    tags.get(contact_id, ()),
                     cadence,
                     overlap,
                     me,
