@@ -71,9 +71,10 @@ from sqlalchemy.engine import make_url
 from bench.common import peak_rss_mb, percentiles, run_sql, vacuum_analyze
 from bot.db import make_engine, make_session_factory, migrate
 from models.core.names import fold
-from models.core.nudges import WEEKDAYS, NudgeKind
+from models.core.nudges import NudgeKind
 from models.core.scoring import InteractionFact, recent_initiatives
 from models.core.values import Channel, Initiator
+from models.core.weekdays import WEEKDAYS
 from models.db.orm import (
     Account,
     CadenceRule,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -21,14 +23,34 @@ CALENDAR_MINUTES = 15
 JOB_TABLE = "apscheduler_jobs"
 
 
-def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: Sender) -> BackgroundScheduler:
+@dataclass
+class Scheduler:
+    """The process's APScheduler (`background`) and the `Jobs` its stored jobs run: they find them by `name`
+    (`bot.jobs.served`) from the moment it starts until it shuts down."""
+
+    background: Any  # BackgroundScheduler: APScheduler 3 ships no types
+    work: jobs.Jobs
+    name: str = jobs.DEFAULT_SCHEDULER
+
+    def start(self, paused: bool = False) -> None:
+        jobs.serve(self.name, self.work)
+        self.background.start(paused=paused)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.background.shutdown(wait=wait)
+        jobs.stop_serving(self.name, self.work)
+
+
+def start_scheduler(
+    runtime: Runtime, network_refresh_minutes: int, sender: Sender, name: str = jobs.DEFAULT_SCHEDULER
+) -> Scheduler:
     """Start the scheduler; a job already in the database keeps its next run time across restarts."""
-    jobs.bind(runtime, sender)
-    scheduler = BackgroundScheduler(
+    background = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=runtime.engine, tablename=JOB_TABLE)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600},
         timezone=UTC,
     )
+    scheduler = Scheduler(background, jobs.Jobs(runtime, sender), name)
     scheduler.start(paused=True)
     _ensure_job(
         scheduler,
@@ -54,17 +76,23 @@ def start_scheduler(runtime: Runtime, network_refresh_minutes: int, sender: Send
         "Read calendar feeds",
         timedelta(seconds=45),
     )
-    scheduler.resume()
+    background.resume()
     return scheduler
 
 
-def _ensure_job(
-    scheduler: BackgroundScheduler, job_id: str, func: str, minutes: int, name: str, first_in: timedelta
-) -> None:
-    """Add the job the first time; afterwards keep its stored next run, changing only a new interval."""
+def _ensure_job(scheduler: Scheduler, job_id: str, func: str, minutes: int, name: str, first_in: timedelta) -> None:
+    """Add the job the first time; afterwards keep its stored next run, changing only a new interval (and the
+    scheduler it names, for a job stored before jobs named theirs)."""
     trigger = IntervalTrigger(minutes=minutes, timezone=UTC)
-    existing = scheduler.get_job(job_id)
+    naming = {"scheduler": scheduler.name}
+    background = scheduler.background
+    existing = background.get_job(job_id)
     if existing is None:
-        scheduler.add_job(func, trigger=trigger, id=job_id, name=name, next_run_time=datetime.now(UTC) + first_in)
-    elif getattr(existing.trigger, "interval", None) != trigger.interval:
-        scheduler.reschedule_job(job_id, trigger=trigger)
+        background.add_job(
+            func, trigger=trigger, id=job_id, name=name, kwargs=naming, next_run_time=datetime.now(UTC) + first_in
+        )
+        return
+    if existing.kwargs != naming:
+        background.modify_job(job_id, kwargs=naming)
+    if getattr(existing.trigger, "interval", None) != trigger.interval:
+        background.reschedule_job(job_id, trigger=trigger)

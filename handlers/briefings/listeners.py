@@ -13,6 +13,7 @@ from slack_bolt import App, BoltContext
 from slack_bolt.context.respond import Respond
 from slack_sdk import WebClient
 
+from handlers.briefings import calendar as calendar_words
 from handlers.kit.actor import actor_of
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
@@ -156,21 +157,6 @@ def follow_up_message(message_: OutgoingMessage) -> dict[str, Any]:
     return dm(blocks, fallback=f"How did it go with {names}?")
 
 
-def feed_error_message(message_: OutgoingMessage) -> dict[str, Any]:
-    where = str(message_.payload.get("where", "your calendar"))
-    note = message_.payload.get("note")
-    if note:  # read, with something left out or shortened
-        text = truncate(f":calendar: About your calendar feed ({where}): {note}", 2900)
-        return {"text": "A note about your calendar feed", "blocks": [section(text)]}
-    problem = str(message_.payload.get("problem", "it could not be read"))
-    text = (
-        f":warning: I couldn't read your calendar feed ({where}): {problem}\n"
-        "I'll keep trying quietly and tell you again only if something else goes wrong. "
-        "To give a new address: `/prep calendar https://…`."
-    )
-    return dm([section(text)], fallback="Your calendar feed could not be read")
-
-
 def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
     """Renders a briefing when it is sent, from the freshest data."""
 
@@ -229,19 +215,16 @@ def calendar_reply(deps: Deps, client: WebClient, actor: Actor, argument: str) -
     """`/prep calendar [address|off]`: the answer comes at once; reading a new address follows by DM."""
     from handlers.home.listeners import read_calendar_and_tell
 
-    if argument.lower() in {"off", "stop", "remove", "none"}:
+    if calendar_sync.switches_off(argument):
         calendar_sync.remove_feed(deps.uow(), actor)
-        return message(
-            [section(":calendar: Done: I no longer read your calendar. Meetings already known stay.")],
-            fallback="Calendar removed",
-        )
+        return message([section(calendar_words.STOPPED_BY_COMMAND)], fallback="Calendar removed")
     if argument:
         saved = calendar_sync.set_feed_url(deps.uow(), actor, argument.strip("<>"))
-        if saved.feed_id is not None:
+        if isinstance(saved, calendar_sync.Saved):
             read_calendar_and_tell(deps, client, actor, saved.feed_id)
-        status = saved.message
+        status = calendar_words.saved_text(saved)
     else:
-        status = calendar_sync.feed_status(deps.uow(), actor)
+        status = calendar_words.status_text(calendar_sync.feed_status(deps.uow(), actor))
     return message([section(status)], fallback=status)
 
 
@@ -270,67 +253,23 @@ def open_context(
 
 
 def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, Any]:
-    def option(value: str, label: str) -> dict[str, Any]:
-        return {"text": {"type": "plain_text", "text": label}, "value": value}
-
-    def text_input(block_id: str, label: str, initial: str | None, placeholder: str) -> Block:
-        element: dict[str, Any] = {
-            "type": "plain_text_input",
-            "action_id": block_id,
-            "multiline": block_id != "campaign",
-            "max_length": CAMPAIGN.limit if block_id == "campaign" else 1000,
-            "placeholder": {"type": "plain_text", "text": placeholder},
-        }
-        if initial:
-            element["initial_value"] = initial
-        return {
-            "type": "input",
-            "block_id": block_id,
-            "optional": True,
-            "label": {"type": "plain_text", "text": label},
-            "element": element,
-        }
-
     blocks: list[Block] = [
         section(f"*{truncate(form.title, 200)}*: what you know of the moment, the subject and the people."),
-        text_input(
+        _text_input(
             "trigger_event", "Trigger event (why now?)", form.trigger_event, "A new CFO, a budget freeze, an incident…"
         ),
-        text_input("topic", "Topic", form.topic, "What the conversation is about"),
-        text_input("campaign", "Campaign or opportunity", form.campaign, "ACME renewal 2027"),
+        _text_input("topic", "Topic", form.topic, "What the conversation is about"),
+        _text_input("campaign", "Campaign or opportunity", form.campaign, "ACME renewal 2027"),
     ]
     for attendee in form.attendees[:10]:
-        concern_value = {True: "yes", False: "no", None: "unknown"}[attendee.concerned]
-        concern = [option(v, label) for v, label in _CONCERN_OPTIONS]
-        roles = [option(v, label) for v, label in _ROLE_OPTIONS]
-        role_value = attendee.decision_role.value if attendee.decision_role else "unknown"
+        concern = {True: "yes", False: "no", None: "unknown"}[attendee.concerned]
+        role = attendee.decision_role.value if attendee.decision_role else "unknown"
+        name, contact_id = attendee.name, attendee.contact_id
         blocks.append(
-            {
-                "type": "input",
-                "block_id": f"concerned_{attendee.contact_id}",
-                "optional": True,
-                "label": {"type": "plain_text", "text": truncate(f"{attendee.name}: concerned?", 2000)},
-                "element": {
-                    "type": "radio_buttons",
-                    "action_id": "concerned",
-                    "options": concern,
-                    "initial_option": next(o for o in concern if o["value"] == concern_value),
-                },
-            }
+            _choice(f"concerned_{contact_id}", f"{name}: concerned?", "radio_buttons", _CONCERN_OPTIONS, concern)
         )
         blocks.append(
-            {
-                "type": "input",
-                "block_id": f"role_{attendee.contact_id}",
-                "optional": True,
-                "label": {"type": "plain_text", "text": truncate(f"{attendee.name}: part in the decision", 2000)},
-                "element": {
-                    "type": "static_select",
-                    "action_id": "role",
-                    "options": roles,
-                    "initial_option": next(o for o in roles if o["value"] == role_value),
-                },
-            }
+            _choice(f"role_{contact_id}", f"{name}: part in the decision", "static_select", _ROLE_OPTIONS, role)
         )
     return {
         "type": "modal",
@@ -340,6 +279,44 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
         "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": private_metadata,
         "blocks": blocks,
+    }
+
+
+def _text_input(block_id: str, label: str, initial: str | None, placeholder: str) -> Block:
+    """An optional text field of the context form (its action id is its block id); the campaign on one line."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": block_id,
+        "multiline": block_id != "campaign",
+        "max_length": CAMPAIGN.limit if block_id == "campaign" else 1000,
+        "placeholder": {"type": "plain_text", "text": placeholder},
+    }
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def _choice(block_id: str, label: str, kind: str, choices: list[tuple[str, str]], chosen: str) -> Block:
+    """An optional choice of the context form, among (value, label) `choices`, `chosen` picked; its action id
+    is what the block id names ("concerned_12" → "concerned")."""
+    options = [{"text": {"type": "plain_text", "text": text}, "value": value} for value, text in choices]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": truncate(label, 2000)},
+        "element": {
+            "type": kind,
+            "action_id": block_id.rsplit("_", 1)[0],
+            "options": options,
+            "initial_option": next(o for o in options if o["value"] == chosen),
+        },
     }
 
 

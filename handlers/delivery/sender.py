@@ -89,7 +89,8 @@ def _failure(error: SlackApiError) -> DeliveryFailed:
 
 def slack_sender(client: WebClient | Callable[[str], WebClient], deps: Deps) -> SlackSender:
     """The sender for every kind of outbox message the app composes."""
-    from handlers.briefings.listeners import briefing_dm, feed_error_message, follow_up_message
+    from handlers.briefings.calendar import feed_error_message
+    from handlers.briefings.listeners import briefing_dm, follow_up_message
     from handlers.nudges.listeners import digest_message
 
     return SlackSender(

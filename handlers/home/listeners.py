@@ -12,6 +12,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 
+from handlers.briefings import calendar as calendar_words
 from handlers.home.views import home_view
 from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
@@ -82,7 +83,7 @@ def open_calendar(deps: Deps, body: dict[str, Any], client: WebClient, context: 
             "submit": {"type": "plain_text", "text": "Save"},
             "close": {"type": "plain_text", "text": "Cancel"},
             "blocks": [
-                section(status),
+                section(calendar_words.status_text(status)),
                 {
                     "type": "input",
                     "block_id": "url",
@@ -121,19 +122,20 @@ def save_calendar(deps: Deps, view: dict[str, Any], client: WebClient, context: 
     if not url and not files:
         return  # the acknowledgement showed the form's error (Bolt runs this part whatever it answered)
     actor = actor_of(context)
+    saved: calendar_sync.Saved | calendar_sync.NotAnAddress | None = None
     if files:
         ics = download_file(client, files[0]).decode("utf-8-sig", errors="replace")
         saved = calendar_sync.set_feed_file(deps.uow(), actor, ics)
-    elif url.lower() in {"off", "none", "stop"}:
+    elif calendar_sync.switches_off(url):
         calendar_sync.remove_feed(deps.uow(), actor)
-        saved = calendar_sync.Saved(":calendar: I no longer read your calendar.")
     else:
         saved = calendar_sync.set_feed_url(deps.uow(), actor, url)
-    client.chat_postMessage(channel=actor.user_id, **notice(saved.message))
-    if saved.feed_id is None:
-        publish_home(deps, client, actor)
-    else:
+    told = calendar_words.STOPPED_BY_FORM if saved is None else calendar_words.saved_text(saved)
+    client.chat_postMessage(channel=actor.user_id, **notice(told))
+    if isinstance(saved, calendar_sync.Saved):
         read_calendar_and_tell(deps, client, actor, saved.feed_id)
+    else:
+        publish_home(deps, client, actor)
 
 
 def _calendar_form(view: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
@@ -147,7 +149,7 @@ def read_calendar_and_tell(deps: Deps, client: WebClient, actor: Actor, feed_id:
     """Read a calendar the member just gave, off the listener threads; what was found comes by DM."""
 
     def tell(result: calendar_sync.SyncResult) -> None:
-        client.chat_postMessage(channel=actor.user_id, **notice(calendar_sync.describe(result)))
+        client.chat_postMessage(channel=actor.user_id, **notice(calendar_words.reading_text(result)))
         publish_home(deps, client, actor)
 
     deps.feeds.read(deps.uow, feed_id, deps.clock, report_problems=False, then=tell)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import time, timedelta
+from datetime import time
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -20,26 +20,13 @@ from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import form_metadata, member_profile
 from handlers.logcall import views
 from handlers.logcall.forms import FormErrors
-from models.core.nudges import WEEKDAYS, Frequency, NudgeKind
+from models.core.nudges import Frequency, NudgeKind
+from models.core.weekdays import WEEKDAYS
 from models.delivery.outbox import OutgoingMessage
 from models.nudges import digests
 from models.nudges import settings as settings_service
 
-#: Slack errors that mean the member cannot get a DM from the app at all.
-UNREACHABLE = frozenset(
-    {
-        "user_not_found",
-        "cannot_dm_bot",
-        "account_inactive",
-        "user_disabled",
-        "is_bot",
-        "channel_not_found",
-        "not_allowed_token_type",
-    }
-)
-DIGEST_EVENT = "rapport_digest"
 SETTINGS_MODAL_ID = "nudge_settings_modal"
-SNOOZE = timedelta(days=14)
 
 _KIND_EMOJI = {
     NudgeKind.NEGLECTED: ":hourglass_flowing_sand:",
@@ -122,9 +109,7 @@ def log_it(
 
 def snooze_item(deps: Deps, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     data = json.loads(action["value"])
-    actor = actor_of(context)
-    until = deps.clock() + SNOOZE
-    digests.snooze(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]), until)
+    until = digests.snooze(deps.uow(), actor_of(context), int(data["c"]), NudgeKind(data["k"]), deps.clock())
     respond(
         text=f":zzz: Snoozed for two weeks, until {until:%a %d %b}.", replace_original=False, response_type="ephemeral"
     )
@@ -132,8 +117,7 @@ def snooze_item(deps: Deps, action: dict[str, Any], respond: Respond, context: B
 
 def mute_item(deps: Deps, action: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     data = json.loads(action["value"])
-    actor = actor_of(context)
-    digests.mute(deps.uow(), actor.team_id, actor.user_id, int(data["c"]), NudgeKind(data["k"]))
+    digests.mute(deps.uow(), actor_of(context), int(data["c"]), NudgeKind(data["k"]))
     respond(
         text=":mute: Understood: no more of this kind of reminder about them.",
         replace_original=False,
@@ -174,7 +158,7 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
         errors["cadences"] = str(problem)
         cadences = {}
     try:
-        only_tags = settings_service.parse_tag_list(
+        only_tags = settings_service.parse_digest_tags(
             (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
         )
     except ValueError as problem:
@@ -183,10 +167,10 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
     lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
     lead: int | None = None
     if lead_text:
-        if not (lead_text.isdecimal() and len(lead_text) <= 4) or not 5 <= int(lead_text) <= 24 * 60:
-            errors["lead"] = "Write a number of minutes between 5 and 1440."
-        else:
-            lead = int(lead_text)
+        try:
+            lead = settings_service.parse_lead(lead_text)
+        except ValueError as problem:
+            errors["lead"] = str(problem)
     if errors:
         raise FormErrors(errors)
     chosen_days = tuple(d for d in WEEKDAYS if d in days)
@@ -228,18 +212,60 @@ def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: 
 
 
 def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
-    def option(value: str, label: str) -> dict[str, Any]:
-        return {"text": {"type": "plain_text", "text": label}, "value": value}
+    return {
+        "type": "modal",
+        "callback_id": SETTINGS_MODAL_ID,
+        "title": {"type": "plain_text", "text": "Digest settings"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [*_schedule_inputs(current), *_preference_inputs(current)],
+    }
 
-    frequencies = [option("daily", "Daily"), option("weekly", "Weekly"), option("off", "Off")]
-    day_options = [option(day, day.capitalize()) for day in WEEKDAYS]
-    cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+
+def _schedule_inputs(current: settings_service.NudgeSettings) -> list[Block]:
+    """When the digest comes: how often, at what time, on which days."""
+    frequencies = [_option("daily", "Daily"), _option("weekly", "Weekly"), _option("off", "Off")]
+    day_options = [_option(day, day.capitalize()) for day in WEEKDAYS]
     frequency_element: dict[str, Any] = {"type": "radio_buttons", "action_id": "frequency", "options": frequencies}
     frequency_element["initial_option"] = next(o for o in frequencies if o["value"] == current.frequency.value)
     days_element: dict[str, Any] = {"type": "checkboxes", "action_id": "days", "options": day_options}
     chosen = [o for o in day_options if o["value"] in current.days]
     if chosen:
         days_element["initial_options"] = chosen
+    return [
+        {
+            "type": "input",
+            "block_id": "frequency",
+            "label": {"type": "plain_text", "text": "How often"},
+            "element": frequency_element,
+        },
+        {
+            "type": "input",
+            "block_id": "time",
+            "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
+            "element": {
+                "type": "timepicker",
+                "action_id": "time",
+                "initial_time": current.local_time.strftime("%H:%M"),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "days",
+            "label": {"type": "plain_text", "text": "On"},
+            "element": days_element,
+            "optional": True,
+        },
+    ]
+
+
+def _preference_inputs(current: settings_service.NudgeSettings) -> list[Block]:
+    """What the digest is about (cadences by tag, only some tags), and the briefings' lead."""
+    cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
     cadence_element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "cadences",
@@ -248,74 +274,44 @@ def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
     }
     if cadence_text:
         cadence_element["initial_value"] = cadence_text
-    return {
-        "type": "modal",
-        "callback_id": SETTINGS_MODAL_ID,
-        "title": {"type": "plain_text", "text": "Digest settings"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "frequency",
-                "label": {"type": "plain_text", "text": "How often"},
-                "element": frequency_element,
+    return [
+        {
+            "type": "input",
+            "block_id": "cadences",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
+            "hint": {
+                "type": "plain_text",
+                "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
             },
-            {
-                "type": "input",
-                "block_id": "time",
-                "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
-                "element": {
-                    "type": "timepicker",
-                    "action_id": "time",
-                    "initial_time": current.local_time.strftime("%H:%M"),
-                },
+            "element": cadence_element,
+        },
+        {
+            "type": "input",
+            "block_id": "only_tags",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Only about contacts tagged"},
+            "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "only_tags",
+                "max_length": 300,
+                **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
             },
-            {
-                "type": "input",
-                "block_id": "days",
-                "label": {"type": "plain_text", "text": "On"},
-                "element": days_element,
-                "optional": True,
+        },
+        {
+            "type": "input",
+            "block_id": "lead",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": "lead",
+                "initial_value": str(current.briefing_lead_minutes),
+                "max_length": 4,
             },
-            {
-                "type": "input",
-                "block_id": "cadences",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
-                "hint": {
-                    "type": "plain_text",
-                    "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
-                },
-                "element": cadence_element,
-            },
-            {
-                "type": "input",
-                "block_id": "only_tags",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Only about contacts tagged"},
-                "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "only_tags",
-                    "max_length": 300,
-                    **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
-                },
-            },
-            {
-                "type": "input",
-                "block_id": "lead",
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "lead",
-                    "initial_value": str(current.briefing_lead_minutes),
-                    "max_length": 4,
-                },
-            },
-        ],
-    }
+        },
+    ]
 
 
 def register(app: App) -> None:

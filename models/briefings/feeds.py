@@ -8,7 +8,8 @@ are matched to contacts by e-mail first, then by name; someone unknown becomes a
 Feeds are read by `FeedReaders`, a small pool of threads of their own, never on the threads that
 answer people: saving an address answers at once, and its reading is told to the member when it ends.
 A feed that cannot be read is reported to its member once per distinct problem (an outbox message),
-not on every run, and never stops the other members' feeds.
+not on every run, and never stops the other members' feeds. What happened is returned as values
+(`Saved`, `SyncResult`, `FeedStatus`): `handlers.briefings.calendar` words them.
 """
 
 from __future__ import annotations
@@ -21,26 +22,17 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import select
-
-from models.briefings.calendar import (
-    CalendarEvent,
-    FeedError,
-    LeftOut,
-    fetch_feed,
-    normalize_feed_url,
-    parse_events,
-    redact_url,
-)
+from models.briefings.calendar import FeedError, fetch_feed, normalize_feed_url, redact_url
+from models.briefings.ical import CalendarEvent, LeftOut, parse_events
+from models.briefings.repository import BriefingRepository, BriefingSweepRepository
 from models.briefings.service import FEED_ERROR, drop_stale_briefings
 from models.core.limits import CONTACT_NAME, EMAIL, MEETING_KEY_LENGTH, MEETING_TITLE_LENGTH
 from models.core.names import fold, match_name
 from models.core.values import Actor
-from models.db.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member, Workspace
-from models.db.repository import WorkspaceRepository
+from models.db.orm import Contact, Meeting, Member
 from models.db.uow import UnitOfWork
-from models.delivery import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -51,82 +43,103 @@ READER_THREADS = 4
 #: Column sizes a feed's values are fitted to, the constants the columns are sized from (models/core/limits.py).
 _TITLE_LENGTH, _KEY_LENGTH = MEETING_TITLE_LENGTH, MEETING_KEY_LENGTH
 _NAME_LENGTH, _EMAIL_LENGTH = min(CONTACT_NAME.limit, CONTACT_NAME.folded_limit or CONTACT_NAME.limit), EMAIL.limit
-#: Events named one by one in a note about what was left out; the others are counted.
-_NAMED_IN_NOTES = 3
-_READING = "I'm reading it now and will tell you by DM what I find."
-_SOMETHING_WENT_WRONG = "Something went wrong on our side while reading it; I'll try again at the next reading."
+#: What a member types to stop Rapport reading their calendar (`/prep calendar off`, the Home tab's form).
+SWITCH_OFF_WORDS = frozenset({"off", "stop", "remove", "none"})
 Fetch = Callable[[str], bytes]
+
+
+class Problem(StrEnum):
+    """Why a reading of a calendar gave no meetings."""
+
+    UNREADABLE = "unreadable"
+    """No calendar could be had at its address or from its file: `FeedProblem.detail` says why."""
+    REMOVED = "removed"
+    """The member removed it before it could be read."""
+    FAILED = "failed"
+    """Something went wrong on Rapport's side; it is read again at the next reading."""
+
+
+@dataclass(frozen=True)
+class FeedProblem:
+    kind: Problem
+    detail: str = ""
+
+
+class Shortened(StrEnum):
+    """A value of a calendar longer than Rapport keeps, shortened or left out (the values are kept in outbox rows)."""
+
+    MEETING_TITLE = "meeting title"
+    ATTENDEE_ADDRESS = "attendee address"
+    ATTENDEE_NAME = "attendee name"
+    EVENT_IDENTIFIER = "event identifier"
 
 
 @dataclass(frozen=True)
 class SyncResult:
-    """One reading of a feed. `where` shows its address (host only) or says it is a file; `notes` tell the
-    member what was left out or shortened."""
+    """One reading of a feed. `address` is where it is read, as it can be shown (host only; None for a file
+    or a feed not found); `left_out` and `shortened` (how many of each) are what the reading had to drop."""
 
     meetings: int = 0
     created: int = 0
     moved: int = 0
     cancelled: int = 0
-    problem: str | None = None
-    where: str = "your calendar"
+    problem: FeedProblem | None = None
+    address: str | None = None
     from_file: bool = False
-    notes: tuple[str, ...] = ()
+    left_out: tuple[LeftOut, ...] = ()
+    shortened: tuple[tuple[Shortened, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class Saved:
-    """What the member is told at once about a calendar they gave; `feed_id` is the feed to read (None: nothing kept)."""
+    """A calendar kept, to be read (`feed_id`); `address` as it can be shown, None for an uploaded file."""
 
-    message: str
-    feed_id: int | None = None
+    feed_id: int
+    address: str | None = None
 
 
-def set_feed_url(uow: UnitOfWork, actor: Actor, url: str) -> Saved:
+@dataclass(frozen=True)
+class NotAnAddress:
+    """What the member gave cannot be a calendar address; `problem` says why. Nothing was kept."""
+
+    problem: str
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    """The member's calendar: its address as it can be shown (None: an uploaded file), the problem of its
+    last reading, and when it was last read."""
+
+    address: str | None
+    last_error: str | None
+    last_read_at: datetime | None
+
+
+def switches_off(text: str) -> bool:
+    """Whether the member asks Rapport to stop reading their calendar."""
+    return text.strip().lower() in SWITCH_OFF_WORDS
+
+
+def set_feed_url(uow: UnitOfWork, actor: Actor, url: str) -> Saved | NotAnAddress:
     """Keep the member's calendar address (a secret: never shown whole); reading it is `FeedReaders`' work."""
     try:
         address = normalize_feed_url(url)
     except FeedError as problem:
-        return Saved(f":warning: {problem.message}")
-    feed_id = _keep_feed(uow, actor, url=address, ics=None)
-    return Saved(f":calendar: Saved {redact_url(address)}: {_READING}", feed_id)
+        return NotAnAddress(problem.message)
+    return Saved(_keep_feed(uow, actor, url=address, ics=None), redact_url(address))
 
 
 def set_feed_file(uow: UnitOfWork, actor: Actor, ics: str) -> Saved:
     """An uploaded .ics file, read once saved and again on each run (it does not change by itself)."""
-    feed_id = _keep_feed(uow, actor, url=None, ics=ics)
-    return Saved(f":calendar: Got your file: {_READING}", feed_id)
+    return Saved(_keep_feed(uow, actor, url=None, ics=ics))
 
 
 def _keep_feed(uow: UnitOfWork, actor: Actor, url: str | None, ics: str | None) -> int:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        feed = uow.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
-        if feed is None:
-            feed = CalendarFeed(workspace_id=member.workspace_id, member_id=member.id)
-            uow.session.add(feed)
-        feed.url, feed.ics_text, feed.last_error, feed.error_reported_at = url, ics, None, None
-        uow.session.flush()
-        feed_id = feed.id
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
+        feed_id = repo.keep_feed(member, url, ics)
         uow.commit()
     return feed_id
-
-
-def describe(result: SyncResult) -> str:
-    """What the member is told once their calendar has been read."""
-    if result.problem:
-        if result.from_file:
-            return f":warning: I couldn't use that file. {result.problem}"
-        return f":warning: I saved {result.where} but couldn't use it. {result.problem}"
-    meetings = f"{result.meetings} meeting" + ("s" if result.meetings != 1 else "")
-    if result.from_file:
-        text = f":calendar: Read your file: {meetings} with contacts in the next two weeks."
-    else:
-        text = (
-            f":calendar: Connected to {result.where}: {meetings} with contacts in the next two weeks. "
-            "Briefings will come before each one."
-        )
-    return "\n".join([text, *result.notes])
 
 
 class FeedReaders:
@@ -187,7 +200,7 @@ class FeedReaders:
             result = sync_feed(request.uow(), feed_id, request.clock(), self.fetch, request.report_problems)
         except Exception:  # one feed's failure is logged and told, never the pool's
             logger.exception("calendar feed %s failed unexpectedly", feed_id)
-            result = SyncResult(problem=_SOMETHING_WENT_WRONG)
+            result = SyncResult(problem=FeedProblem(Problem.FAILED))
         with self._lock:
             again = turn.again
             if again is None:
@@ -226,29 +239,21 @@ class _Turn:
 
 
 def remove_feed(uow: UnitOfWork, actor: Actor) -> None:
+    """Stop reading the member's calendar; the meetings already read stay."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        feed = uow.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
-        if feed is not None:
-            for meeting in uow.session.scalars(select(Meeting).where(Meeting.feed_id == feed.id)):
-                meeting.feed_id = None
-            uow.session.delete(feed)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
+        repo.remove_feed(member)
         uow.commit()
 
 
-def feed_status(uow: UnitOfWork, actor: Actor) -> str:
+def feed_status(uow: UnitOfWork, actor: Actor) -> FeedStatus | None:
+    """The member's calendar as it stands; None when they gave none."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        feed = uow.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
+        feed = repo.calendar_feed(member)
         if feed is None:
-            return ":calendar: No calendar yet. Give me your calendar's secret address: `/prep calendar https://…/basic.ics`."
-        where = redact_url(feed.url) if feed.url else "an uploaded file"
-        if feed.last_error:
-            return f":warning: Your calendar ({where}) could not be read last time: {feed.last_error}"
-        when = f"last read {feed.last_synced_at:%d %b %H:%M} UTC" if feed.last_synced_at else "not read yet"
-        return f":calendar: Reading your calendar ({where}), {when}."
+            return None
+        return FeedStatus(redact_url(feed.url) if feed.url else None, feed.last_error, feed.last_synced_at)
 
 
 def sync_all_feeds(
@@ -260,7 +265,7 @@ def sync_all_feeds(
     """Hand every feed to the readers, each on its own (one slow or failing feed never holds up another);
     how many were handed over."""
     with uow() as reading:
-        feed_ids = list(reading.session.scalars(select(CalendarFeed.id).order_by(CalendarFeed.id)))
+        feed_ids = BriefingSweepRepository.of(reading).feed_ids()
     for feed_id in feed_ids:
         readers.read(uow, feed_id, clock, then=then)
     return len(feed_ids)
@@ -271,111 +276,81 @@ def sync_feed(
 ) -> SyncResult:
     """Read one feed now, on this thread, and bring its meetings up to date (`FeedReaders` calls it)."""
     with uow:
-        feed = uow.session.get(CalendarFeed, feed_id)
-        if feed is None:
-            return SyncResult(problem="It was removed before it could be read.")
-        member = uow.session.get(Member, feed.member_id)
-        assert member is not None
+        found = BriefingRepository.of_feed(uow, feed_id)
+        if found is None:
+            return SyncResult(problem=FeedProblem(Problem.REMOVED))
+        repo, feed, member = found
         url, ics_text = feed.url, feed.ics_text
         member_email = (member.email or "").lower()
         domains = frozenset({member_email.split("@", 1)[1]}) if "@" in member_email else frozenset()
-        teammates = frozenset(
-            email.lower()
-            for email in uow.session.scalars(
-                select(Member.email).where(Member.workspace_id == member.workspace_id, Member.email.is_not(None))
-            )
-            if email
-        )
-    source = SyncResult(where=redact_url(url) if url else "your uploaded file", from_file=not url)
+        colleagues = repo.member_emails() | {member_email}
+    source = SyncResult(address=redact_url(url) if url else None, from_file=not url)
     try:
         data: bytes | str = fetch(url) if url else (ics_text or "")
         reading = parse_events(
-            data,
-            now - timedelta(hours=1),
-            now + WINDOW,
-            member_emails=teammates | {member_email},
-            colleague_domains=domains,
+            data, now - timedelta(hours=1), now + WINDOW, member_emails=colleagues, colleague_domains=domains
         )
     except FeedError as problem:
         _record_problem(uow, feed_id, problem.message, now, report_problems)
-        return replace(source, problem=problem.message)
-    colleagues = teammates | {member_email}
+        return replace(source, problem=FeedProblem(Problem.UNREADABLE, problem.message))
 
     def is_colleague(email: str | None) -> bool:
         return email is not None and (email in colleagues or _in_domains(email, domains))
 
-    shortened: Counter[str] = Counter()
+    shortened: Counter[Shortened] = Counter()
     applied = _apply(uow, feed_id, reading.events, now, is_colleague, shortened)
-    notes = _left_out_notes(reading.left_out) + _shortened_notes(shortened)
-    if notes:
-        signature = "|".join(sorted(item.title for item in reading.left_out)) + "|" + ",".join(sorted(shortened))
-        _record_notes(uow, feed_id, notes, signature, now, report_problems)
-    return replace(applied, where=source.where, from_file=source.from_file, notes=tuple(notes))
+    result = replace(
+        applied,
+        address=source.address,
+        from_file=source.from_file,
+        left_out=reading.left_out,
+        shortened=tuple(sorted(shortened.items())),
+    )
+    if result.left_out or result.shortened:
+        _record_notes(uow, feed_id, result, now, report_problems)
+    return result
 
 
 def _record_problem(uow: UnitOfWork, feed_id: int, problem: str, now: datetime, report: bool) -> None:
     with uow:
-        feed = uow.session.get(CalendarFeed, feed_id)
-        member = uow.session.get(Member, feed.member_id) if feed else None
-        if feed is None or member is None:
+        found = BriefingRepository.of_feed(uow, feed_id)
+        if found is None:
             return
+        repo, feed, member = found
         new_problem = feed.last_error != problem or feed.error_reported_at is None
         feed.last_error = problem[:500]
         if report and new_problem:
             key = f"feed:{feed.id}:{hashlib.sha1(problem.encode()).hexdigest()[:12]}"
-            where = redact_url(feed.url) if feed.url else "your uploaded file"
-            outbox.insert_once(uow.session, member, FEED_ERROR, key, {"problem": problem, "where": where}, now)
+            where = redact_url(feed.url) if feed.url else None
+            repo.outbox.insert_once(member, FEED_ERROR, key, {"problem": problem, "where": where}, now)
             feed.error_reported_at = now
         uow.commit()
     logger.info("calendar feed %s could not be read: %s", feed_id, problem)
 
 
-def _record_notes(uow: UnitOfWork, feed_id: int, notes: list[str], signature: str, now: datetime, report: bool) -> None:
+def _record_notes(uow: UnitOfWork, feed_id: int, result: SyncResult, now: datetime, report: bool) -> None:
     """Tell the member once about what their calendar had left out or shortened (again only if that changes)."""
-    logger.info("calendar feed %s read with %s note(s)", feed_id, len(notes))
+    logger.info(
+        "calendar feed %s read with %s left out, %s shortened", feed_id, len(result.left_out), len(result.shortened)
+    )
     if not report:
         return  # the member who asked for this reading is told by its result
+    signature = (
+        "|".join(sorted(item.title for item in result.left_out)) + "|" + ",".join(what for what, _ in result.shortened)
+    )
     with uow:
-        feed = uow.session.get(CalendarFeed, feed_id)
-        member = uow.session.get(Member, feed.member_id) if feed else None
-        if feed is None or member is None:
+        found = BriefingRepository.of_feed(uow, feed_id)
+        if found is None:
             return
+        repo, feed, member = found
         key = f"feed:{feed.id}:note:{hashlib.sha1(signature.encode()).hexdigest()[:12]}"
-        where = redact_url(feed.url) if feed.url else "your uploaded file"
-        outbox.insert_once(uow.session, member, FEED_ERROR, key, {"note": " ".join(notes), "where": where}, now)
+        payload = {
+            "left_out": [[item.title, item.occurrences] for item in result.left_out],
+            "shortened": [[what.value, count] for what, count in result.shortened],
+            "where": redact_url(feed.url) if feed.url else None,
+        }
+        repo.outbox.insert_once(member, FEED_ERROR, key, payload, now)
         uow.commit()
-
-
-def _left_out_notes(left_out: tuple[LeftOut, ...]) -> list[str]:
-    """One sentence per kind of leaving out, naming a few events and counting the rest."""
-    capped = [item for item in left_out if item.occurrences is not None]
-    unread = [item for item in left_out if item.occurrences is None]
-    notes = []
-    if capped:
-        occurrences = sum(item.occurrences or 0 for item in capped)
-        notes.append(
-            f"Some events repeat more often than Rapport reads, so about {occurrences:,} of their occurrences in "
-            f"the next two weeks were left out: {_titles(capped)}."
-        )
-    if unread:
-        notes.append(
-            f"Some events repeat too often, or the calendar holds too many, for Rapport to read them all: "
-            f"{_titles(unread)} {'was' if len(unread) == 1 else 'were'} left out."
-        )
-    return notes
-
-
-def _titles(items: list[LeftOut]) -> str:
-    named = ", ".join(f"“{item.title[:80]}”" for item in items[:_NAMED_IN_NOTES])
-    others = len(items) - _NAMED_IN_NOTES
-    return named + (f" and {others:,} other event" + ("s" if others > 1 else "") if others > 0 else "")
-
-
-def _shortened_notes(shortened: Counter[str]) -> list[str]:
-    if not shortened:
-        return []
-    parts = ", ".join(f"{count} {what}" + ("s" if count > 1 else "") for what, count in sorted(shortened.items()))
-    return [f"Some details were longer than Rapport keeps and were shortened or left out: {parts}."]
 
 
 def _in_domains(email: str, domains: frozenset[str]) -> bool:
@@ -389,22 +364,17 @@ def _apply(
     events: list[CalendarEvent],
     now: datetime,
     is_colleague: Callable[[str | None], bool],
-    shortened: Counter[str],
+    shortened: Counter[Shortened],
 ) -> SyncResult:
-    created = moved = cancelled = 0
+    created = moved = 0
     with uow:
-        session = uow.session
-        feed = session.get(CalendarFeed, feed_id)
-        assert feed is not None
-        member = session.get(Member, feed.member_id)
-        assert member is not None
-        workspace = session.get(Workspace, member.workspace_id)
-        assert workspace is not None
-        repo = WorkspaceRepository(session, workspace)
+        found = BriefingRepository.of_feed(uow, feed_id)
+        assert found is not None
+        repo, feed, member = found
         seen: set[str] = set()
         for event in events:
             source_key = _fit_key(f"ical:{feed.id}:{event.key}", shortened)
-            title = _fit(event.title, _TITLE_LENGTH, "meeting title", shortened)
+            title = _fit(event.title, _TITLE_LENGTH, Shortened.MEETING_TITLE, shortened)
             seen.add(source_key)
             meeting = repo.meeting_by_source(member, source_key)
             if meeting is None:
@@ -426,57 +396,44 @@ def _apply(
             else:
                 if meeting.starts_at != event.starts_at or meeting.cancelled_at is not None:
                     moved += 1 if meeting.starts_at != event.starts_at else 0
-                    meeting.starts_at, meeting.ends_at, meeting.cancelled_at = event.starts_at, event.ends_at, None
-                    meeting.updated_at = now
-                    session.flush()
-                    drop_stale_briefings(session, meeting)
+                    repo.reschedule(meeting, event.starts_at, event.ends_at, now)
+                    drop_stale_briefings(repo, meeting)
                 meeting.title = title
                 meeting.ends_at = event.ends_at
-            _attach_attendees(repo, member, meeting, event, is_colleague, shortened)
-        for meeting in session.scalars(
-            select(Meeting).where(
-                Meeting.feed_id == feed.id,
-                Meeting.starts_at > now,
-                Meeting.cancelled_at.is_(None),
-                Meeting.source_key.not_in(seen or {""}),
-            )
-        ):
-            meeting.cancelled_at = now
-            cancelled += 1
-            session.flush()
-            drop_stale_briefings(session, meeting)
+            repo.add_attendees(meeting, _attendees(repo, member, event, is_colleague, shortened))
+        cancelled = repo.cancel_gone(feed, now, seen)
+        for meeting in cancelled:
+            drop_stale_briefings(repo, meeting)
         feed.last_synced_at, feed.last_error, feed.error_reported_at = now, None, None
         uow.commit()
-    return SyncResult(meetings=len(events), created=created, moved=moved, cancelled=cancelled)
+    return SyncResult(meetings=len(events), created=created, moved=moved, cancelled=len(cancelled))
 
 
-def _attach_attendees(
-    repo: WorkspaceRepository,
+def _attendees(
+    repo: BriefingRepository,
     member: Member,
-    meeting: Meeting,
     event: CalendarEvent,
     is_colleague: Callable[[str | None], bool],
-    shortened: Counter[str],
-) -> None:
+    shortened: Counter[Shortened],
+) -> list[Contact]:
     """The meeting's contacts: everyone from outside the company (colleagues are not contacts)."""
-    present = {attendee.contact_id for attendee in meeting.attendees}
+    contacts = []
     for attendee in event.attendees:
         if is_colleague(attendee.email):
             continue
         email = attendee.email
         if email is not None and len(email) > _EMAIL_LENGTH:
             email = None  # a cut address would be someone else's: left out
-            shortened["attendee address"] += 1
+            shortened[Shortened.ATTENDEE_ADDRESS] += 1
         name = _fit_name(attendee.name, shortened) if attendee.name else None
         contact = _contact_for(repo, member, email, name, shortened)
-        if contact is not None and contact.id not in present:
-            meeting.attendees.append(MeetingContact(contact_id=contact.id))
-            present.add(contact.id)
-    repo.session.flush()
+        if contact is not None:
+            contacts.append(contact)
+    return contacts
 
 
 def _contact_for(
-    repo: WorkspaceRepository, member: Member, email: str | None, name: str | None, shortened: Counter[str]
+    repo: BriefingRepository, member: Member, email: str | None, name: str | None, shortened: Counter[Shortened]
 ) -> Contact | None:
     """E-mail first, then a name that matches one contact; else a new contact."""
     if email:
@@ -497,7 +454,7 @@ def _contact_for(
     return repo.create_contact(display, None, created_by=member, email=email)
 
 
-def _fit(text: str, length: int, what: str, shortened: Counter[str]) -> str:
+def _fit(text: str, length: int, what: Shortened, shortened: Counter[Shortened]) -> str:
     """`text` cut to its column's `length`, counted in `shortened` when it was."""
     if len(text) <= length:
         return text
@@ -505,7 +462,7 @@ def _fit(text: str, length: int, what: str, shortened: Counter[str]) -> str:
     return text[: length - 1] + "…"
 
 
-def _fit_name(name: str, shortened: Counter[str]) -> str:
+def _fit_name(name: str, shortened: Counter[Shortened]) -> str:
     """A contact's name that fits its column, and whose folded form (the lookup key, which can be longer:
     "ﬃ" folds to "ffi") fits too."""
     whole = " ".join(name.split())
@@ -513,15 +470,15 @@ def _fit_name(name: str, shortened: Counter[str]) -> str:
     while len(fold(fitted)) > _NAME_LENGTH:
         fitted = fitted[: len(fitted) - (len(fold(fitted)) - _NAME_LENGTH)]
     if fitted != whole:
-        shortened["attendee name"] += 1
+        shortened[Shortened.ATTENDEE_NAME] += 1
     return fitted
 
 
-def _fit_key(key: str, shortened: Counter[str]) -> str:
+def _fit_key(key: str, shortened: Counter[Shortened]) -> str:
     """A meeting's source key that fits its column: a long one keeps its start and a digest of the whole,
     so that it stays the same from one reading to the next and tells two events apart."""
     if len(key) <= _KEY_LENGTH:
         return key
-    shortened["event identifier"] += 1
+    shortened[Shortened.EVENT_IDENTIFIER] += 1
     digest = hashlib.sha256(key.encode()).hexdigest()
     return f"{key[: _KEY_LENGTH - len(digest) - 1]}#{digest}"

@@ -15,28 +15,25 @@ it go?") is composed once the meeting has ended.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
+from models.briefings.repository import BriefingRepository, BriefingSweepRepository
 from models.core.errors import NotFound, UsageError
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
 from models.core.names import fold, match_name
+from models.core.nudges import LEAD_MINUTES
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
 from models.core.scoring import strength_band
 from models.core.values import Actor, Channel, Initiator
-from models.db.orm import CadenceRule, Contact, Meeting, MeetingContact, Member, Outbox, Workspace
-from models.db.repository import WorkspaceRepository
+from models.db.orm import Contact, Meeting, MeetingContact, Member
 from models.db.uow import UnitOfWork
-from models.delivery import outbox
 from models.logcall.service import TieReport, score_report
 from models.network.whoknows import (
     ChooseTarget,
@@ -48,13 +45,13 @@ from models.network.whoknows import (
     route_views,
     target_options,
 )
-from models.nudges.digests import member_settings, tie_facts
+from models.nudges.digests import member_settings
 
 logger = logging.getLogger(__name__)
 
 BRIEFING, FOLLOW_UP, FEED_ERROR = "briefing", "follow_up", "feed_error"
 #: Briefings are composed at most this long before a meeting (members choose their lead time up to it).
-MAX_LEAD = timedelta(hours=24)
+MAX_LEAD = timedelta(minutes=LEAD_MINUTES[-1])
 #: A follow-up is useful for this long after the meeting ends.
 FOLLOW_UP_WINDOW = timedelta(days=1)
 MAX_CONTACTS_PER_BRIEFING = 3
@@ -109,11 +106,8 @@ class Briefing:
 # Building ------------------------------------------------------------------------------------------
 def briefing_for_meeting(uow: UnitOfWork, team_id: str, slack_user_id: str, meeting_id: int, now: datetime) -> Briefing:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, team_id)
-        member = repo.get_or_create_member(slack_user_id)
-        meeting = repo.meeting(meeting_id)
-        if meeting is None or meeting.member_id != member.id:
-            raise NotFound("That meeting no longer exists.")
+        repo, member = uow.member(team_id, slack_user_id, BriefingRepository)
+        meeting = _own_meeting(repo, member, meeting_id)
         attendees = list(meeting.attendees)
         briefed = [
             _contact_briefing(repo, member, a.contact, meeting, a, now) for a in attendees[:MAX_CONTACTS_PER_BRIEFING]
@@ -131,8 +125,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
     if not query:
         raise UsageError("Whom are you about to meet? Give a name or a company.", command="/prep")
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         people = repo.contact_candidates(query)
         companies = repo.account_candidates(query)
         person_match, company_match = match_name(query, people), match_name(query, companies)
@@ -163,8 +156,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
 
 def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> Briefing:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
@@ -173,8 +165,7 @@ def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) 
 
 def prep_account(uow: UnitOfWork, actor: Actor, account_id: int, now: datetime) -> Briefing | NobodyKnows:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         account = repo.account(account_id)
         contact = _focus_at_account(repo, member, account_id)
         if contact is None:
@@ -182,20 +173,11 @@ def prep_account(uow: UnitOfWork, actor: Actor, account_id: int, now: datetime) 
         return _briefing_for_contact(repo, member, contact, now)
 
 
-def _focus_at_account(repo: WorkspaceRepository, member: Member, account_id: int) -> Contact | None:
+def _focus_at_account(repo: BriefingRepository, member: Member, account_id: int) -> Contact | None:
     """At a company: the person concerned if one is known, else the one the team knows best."""
-    concerned = repo.session.scalar(
-        select(Contact)
-        .join(MeetingContact, MeetingContact.contact_id == Contact.id)
-        .where(
-            Contact.workspace_id == repo.workspace_id,
-            Contact.account_id == account_id,
-            MeetingContact.concerned.is_(True),
-        )
-        .limit(1)
-    )
-    if concerned is not None:
-        return concerned
+    concerned = repo.concerned_at_account(account_id, limit=1)
+    if concerned:
+        return concerned[0]
     # The person the member's team knows best there (one index read), else the first by name.
     known = [contact_id for contact_id, strength in repo.strengths_at_account(account_id, member, 1) if strength > 0]
     if known:
@@ -204,7 +186,7 @@ def _focus_at_account(repo: WorkspaceRepository, member: Member, account_id: int
     return first[0] if first else None
 
 
-def _briefing_for_contact(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> Briefing:
+def _briefing_for_contact(repo: BriefingRepository, member: Member, contact: Contact, now: datetime) -> Briefing:
     meeting = repo.next_meeting_with(member, contact, now)
     attendee = None
     if meeting is not None:
@@ -226,7 +208,7 @@ def _meeting_info(meeting: Meeting) -> MeetingInfo:
 
 
 def _contact_briefing(
-    repo: WorkspaceRepository,
+    repo: BriefingRepository,
     member: Member,
     contact: Contact,
     meeting: Meeting | None,
@@ -243,33 +225,14 @@ def _contact_briefing(
         )
         for interaction in repo.recent_interactions(member, contact, limit=3)
     ]
-    facts = tie_facts(repo.session, member, now, contact_ids=[contact.id])
-    cadences = {
-        rule.tag: rule.days
-        for rule in repo.session.scalars(select(CadenceRule).where(CadenceRule.member_id == member.id))
-    }
-    flags: list[str] = []
-    is_neglected, side = False, None
-    if facts:
-        neglected_item = neglected_rule(facts[0], cadences, now)
-        sided = one_sided_rule(facts[0], now)
-        if neglected_item is not None:
-            is_neglected = True
-            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
-        if sided is not None:
-            side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
-            flags.append(f"{sided.headline}. {sided.reason}")
+    flags, is_neglected, side = _nudges_about(repo, member, contact, now)
     team = _team_at_account(repo, member, contact)
     route = _route_to_concerned(repo, member, contact)
     better = None
     if route is not None:
         target, best = route
-        better = BetterContact(
-            name=target.name,
-            concerned=True,
-            route_chance=min(max(best.chance, 0.0), 1.0),
-            via=None if best.is_direct else best.hops[0].to.name,
-        )
+        via = None if best.is_direct else best.hops[0].to.name
+        better = BetterContact(name=target.name, concerned=True, route_chance=min(max(best.chance, 0.0), 1.0), via=via)
     plan = plan_conversation(
         MeetingContext(
             person_name=contact.name,
@@ -301,7 +264,27 @@ def _contact_briefing(
     )
 
 
-def _team_at_account(repo: WorkspaceRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
+def _nudges_about(
+    repo: BriefingRepository, member: Member, contact: Contact, now: datetime
+) -> tuple[list[str], bool, str | None]:
+    """What the digest would say of this relationship: its flags, whether it is neglected, and who
+    started nearly all of it ("them", "me", or None when it is balanced)."""
+    facts = repo.tie_facts(member, now, contact_ids=[contact.id])
+    flags: list[str] = []
+    is_neglected, side = False, None
+    if facts:
+        neglected_item = neglected_rule(facts[0], repo.cadences(member), now)
+        sided = one_sided_rule(facts[0], now)
+        if neglected_item is not None:
+            is_neglected = True
+            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
+        if sided is not None:
+            side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
+            flags.append(f"{sided.headline}. {sided.reason}")
+    return flags, is_neglected, side
+
+
+def _team_at_account(repo: BriefingRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
     if contact.account_id is None:
         return ()
     ranking = repo.strengths_at_account(contact.account_id, member, TEAM_AT_ACCOUNT + 1)
@@ -313,23 +296,11 @@ def _team_at_account(repo: WorkspaceRepository, member: Member, contact: Contact
     )
 
 
-def _route_to_concerned(repo: WorkspaceRepository, member: Member, contact: Contact) -> tuple[Person, RouteView] | None:
+def _route_to_concerned(repo: BriefingRepository, member: Member, contact: Contact) -> tuple[Person, RouteView] | None:
     """The best route to someone at the same company known (from a meeting) to be concerned."""
     if contact.account_id is None:
         return None
-    concerned = repo.session.scalars(
-        select(Contact)
-        .join(MeetingContact, MeetingContact.contact_id == Contact.id)
-        .join(Meeting, Meeting.id == MeetingContact.meeting_id)
-        .where(
-            Contact.workspace_id == repo.workspace_id,
-            Contact.account_id == contact.account_id,
-            Contact.id != contact.id,
-            MeetingContact.concerned.is_(True),
-        )
-        .distinct()
-        .limit(5)
-    ).all()
+    concerned = repo.concerned_at_account(contact.account_id, limit=5, besides=contact.id)
     best: tuple[Person, RouteView] | None = None
     for other in concerned:
         routes = rank_routes(neighbourhood(repo, member, other))
@@ -363,7 +334,8 @@ class MeetingContextForm:
 
 def meeting_context(uow: UnitOfWork, actor: Actor, meeting_id: int) -> MeetingContextForm:
     with uow:
-        meeting = _own_meeting(uow, actor, meeting_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
+        meeting = _own_meeting(repo, member, meeting_id)
         return MeetingContextForm(
             meeting_id=meeting.id,
             title=meeting.title,
@@ -395,7 +367,8 @@ def save_meeting_context(
 ) -> MeetingContextForm:
     """What the seller knows of the moment and the subject, and of each attendee's part in it."""
     with uow:
-        meeting = _own_meeting(uow, actor, meeting_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
+        meeting = _own_meeting(repo, member, meeting_id)
         meeting.trigger_event = (trigger_event or "").strip() or None
         meeting.topic = (topic or "").strip() or None
         meeting.campaign = CAMPAIGN.check((campaign or "").strip(), command="/prep") or None
@@ -410,9 +383,7 @@ def save_meeting_context(
     return meeting_context(uow, actor, meeting_id)
 
 
-def _own_meeting(uow: UnitOfWork, actor: Actor, meeting_id: int) -> Meeting:
-    repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-    member = repo.get_or_create_member(actor.user_id)
+def _own_meeting(repo: BriefingRepository, member: Member, meeting_id: int) -> Meeting:
     meeting = repo.meeting(meeting_id)
     if meeting is None or meeting.member_id != member.id:
         raise NotFound("That meeting no longer exists.")
@@ -427,112 +398,64 @@ def meeting_key(meeting: Meeting) -> str:
 
 def compose_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
     """Insert the briefing of every meeting whose member's lead time has come (once per meeting and start)."""
-    with uow:
-        session = uow.session
-        query = (
-            select(Meeting, Member)
-            .join(Member, Member.id == Meeting.member_id)
-            .where(
-                Meeting.cancelled_at.is_(None),
-                Meeting.starts_at > now,
-                Meeting.starts_at <= now + MAX_LEAD,
-                Member.unreachable_at.is_(None),
-            )
-            .order_by(Meeting.starts_at)
-        )
-        if only_user:
-            query = query.where(Member.slack_user_id == only_user)
 
-        def compose(meeting: Meeting, member: Member) -> bool:
-            if meeting.starts_at - timedelta(minutes=member.briefing_lead_minutes) > now:
-                return False
-            return outbox.insert_once(
-                session,
-                member,
-                BRIEFING,
-                meeting_key(meeting),
-                {"meeting_id": meeting.id},
-                now,
-                not_after=meeting.starts_at,
-            )
+    def compose(outbox: BriefingSweepRepository, meeting: Meeting, member: Member) -> bool:
+        if meeting.starts_at - timedelta(minutes=member.briefing_lead_minutes) > now:
+            return False
+        payload = {"meeting_id": meeting.id}
+        return outbox.insert_once(member, BRIEFING, meeting_key(meeting), payload, now, not_after=meeting.starts_at)
 
-        composed = _each_on_its_own(session, session.execute(query).all(), compose, BRIEFING)
-        uow.commit()
-    return composed
+    return _compose_each(uow, BRIEFING, lambda sweep: sweep.meetings_starting(now, now + MAX_LEAD, only_user), compose)
 
 
 def compose_follow_ups(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> int:
     """After a meeting ends, one short DM asking how it went (with a pre-filled /logcall)."""
-    with uow:
-        session = uow.session
-        query = (
-            select(Meeting, Member)
-            .join(Member, Member.id == Meeting.member_id)
-            .where(
-                Meeting.cancelled_at.is_(None),
-                Meeting.ends_at <= now,
-                Meeting.ends_at > now - FOLLOW_UP_WINDOW,
-                Member.unreachable_at.is_(None),
-            )
-        )
-        if only_user:
-            query = query.where(Member.slack_user_id == only_user)
 
-        def compose(meeting: Meeting, member: Member) -> bool:
-            payload = {
-                "meeting_id": meeting.id,
-                "title": meeting.title,
-                "contacts": [a.contact.name for a in meeting.attendees],
-                "company": next((a.contact.account.name for a in meeting.attendees if a.contact.account), ""),
-                "channel": meeting.channel or "",
-                "date": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).date().isoformat(),
-                "time": meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone)).strftime("%H:%M"),
-            }
-            return outbox.insert_once(
-                session,
-                member,
-                FOLLOW_UP,
-                meeting_key(meeting),
-                payload,
-                now,
-                not_after=meeting.ends_at + FOLLOW_UP_WINDOW,
-            )
+    def compose(outbox: BriefingSweepRepository, meeting: Meeting, member: Member) -> bool:
+        starts_at = meeting.starts_at.astimezone(ZoneInfo(member_settings(member).time_zone))
+        payload = {
+            "meeting_id": meeting.id,
+            "title": meeting.title,
+            "contacts": [a.contact.name for a in meeting.attendees],
+            "company": next((a.contact.account.name for a in meeting.attendees if a.contact.account), ""),
+            "channel": meeting.channel or "",
+            "date": starts_at.date().isoformat(),
+            "time": starts_at.strftime("%H:%M"),
+        }
+        not_after = meeting.ends_at + FOLLOW_UP_WINDOW
+        return outbox.insert_once(member, FOLLOW_UP, meeting_key(meeting), payload, now, not_after=not_after)
 
-        composed = _each_on_its_own(session, session.execute(query).all(), compose, FOLLOW_UP)
-        uow.commit()
-    return composed
+    return _compose_each(
+        uow, FOLLOW_UP, lambda sweep: sweep.meetings_ended(now - FOLLOW_UP_WINDOW, now, only_user), compose
+    )
 
 
-def _each_on_its_own(
-    session: Any,
-    meetings: Iterable[tuple[Meeting, Member]],
-    compose: Callable[[Meeting, Member], bool],
+def _compose_each(
+    uow: UnitOfWork,
     kind: str,
+    meetings: Callable[[BriefingSweepRepository], list[tuple[Meeting, Member, str]]],
+    compose: Callable[[BriefingSweepRepository, Meeting, Member], bool],
 ) -> int:
     """Compose for each meeting in a savepoint of its own: one that fails (a member's unreadable time
     zone, a refused row) is rolled back and logged by id, and never stops the others. How many were composed."""
     composed = 0
-    for meeting, member in meetings:
-        try:
-            with session.begin_nested():
-                composed += compose(meeting, member)
-        except Exception as error:  # noqa: BLE001 - one meeting's fault stays with that meeting
-            logger.error("%s of meeting %s not composed: %s", kind, meeting.id, describe_fault(error))
+    with uow:
+        sweep = BriefingSweepRepository.of(uow)
+        for meeting, member, _ in meetings(sweep):
+            try:
+                with sweep.savepoint():
+                    composed += compose(sweep, meeting, member)
+            except Exception as error:  # noqa: BLE001 - one meeting's fault stays with that meeting
+                logger.error("%s of meeting %s not composed: %s", kind, meeting.id, describe_fault(error))
+        uow.commit()
     return composed
 
 
-def drop_stale_briefings(session: Any, meeting: Meeting) -> None:
-    """A moved or cancelled meeting: its pending briefings for another start are dropped."""
-    session.execute(
-        update(Outbox)
-        .where(
-            Outbox.member_id == meeting.member_id,
-            Outbox.kind.in_((BRIEFING, FOLLOW_UP)),
-            Outbox.status == outbox.PENDING,
-            Outbox.dedupe_key.like(f"{meeting.id}@%"),
-            Outbox.dedupe_key != (meeting_key(meeting) if meeting.cancelled_at is None else ""),
-        )
-        .values(status=outbox.DROPPED, last_error="the meeting moved or was cancelled")
+def drop_stale_briefings(repo: BriefingRepository, meeting: Meeting) -> None:
+    """A moved or cancelled meeting: its pending briefings and follow-ups for another start are dropped."""
+    keep = meeting_key(meeting) if meeting.cancelled_at is None else ""
+    repo.outbox.drop_pending(
+        meeting.member_id, (BRIEFING, FOLLOW_UP), f"{meeting.id}@", keep, "the meeting moved or was cancelled"
     )
 
 
@@ -550,17 +473,12 @@ class DueBriefing:
 def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> list[DueBriefing]:
     """The briefings a pass at `now` would send (their lead time has come, the meeting has not started)."""
     with uow:
-        query = (
-            select(Meeting.id, Member.slack_user_id, Member.briefing_lead_minutes, Meeting.starts_at)
-            .join(Member, Member.id == Meeting.member_id)
-            .join(Workspace, Workspace.id == Member.workspace_id)
-            .add_columns(Workspace.slack_team_id)
-            .where(Meeting.cancelled_at.is_(None), Meeting.starts_at > now, Meeting.starts_at <= now + MAX_LEAD)
-            .order_by(Meeting.starts_at)
-        )
-        if only_user:
-            query = query.where(Member.slack_user_id == only_user)
-        rows = uow.session.execute(query).all()
+        rows = [
+            (meeting.id, member.slack_user_id, member.briefing_lead_minutes, meeting.starts_at, team_id)
+            for meeting, member, team_id in BriefingSweepRepository.of(uow).meetings_starting(
+                now, now + MAX_LEAD, only_user, reachable_only=False
+            )
+        ]
     due = []
     for meeting_id, user_id, lead, starts_at, team_id in rows:
         if starts_at - timedelta(minutes=lead) > now:

@@ -53,7 +53,6 @@ The digest (`compose_digest`, `may_send`, `backoff_days`, `due_period`)
 from __future__ import annotations
 
 import heapq
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -68,6 +67,7 @@ from models.core.scoring import (
     STRONG_TIE,
     is_one_sided,
 )
+from models.core.weekdays import WEEKDAYS
 
 # --- Neglected ---
 STRONG_TIE_CADENCE_DAYS = 30
@@ -95,11 +95,13 @@ FRESH_AIR_WEIGHT = 2.0
 
 # --- The digest ---
 MAX_ITEMS = 5
+SNOOZE = timedelta(days=14)
+"""How long "Snooze" holds one kind of nudge about one contact back."""
+LEAD_MINUTES = range(5, 24 * 60 + 1)
+"""How long before a meeting its briefing may come, in minutes, as each member chooses: 5 minutes to a day."""
 BACKOFF_FIRST_DAYS = 3
 BACKOFF_MAX_DAYS = 30
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = timedelta(days=1)
 
@@ -190,55 +192,7 @@ class DigestItem:
     suggested_day: date | None = None
 
 
-# --- Settings ---
-
-_EVERY_DAY = frozenset({"every day", "everyday", "daily", "all", "all days", "every weekday and weekend"})
-_WORKDAYS = frozenset({"weekdays", "weekday", "workdays", "work days", "working days", "business days"})
-_WEEKEND = frozenset({"weekend", "weekends"})
-_DAYS_USAGE = "Use day names such as `mon,wed,fri`, a range such as `mon-fri`, `weekdays` or `every day`."
-
-
-def parse_days(text: str) -> tuple[str, ...]:
-    """Days typed by a member: "mon,tue", "Monday and Friday", "mon-fri", "weekdays", "every day"."""
-    phrase = " ".join(text.lower().split())
-    if phrase in _EVERY_DAY:
-        return WEEKDAYS
-    if phrase in _WORKDAYS:
-        return WEEKDAYS[:5]
-    if phrase in _WEEKEND:
-        return WEEKDAYS[5:]
-    chosen: set[int] = set()
-    for word in re.split(r"[\s,;/+&]+|\band\b", phrase):
-        if not word:
-            continue
-        if word in _EVERY_DAY:
-            chosen.update(range(7))
-        elif word in _WORKDAYS:
-            chosen.update(range(5))
-        elif word in _WEEKEND:
-            chosen.update((5, 6))
-        elif "-" in word:
-            chosen.update(_day_range(word))
-        else:
-            chosen.add(_day_index(word))
-    if not chosen:
-        raise ValueError(f"Please choose at least one day. {_DAYS_USAGE}")
-    return tuple(WEEKDAYS[index] for index in sorted(chosen))
-
-
-def _day_range(word: str) -> list[int]:
-    """Monday to Friday for "mon-fri"; "fri-mon" wraps over the weekend."""
-    first, _, last = word.partition("-")
-    start, end = _day_index(first), _day_index(last)
-    return [(start + offset) % 7 for offset in range((end - start) % 7 + 1)]
-
-
-def _day_index(word: str) -> int:
-    """0 for "mon", "monday" or "mondays", up to 6 for Sunday."""
-    for index, name in enumerate(_WEEKDAY_NAMES):
-        if len(word) >= 3 and f"{name}s".startswith(word):
-            return index
-    raise ValueError(f"I don't know the day “{word}”. {_DAYS_USAGE}")
+# --- When the digest comes ---
 
 
 def zone_of(settings: DigestSettings) -> ZoneInfo:
@@ -417,55 +371,73 @@ def _weekly_tips(
         return best
 
     tips: list[DigestItem] = []
-    high = pick(
+    for kind, fits, rank, worded in _TIPS:
+        chosen = pick(kind, fits, rank)
+        if chosen is not None:
+            tips.append(worded(chosen, day))
+    return tips
+
+
+def _lunch(tie: TieFacts, day: date) -> DigestItem:
+    return _meet_next_week(
+        NudgeKind.LUNCH,
+        tie,
+        day,
+        f"Take {tie.contact_name} to lunch next week: {_short_date(day)}?",
+        f"one of your high scorers ({_plural(tie.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
+    )
+
+
+def _kick_start(tie: TieFacts, day: date) -> DigestItem:
+    return _meet_next_week(
+        NudgeKind.KICK_START,
+        tie,
+        day,
+        f"Kick-start your relationship with {tie.contact_name}: meet next week, {_short_date(day)}?",
+        f"a low scorer ({_plural(tie.score_total or 0, 'point')}) you already know from {_plural(tie.interaction_count, 'interaction')}: worth improving",
+    )
+
+
+def _fresh_air(tie: TieFacts, day: date) -> DigestItem:
+    share = tie.overlap_share or 0.0
+    return _item(
+        NudgeKind.FRESH_AIR,
+        tie,
+        value=FRESH_AIR_WEIGHT * share,
+        headline=f"You and {tie.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
+        reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
+    )
+
+
+def _meet_next_week(kind: NudgeKind, tie: TieFacts, day: date, headline: str, reason: str) -> DigestItem:
+    """A tip to meet someone on `day`, worth a little more the stronger the tie."""
+    return _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, headline=headline, reason=reason, suggested_day=day)
+
+
+#: The weekly tips, picked in this order (each contact once): what qualifies, what ranks first, the words.
+_TIPS: tuple[
+    tuple[NudgeKind, Callable[[TieFacts], bool], Callable[[TieFacts], float], Callable[[TieFacts, date], DigestItem]],
+    ...,
+] = (
+    (
         NudgeKind.LUNCH,
         lambda t: t.score_total is not None and t.score_total >= LUNCH_MIN_SCORE and t.strength > 0,
         lambda t: t.score_total or 0,
-    )
-    if high is not None:
-        tips.append(
-            _item(
-                NudgeKind.LUNCH,
-                high,
-                value=TIP_VALUE_BASE + high.strength,
-                headline=f"Take {high.contact_name} to lunch next week: {_short_date(day)}?",
-                reason=f"one of your high scorers ({_plural(high.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
-                suggested_day=day,
-            )
-        )
-    low = pick(
+        _lunch,
+    ),
+    (
         NudgeKind.KICK_START,
         lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
         lambda t: t.interaction_count,
-    )
-    if low is not None:
-        tips.append(
-            _item(
-                NudgeKind.KICK_START,
-                low,
-                value=TIP_VALUE_BASE + low.strength,
-                headline=f"Kick-start your relationship with {low.contact_name}: meet next week, {_short_date(day)}?",
-                reason=f"a low scorer ({_plural(low.score_total or 0, 'point')}) you already know from {_plural(low.interaction_count, 'interaction')}: worth improving",
-                suggested_day=day,
-            )
-        )
-    crowded = pick(
+        _kick_start,
+    ),
+    (
         NudgeKind.FRESH_AIR,
         lambda t: t.overlap_share is not None and t.overlap_share > FRESH_AIR_OVERLAP,
         lambda t: t.overlap_share or 0.0,
-    )
-    if crowded is not None:
-        share = crowded.overlap_share or 0.0
-        tips.append(
-            _item(
-                NudgeKind.FRESH_AIR,
-                crowded,
-                value=FRESH_AIR_WEIGHT * share,
-                headline=f"You and {crowded.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
-                reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
-            )
-        )
-    return tips
+        _fresh_air,
+    ),
+)
 
 
 def next_week_day(settings: DigestSettings, now: datetime) -> date:
@@ -559,10 +531,6 @@ def _worded(tie: TieFacts, kind: NudgeKind, words: Any) -> DigestItem:
 
 
 # --- Helpers ---
-
-
-def _rank(item: DigestItem) -> tuple[float, str, int, str]:
-    return (-item.value, item.contact_name.casefold(), item.contact_id, item.kind.value)
 
 
 def _item(

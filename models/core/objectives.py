@@ -38,13 +38,15 @@ The primary and the secondary always differ in kind, and ADVANCE is never propos
 known not to be concerned. Why they would help (`why_they_help`): the right of first refusal on
 the subject when the aim is to advance; fostering their own image by referring a useful provider
 to a colleague when the aim is to gather; both when the plan holds both. Two or three questions
-to ask fit the primary objective.
+to ask fit the primary objective (`models.core.questions`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+
+from models.core.questions import Ask, questions
 
 STRONGER_ROUTE_MARGIN = 0.2
 """A route to someone concerned is clearly stronger when its chance beats this tie's strength by this much."""
@@ -244,14 +246,9 @@ class _Facts:
         scored = "never scored" if score is None else f"a score of {score}"
         return f"strength {self.context.strength:.2f}, {scored}"
 
-    # Contact-facing phrases, for the questions.
-    @property
-    def their_company(self) -> str:
-        return self.company or "your organisation"
-
-    @property
-    def their_subject(self) -> str:
-        return self.topic or "this subject"
+    def ask(self, ask: Ask, other: str = "") -> tuple[str, ...]:
+        """The questions that fit the plan, in the contact's words (`models.core.questions`)."""
+        return questions(ask, self.topic, self.company, other)
 
 
 def _better_contact(context: MeetingContext, right_person: bool) -> BetterContact | None:
@@ -316,12 +313,7 @@ def _advance(facts: _Facts) -> _Draft:
             f"That {name} {facts.role} is your reading of {facts.at}; if it is wrong, a referral by {name} is the next best outcome.",
         )
         switch_when = f"Switch to the secondary objective as soon as {name} says someone else owns the budget or the decision on {subject}, or that {facts.trigger} is not a priority."
-    questions = (
-        f"What would you need to see to decide on {facts.their_subject}, and by when?",
-        f"Who else in {facts.their_company} should take part in the decision on {facts.their_subject}?",
-        f"What is most pressing about {facts.their_subject} for {facts.their_company} right now?",
-    )
-    return _Draft(primary, secondary, switch_when, questions)
+    return _Draft(primary, secondary, switch_when, facts.ask(Ask.DECISION))
 
 
 # --- Rules 5 to 10: relationship intelligence ---
@@ -349,18 +341,12 @@ def _not_concerned(facts: _Facts) -> _Draft:
         goal = _referral_goal(facts, better)
         reason = f"{facts.concern}, so this is no conversation to push the campaign; {better.name} is concerned, and {_route(facts, better)}."
         referral_to: str | None = better.name
-        asks = (
-            f"Would you be willing to introduce me to {better.name}?",
-            f"How does {better.name} see {facts.their_subject} at {facts.their_company}?",
-        )
+        asked = facts.ask(Ask.INTRODUCTION_TO_CONCERNED, better.name)
     else:
         goal = f"Ask {name} who in {facts.at} is most concerned by {subject}, and to refer you to them."
         reason = f"{facts.concern}, so this is no conversation to push the campaign; {name} can still point you to the right person."
         referral_to = None
-        asks = (
-            f"Who in {facts.their_company} is most affected by {facts.their_subject}?",
-            "Would you be willing to introduce me to them?",
-        )
+        asked = facts.ask(Ask.WHO_IS_CONCERNED)
     secondary = Objective(
         ObjectiveKind.NURTURE,
         f"Keep the relationship with {name} valuable: share something useful to them and ask for nothing more.",
@@ -369,8 +355,7 @@ def _not_concerned(facts: _Facts) -> _Draft:
     switch_when = (
         f"Switch to keeping the relationship warm if {name} cannot or would rather not name anyone: do not push."
     )
-    questions = (*asks, f"Who would make the decision on {facts.their_subject}, and how?")
-    return _Draft(Objective(ObjectiveKind.GATHER, goal, reason), secondary, switch_when, questions, referral_to)
+    return _Draft(Objective(ObjectiveKind.GATHER, goal, reason), secondary, switch_when, asked, referral_to)
 
 
 def _better_route(facts: _Facts, better: BetterContact) -> _Draft:
@@ -386,12 +371,7 @@ def _better_route(facts: _Facts, better: BetterContact) -> _Draft:
         f"{_capitalised(versus)}; {_route(facts, better)}.",
     )
     secondary, switch_when = _fallback_to_gathering(facts)
-    questions = (
-        f"How much does {facts.their_subject} matter in your own work?",
-        f"Would you be willing to introduce me to {better.name}?",
-        f"Who would make the decision on {facts.their_subject}, and how?",
-    )
-    return _Draft(primary, secondary, switch_when, questions, better.name)
+    return _Draft(primary, secondary, switch_when, facts.ask(Ask.BETTER_ROUTE, better.name), better.name)
 
 
 def _little_known(facts: _Facts) -> _Draft:
@@ -407,12 +387,7 @@ def _little_known(facts: _Facts) -> _Draft:
         f"{_capitalised(known)}, so whether they are the right person is still a guess.",
     )
     secondary, switch_when = _fallback_to_gathering(facts)
-    questions = (
-        f"What does your role at {facts.their_company} cover, day to day?",
-        f"Where does {facts.their_subject} sit among your priorities?",
-        f"Who in {facts.their_company} is most affected by {facts.their_subject}?",
-    )
-    return _Draft(primary, secondary, switch_when, questions)
+    return _Draft(primary, secondary, switch_when, facts.ask(Ask.WHO_THEY_ARE))
 
 
 def _role_unknown(facts: _Facts) -> _Draft:
@@ -420,18 +395,13 @@ def _role_unknown(facts: _Facts) -> _Draft:
     name, subject = facts.name, facts.subject
     if facts.context.decision_role is DecisionRole.NONE:
         goal = f"Learn who in {facts.at} decides on {subject}, and ask {name} to refer you to them."
-        second_question = "Would you be willing to introduce me to them?"
+        asked = facts.ask(Ask.WHO_DECIDES)
     else:
         goal = f"Learn {name}'s part in the decision on {subject} and who else in {facts.at} decides."
-        second_question = "What part do you play in that decision?"
+        asked = facts.ask(Ask.THEIR_PART)
     primary = Objective(ObjectiveKind.GATHER, goal, f"{_capitalised(facts.standing)}.")
     secondary, switch_when = _fallback_to_gathering(facts)
-    questions = (
-        f"How are decisions on {facts.their_subject} made at {facts.their_company}, and by whom?",
-        second_question,
-        f"Who else in {facts.their_company} is affected by {facts.their_subject}?",
-    )
-    return _Draft(primary, secondary, switch_when, questions)
+    return _Draft(primary, secondary, switch_when, asked)
 
 
 def _no_trigger(facts: _Facts) -> _Draft:
@@ -448,12 +418,7 @@ def _no_trigger(facts: _Facts) -> _Draft:
         f"{facts.standing}: the right person, whatever the moment.",
     )
     switch_when = f"Switch to triggering a decision as soon as a trigger surfaces: a budget, a deadline, a reorganisation or an incident that makes {subject} pressing for {name}."
-    questions = (
-        f"What is changing at {facts.their_company} this year: budgets, deadlines, reorganisations?",
-        f"When is the next budget or planning cycle that could include {facts.their_subject}?",
-        f"What would make {facts.their_subject} a priority for you?",
-    )
-    return _Draft(primary, secondary, switch_when, questions)
+    return _Draft(primary, secondary, switch_when, facts.ask(Ask.WHAT_IS_CHANGING))
 
 
 def _concern_unknown(facts: _Facts) -> _Draft:
@@ -465,12 +430,7 @@ def _concern_unknown(facts: _Facts) -> _Draft:
         f"{_capitalised(facts.concern)}: {name} may not be the right person.",
     )
     secondary, switch_when = _fallback_to_gathering(facts)
-    questions = (
-        f"How much does {facts.their_subject} matter in your own work?",
-        f"Who in {facts.their_company} is most affected by {facts.their_subject}?",
-        f"Who would make the decision on {facts.their_subject}, and how?",
-    )
-    return _Draft(primary, secondary, switch_when, questions)
+    return _Draft(primary, secondary, switch_when, facts.ask(Ask.WHETHER_CONCERNED))
 
 
 def _fallback_to_gathering(facts: _Facts) -> tuple[Objective, str]:
@@ -541,11 +501,8 @@ def _with_relationship(facts: _Facts, draft: _Draft) -> _Draft:
             f"You started nearly all your recent interactions with {name}: the relationship is one-sided, so give before you ask.",
         )
         switch_when = f"Switch to the secondary objective only if {name} engages and asks how they can help in return."
-        questions: tuple[str, ...] = (
-            "What are you working on at the moment that I could help with?",
-            f"Is there someone at or beyond {facts.their_company} you would like to meet?",
-        )
-        return _Draft(primary, _later(draft.primary, "Once they engage"), switch_when, questions, draft.referral_to)
+        later = _later(draft.primary, "Once they engage")
+        return _Draft(primary, later, switch_when, facts.ask(Ask.GIVE_FIRST), draft.referral_to)
     if context.neglected:
         primary = Objective(
             ObjectiveKind.NURTURE,
@@ -555,12 +512,8 @@ def _with_relationship(facts: _Facts, draft: _Draft) -> _Draft:
         switch_when = (
             f"Switch to the secondary objective once the conversation with {name} is warm again, and not before."
         )
-        questions = (
-            f"What has changed for you at {facts.their_company} since we last spoke?",
-            "What are you working on at the moment that I could help with?",
-            draft.questions[0],
-        )
-        return _Draft(primary, _later(draft.primary, "Once reconnected"), switch_when, questions, draft.referral_to)
+        asked = (*facts.ask(Ask.RECONNECT), draft.questions[0])
+        return _Draft(primary, _later(draft.primary, "Once reconnected"), switch_when, asked, draft.referral_to)
     return draft
 
 

@@ -25,14 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-
 from models.core.faults import describe_fault
-from models.db.orm import Member, Outbox, Workspace
 from models.db.uow import UnitOfWork
+from models.delivery.repository import OutboxRepository
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +37,8 @@ LEASE = timedelta(minutes=10)
 CLAIM_BATCH = 50
 #: Deliveries that failed this many times in a row are left for a person to look at.
 MAX_ATTEMPTS = 20
-PENDING, SENDING, SENT, EMPTY, SKIPPED, DROPPED = "pending", "sending", "sent", "empty", "skipped", "dropped"
+#: Why a row was dropped unsent, kept on it.
+TOO_LATE = "too late: its moment had passed"
 
 
 @dataclass(frozen=True)
@@ -90,54 +86,6 @@ class DeliveryReport:
     unreachable: list[str] = field(default_factory=list)
 
 
-def insert_once(
-    session: Session,
-    member: Member,
-    kind: str,
-    dedupe_key: str,
-    payload: dict[str, Any],
-    now: datetime,
-    empty: bool = False,
-    not_before: datetime | None = None,
-    not_after: datetime | None = None,
-) -> bool:
-    """Insert the row unless one with this key exists; True when this call inserted it."""
-    values = {
-        "workspace_id": member.workspace_id,
-        "member_id": member.id,
-        "kind": kind,
-        "dedupe_key": dedupe_key,
-        "status": EMPTY if empty else PENDING,
-        "payload_json": json.dumps(payload),
-        "not_before": not_before,
-        "not_after": not_after,
-        "attempts": 0,
-        "created_at": now,
-    }
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(Outbox)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["workspace_id", "member_id", "kind", "dedupe_key"])
-        .returning(Outbox.id)
-    )
-    return session.execute(statement).scalar() is not None
-
-
-def exists(session: Session, member: Member, kind: str, dedupe_key: str) -> bool:
-    return (
-        session.scalar(
-            select(Outbox.id).where(
-                Outbox.workspace_id == member.workspace_id,
-                Outbox.member_id == member.id,
-                Outbox.kind == kind,
-                Outbox.dedupe_key == dedupe_key,
-            )
-        )
-        is not None
-    )
-
-
 def deliver_pending(
     uow: UnitOfWork, sender: Sender, now: datetime, worker: str, only_user: str | None = None
 ) -> DeliveryReport:
@@ -146,62 +94,21 @@ def deliver_pending(
     One failing delivery never stops the others (see `_deliver_one`).
     """
     report = DeliveryReport()
-    report.dropped = _drop_late(uow, now)
+    with uow:
+        report.dropped = OutboxRepository.of(uow).drop_late(now, TOO_LATE)
+        uow.commit()
     attempted: set[int] = set()
     while True:
-        claimed = _claim(uow, now, worker, only_user, attempted)
+        with uow:
+            claimed = OutboxRepository.of(uow).claim(
+                now, worker, now - LEASE, MAX_ATTEMPTS, CLAIM_BATCH, only_user, attempted
+            )
+            uow.commit()
         if not claimed:
             return report
         for outbox_id, was_stale in claimed:
             attempted.add(outbox_id)
             _deliver_one(uow, sender, outbox_id, was_stale, now, worker, report)
-
-
-def _drop_late(uow: UnitOfWork, now: datetime) -> int:
-    """Rows that can no longer be useful (their moment has passed) are dropped, not sent late."""
-    with uow:
-        dropped = uow.session.execute(
-            update(Outbox)
-            .where(Outbox.status == PENDING, Outbox.not_after.is_not(None), Outbox.not_after <= now)
-            .values(status=DROPPED, last_error="too late: its moment had passed")
-        )
-        uow.commit()
-        return int(dropped.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def _claimable(now: datetime) -> Any:
-    due = or_(Outbox.not_before.is_(None), Outbox.not_before <= now)
-    in_time = or_(Outbox.not_after.is_(None), Outbox.not_after > now)
-    return or_(
-        and_(Outbox.status == PENDING, Outbox.attempts < MAX_ATTEMPTS, due, in_time),
-        and_(Outbox.status == SENDING, Outbox.claimed_at < now - LEASE),
-    )
-
-
-def _claim(
-    uow: UnitOfWork, now: datetime, worker: str, only_user: str | None, attempted: set[int]
-) -> list[tuple[int, bool]]:
-    with uow:
-        session = uow.session
-        claimable = _claimable(now)
-        query = select(Outbox.id, Outbox.status).where(claimable).order_by(Outbox.id).limit(CLAIM_BATCH)
-        if only_user:
-            query = query.join(Member, Member.id == Outbox.member_id).where(Member.slack_user_id == only_user)
-        if attempted:
-            query = query.where(Outbox.id.not_in(attempted))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True, of=Outbox)
-        claimed: list[tuple[int, bool]] = []
-        for outbox_id, status in session.execute(query).all():
-            taken = session.execute(
-                update(Outbox)
-                .where(Outbox.id == outbox_id, Outbox.status == status, claimable)
-                .values(status=SENDING, claimed_by=worker, claimed_at=now)
-            )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((outbox_id, status == SENDING))
-        uow.commit()
-        return claimed
 
 
 def _deliver_one(
@@ -224,13 +131,11 @@ def _deliver_one(
     member_id, slack_user_id = 0, ""
     try:
         with uow:
-            session = uow.session
-            row = session.get(Outbox, outbox_id)
-            member = session.get(Member, row.member_id) if row else None
-            if row is None or member is None:
+            addressed = OutboxRepository.of(uow).addressed(outbox_id)
+            if addressed is None:
                 return
+            row, member, team_id = addressed
             member_id, slack_user_id = member.id, member.slack_user_id
-            team_id = session.scalar(select(Workspace.slack_team_id).where(Workspace.id == member.workspace_id)) or ""
             message = OutgoingMessage(
                 outbox_id=row.id,
                 kind=row.kind,
@@ -255,15 +160,7 @@ def _deliver_one(
         return
     try:
         with uow:
-            session = uow.session
-            session.execute(
-                update(Outbox)
-                .where(Outbox.id == outbox_id, Outbox.claimed_by == worker)
-                .values(
-                    status=SENT, sent_at=now, channel_id=delivery.channel_id, message_ts=delivery.ts, last_error=None
-                )
-            )
-            session.execute(update(Member).where(Member.id == member_id).values(dm_channel_id=delivery.channel_id))
+            OutboxRepository.of(uow).mark_sent(outbox_id, worker, member_id, delivery.channel_id, delivery.ts, now)
             uow.commit()
     except Exception as error:  # noqa: BLE001 - sent: the lease and the DM search keep it from going twice
         logger.error("outbox %s sent but not recorded (%s): left to the lease", outbox_id, describe_fault(error))
@@ -283,23 +180,13 @@ def _record_failure(
 ) -> None:
     """Release the row: skipped when the member cannot be reached, else pending with one more attempt."""
     with uow:
-        session = uow.session
-        mine = and_(Outbox.id == outbox_id, Outbox.claimed_by == worker)
+        outbox = OutboxRepository.of(uow)
         if failure.permanent:
-            session.execute(
-                update(Member)
-                .where(Member.id == member_id)
-                .values(unreachable_reason=failure.reason[:64], unreachable_at=now)
-            )
-            session.execute(update(Outbox).where(mine).values(status=SKIPPED, last_error=failure.reason[:255]))
+            outbox.mark_unreachable(outbox_id, worker, member_id, failure.reason, now)
             report.skipped += 1
             report.unreachable.append(slack_user_id)
         else:
-            session.execute(
-                update(Outbox)
-                .where(mine)
-                .values(status=PENDING, attempts=Outbox.attempts + 1, last_error=failure.reason[:255], claimed_by=None)
-            )
+            outbox.release(outbox_id, worker, failure.reason)
             report.failed += 1
         uow.commit()
     logger.warning("outbox %s not delivered: %s", outbox_id, fault or failure.reason)

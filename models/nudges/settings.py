@@ -1,4 +1,4 @@
-"""A member's own settings: when their digest comes, and how often each tag needs a conversation."""
+"""A member's own settings: when their digest comes, how often each tag needs a conversation, their briefings' lead."""
 
 from __future__ import annotations
 
@@ -6,18 +6,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import time
 
-from sqlalchemy import delete, select
-
+from models.core.errors import RapportError
+from models.core.grammar import parse_tags
 from models.core.limits import DIGEST_TAGS, TAG
-from models.core.nudges import Frequency
+from models.core.nudges import LEAD_MINUTES, Frequency
 from models.core.values import Actor
-from models.db.orm import CadenceRule
-from models.db.repository import WorkspaceRepository
+from models.db.orm import Member
 from models.db.uow import UnitOfWork
-from models.nudges.digests import member_settings
+from models.nudges.digests import digest_tags, member_settings
+from models.nudges.repository import NudgeRepository
 
 _CADENCE = re.compile(r"^#?(?P<tag>[\w-]+)\s*[=:]\s*(?P<days>\d{1,4})\s*(?:d|days?)?$", re.UNICODE)
 MAX_CADENCE_DAYS = 3650
+#: What a member is told of a briefing lead out of range.
+LEAD_PROBLEM = f"Write a number of minutes between {LEAD_MINUTES.start} and {LEAD_MINUTES.stop - 1}."
 
 
 @dataclass(frozen=True)
@@ -50,22 +52,32 @@ def parse_cadences(text: str) -> dict[str, int]:
     return cadences
 
 
+def parse_digest_tags(text: str) -> tuple[str, ...]:
+    """“#client, prospect” → ("client", "prospect"), as tags are read everywhere (`grammar.parse_tags`);
+    a ValueError when a tag, or the list kept together, is too long to keep."""
+    try:
+        tags = parse_tags(text)
+    except RapportError as problem:
+        raise ValueError(problem.message) from None
+    if not DIGEST_TAGS.fits(",".join(tags)):
+        raise ValueError(DIGEST_TAGS.too_long)
+    return tags
+
+
+def parse_lead(text: str) -> int:
+    """Minutes before each meeting, as typed (“45”); a ValueError (LEAD_PROBLEM) when it is not a lead allowed."""
+    text = text.strip()
+    if not (text.isdecimal() and len(text) <= 4) or int(text) not in LEAD_MINUTES:
+        raise ValueError(LEAD_PROBLEM)
+    return int(text)
+
+
 def nudge_settings(uow: UnitOfWork, actor: Actor) -> NudgeSettings:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
-        settings = member_settings(member)
-        rules = uow.session.scalars(select(CadenceRule).where(CadenceRule.member_id == member.id))
+        repo, member = uow.member(actor.team_id, actor.user_id, NudgeRepository)
+        settings = _settings(member, repo.cadences(member))
         uow.commit()
-        return NudgeSettings(
-            frequency=settings.frequency,
-            local_time=settings.local_time,
-            days=settings.days,
-            time_zone=settings.time_zone,
-            cadences={rule.tag: rule.days for rule in rules},
-            briefing_lead_minutes=member.briefing_lead_minutes,
-            only_tags=_tags(member.nudge_tags),
-        )
+        return settings
 
 
 def save_nudge_settings(
@@ -78,9 +90,11 @@ def save_nudge_settings(
     briefing_lead_minutes: int | None = None,
     only_tags: tuple[str, ...] | None = None,
 ) -> NudgeSettings:
+    """Keep the member's settings; a RapportError when the briefing lead is out of range."""
+    if briefing_lead_minutes is not None and briefing_lead_minutes not in LEAD_MINUTES:
+        raise RapportError(LEAD_PROBLEM)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
-        member = repo.get_or_create_member(actor.user_id)
+        repo, member = uow.member(actor.team_id, actor.user_id, NudgeRepository)
         member.nudge_frequency = frequency.value
         member.nudge_time = local_time.strftime("%H:%M")
         if days:
@@ -89,35 +103,20 @@ def save_nudge_settings(
             member.briefing_lead_minutes = briefing_lead_minutes
         if only_tags is not None:
             member.nudge_tags = ",".join(only_tags) or None
-        uow.session.execute(delete(CadenceRule).where(CadenceRule.member_id == member.id))
-        uow.session.add_all(
-            CadenceRule(workspace_id=member.workspace_id, member_id=member.id, tag=tag, days=number)
-            for tag, number in cadences.items()
-        )
-        settings = member_settings(member)
+        repo.set_cadences(member, cadences)
+        settings = _settings(member, dict(cadences))
         uow.commit()
-        return NudgeSettings(
-            frequency=settings.frequency,
-            local_time=settings.local_time,
-            days=settings.days,
-            time_zone=settings.time_zone,
-            cadences=dict(cadences),
-            briefing_lead_minutes=member.briefing_lead_minutes,
-            only_tags=_tags(member.nudge_tags),
-        )
+        return settings
 
 
-def _tags(text: str | None) -> tuple[str, ...]:
-    return tuple(tag for tag in (text or "").split(",") if tag)
-
-
-def parse_tag_list(text: str) -> tuple[str, ...]:
-    """“#client, prospect” → ("client", "prospect"); a ValueError when a tag or the list is too long to keep."""
-    tags = tuple(
-        dict.fromkeys(t.strip().lstrip("#").lower() for t in re.split(r"[,\s]+", text) if t.strip().lstrip("#"))
+def _settings(member: Member, cadences: dict[str, int]) -> NudgeSettings:
+    digest = member_settings(member)
+    return NudgeSettings(
+        frequency=digest.frequency,
+        local_time=digest.local_time,
+        days=digest.days,
+        time_zone=digest.time_zone,
+        cadences=cadences,
+        briefing_lead_minutes=member.briefing_lead_minutes,
+        only_tags=digest_tags(member),
     )
-    if not all(TAG.fits(tag) for tag in tags):
-        raise ValueError(TAG.too_long)
-    if not DIGEST_TAGS.fits(",".join(tags)):
-        raise ValueError(DIGEST_TAGS.too_long)
-    return tags

@@ -71,13 +71,8 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
 STILL_QUERYING = frozenset(
     {
         "models/admin/service.py",
-        "models/briefings/feeds.py",
-        "models/briefings/service.py",
-        "models/delivery/outbox.py",
         "models/imports/importers.py",
         "models/logcall/service.py",
-        "models/nudges/digests.py",
-        "models/nudges/settings.py",
     }
 )
 

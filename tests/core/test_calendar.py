@@ -22,18 +22,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from models.briefings import web
-from models.briefings.calendar import (
+from models.briefings.calendar import UNREADABLE_ADDRESS, FeedError, fetch_feed, normalize_feed_url, redact_url
+from models.briefings.ical import (
     MAX_OCCURRENCES_PER_CALENDAR,
     MAX_OCCURRENCES_PER_EVENT,
-    UNREADABLE_ADDRESS,
     Attendee,
     CalendarEvent,
-    FeedError,
-    fetch_feed,
-    normalize_feed_url,
     parse_events,
     read_occurrences,
-    redact_url,
 )
 from models.briefings.web import IPAddress
 from models.core.errors import RapportError

@@ -10,7 +10,7 @@ import pytest
 
 from models.core.nudges import (
     MAX_ITEMS,
-    WEEKDAYS,
+    SNOOZE,
     DigestItem,
     DigestSettings,
     Frequency,
@@ -24,10 +24,11 @@ from models.core.nudges import (
     may_send,
     neglected,
     one_sided,
-    parse_days,
     weekly_tips,
 )
 from models.core.scoring import MIN_INITIATIVES_TO_JUDGE_BALANCE, ONE_SIDED_SHARE
+from models.core.weekdays import WEEKDAYS, parse_days
+from models.nudges.settings import parse_digest_tags, parse_lead
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 """A Wednesday; next ISO week runs from Monday 30 November to Sunday 6 December 2026."""
@@ -591,3 +592,34 @@ def test_tips_go_to_contacts_the_other_nudges_have_not_named() -> None:
         ("Jane Doe", NudgeKind.NEGLECTED),
         ("Ann Lee", NudgeKind.LUNCH),
     ]
+
+
+@pytest.mark.parametrize(("text", "minutes"), [("5", 5), (" 45 ", 45), ("1440", 1440)])
+def test_a_briefing_lead_is_read_as_minutes_from_five_to_a_day(text: str, minutes: int) -> None:
+    """The lead a member types for their briefings: whole minutes, 5 to 1440 (`LEAD_MINUTES`)."""
+    assert parse_lead(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["4", "1441", "0", "-5", "half an hour", "9" * 5000, "4.5"])
+def test_a_briefing_lead_out_of_range_is_refused_with_what_to_write(text: str) -> None:
+    """Out of range or not a number: the one message the settings form shows under the field."""
+    with pytest.raises(ValueError, match=r"^Write a number of minutes between 5 and 1440\.$"):
+        parse_lead(text)
+
+
+def test_digest_tags_are_read_like_every_other_list_of_tags() -> None:
+    """“#Client, prospect client” as `/logcall` and the forms read tags: lowercased, without `#`, once each."""
+    assert parse_digest_tags("#Client, prospect client") == ("client", "prospect")
+    assert parse_digest_tags("") == ()
+    with pytest.raises(ValueError, match=r"A tag goes up to 64 characters\."):
+        parse_digest_tags("x" * 65)
+    with pytest.raises(ValueError, match=r"A list of tags goes up to 300 characters\."):
+        parse_digest_tags(", ".join(f"tag{n:03d}" for n in range(60)))
+
+
+def test_a_snooze_holds_a_nudge_back_for_two_weeks() -> None:
+    """ "Snooze 2 weeks": the nudge may not go out before then, and may the moment after."""
+    memory = NudgeMemory(1, NudgeKind.NEGLECTED, times_sent=0, last_sent_at=None, snoozed_until=NOW + SNOOZE)
+    assert timedelta(days=14) == SNOOZE
+    assert not may_send(memory, tie(), NOW + SNOOZE - timedelta(seconds=1))
+    assert may_send(memory, tie(), NOW + SNOOZE + timedelta(seconds=1))

@@ -9,14 +9,28 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import Engine
 
-from bot import jobs
 from bot.app import Runtime
+from bot.jobs import Jobs
 from bot.settings import SettingsError, load_settings
 from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, set_feed_url
 from models.core.values import Actor
 from models.db.uow import UnitOfWork
+from models.delivery.outbox import Delivery, OutgoingMessage
 from tests.slack_driver import Clock
+
+
+class NoSender:
+    """The jobs' Slack sender, for jobs that send nothing."""
+
+    def send(self, message: OutgoingMessage) -> Delivery:
+        raise AssertionError("nothing is sent here")
+
+    def find_sent(self, message: OutgoingMessage) -> Delivery | None:
+        raise AssertionError("nothing is sent here")
+
+
+NO_SENDER = NoSender()
 
 
 @pytest.mark.parametrize(
@@ -39,7 +53,7 @@ def test_a_private_addresses_setting_that_is_not_yes_or_no_is_a_settings_error(v
 
 
 def test_the_scheduled_job_hands_every_feed_to_the_readers_and_returns_at_once(
-    db: Engine, uow: UnitOfWork, clock: Clock, monkeypatch: pytest.MonkeyPatch
+    db: Engine, uow: UnitOfWork, clock: Clock
 ) -> None:
     """Eight feeds whose servers take a second each: the job returns at once, and every feed is read on the
     readers' threads, four at a time."""
@@ -56,9 +70,9 @@ def test_the_scheduled_job_hands_every_feed_to_the_readers_and_returns_at_once(
         set_feed_url(uow, Actor("T0TEAM1", f"U0SELLER{n}"), f"https://calendar{n}.example/basic.ics")
     with ThreadPoolExecutor(max_workers=4) as readers:
         deps = Deps(uow=uow.fresh, clock=clock, feeds=FeedReaders(slow_fetch, executor=readers))
-        monkeypatch.setattr(jobs, "_runtime", Runtime(engine=db, deps=deps))
+        scheduled = Jobs(Runtime(engine=db, deps=deps), sender=NO_SENDER)
         began = time.monotonic()
-        jobs.sync_calendars()
+        scheduled.sync_calendars()
         assert time.monotonic() - began < 0.5
     assert 2 <= time.monotonic() - began < 3  # two rounds of four
     assert sorted(fetched) == sorted(f"https://calendar{n}.example/basic.ics" for n in range(8))

@@ -21,8 +21,8 @@ from models.briefings.feeds import FeedReaders, Fetch, SyncResult, sync_all_feed
 from models.briefings.service import compose_briefings, compose_follow_ups
 from models.db.orm import CalendarFeed, Contact, Meeting, Member, Outbox
 from models.db.uow import UnitOfWork
-from models.delivery import outbox as outbox_module
 from models.delivery.outbox import deliver_pending
+from models.delivery.repository import OutboxRepository
 from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten
 
 CALENDARS = Path(__file__).resolve().parents[1] / "data" / "calendars"
@@ -347,17 +347,17 @@ def test_a_meeting_whose_follow_up_cannot_be_composed_never_stops_the_others(
     logged; the other member's follow-up is composed in the same pass, and the next pass retries it."""
     schedule(slack)
     slack.command("Li Wei (Globex) video next tue 3pm", user="U0SELLER2")
-    insert_once = outbox_module.insert_once
+    insert_once = OutboxRepository.insert_once
 
-    def refuse_for_seller_one(session: Any, member: Member, *args: Any, **kwargs: Any) -> bool:
+    def refuse_for_seller_one(outbox: OutboxRepository, member: Member, *args: Any, **kwargs: Any) -> bool:
         if member.slack_user_id == "U0SELLER1":
-            session.execute(text("SELECT no_such_column FROM meetings"))  # a real database error
-        return insert_once(session, member, *args, **kwargs)
+            outbox.session.execute(text("SELECT no_such_column FROM meetings"))  # a real database error
+        return insert_once(outbox, member, *args, **kwargs)
 
-    monkeypatch.setattr(outbox_module, "insert_once", refuse_for_seller_one)
+    monkeypatch.setattr(OutboxRepository, "insert_once", refuse_for_seller_one)
     end = datetime(2026, 11, 24, 14, 30, tzinfo=UTC)
     assert compose_follow_ups(uow, end + timedelta(minutes=2)) == 1
-    monkeypatch.setattr(outbox_module, "insert_once", insert_once)
+    monkeypatch.setattr(OutboxRepository, "insert_once", insert_once)
     assert compose_follow_ups(uow, end + timedelta(minutes=3)) == 1
     with db.connect() as connection:
         rows = connection.execute(

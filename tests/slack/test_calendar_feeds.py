@@ -17,9 +17,18 @@ from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select
 
 from bot.slack_standin import SlackStandIn
-from handlers.briefings.listeners import feed_error_message
+from handlers.briefings.calendar import feed_error_message, notes
 from handlers.home.listeners import download_file
-from models.briefings.feeds import FeedReaders, SyncResult, set_feed_file, set_feed_url, sync_feed
+from models.briefings.feeds import (
+    SWITCH_OFF_WORDS,
+    FeedReaders,
+    Shortened,
+    SyncResult,
+    set_feed_file,
+    set_feed_url,
+    sync_feed,
+)
+from models.briefings.ical import LeftOut
 from models.core.errors import RapportError
 from models.core.values import Actor
 from models.db.orm import Contact, Meeting, Outbox
@@ -74,7 +83,8 @@ def test_a_feed_repeating_every_minute_is_synced_in_under_a_second_and_the_membe
     result = sync_feed(uow, saved.feed_id, NOW)
     assert time.thread_time() - began < 1.0
     assert result.problem is None and result.meetings == meetings(db) == 201
-    assert any("“Spam”" in note and "about 19," in note for note in result.notes), result.notes
+    told = notes(result.left_out, result.shortened)
+    assert any("“Spam”" in note and "about 19," in note for note in told), told
 
 
 def test_a_scheduled_reading_tells_the_member_once_what_their_calendar_had_left_out(
@@ -109,7 +119,8 @@ def test_over_long_values_from_a_feed_are_shortened_the_same_on_both_databases(u
     assert saved.feed_id is not None
     first = sync_feed(uow, saved.feed_id, NOW)
     assert first.problem is None and first.created == 2
-    assert any("shortened" in note for note in first.notes), first.notes
+    told = notes(first.left_out, first.shortened)
+    assert any("shortened" in note for note in told), told
     with db.connect() as connection:
         titles = [len(title) for title in connection.scalars(select(Meeting.title).order_by(Meeting.starts_at))]
         keys = list(connection.scalars(select(Meeting.source_key)))
@@ -252,6 +263,48 @@ def test_the_home_calendar_form_answers_at_once_then_tells_what_it_found_by_dm(
     assert "Saved http://127.0.0.1/…: I'm reading it now" in told[-2]
     assert "Connected to http://127.0.0.1/…: 1 meeting with contacts" in told[-1]
     assert "secret-path" not in "".join(told)
+
+
+@pytest.mark.parametrize("word", sorted(SWITCH_OFF_WORDS))
+def test_the_home_calendar_form_stops_the_calendar_on_the_words_prep_calendar_takes(
+    slack: SlackDriver, standin: SlackStandIn, calendar_url: str, word: str
+) -> None:
+    """ "off", "stop", "remove" or "none" in the form's address stop the calendar, as after `/prep calendar`."""
+    submit_calendar_form(slack, {"url": {"url": {"type": "plain_text_input", "value": calendar_url}}})
+    submit_calendar_form(slack, {"url": {"url": {"type": "plain_text_input", "value": f" {word.upper()} "}}})
+    assert "I no longer read your calendar." in dms(standin)[-1]
+    assert "No calendar yet" in flatten(opened_calendar_form(slack))
+
+
+def opened_calendar_form(slack: SlackDriver) -> Any:
+    slack.press({"action_id": "home_calendar", "value": "calendar"})
+    return slack.opened_view()
+
+
+def test_a_note_composed_before_notes_were_kept_as_values_reads_as_a_new_one() -> None:
+    """A feed's note still pending from the previous version (its sentence stored whole) reads the same as
+    one composed now from what was left out and shortened."""
+    left_out = [LeftOut("Spam", 19_000), LeftOut("Stand-up", None)]
+    shortened = [(Shortened.MEETING_TITLE, 2)]
+    stored_whole = {"note": " ".join(notes(left_out, shortened)), "where": "your uploaded file"}
+    stored_as_values = {
+        "left_out": [[item.title, item.occurrences] for item in left_out],
+        "shortened": [[what.value, count] for what, count in shortened],
+        "where": None,
+    }
+    for payload in (stored_whole, stored_as_values):
+        message = OutgoingMessage(
+            outbox_id=1,
+            kind="feed_error",
+            team_id="T0TEAM1",
+            slack_user_id="U0SELLER1",
+            channel_id=None,
+            payload=payload,
+        )
+        text = flatten(feed_error_message(message))
+        assert "About your calendar feed (your uploaded file)" in text
+        assert "about 19,000 of their occurrences" in text and "“Stand-up” was left out" in text
+        assert "2 meeting titles" in text
 
 
 def test_an_empty_calendar_form_is_refused_in_its_acknowledgement(slack: SlackDriver, standin: SlackStandIn) -> None:

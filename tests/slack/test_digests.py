@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
@@ -22,12 +23,15 @@ from bot.db import make_session_factory
 from bot.slack_standin import SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
+from models.core.errors import RapportError
+from models.core.nudges import Frequency
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, NudgeMemory, Outbox, Tie
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
 from models.logcall.service import log_call
 from models.nudges.digests import compose_due, sweep, tie_facts
+from models.nudges.settings import save_nudge_settings
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
 
 TEAM = "T0TEAM1"
@@ -512,7 +516,7 @@ def test_a_workspace_writing_never_holds_off_the_digest_composer_or_a_migration_
     from bot.db import MIGRATION_LOCK_KEY
     from models.db.orm import Workspace
     from models.db.repository import WorkspaceRepository
-    from models.nudges.digests import COMPOSE_LOCK_KEY
+    from models.nudges.repository import COMPOSE_LOCK_KEY
 
     with uow:
         for workspace_id in (80, COMPOSE_LOCK_KEY % 2**16, 1):
@@ -527,3 +531,17 @@ def test_a_workspace_writing_never_holds_off_the_digest_composer_or_a_migration_
                 for key in (COMPOSE_LOCK_KEY, MIGRATION_LOCK_KEY):
                     assert other.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}) is True
                     other.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+
+
+def test_a_briefing_lead_out_of_range_is_refused_by_the_use_case_itself(uow: UnitOfWork, db: Engine) -> None:
+    """Whatever calls it (the form checks first), saving a lead of 2 minutes is refused and nothing is kept."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    with pytest.raises(RapportError, match=r"between 5 and 1440"):
+        save_nudge_settings(
+            uow, Actor(TEAM, "U0SELLER1"), Frequency.WEEKLY, clock_time(8, 0), ("tue",), {}, briefing_lead_minutes=2
+        )
+    with db.connect() as connection:
+        kept = connection.execute(
+            select(Member.nudge_frequency, Member.briefing_lead_minutes).where(Member.slack_user_id == "U0SELLER1")
+        ).one()
+    assert tuple(kept) == ("daily", 30)
