@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command line: running the bot, one pass of a scheduled job, an admin's tools, imports."""
-    rapport = argparse.ArgumentParser(prog="rapport", description="Relationship intelligence for B2B sellers, in Slack.")
+    rapport = argparse.ArgumentParser(
+        prog="rapport", description="Relationship intelligence for B2B sellers, in Slack."
+    )
     commands = rapport.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _running(commands)
     _passes(commands)

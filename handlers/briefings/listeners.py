@@ -180,9 +180,7 @@ def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
 
 
 # /prep ---------------------------------------------------------------------------------------------
-def prep_command(
-    deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def prep_command(deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
     if usage_reply("/prep", text) is not None:
         return  # the acknowledgement showed the usage

@@ -116,9 +116,7 @@ def choose_contact(
     respond(**render(result, profile, deps), replace_original=True)
 
 
-def undo(
-    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def undo(deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
     result = services.undo_interaction(deps.uow(), actor, int(action["value"]), deps.clock())

@@ -119,7 +119,10 @@ def tie_report_blocks(report: TieReport, now: datetime, zone: ZoneInfo, with_rat
                         "type": "overflow",
                         "action_id": "contact_menu",
                         "options": [
-                            {"text": plain_text("Edit tags"), "value": json.dumps({"c": report.contact_id, "do": "tags"})},
+                            {
+                                "text": plain_text("Edit tags"),
+                                "value": json.dumps({"c": report.contact_id, "do": "tags"}),
+                            },
                         ],
                     },
                 ],

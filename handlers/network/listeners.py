@@ -48,9 +48,7 @@ def whoknows_command(
     respond(**render(whoknows.who_knows(deps.uow(), actor, text, deps.clock()), deps, profile))
 
 
-def pick_target(
-    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def pick_target(deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     choice = json.loads(action["value"])
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -62,9 +60,7 @@ def pick_target(
     respond(**render(result, deps, profile), replace_original=action["action_id"] != "whoknows_target")
 
 
-def more_routes(
-    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def more_routes(deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     page = json.loads(action["value"])
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -116,9 +112,7 @@ def _intro_text(view: dict[str, Any]) -> str:
     return str((view["state"]["values"].get("message", {}).get("message", {}).get("value")) or "")
 
 
-def decide_intro(
-    deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
-) -> None:
+def decide_intro(deps: Deps, action: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     accepted = action["action_id"] == "intro_accept"
     request = introductions.decide_introduction(
         deps.uow(), actor_of(context), int(action["value"]), accepted, deps.clock()

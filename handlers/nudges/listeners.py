@@ -95,9 +95,7 @@ def describe_schedule(frequency: Frequency, at: time, days: tuple[str, ...]) -> 
 
 
 # Buttons -----------------------------------------------------------------------------------------
-def log_it(
-    deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
+def log_it(deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     data = json.loads(action["value"])
     profile = member_profile(deps, client, actor_of(context))
     today = deps.clock().astimezone(profile.zone).date().isoformat()

@@ -75,7 +75,10 @@ class UnitOfWork:
         return kind.for_team(self.session, slack_team_id)
 
     def member(
-        self, slack_team_id: str, slack_user_id: str, kind: type[Repository] = WorkspaceRepository  # type: ignore[assignment]
+        self,
+        slack_team_id: str,
+        slack_user_id: str,
+        kind: type[Repository] = WorkspaceRepository,  # type: ignore[assignment]
     ) -> tuple[Repository, Member]:
         """The workspace's repository and the member, read together (both created on first use)."""
         return kind.for_member(self.session, slack_team_id, slack_user_id)
