@@ -23,6 +23,11 @@ from models.db.orm import (
     interaction_colleagues,
 )
 
+#: A link between two contacts as routes read it: (contact a, contact b, kind, occurrences, last seen, bridge flag).
+LinkRow = tuple[int, int, str, int, datetime | None, str | None]
+#: Who a node of a route is: (name, Slack id of a member, company and job title of a contact).
+NamedNode = tuple[str, str | None, str | None, str | None]
+
 #: The link columns of a union's rows that are not links (typed: PostgreSQL will not union text with NULL).
 _NO_LINK = (cast_(null(), String), cast_(null(), Integer), cast_(null(), UTCDateTime), cast_(null(), String))
 
@@ -49,7 +54,7 @@ class NeighbourhoodReads:
 
     def links_and_strengths(
         self, contact_ids: Sequence[int], account_ids: Iterable[int], asker: Member | None, limit: int | None
-    ) -> tuple[list[tuple[int, int, str, int, datetime | None, str | None]], dict[int, list[tuple[int, float]]]]:
+    ) -> tuple[list[LinkRow], dict[int, list[tuple[int, float]]]]:
         """Around some contacts, in one statement: their links, and the people the team knows at accounts.
 
         Links: (a, b, kind, occurrences, last seen, bridge flag), each once; the contacts are this
@@ -141,9 +146,7 @@ class NeighbourhoodReads:
             counts[other_id] = counts.get(other_id, 0) + int(number)
         return counts
 
-    def names_of(
-        self, member_ids: Iterable[int], contact_ids: Iterable[int]
-    ) -> dict[tuple[str, int], tuple[str, str | None, str | None, str | None]]:
+    def names_of(self, member_ids: Iterable[int], contact_ids: Iterable[int]) -> dict[tuple[str, int], NamedNode]:
         """Who these members and contacts are, in one read: per ("member"|"contact", id), the name,
         Slack id (members), company and job title (contacts)."""
         members, contacts = sorted(set(member_ids)), sorted(set(contact_ids))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +12,16 @@ from models.db.repository import WorkspaceRepository
 
 #: A capability's repository: the workspace-scoped one, or one built on it.
 Repository = TypeVar("Repository", bound=WorkspaceRepository)
+
+
+class SpanningRepository(Protocol):
+    """A repository that reads across every workspace on purpose (a sweep's), made on a session alone."""
+
+    def __init__(self, session: Session) -> None: ...
+
+
+#: One of the sweeps' repositories (the outbox's, the digests', the briefings').
+Spanning = TypeVar("Spanning", bound=SpanningRepository)
 
 
 class UnitOfWork:
@@ -82,6 +92,10 @@ class UnitOfWork:
     ) -> tuple[Repository, Member]:
         """The workspace's repository and the member, read together (both created on first use)."""
         return kind.for_member(self.session, slack_team_id, slack_user_id)
+
+    def across_workspaces(self, kind: type[Spanning]) -> Spanning:
+        """A sweep's repository, on this unit of work's transaction: it reads every workspace on purpose."""
+        return kind(self.session)
 
     def commit(self) -> None:
         self.session.commit()

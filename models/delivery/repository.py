@@ -34,7 +34,7 @@ class OutboxRepository:
     @classmethod
     def of(cls, uow: UnitOfWork) -> Self:
         """The repository on this unit of work's transaction (entered)."""
-        return cls(uow.session)
+        return uow.across_workspaces(cls)
 
     @property
     def dialect(self) -> str:

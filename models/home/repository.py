@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -11,7 +12,6 @@ from models.core.graph import Brokerage
 from models.core.nudges import TieFacts
 from models.db.orm import (
     Account,
-    CadenceRule,
     CalendarFeed,
     Contact,
     ContactLink,
@@ -23,11 +23,38 @@ from models.db.orm import (
     contact_tags,
 )
 from models.db.repository import WorkspaceRepository
-from models.nudges import digests
+from models.network.repository import RouteReads
+from models.nudges.repository import MemberNudges
 
 
-class HomeRepository(WorkspaceRepository):
-    """What one member's Home tab reads, in one workspace."""
+class HomeReads(RouteReads, Protocol):
+    """What the Home tab asks of its repository (`HomeRepository`): the member's ties and what the
+    dashboard shows around them, and the neighbourhoods its routes are drawn from."""
+
+    def ties_with_contacts(self, member: Member) -> list[tuple[Tie, Contact]]: ...
+
+    def tags_of_contacts(self, contact_ids: Sequence[int]) -> dict[int, set[str]]: ...
+
+    def tie_facts(self, member: Member, now: datetime, contact_ids: Sequence[int] | None = None) -> list[TieFacts]: ...
+
+    def cadences(self, member: Member) -> dict[str, int]: ...
+
+    def network_sizes(self, contact_ids: Sequence[int]) -> dict[int, int]: ...
+
+    def accounts_without_a_tie_of(
+        self, member: Member, strength: float, limit: int
+    ) -> list[tuple[str, int, float]]: ...
+
+    def concerned_contacts(self, limit: int) -> list[Contact]: ...
+
+    def brokerage(self, member: Member) -> Brokerage | None: ...
+
+    def calendar_feed(self, member: Member) -> CalendarFeed | None: ...
+
+
+class HomeRepository(WorkspaceRepository, MemberNudges):
+    """What one member's Home tab reads, in one workspace (with the nudges' reads of the member's ties
+    and cadences, as the digest reads them)."""
 
     def ties_with_contacts(self, member: Member) -> list[tuple[Tie, Contact]]:
         """Every tie of the member (relationships and reach), with its contact."""
@@ -47,10 +74,6 @@ class HomeRepository(WorkspaceRepository):
         for contact_id, tag in self.session.execute(query):
             tagged.setdefault(contact_id, set()).add(tag)
         return tagged
-
-    def tie_facts(self, member: Member, now: datetime) -> list[TieFacts]:
-        """The member's relationships as the nudge rules read them (the digests' own read)."""
-        return digests.tie_facts(self.session, member, now)
 
     def network_sizes(self, contact_ids: Sequence[int]) -> dict[int, int]:
         """How many other contacts each of these is known to know (met together or introduced)."""
@@ -113,11 +136,6 @@ class HomeRepository(WorkspaceRepository):
         if found is None or found.workspace_id != self.workspace_id:
             return None
         return Brokerage(degree=found.degree, effective_size=found.effective_size, constraint=found.constraint)
-
-    def cadences(self, member: Member) -> dict[str, int]:
-        """The member's stay-in-touch rules: per tag, every how many days."""
-        query = select(CadenceRule).where(CadenceRule.member_id == member.id)
-        return {rule.tag: rule.days for rule in self.session.scalars(query)}
 
     def calendar_feed(self, member: Member) -> CalendarFeed | None:
         return self.session.scalar(select(CalendarFeed).where(CalendarFeed.member_id == member.id))

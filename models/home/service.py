@@ -23,7 +23,7 @@ from models.core.scoring import MEDIUM_TIE, strength_band
 from models.core.values import Actor
 from models.db.orm import Contact, Member, Tie
 from models.db.uow import UnitOfWork
-from models.home.repository import HomeRepository
+from models.home.repository import HomeReads, HomeRepository
 from models.network.whoknows import Person, RouteView, contact_person, neighbourhood, route_views
 from models.nudges.digests import member_settings
 
@@ -127,39 +127,43 @@ def home(
     uow: UnitOfWork, actor: Actor, now: datetime, pages: dict[str, int] | None = None, tag: str | None = None
 ) -> Home:
     """The member's dashboard as of `now`; `pages` picks the page of each list (0 = first); `tag` filters."""
-    pages = pages or {}
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, HomeRepository)
-        rows = repo.ties_with_contacts(member)
-        tagged = repo.tags_of_contacts([contact.id for _, contact in rows])
-        if tag:
-            rows = [(tie, contact) for tie, contact in rows if tag in tagged.get(contact.id, set())]
-        relationships = [(tie, contact) for tie, contact in rows if tie.interaction_count > 0]
-        key_contacts = sorted(relationships, key=lambda pair: (-pair[0].strength, pair[1].name_key))
-        by_value = sorted(
-            relationships, key=lambda pair: (-(pair[0].score_total or 0), -pair[0].strength, pair[1].name_key)
-        )
-        cadences = repo.cadences(member)
-        neglected, one_sided = _nudged(key_contacts, repo.tie_facts(member, now), cadences, now)
-        accounts = repo.accounts_without_a_tie_of(member, MEDIUM_TIE, PAGE)
-        return Home(
-            gaps=_page(
-                "gaps", [replace(_line(*pair), gaps=gaps) for pair in key_contacts if (gaps := _gaps(*pair))], pages
-            ),
-            accounts_to_build=tuple(AccountLine(*account) for account in accounts),
-            bridges=_page("bridges", [replace(_line(t, c), bridge=t.bridge) for t, c in _bridges(key_contacts)], pages),
-            brokerage=repo.brokerage(member),
-            intermediaries=_page("intermediaries", _intermediaries(repo, relationships), pages),
-            messengers=_messengers(repo, member),
-            top=_page("top", [_line(*pair) for pair in by_value], pages),
-            neglected=_page("neglected", neglected, pages),
-            one_sided=_page("one_sided", one_sided, pages),
-            reach=len(rows) - len(relationships),
-            relationships=len(relationships),
-            settings=_settings(repo, member, cadences, rows),
-            tags=tuple(sorted(set().union(*tagged.values()))),
-            tag=tag,
-        )
+        return _dashboard(repo, member, now, pages or {}, tag)
+
+
+def _dashboard(repo: HomeReads, member: Member, now: datetime, pages: dict[str, int], tag: str | None) -> Home:
+    """The member's dashboard, read through the Home's repository."""
+    rows = repo.ties_with_contacts(member)
+    tagged = repo.tags_of_contacts([contact.id for _, contact in rows])
+    if tag:
+        rows = [(tie, contact) for tie, contact in rows if tag in tagged.get(contact.id, set())]
+    relationships = [(tie, contact) for tie, contact in rows if tie.interaction_count > 0]
+    key_contacts = sorted(relationships, key=lambda pair: (-pair[0].strength, pair[1].name_key))
+    by_value = sorted(
+        relationships, key=lambda pair: (-(pair[0].score_total or 0), -pair[0].strength, pair[1].name_key)
+    )
+    cadences = repo.cadences(member)
+    neglected, one_sided = _nudged(key_contacts, repo.tie_facts(member, now), cadences, now)
+    accounts = repo.accounts_without_a_tie_of(member, MEDIUM_TIE, PAGE)
+    return Home(
+        gaps=_page(
+            "gaps", [replace(_line(*pair), gaps=gaps) for pair in key_contacts if (gaps := _gaps(*pair))], pages
+        ),
+        accounts_to_build=tuple(AccountLine(*account) for account in accounts),
+        bridges=_page("bridges", [replace(_line(t, c), bridge=t.bridge) for t, c in _bridges(key_contacts)], pages),
+        brokerage=repo.brokerage(member),
+        intermediaries=_page("intermediaries", _intermediaries(repo, relationships), pages),
+        messengers=_messengers(repo, member),
+        top=_page("top", [_line(*pair) for pair in by_value], pages),
+        neglected=_page("neglected", neglected, pages),
+        one_sided=_page("one_sided", one_sided, pages),
+        reach=len(rows) - len(relationships),
+        relationships=len(relationships),
+        settings=_settings(repo, member, cadences, rows),
+        tags=tuple(sorted(set().union(*tagged.values()))),
+        tag=tag,
+    )
 
 
 def _line(tie: Tie, contact: Contact) -> RelationshipLine:
@@ -191,7 +195,7 @@ def _bridges(key_contacts: list[Pair]) -> list[Pair]:
     return [(tie, contact) for tie, contact in key_contacts if tie.bridge in (BRIDGE, LOCAL_BRIDGE)]
 
 
-def _intermediaries(repo: HomeRepository, relationships: list[Pair]) -> list[RelationshipLine]:
+def _intermediaries(repo: HomeReads, relationships: list[Pair]) -> list[RelationshipLine]:
     """Strong enough ties to contacts known to know others, those who can open the most doors first."""
     reach_of = repo.network_sizes([contact.id for _, contact in relationships])
     intermediaries = sorted(
@@ -220,7 +224,7 @@ def _nudged(
     return neglected, one_sided
 
 
-def _settings(repo: HomeRepository, member: Member, cadences: dict[str, int], rows: list[Pair]) -> HomeSettings:
+def _settings(repo: HomeReads, member: Member, cadences: dict[str, int], rows: list[Pair]) -> HomeSettings:
     feed = repo.calendar_feed(member)
     private = [contact_person(contact) for tie, contact in rows if tie.private]
     return HomeSettings(
@@ -232,7 +236,7 @@ def _settings(repo: HomeRepository, member: Member, cadences: dict[str, int], ro
     )
 
 
-def _messengers(repo: HomeRepository, member: Member) -> tuple[tuple[Person, RouteView], ...]:
+def _messengers(repo: HomeReads, member: Member) -> tuple[tuple[Person, RouteView], ...]:
     """The best route to each person known (from a meeting) to be concerned, best first."""
     found = []
     for person in repo.concerned_contacts(MAX_CONCERNED):

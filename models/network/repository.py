@@ -6,18 +6,71 @@ The reads of a neighbourhood (ties and links around some contacts, who is who) s
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete, select, update
 
-from models.core.graph import Brokerage
-from models.db.orm import Contact, ContactLink, Introduction, Member, MemberBrokerage, Tie, Workspace, contact_tags
+from models.core.graph import Brokerage, TieEdge
+from models.core.names import Candidate
+from models.db.neighbourhoods import LinkRow, NamedNode
+from models.db.orm import (
+    Account,
+    Contact,
+    ContactLink,
+    Introduction,
+    Member,
+    MemberBrokerage,
+    Tie,
+    Workspace,
+    contact_tags,
+)
 from models.db.repository import WorkspaceRepository, refresh_team_strength
 from models.db.uow import UnitOfWork
 
 #: Ties or links flagged by one statement.
 UPDATE_CHUNK = 5000
+
+
+class RouteReads(Protocol):
+    """What drawing routes to a target asks of a repository (`whoknows.neighbourhoods`, `route_views`):
+    the reads of `models.db.neighbourhoods.NeighbourhoodReads`. The Home and `/prep` draw routes too."""
+
+    def tie_edges_into(self, contact_ids: Iterable[int], asker: Member) -> list[TieEdge]: ...
+
+    def links_and_strengths(
+        self, contact_ids: Sequence[int], account_ids: Iterable[int], asker: Member | None, limit: int | None
+    ) -> tuple[list[LinkRow], dict[int, list[tuple[int, float]]]]: ...
+
+    def strengths_at_account(
+        self, account_id: int, asker: Member, limit: int | None = None
+    ) -> list[tuple[int, float]]: ...
+
+    def interactions_together(self, member: Member) -> dict[int, int]: ...
+
+    def names_of(self, member_ids: Iterable[int], contact_ids: Iterable[int]) -> dict[tuple[str, int], NamedNode]: ...
+
+
+class WhoKnowsReads(RouteReads, Protocol):
+    """What `/whoknows` asks of its repository (`NetworkRepository`): who a typed name may be, the people
+    at a company, and the neighbourhoods routes are drawn from."""
+
+    def contact(self, contact_id: int) -> Contact | None: ...
+
+    def account(self, account_id: int) -> Account | None: ...
+
+    def contact_candidates(self, typed: str, account_key: str | None = None) -> list[Candidate]: ...
+
+    def account_candidates(self, typed: str) -> list[Candidate]: ...
+
+    def contacts_by_id(self, ids: Iterable[int]) -> dict[int, Contact]: ...
+
+    def people_at_account(self, account_id: int, limit: int) -> list[tuple[int, str, str | None]]: ...
+
+    def contacts_with_tags(self, contact_ids: Sequence[int], tags: Sequence[str]) -> set[int]: ...
+
+    def colleagues_at_account_with_ties(self, account_id: int, asker: Member, limit: int) -> list[int]: ...
 
 
 class NetworkRepository(WorkspaceRepository):

@@ -26,9 +26,8 @@ from models.core.names import Candidate, fold, match_name
 from models.core.scoring import MEDIUM_TIE, strength_band
 from models.core.values import Actor
 from models.db.orm import Contact, Member
-from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.network.repository import NetworkRepository
+from models.network.repository import NetworkRepository, RouteReads, WhoKnowsReads
 
 ROUTES_PER_PAGE = 5
 TAG = re.compile(r"(?<![\w&])#([\w-]+)")
@@ -195,13 +194,13 @@ class _AtAccount:
     account_id: int | None
 
 
-def neighbourhood(repo: WorkspaceRepository, asker: Member, target: Target) -> Neighbourhood:
+def neighbourhood(repo: RouteReads, asker: Member, target: Target) -> Neighbourhood:
     """The rows around one target that routes can use: a handful of indexed reads, no whole graph."""
     return neighbourhoods(repo, asker, [target])[target.id]
 
 
 def neighbourhoods(
-    repo: WorkspaceRepository,
+    repo: RouteReads,
     asker: Member,
     targets: Sequence[Target],
     known_at_account: dict[int, list[tuple[int, float]]] | None = None,
@@ -274,7 +273,7 @@ def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, 
     return ties[0] if len(ties) == 1 else None
 
 
-def _person(repo: NetworkRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
+def _person(repo: WhoKnowsReads, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
     target = repo.contact(contact_id)
     if target is None:
         raise NotFound("That contact no longer exists.")
@@ -294,7 +293,7 @@ def _person(repo: NetworkRepository, asker: Member, contact_id: int, offset: int
     )
 
 
-def _company(repo: NetworkRepository, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
+def _company(repo: WhoKnowsReads, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
     account = repo.account(account_id)
     if account is None:
         raise NotFound("That company no longer exists.")
@@ -325,7 +324,7 @@ def _company(repo: NetworkRepository, asker: Member, account_id: int, tags: tupl
     )
 
 
-def route_views(repo: WorkspaceRepository, routes: list[Route]) -> tuple[RouteView, ...]:
+def route_views(repo: RouteReads, routes: list[Route]) -> tuple[RouteView, ...]:
     member_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "member"}
     contact_ids = {hop.node[1] for route in routes for hop in route.hops if hop.node[0] == "contact"}
     known = repo.names_of(member_ids, contact_ids)

@@ -34,8 +34,7 @@ from models.db.orm import Member
 from models.db.uow import UnitOfWork
 from models.delivery import outbox
 from models.delivery.outbox import DeliveryReport, Sender
-from models.nudges.repository import DigestSweepRepository, NudgeRepository
-from models.nudges.repository import tie_facts as tie_facts  # the Home tab reads ties with a session of its own
+from models.nudges.repository import DigestSweep, DigestSweepRepository, NudgeRepository
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def compose_due(
     and tried again by the next one; the others' digests are composed all the same.
     """
     with uow.fresh() as holding:
-        sweeping = DigestSweepRepository.of(holding)
+        sweeping: DigestSweep = DigestSweepRepository.of(holding)
         with sweeping.compose_lock() as allowed:
             if not allowed:
                 return []
@@ -130,7 +129,7 @@ def _compose_member(uow: UnitOfWork, member_id: int, now: datetime, dry_run: boo
     unique key still makes the write happen once, whoever composed first.
     """
     with uow.reading() as reading:
-        repo = DigestSweepRepository.of(reading)
+        repo: DigestSweep = DigestSweepRepository.of(reading)
         found = repo.member_and_team(member_id)
         if found is None:
             return None

@@ -8,9 +8,9 @@ workspace; `DigestSweepRepository` serves the digest sweep across every workspac
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -38,6 +38,74 @@ from models.delivery.repository import OutboxRepository
 COMPOSE_LOCK_KEY = 0x5241_5050  # "RAPP"
 #: With more ties to count than this, one query over the member's year of interactions beats lists of ids.
 COUNT_BY_CONTACT_LIMIT = 200
+
+
+class MemberNudgeReads(Protocol):
+    """What the nudge rules read of one member: their ties as the rules see them, what they were told, their cadences."""
+
+    def read_ties(
+        self, member: Member, now: datetime, contact_ids: Sequence[int] | None = None
+    ) -> tuple[list[TieFacts], dict[int, Initiatives]]: ...
+
+    def tie_facts(self, member: Member, now: datetime, contact_ids: Sequence[int] | None = None) -> list[TieFacts]: ...
+
+    def memories(self, member: Member) -> dict[tuple[int, NudgeKind], NudgeMemory]: ...
+
+    def cadences(self, member: Member) -> dict[str, int]: ...
+
+
+class DigestSweep(MemberNudgeReads, Protocol):
+    """What composing digests asks of its repository (`DigestSweepRepository`): who is due, and the one
+    outbox row per period with what it implies (the member's memory of nudges, tips, kept balances)."""
+
+    @property
+    def dialect(self) -> str: ...
+
+    def compose_lock(self) -> AbstractContextManager[bool]: ...
+
+    def members_to_consider(self, only_user: str | None = None) -> list[int]: ...
+
+    def member_and_team(self, member_id: int) -> tuple[Member, str] | None: ...
+
+    def keep_readable(self, member: Member) -> Member: ...
+
+    def exists(self, member: Member, kind: str, dedupe_key: str) -> bool: ...
+
+    def insert_once(
+        self,
+        member: Member,
+        kind: str,
+        dedupe_key: str,
+        payload: dict[str, Any],
+        now: datetime,
+        empty: bool = False,
+        not_before: datetime | None = None,
+        not_after: datetime | None = None,
+    ) -> bool: ...
+
+    def mark_tips_sent(self, member: Member, week: str) -> None: ...
+
+    def remember_sent(self, member: Member, items: Sequence[DigestItem], now: datetime) -> None: ...
+
+    def keep_initiatives(self, member: Member, counted: Mapping[int, Initiatives], now: datetime) -> None: ...
+
+
+class NudgeAnswers(MemberNudgeReads, Protocol):
+    """What a member's answers and settings ask of their workspace's repository (`NudgeRepository`)."""
+
+    def contact(self, contact_id: int) -> Contact | None: ...
+
+    def answer_nudge(
+        self,
+        member: Member,
+        contact_id: int,
+        kind: NudgeKind,
+        *,
+        muted: bool | None = None,
+        snoozed_until: datetime | None = None,
+    ) -> None: ...
+
+    def set_cadences(self, member: Member, cadences: Mapping[str, int]) -> None: ...
 
 
 class MemberNudges:
@@ -307,13 +375,6 @@ class DigestSweepRepository(OutboxRepository, MemberNudges):
         finally:
             if got:
                 self.session.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": COMPOSE_LOCK_KEY})
-
-
-def tie_facts(
-    session: Session, member: Member, now: datetime, contact_ids: Sequence[int] | None = None
-) -> list[TieFacts]:
-    """`MemberNudges.tie_facts` for a use case that still holds a session of its own (the Home tab's)."""
-    return DigestSweepRepository(session).tie_facts(member, now, contact_ids)
 
 
 def _ties_and_tags(

@@ -30,7 +30,8 @@ from models.db.orm import Member, NudgeMemory, Outbox, Tie
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
 from models.logcall.service import log_call
-from models.nudges.digests import compose_due, sweep, tie_facts
+from models.nudges.digests import compose_due, sweep
+from models.nudges.repository import DigestSweepRepository
 from models.nudges.settings import save_nudge_settings
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
 
@@ -480,7 +481,7 @@ def test_the_sweep_reads_the_balance_kept_on_the_tie_and_recounts_it_once_it_no_
             tie = uow.session.scalars(select(Tie)).one()
             member = uow.session.get(Member, tie.member_id)
             assert member is not None
-            (facts,) = tie_facts(uow.session, member, at.replace(hour=9))
+            (facts,) = DigestSweepRepository.of(uow).tie_facts(member, at.replace(hour=9))
             kept = (tie.initiated_by_me, tie.initiated_by_them, tie.initiatives_as_of, tie.initiatives_until)
             return (*kept, facts.initiated_by_me, facts.initiated_by_them)
 
