@@ -1,4 +1,8 @@
-"""/whoknows on a real database: routes to a person or a company, privacy, bridges and introductions."""
+"""/whoknows on a real database: what logging writes is what routes read, the typo-tolerant name index,
+the team strength kept on contacts, workspaces kept apart, the stored bridges, and introductions.
+
+How routes are ranked and names resolved from the rows given is tested on the fakes (tests/core/test_whoknows.py).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,6 @@ from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
 from models.core.errors import NotAllowed, NotFound, UsageError
-from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, LogCallCommand
 from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
@@ -20,7 +23,6 @@ from models.logcall.service import Logged, TieRating, log_call, rate_tie, set_pr
 from models.network.introductions import decide_introduction, prepare_introduction, request_introduction
 from models.network.structure import refresh_structure
 from models.network.whoknows import (
-    ChooseTarget,
     CompanyRoutes,
     NobodyKnows,
     PersonRoutes,
@@ -102,9 +104,10 @@ def names(route: RouteView) -> list[str]:
     return [hop.to.slack_user_id or hop.to.name for hop in route.hops]
 
 
-# Finding the target ------------------------------------------------------------------------------
+# What logging writes, routes read; names through the index ------------------------------------------
 def test_a_member_who_met_jane_sees_a_direct_route_first(uow: UnitOfWork) -> None:
-    """The seller who logged a call with Jane gets her, at her company, with their own tie as route one."""
+    """The seller who logged a call with Jane gets her, at her company, with their own tie as route one:
+    the strength and the date `/logcall` kept on the tie."""
     (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
     found = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
     assert (found.target.id, found.target.name, found.target.company) == (jane, "Jane Doe", "ACME")
@@ -114,60 +117,11 @@ def test_a_member_who_met_jane_sees_a_direct_route_first(uow: UnitOfWork) -> Non
     assert first.chance == pytest.approx(tie_strength_of(uow, ME, jane))
 
 
-def test_a_colleagues_tie_gives_a_route_through_that_colleague(uow: UnitOfWork) -> None:
-    """Only a colleague knows Jane: the route is me → colleague → Jane, and the colleague is whom to ask."""
-    jane = befriend(uow, COLLEAGUE, "Jane Doe", company="ACME")
-    found = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
-    (route,) = found.routes
-    assert names(route) == ["U2", "Jane Doe"] and found.total == 1
-    assert route.intermediary is not None and route.intermediary.slack_user_id == "U2"
-    assert [hop.kind for hop in route.hops] == ["teammate", "tie"]
-    assert route.hops[1].band == "strong"
-    assert route.chance == pytest.approx(teammate_strength(0) * tie_strength_of(uow, COLLEAGUE, jane))
-
-
-def test_a_colleague_i_often_meet_clients_with_is_a_stronger_intermediary(uow: UnitOfWork) -> None:
-    """Three meetings together raise the teammate link from 0.6 to 0.6 + 0.35 × (1 − e^−1)."""
-    meet(uow, COLLEAGUE, "Jane Doe", company="ACME")
-    meet(uow, ME, "Raj Patel", company="Globex", times=3, colleagues=("U2",))
-    (route,) = person_routes(who_knows(uow, ME, "Jane Doe", NOW)).routes
-    assert route.hops[0].strength == pytest.approx(teammate_strength(3)) and route.hops[0].strength > 0.8
-
-
 @pytest.mark.parametrize("typed", ["Jnae Doe", "jane doe", "JANE  DOE", "Jané Doe", "  jane DOË "])
 def test_a_typo_case_or_accents_still_find_jane(uow: UnitOfWork, typed: str) -> None:
     """A swapped letter, another case, extra spaces or stray accents still reach Jane Doe."""
     (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
     assert person_routes(who_knows(uow, ME, typed, NOW)).target.id == jane
-
-
-def test_two_people_with_one_name_make_the_seller_choose(uow: UnitOfWork) -> None:
-    """Two Jane Does at different companies: the answer asks which one, naming each company."""
-    (acme_jane,) = meet(uow, ME, "Jane Doe", company="ACME")
-    (globex_jane,) = meet(uow, COLLEAGUE, "Jane Doe", company="Globex")
-    assert acme_jane != globex_jane
-    answer = who_knows(uow, ME, "jane doe", NOW)
-    assert isinstance(answer, ChooseTarget)
-    assert {(o.kind, o.id, o.label) for o in answer.options} == {
-        ("contact", acme_jane, "Jane Doe · ACME"),
-        ("contact", globex_jane, "Jane Doe · Globex"),
-    }
-
-
-def test_a_company_lists_the_people_we_know_and_those_to_build(uow: UnitOfWork) -> None:
-    """“ACME”: my friend Jane first, direct; Raj (one email from a colleague) best via Jane; Raj is to build."""
-    jane = befriend(uow, ME, "Jane Doe", company="ACME")
-    (raj,) = meet(uow, COLLEAGUE, "Raj Patel", company="ACME", channel=Channel.EMAIL)
-    meet(uow, OTHER, "Zed Other", company="Globex")
-    answer = who_knows(uow, ME, "acme", NOW)
-    assert isinstance(answer, CompanyRoutes)
-    assert (answer.company, answer.known_count) == ("ACME", 2)
-    assert [p.person.id for p in answer.people] == [jane, raj]
-    jane_best, raj_best = (p.best for p in answer.people)
-    assert jane_best is not None and jane_best.is_direct
-    assert raj_best is not None and names(raj_best) == ["Jane Doe", "Raj Patel"]
-    assert [hop.kind for hop in raj_best.hops] == ["tie", "colleague"]
-    assert [p.id for p in answer.to_build] == [raj]
 
 
 def test_a_typo_in_a_longer_company_name_still_finds_it(uow: UnitOfWork) -> None:
@@ -184,70 +138,7 @@ def test_a_typo_in_a_four_letter_company_is_suggested_not_guessed(uow: UnitOfWor
     assert who_knows(uow, ME, "ACEM", NOW) == NobodyKnows(query="ACEM", nearest=("ACME (company)",))
 
 
-def test_an_unknown_name_says_nobody_knows_them_and_suggests_near_names(uow: UnitOfWork) -> None:
-    """“Jane Smith” is unknown, but Jane Doe resembles her; “Zebedee Quartz” resembles no one."""
-    meet(uow, ME, "Jane Doe", company="ACME")
-    assert who_knows(uow, ME, "Jane Smith", NOW) == NobodyKnows(query="Jane Smith", nearest=("Jane Doe · ACME",))
-    assert who_knows(uow, ME, "Zebedee  Quartz", NOW) == NobodyKnows(query="Zebedee Quartz", nearest=())
-
-
-@pytest.mark.parametrize("typed", ["", "   ", "x" * 201])
-def test_an_empty_or_overlong_query_shows_the_usage(uow: UnitOfWork, typed: str) -> None:
-    """/whoknows with nothing (or a paragraph) answers how to use it, for /whoknows."""
-    with pytest.raises(UsageError) as error:
-        who_knows(uow, ME, typed, NOW)
-    assert error.value.command == "/whoknows"
-
-
-# Ranking on the database -------------------------------------------------------------------------
-def test_the_route_through_the_stronger_pair_of_links_wins_even_with_more_hops(uow: UnitOfWork) -> None:
-    """Colleague → their friend Xavier → Tara beats a teammate's two-hop route over a thin email tie."""
-    xavier = befriend(uow, COLLEAGUE, "Xavier Link", company="Near Co")
-    # A third seller emailed Xavier and Tara together five times: a 0.8 link, and a weak tie to Tara.
-    _, tara = meet(uow, OTHER, "Xavier Link", "Tara Target", company=None, channel=Channel.EMAIL, times=5)
-    found = person_routes(who_knows(uow, ME, "Tara Target", NOW))
-    best, *others = found.routes
-    assert names(best) == ["U2", "Xavier Link", "Tara Target"]
-    assert [hop.kind for hop in best.hops] == ["teammate", "tie", "co_attendance"]
-    assert best.chance == pytest.approx(
-        teammate_strength(0) * tie_strength_of(uow, COLLEAGUE, xavier) * link_strength("co_attendance", 5)
-    )
-    shorter = next(route for route in others if names(route) == ["U3", "Tara Target"])
-    assert shorter.chance == pytest.approx(teammate_strength(0) * tie_strength_of(uow, OTHER, tara))
-    assert best.chance > shorter.chance
-    assert [r.chance for r in found.routes] == sorted((r.chance for r in found.routes), reverse=True)
-
-
-# Privacy and workspaces --------------------------------------------------------------------------
-def test_a_private_tie_of_a_colleague_is_left_out_but_its_owner_still_sees_it(uow: UnitOfWork) -> None:
-    """My colleague marked their tie with Jane private: I get no route and no company listing; they see theirs."""
-    (jane,) = meet(uow, COLLEAGUE, "Jane Doe", company="ACME")
-    with uow:
-        uow.session.scalars(select(Tie)).one().private = True
-        uow.commit()
-    mine = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
-    assert (mine.routes, mine.total, mine.known_at_company) == ((), 0, ())
-    company = who_knows(uow, ME, "ACME", NOW)
-    assert isinstance(company, CompanyRoutes) and (company.people, company.known_count) == ((), 0)
-    theirs = person_routes(who_knows(uow, COLLEAGUE, "Jane Doe", NOW))
-    assert theirs.total == 1 and theirs.routes[0].is_direct and theirs.target.id == jane
-
-
-def test_my_own_private_tie_still_counts_in_my_company_view_and_only_mine(uow: UnitOfWork) -> None:
-    """I marked my tie with Jane private: ACME still lists Jane for me, with my own route; not for my colleague."""
-    (jane,) = meet(uow, ME, "Jane Doe", company="ACME")
-    set_private(uow, ME, jane, True)
-    mine = who_knows(uow, ME, "ACME", NOW)
-    assert isinstance(mine, CompanyRoutes) and mine.known_count == 1
-    (person,) = mine.people
-    assert person.person.id == jane and person.best is not None and person.best.is_direct
-    theirs = who_knows(uow, COLLEAGUE, "ACME", NOW)
-    assert isinstance(theirs, CompanyRoutes) and (theirs.people, theirs.known_count) == ((), 0)
-    set_private(uow, ME, jane, False)
-    theirs = who_knows(uow, COLLEAGUE, "ACME", NOW)
-    assert isinstance(theirs, CompanyRoutes) and theirs.known_count == 1
-
-
+# Privacy and workspaces: what the database keeps, and never crosses -----------------------------
 def test_the_team_strength_of_a_contact_follows_every_change_of_its_ties(uow: UnitOfWork) -> None:
     """The strongest visible tie kept on the contact: new ties, rescoring, privacy, whichever path wrote them."""
 
@@ -292,20 +183,6 @@ def test_ties_of_another_workspace_never_appear(uow: UnitOfWork) -> None:
     assert who_knows(uow, ME, "Olga Only", NOW) == NobodyKnows(query="Olga Only", nearest=())
     with pytest.raises(NotFound):
         routes_to_contact(uow, ME, their_jane)
-
-
-def test_more_than_five_routes_come_a_page_at_a_time(uow: UnitOfWork) -> None:
-    """Seven colleagues know Jane: five routes first, the other two from offset 5, the total unchanged."""
-    colleagues = [Actor("T1", f"U{n}") for n in range(2, 9)]
-    for colleague in colleagues:
-        (jane,) = meet(uow, colleague, "Jane Doe", company="ACME", channel=Channel.PHONE)
-    first = person_routes(who_knows(uow, ME, "Jane Doe", NOW))
-    rest = routes_to_contact(uow, ME, jane, offset=5)
-    assert (first.total, len(first.routes), first.offset) == (7, 5, 0)
-    assert (rest.total, len(rest.routes), rest.offset) == (7, 2, 5)
-    asked = [str(route.hops[0].to.slack_user_id) for route in first.routes + rest.routes]
-    assert sorted(asked) == sorted(c.user_id for c in colleagues)
-    assert routes_to_contact(uow, ME, jane, offset=10).routes == ()
 
 
 # Bridges, stored by the scheduled structure job --------------------------------------------------
@@ -377,30 +254,6 @@ def test_a_private_tie_changes_no_bridge_that_teammates_see(uow: UnitOfWork) -> 
     assert bridges == {member_id(uow, ME): 0, member_id(uow, COLLEAGUE): 1}
     (route,) = person_routes(who_knows(uow, OTHER, "Zoe Solo", NOW)).routes
     assert names(route) == ["U2", "Zoe Solo"] and route.hops[1].bridge == "bridge"
-
-
-def test_the_teams_only_tie_into_a_company_is_marked_before_any_refresh(uow: UnitOfWork) -> None:
-    """Zoe's company is reached by one tie alone: that hop says "only way in"; Ann's company, by two, says nothing."""
-    small_network(uow)
-    (route,) = person_routes(who_knows(uow, ME, "Zoe Solo", NOW)).routes
-    assert route.hops[1].bridge == "only_way_in" and route.hops[0].bridge is None
-    for route in person_routes(who_knows(uow, ME, "Ann Shared", NOW)).routes:
-        assert all(hop.bridge is None for hop in route.hops)
-
-
-def test_a_colleague_at_the_target_company_carries_a_route_and_its_only_way_in(uow: UnitOfWork) -> None:
-    """Nobody knows Bob, but my colleague knows his colleague Zoe: me → colleague → Zoe → Bob (colleagues: 0.25)."""
-    _, zoe = small_network(uow)
-    (bob,) = meet(uow, OTHER, "Bob Unknown", company="Lonely Ltd")
-    with uow:
-        uow.session.scalars(select(Tie).where(Tie.contact_id == bob)).one().private = True
-        uow.commit()
-    found = person_routes(who_knows(uow, ME, "Bob Unknown", NOW))
-    (route,) = found.routes
-    assert names(route) == ["U2", "Zoe Solo", "Bob Unknown"]
-    assert [hop.kind for hop in route.hops] == ["teammate", "tie", "colleague"]
-    assert route.hops[1].bridge == "only_way_in"
-    assert route.chance == pytest.approx(0.6 * tie_strength_of(uow, COLLEAGUE, zoe) * 0.25)
 
 
 # Introductions -----------------------------------------------------------------------------------
