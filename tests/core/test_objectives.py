@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from models.core.objectives import (
-    STRONGER_ROUTE_MARGIN,
     BetterContact,
     ConversationPlan,
     DecisionRole,
@@ -340,8 +339,7 @@ def test_a_referral_follows_the_teams_best_route(via: str | None, goal: str) -> 
 
 
 def test_a_route_only_slightly_stronger_does_not_replace_learning_the_role() -> None:
-    """A concerned person's tie is kept unless the route to someone concerned beats it by the margin (0.2), inclusive."""
-    assert STRONGER_ROUTE_MARGIN == 0.2
+    """A concerned person's tie is kept unless the route to someone concerned beats it by 0.2 or more."""
     close = meeting(decision_role=None, strength=0.3, better_contact=replace(BOB, route_chance=0.49))
     assert "Bob Lee" not in plan_conversation(close).primary.goal
     clear = replace(close, better_contact=replace(BOB, route_chance=0.5))

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.core.scoring import (
-    BANDWIDTH,
     MAX_TOTAL,
     MIN_NETWORK_TO_JUDGE,
     MIN_TOTAL,
@@ -384,16 +383,30 @@ def test_a_title_the_seller_does_not_know_is_still_a_gap() -> None:
 # --- Interaction weight ---
 
 
-def test_channel_bandwidth_follows_the_seeds() -> None:
-    """Written media carry 7 %, voice and video 41 %, in person everything."""
-    assert BANDWIDTH == {
-        Channel.EMAIL: 0.07,
-        Channel.CHAT: 0.07,
-        Channel.SOCIAL: 0.07,
-        Channel.PHONE: 0.41,
-        Channel.VIDEO: 0.41,
-        Channel.IN_PERSON: 1.0,
-    }
+@pytest.mark.parametrize(
+    ("channel", "weight"),
+    [
+        (Channel.EMAIL, 0.07),
+        (Channel.CHAT, 0.07),
+        (Channel.SOCIAL, 0.07),
+        (Channel.PHONE, 0.41),
+        (Channel.VIDEO, 0.41),
+        (Channel.IN_PERSON, 1.0),
+    ],
+)
+def test_half_an_hour_today_weighs_what_its_channel_carries(channel: Channel, weight: float) -> None:
+    """Written media carry 7 % of what people communicate, voice and video 41 %, meeting in person everything."""
+    assert interaction_weight(met(0, channel=channel, minutes=30), NOW) == pytest.approx(weight)
+
+
+def test_a_meeting_in_person_strengthens_a_tie_more_than_a_call_which_beats_an_email() -> None:
+    """The same half hour, today, nothing rated: in person > phone > email, and chat counts as email does."""
+
+    def strength(channel: Channel) -> float:
+        return tie_strength(NOTHING_SAID, (met(0, channel=channel, minutes=30),), NOW).value
+
+    assert strength(Channel.IN_PERSON) > strength(Channel.PHONE) > strength(Channel.EMAIL) > 0
+    assert strength(Channel.CHAT) == strength(Channel.EMAIL) and strength(Channel.VIDEO) == strength(Channel.PHONE)
 
 
 @pytest.mark.parametrize(

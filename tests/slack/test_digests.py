@@ -8,72 +8,25 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from datetime import UTC, datetime, timedelta
-from datetime import time as clock_time
 from pathlib import Path
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackTokenRotationError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
-from bot.slack_standin import SlackStandIn
+from bot.slack_standin import Call, SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
-from models.core.errors import RapportError
-from models.core.nudges import Frequency
-from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Member, NudgeMemory, Outbox, Tie
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
-from models.logcall.service import log_call
 from models.nudges.digests import compose_due, sweep
-from models.nudges.repository import DigestSweepRepository
-from models.nudges.settings import save_nudge_settings
+from tests.db.test_digests import MONDAY, client_of, seller
 from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
-
-TEAM = "T0TEAM1"
-# Monday 30 November 2026: 03:30 UTC is 09:00 in Kolkata, 17:00 UTC is 09:00 in Los Angeles.
-MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
-
-
-CLIENTS = ["Jane Doe", "Raj Patel", "Li Wei", "Amara Okafor", "Sven Larsen", "Mei Tanaka", "Diego Ruiz", "Nadia Haddad"]
-CLIENTS += [
-    "Tom Becker",
-    "Priya Nair",
-    "Olga Petrova",
-    "Kofi Mensah",
-    "Ines Duarte",
-    "Yusuf Demir",
-    "Hana Kim",
-    "Omar Farouk",
-]
-
-
-def client_of(user_id: str) -> str:
-    """A distinct, realistic contact name per seller (similar names would make log_call ask which one)."""
-    return CLIENTS[sum(map(ord, user_id)) % len(CLIENTS)]
-
-
-def seller(uow: UnitOfWork, user_id: str, zone: str, overdue_days: int = 45, team: str = TEAM) -> None:
-    """A seller in `zone` with one relationship overdue (cadence 30 days, last talk `overdue_days` ago)."""
-    command = LogCallCommand(
-        contacts=(ContactRef(f"{client_of(user_id)} {user_id[-4:]}", f"Account {user_id}"),),
-        channel=Channel.PHONE,
-        occurred_at=MONDAY - timedelta(days=overdue_days),
-        initiator=Initiator.ME,
-    )
-    log_call(uow, Actor(team, user_id), command, f"seed-{user_id}", MONDAY - timedelta(days=overdue_days))
-    with uow:
-        uow.session.execute(
-            update(Member).where(Member.slack_user_id == user_id).values(time_zone=zone, profile_fetched_at=MONDAY)
-        )
-        member_id = uow.session.scalar(select(Member.id).where(Member.slack_user_id == user_id))
-        uow.session.execute(update(Tie).where(Tie.member_id == member_id).values(cadence_days=30))
-        uow.commit()
 
 
 def sender_for(standin: SlackStandIn, uow: UnitOfWork) -> SlackSender:
@@ -111,26 +64,6 @@ def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, s
     assert [d.slack_user_id for d in los_angeles.composed] == ["U0LA"]
     assert sweep(uow, sender, MONDAY.replace(hour=18), "w1").sent == 0  # once per period
     assert len(delivered(standin, "U0KOLKATA")) == len(delivered(standin, "U0LA")) == 1
-
-
-def test_daylight_saving_keeps_the_digest_at_local_nine(uow: UnitOfWork, standin: SlackStandIn) -> None:
-    """In Los Angeles, 09:00 is 17:00 UTC in winter and 16:00 UTC in summer (after 8 March 2026)."""
-    seller(uow, "U0LA", "America/Los_Angeles", overdue_days=45 + 270)
-    summer = datetime(2026, 3, 9, tzinfo=UTC)  # a Monday, after the spring change
-    with uow:
-        uow.session.execute(update(Tie).values(last_interaction_at=summer - timedelta(days=45)))
-        uow.commit()
-    assert compose_due(uow, summer.replace(hour=15, minute=59), dry_run=True) == []
-    assert [d.slack_user_id for d in compose_due(uow, summer.replace(hour=16), dry_run=True)] == ["U0LA"]
-
-
-def test_a_dry_run_shows_the_items_and_writes_nothing(uow: UnitOfWork, db: Engine) -> None:
-    """`--dry-run` composes the digest for printing; no outbox row, so the real sweep still sends it."""
-    seller(uow, "U0PARIS", "Europe/Paris")
-    composed = compose_due(uow, MONDAY.replace(hour=8), dry_run=True)
-    assert composed[0].items[0].kind.value == "neglected"
-    with db.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(Outbox)) == 0
 
 
 def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, standin: SlackStandIn) -> None:
@@ -304,8 +237,7 @@ def test_snooze_and_not_relevant_are_respected(
         composed = compose_due(uow, MONDAY.replace(hour=9) + timedelta(days=days_later), dry_run=True)
         return [item.kind.value for item in composed[0].items]
 
-    assert "neglected" not in kinds(7)
-    assert "neglected" in kinds(15)
+    assert "neglected" not in kinds(7)  # how long a snooze lasts: tests/core/test_digests.py
     slack.press(button(digest, "Not relevant"), user="U0SELLER1")
     assert "neglected" not in kinds(60)
 
@@ -400,6 +332,13 @@ def run_nudges(database_url: str, standin: SlackStandIn, as_of: datetime, cwd: P
     )
 
 
+def wait_for_calls(standin: SlackStandIn, method: str, count: int, timeout: float = 20.0) -> None:
+    """Until the stand-in has recorded `count` calls to `method`: the moment a test acts at, waited for."""
+    seen: list[Call] = []
+    for _ in range(count):
+        seen.append(standin.wait_for(lambda call: call.method == method and all(call is not s for s in seen), timeout))
+
+
 @pytest.mark.slow
 def test_a_sweep_killed_mid_delivery_and_rerun_sends_each_digest_once(
     uow: UnitOfWork, db: Engine, standin: SlackStandIn, tmp_path: Path
@@ -412,8 +351,7 @@ def test_a_sweep_killed_mid_delivery_and_rerun_sends_each_digest_once(
     now = MONDAY.replace(hour=9)
     standin.delays["chat.postMessage"] = 0.4
     process = run_nudges(url, standin, now, tmp_path)
-    standin.wait_for("chat.postMessage", timeout=20)
-    time.sleep(0.6)  # a message or two is through; another is in flight
+    wait_for_calls(standin, "chat.postMessage", 2)  # the first message is through; the second is in flight
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     standin.delays.clear()
@@ -436,7 +374,7 @@ def test_three_replicas_on_one_database_send_every_digest_exactly_once(
     standin.delays["chat.postMessage"] = 0.05
     standin.fail_next("chat.postMessage", status=429, retry_after=1, times=2)
     replicas = [run_nudges(url, standin, now, tmp_path) for _ in range(3)]
-    time.sleep(0.3)
+    wait_for_calls(standin, "chat.postMessage", 2)  # both 429s answered: the 500s come next
     standin.fail_next("chat.postMessage", status=500, times=4)
     outputs = [replica.communicate(timeout=120)[0].decode() for replica in replicas]
     assert all(replica.returncode == 0 for replica in replicas), outputs
@@ -444,105 +382,3 @@ def test_three_replicas_on_one_database_send_every_digest_exactly_once(
     final = run_nudges(url, standin, now + timedelta(minutes=5), tmp_path)
     final.communicate(timeout=60)
     assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
-
-
-def test_a_digest_only_about_tagged_contacts_leaves_the_others_out(uow: UnitOfWork) -> None:
-    """With “only about #client”, an overdue contact without the tag is not in the digest."""
-    seller(uow, "U0SELLER1", "Europe/Paris")
-    with uow:
-        uow.session.execute(update(Member).values(nudge_tags="client"))
-        uow.commit()
-    assert compose_due(uow, MONDAY.replace(hour=9), dry_run=True)[0].items == ()
-    with uow:
-        uow.session.execute(update(Member).values(nudge_tags=None))
-        uow.commit()
-    assert compose_due(uow, MONDAY.replace(hour=9), dry_run=True)[0].items != ()
-
-
-def test_the_sweep_reads_the_balance_kept_on_the_tie_and_recounts_it_once_it_no_longer_holds(uow: UnitOfWork) -> None:
-    """Five calls I started make Raj one-sided; once the oldest leaves the year the sweep recounts and keeps it."""
-    first = MONDAY - timedelta(days=330)
-    for day in range(5):
-        command = LogCallCommand(
-            contacts=(ContactRef("Raj Patel", "Initech"),),
-            channel=Channel.PHONE,
-            occurred_at=first + timedelta(days=day * 7),
-            initiator=Initiator.ME,
-        )
-        log_call(uow, Actor(TEAM, "U0KEPT"), command, f"kept-{day}", first + timedelta(days=day * 7))
-    with uow:
-        tie = uow.session.scalars(select(Tie)).one()
-        kept = (tie.initiated_by_me, tie.initiated_by_them, tie.initiatives_as_of, tie.initiatives_until)
-    assert kept == (5, 0, first + timedelta(days=28), first + timedelta(days=365))
-
-    def sweep_and_read(at: datetime) -> tuple[int, int, datetime | None, datetime | None, int, int]:
-        compose_due(uow, at.replace(hour=9), only_user="U0KEPT")
-        with uow:
-            tie = uow.session.scalars(select(Tie)).one()
-            member = uow.session.get(Member, tie.member_id)
-            assert member is not None
-            (facts,) = DigestSweepRepository.of(uow).tie_facts(member, at.replace(hour=9))
-            kept = (tie.initiated_by_me, tie.initiated_by_them, tie.initiatives_as_of, tie.initiatives_until)
-            return (*kept, facts.initiated_by_me, facts.initiated_by_them)
-
-    # It holds on Monday: the sweep reads it as it is (one-sided: five of five) and keeps it unchanged.
-    assert sweep_and_read(MONDAY) == (*kept, 5, 0)
-    # 45 days later the first two calls are over a year old: recounted (three, too few to judge) and kept.
-    later = MONDAY + timedelta(days=45)
-    assert sweep_and_read(later) == (3, 0, later.replace(hour=9), first + timedelta(days=14 + 365), 3, 0)
-
-
-def test_members_due_together_each_get_their_own_digest_once(uow: UnitOfWork, db: Engine) -> None:
-    """Eight sellers due at once (composed side by side on PostgreSQL): each digest is about that seller's client."""
-    users = [f"U0TOGETHER{n}" for n in range(8)]
-    for user in users:
-        seller(uow, user, "Europe/Paris")
-    composed = compose_due(uow, MONDAY.replace(hour=9))
-    assert sorted(d.slack_user_id for d in composed) == sorted(users)
-    for digest in composed:
-        (item,) = digest.items
-        assert item.contact_name == f"{client_of(digest.slack_user_id)} {digest.slack_user_id[-4:]}"
-    assert compose_due(uow, MONDAY.replace(hour=10)) == []  # once per period
-    with db.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(Outbox)) == len(users)
-
-
-def test_a_workspace_writing_never_holds_off_the_digest_composer_or_a_migration_whatever_its_id(
-    uow: UnitOfWork, db: Engine
-) -> None:
-    """Workspaces' write locks and the one-off locks live in different key spaces (workspace 80 used to
-    share its key with the composer's, which then skipped composing while it wrote)."""
-    if db.dialect.name != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's; SQLite serialises writers by itself")
-    from bot.db import MIGRATION_LOCK_KEY
-    from models.db.orm import Workspace
-    from models.db.repository import WorkspaceRepository
-    from models.nudges.repository import COMPOSE_LOCK_KEY
-
-    with uow:
-        for workspace_id in (80, COMPOSE_LOCK_KEY % 2**16, 1):
-            uow.session.add(Workspace(id=workspace_id, slack_team_id=f"T{workspace_id}", name=""))
-        uow.commit()
-    for workspace_id in (80, COMPOSE_LOCK_KEY % 2**16, 1):
-        with uow:
-            workspace = uow.session.get(Workspace, workspace_id)
-            assert workspace is not None
-            WorkspaceRepository(uow.session, workspace).serialize_writes()
-            with db.connect() as other:
-                for key in (COMPOSE_LOCK_KEY, MIGRATION_LOCK_KEY):
-                    assert other.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}) is True
-                    other.scalar(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
-
-
-def test_a_briefing_lead_out_of_range_is_refused_by_the_use_case_itself(uow: UnitOfWork, db: Engine) -> None:
-    """Whatever calls it (the form checks first), saving a lead of 2 minutes is refused and nothing is kept."""
-    seller(uow, "U0SELLER1", "Europe/Paris")
-    with pytest.raises(RapportError, match=r"between 5 and 1440"):
-        save_nudge_settings(
-            uow, Actor(TEAM, "U0SELLER1"), Frequency.WEEKLY, clock_time(8, 0), ("tue",), {}, briefing_lead_minutes=2
-        )
-    with db.connect() as connection:
-        kept = connection.execute(
-            select(Member.nudge_frequency, Member.briefing_lead_minutes).where(Member.slack_user_id == "U0SELLER1")
-        ).one()
-    assert tuple(kept) == ("daily", 30)
