@@ -72,15 +72,7 @@ class DigestSweep(MemberNudgeReads, Protocol):
     def exists(self, member: Member, kind: str, dedupe_key: str) -> bool: ...
 
     def insert_once(
-        self,
-        member: Member,
-        kind: str,
-        dedupe_key: str,
-        payload: dict[str, Any],
-        now: datetime,
-        empty: bool = False,
-        not_before: datetime | None = None,
-        not_after: datetime | None = None,
+        self, member: Member, kind: str, dedupe_key: str, payload: dict[str, Any], now: datetime, empty: bool = False
     ) -> bool: ...
 
     def mark_tips_sent(self, member: Member, week: str) -> None: ...

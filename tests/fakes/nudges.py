@@ -212,16 +212,9 @@ class FakeDigestSweep(FakeMemberNudges):
         )
 
     def insert_once(
-        self,
-        member: Member,
-        kind: str,
-        dedupe_key: str,
-        payload: dict[str, Any],
-        now: datetime,
-        empty: bool = False,
-        not_before: datetime | None = None,
-        not_after: datetime | None = None,
+        self, member: Member, kind: str, dedupe_key: str, payload: dict[str, Any], now: datetime, empty: bool = False
     ) -> bool:
+        """The digest's row for its period, unless there is one; True when this call inserted it."""
         if self.exists(member, kind, dedupe_key):
             return False
         row = Outbox(
@@ -231,8 +224,6 @@ class FakeDigestSweep(FakeMemberNudges):
             dedupe_key=dedupe_key,
             status=EMPTY if empty else PENDING,
             payload_json=json.dumps(payload),
-            not_before=not_before,
-            not_after=not_after,
             attempts=0,
             created_at=now,
         )
