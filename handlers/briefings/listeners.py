@@ -175,7 +175,7 @@ def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
 def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
     from models.logcall import service as services
 
-    cached = services.cached_profile(deps.uow(), services.Actor(message_.team_id, message_.slack_user_id), deps.clock())
+    cached = services.cached_profile(deps.uow(), Actor(message_.team_id, message_.slack_user_id), deps.clock())
     return cached.zone if cached else ZoneInfo("UTC")
 
 

@@ -22,9 +22,9 @@ from models.logcall.service import (
     RatingForm,
     RecordedInteraction,
     Scheduled,
-    TieReport,
     Undone,
 )
+from models.scores.engine import TieReport
 
 #: Contacts shown with their full score in one reply; the rest are listed by name (50-block limit).
 MAX_DETAILED_CONTACTS = 8

@@ -72,7 +72,6 @@ STILL_QUERYING = frozenset(
     {
         "models/admin/service.py",
         "models/imports/importers.py",
-        "models/logcall/service.py",
     }
 )
 

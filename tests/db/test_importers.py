@@ -41,7 +41,9 @@ from models.imports.importers import (
     read_linkedin,
     read_vcards,
 )
-from models.logcall.service import log_call, score_report
+from models.logcall.service import log_call
+from models.scores.engine import figures
+from models.scores.repository import ScoreRepository
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -619,7 +621,7 @@ def test_a_second_import_of_past_interactions_records_nothing(uow: UnitOfWork) -
 
 
 def test_imported_interactions_score_ties_exactly_as_logging_them_would(uow: UnitOfWork) -> None:
-    """Each touched tie's cached figures equal a full `score_report`, a colleague's share included."""
+    """Each touched tie's cached figures equal the engine's figures for that tie alone, a colleague's share included."""
     import_linkedin(uow)
     seller_with_email(uow)
     log_call(
@@ -637,13 +639,13 @@ def test_imported_interactions_score_ties_exactly_as_logging_them_would(uow: Uni
     )
     import_file(uow, TEAM, "interactions", data("crm_activities.csv"), NOW, mapping=ACTIVITIES_MAP)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, TEAM)
+        repo = uow.workspace(TEAM, ScoreRepository)
         ties = uow.session.scalars(select(Tie).where(Tie.computed_at.is_not(None))).all()
         assert len(ties) >= 5
         for tie in ties:
-            member, contact = uow.session.get(Member, tie.member_id), repo.contact(tie.contact_id)
-            assert member is not None and contact is not None
-            report = score_report(repo, member, contact, NOW)
+            contact = repo.contact(tie.contact_id)
+            assert contact is not None
+            report = figures(repo, [(tie.member_id, tie.contact_id)], NOW)[(tie.member_id, tie.contact_id)]
             assert (tie.score_total, tie.interaction_count, tie.last_interaction_at, tie.overlap_share) == (
                 report.score.total,
                 report.interaction_count,
@@ -662,10 +664,10 @@ def test_an_unknown_direction_never_makes_a_relationship_one_sided(uow: UnitOfWo
     ]
     import_interactions(uow, TEAM, read_interactions_csv("\n".join(lines).encode()), NOW)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, TEAM)
+        repo = uow.workspace(TEAM, ScoreRepository)
         member = repo.get_or_create_member(SELLER)
         contact = uow.session.scalars(select(Contact)).one()
-        sign = score_report(repo, member, contact, NOW).score.signs[4]
+        sign = figures(repo, [(member.id, contact.id)], NOW)[(member.id, contact.id)].score.signs[4]
     assert (sign.known, sign.points) == (True, 2)
     assert tie_of(uow, SELLER, "Ann Lee").score_total == 2
 
