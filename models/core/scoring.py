@@ -526,7 +526,6 @@ def _moment_then_kind(fact: InteractionFact) -> tuple[datetime, str, str, int]:
     return fact.occurred_at, fact.channel.value, initiator, minutes
 
 
-
 def _ago(moment: datetime, now: datetime) -> str:
     """'today', '1 day ago', '12 days ago': whole days, the future counting as today."""
     days = max((now - moment) // _DAY, 0)
