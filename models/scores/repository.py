@@ -90,6 +90,8 @@ class ScoreReads:
             known = histories if histories is not None else self.histories(chunk_pairs)
             self._read_networks(chunk, contacts, networks)
             for pair in chunk_pairs:
+                if pair[1] not in contacts:
+                    continue  # not a contact of this workspace
                 inputs[pair] = _inputs(pair, contacts[pair[1]], answers.get(pair), known.get(pair, ()), networks)
         return inputs
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -25,7 +26,7 @@ from models.core.scoring import (
 from models.core.values import Channel, Initiator
 from models.db.orm import Contact, Interaction, Tie
 from models.db.uow import UnitOfWork
-from models.scores.engine import figures, rescore
+from models.scores.engine import figures, rescore, rescore_workspace
 from models.scores.repository import Pair, ScoreRepository
 from tests.conftest import empty_tables
 
@@ -213,3 +214,43 @@ def test_one_tie_or_all_at_once_read_or_given_the_figures_are_the_rules_figures(
     for contact_id, team_strength in strongest.items():
         visible = [f.strength.value for (_, c), f in rules.items() if c == contact_id]
         assert team_strength == (max(visible) if visible else None)
+
+
+def test_the_nightly_rescoring_brings_every_tie_up_to_date_a_few_contacts_per_transaction(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strength fades with time alone: half a year after the last meeting, the nightly pass has every tie
+    of the workspace (here two contacts per transaction) kept at its faded figure, as of that night."""
+    monkeypatch.setattr("models.scores.repository.SCORING_CHUNK", 2)
+    world = World(
+        members=2,
+        accounts=(None, 0, 0, 1, None),
+        on_record=((False, False),) * 5,
+        links=frozenset(),
+        ratings={},
+        reach=frozenset(),
+        history=tuple(
+            Logged(member, frozenset({contact}), frozenset(), 3, Channel.IN_PERSON, Initiator.ME, 60, False)
+            for member in (0, 1)
+            for contact in range(5)
+        ),
+    )
+    member_ids, contact_ids = build(uow, world)
+    with uow:
+        pairs = [(member_ids[m], contact_ids[c]) for m, c in world.ties()]
+        rescore(uow.workspace(TEAM, ScoreRepository), pairs, NOW)  # as /logcall left them
+        uow.commit()
+    later = NOW + timedelta(days=180)
+    assert rescore_workspace(uow, TEAM, later) == 10
+    with uow:
+        kept = [(tie.computed_at, tie.strength) for tie in uow.session.scalars(select(Tie))]
+    assert kept == [(later, pytest.approx(faded(later)))] * 10
+    assert faded(later) < faded(NOW) / 2
+
+
+def faded(now: datetime) -> float:
+    """The strength of one hour-long meeting three days before NOW, as of `now`."""
+    fact = InteractionFact(NOW - timedelta(days=3), Channel.IN_PERSON, 60, Initiator.ME)
+    return assess_tie(
+        TieInputs(seller_view(False, False, None, None, None, None), (fact,), 1, NetworkOverlap(0, 0)), now
+    ).strength.value
