@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
 from bot.logs import configure_logging
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.kit.errors import report
 from models.db.orm import Account, CalendarFeed, Contact
 from models.db.repository import WorkspaceRepository

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Member, Tie
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
