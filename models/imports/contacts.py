@@ -18,6 +18,7 @@ from models.imports.large_files import cached_fold, many_rows, report_progress
 from models.imports.matching import People
 from models.imports.repository import ImportRepository
 from models.imports.values import ContactRow, ImportReport, Person, Progress, RowOutcome
+from models.scores.engine import rescore_contacts
 
 #: The kinds of contacts file, each the `source` of the ties it creates.
 CONTACT_SOURCES: Final = ("linkedin", "vcard", "csv")
@@ -82,6 +83,8 @@ def import_contacts(
         dated = _date_reach(repo, matching, ties)
         tied = _tie_reach(repo, member_id, matching, ties, source, now)
         written = _Written(tied=tied, dated=dated, tagged=_tag(repo, matching, wanted_tags))
+        # What the file told of these people (a title, an account) is part of the scores of their ties.
+        rescore_contacts(repo, {cast(int, m.person.id) for m in matching.matched}, now)
         created, merged = _tell(matching, ties, written, wanted_tags)
         if not dry_run:
             uow.commit()

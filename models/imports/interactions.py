@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.core.dates import FUTURE_TOLERANCE
 from models.core.limits import cut
+from models.core.scoring import InteractionFact
 from models.core.values import Channel
 from models.db.bulk import WRITE_CHUNK, chunks
 from models.db.orm import Member
@@ -18,7 +19,6 @@ from models.db.uow import UnitOfWork
 from models.imports.large_files import cached_fold, many_rows, report_progress
 from models.imports.matching import People
 from models.imports.repository import ImportRepository
-from models.imports.rescoring import rescore_touched_ties
 from models.imports.values import (
     NO_MEMBER_NAMED,
     REQUEST_KEY_PREFIX,
@@ -29,6 +29,7 @@ from models.imports.values import (
     Progress,
     RowOutcome,
 )
+from models.scores.engine import rescore
 
 #: What a Slack user id looks like (a row's member, or the member an import is for).
 SLACK_USER_ID: Final = re.compile(r"[UW][A-Z0-9]{2,}")
@@ -67,10 +68,15 @@ def import_interactions(
         people = repo.people()
         fresh, created = _match(people, accepted, repo.imported_keys([key for *_, key in accepted]), skipped)
         people.write(repo, None, now)
-        repo.create_missing_ties({(p.member_id, cast(int, p.person.id)) for p in fresh}, now)
-        rescore_touched_ties(repo, fresh, now, progress)
+        touched = {(p.member_id, cast(int, p.person.id)) for p in fresh}
+        repo.create_missing_ties(touched, now)
+        # The ties' earlier interactions are read before the new ones go in; those are added from
+        # memory, so that a million imported rows are never read back.
+        histories = repo.histories(touched)
         _record(repo, fresh, now, progress)
-        repo.refresh_team_strength({cast(int, p.person.id) for p in fresh})
+        for p in fresh:
+            histories.setdefault((p.member_id, cast(int, p.person.id)), []).append(_fact(p))
+        rescore(repo, touched, now, histories=histories, progress=progress)
         skipped.sort(key=lambda outcome: outcome.line)
         new_members = members.added()
         warnings = [f"new member(s) from the file's Slack ids: {', '.join(new_members)}"] if new_members else []
@@ -232,3 +238,9 @@ def _record(
         done += len(chunk)
         if progress is not None:
             progress("Recording", done, len(fresh))
+
+
+def _fact(added: ImportedInteraction) -> InteractionFact:
+    """An imported interaction as scoring reads it."""
+    row = added.row
+    return InteractionFact(added.occurred_at, cast(Channel, row.channel), row.duration_minutes, row.initiator)

@@ -26,9 +26,10 @@ from models.db.repository import WorkspaceRepository, refresh_team_strength
 from models.db.uow import UnitOfWork
 from models.imports.matching import People
 from models.imports.values import IMPORT_SOURCE, REQUEST_KEY_PREFIX, ImportedInteraction, Person
+from models.scores.repository import ScoreReads
 
 
-class ImportRepository(WorkspaceRepository):
+class ImportRepository(ScoreReads, WorkspaceRepository):
     """Every query of an import, scoped to one workspace; rows are written in bulk (no ORM objects)."""
 
     @staticmethod

@@ -79,8 +79,8 @@ def rescore(
 
 
 def rescore_contacts(repo: ScoreReads, contact_ids: Collection[int], now: datetime) -> None:
-    """Score again every member's ties to these contacts (what the app knows of them changed)."""
-    rescore(repo, repo.ties_of_contacts(contact_ids), now)
+    """Score again every member's scored ties to these contacts: what the app knows of them changed."""
+    rescore(repo, repo.scored_ties_of(contact_ids), now)
 
 
 def rescore_workspace(uow: UnitOfWork, team_id: str, now: datetime, progress: Progress | None = None) -> int:

@@ -7,12 +7,12 @@ two thousand at a time, so a score can never depend on how it was computed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, literal, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from models.core.scoring import (
@@ -25,6 +25,7 @@ from models.core.scoring import (
     seller_view,
 )
 from models.core.values import Channel, Initiator
+from models.db.bulk import LOOKUP_CHUNK, among, chunks, unindexed
 from models.db.orm import Contact, ContactLink, Interaction, Tie, interaction_colleagues, interaction_contacts
 from models.db.repository import WorkspaceRepository, refresh_team_strength
 
@@ -32,8 +33,6 @@ from models.db.repository import WorkspaceRepository, refresh_team_strength
 Pair = tuple[int, int]
 #: Contacts whose ties one round of statements scores.
 SCORING_CHUNK = 2_000
-#: Ids per IN (…) lookup.
-LOOKUP_CHUNK = 2_000
 
 
 class _ContactRecord(NamedTuple):
@@ -83,7 +82,7 @@ class ScoreReads:
         members = sorted({member_id for member_id, _ in pairs})
         networks = _Networks(links={}, at_account={}, mine=self._contacts_of(members), shared_at_account={})
         inputs: dict[Pair, TieInputs] = {}
-        for chunk in _chunks(sorted(by_contact), SCORING_CHUNK):
+        for chunk in chunks(sorted(by_contact), SCORING_CHUNK):
             chunk_pairs = [(member_id, contact_id) for contact_id in chunk for member_id in by_contact[contact_id]]
             contacts = self._contact_records(chunk)
             answers = self._tie_answers(chunk, members)
@@ -107,13 +106,13 @@ class ScoreReads:
             Interaction.duration_minutes,
             Interaction.initiator,
         )
-        for chunk in _chunks(sorted({contact_id for _, contact_id in wanted}), LOOKUP_CHUNK):
+        for chunk in chunks(sorted({contact_id for _, contact_id in wanted}), LOOKUP_CHUNK):
             base = (
                 select(*columns)
                 .join(Interaction, Interaction.id == interaction_contacts.c.interaction_id)
                 .where(
-                    _unindexed(Interaction.workspace_id) == self.workspace_id,
-                    _among(self.session, interaction_contacts.c.contact_id, chunk),
+                    unindexed(Interaction.workspace_id) == self.workspace_id,
+                    among(self.session, interaction_contacts.c.contact_id, chunk),
                     Interaction.undone_at.is_(None),
                 )
             )
@@ -158,13 +157,15 @@ class ScoreReads:
         )
         return [(member_id, contact_id) for member_id, contact_id in rows]
 
-    def ties_of_contacts(self, contact_ids: Iterable[int]) -> list[Pair]:
-        """Every member's ties to these contacts."""
+    def scored_ties_of(self, contact_ids: Iterable[int]) -> list[Pair]:
+        """Every member's ties to these contacts that carry figures (reach never scored is left out)."""
         pairs: list[Pair] = []
-        for chunk in _chunks(sorted(set(contact_ids)), LOOKUP_CHUNK):
+        for chunk in chunks(sorted(set(contact_ids)), LOOKUP_CHUNK):
             rows = self.session.execute(
                 select(Tie.member_id, Tie.contact_id).where(
-                    Tie.workspace_id == self.workspace_id, _among(self.session, Tie.contact_id, chunk)
+                    Tie.workspace_id == self.workspace_id,
+                    among(self.session, Tie.contact_id, chunk),
+                    Tie.computed_at.is_not(None),
                 )
             )
             pairs.extend((member_id, contact_id) for member_id, contact_id in rows)
@@ -179,7 +180,7 @@ class ScoreReads:
         contact_ids = sorted({contact_id for _, contact_id in figures})
         members = sorted({member_id for member_id, _ in figures})
         tie_ids: dict[Pair, int] = {}
-        for chunk in _chunks(contact_ids, LOOKUP_CHUNK):
+        for chunk in chunks(contact_ids, LOOKUP_CHUNK):
             tie_ids.update({pair: answers.tie_id for pair, answers in self._tie_answers(chunk, members).items()})
         rows = [_row(tie_ids[pair], figures[pair], now) for pair in figures if pair in tie_ids]
         table = cast(Table, Tie.__table__)
@@ -188,7 +189,7 @@ class ScoreReads:
             .where(table.c.id == bindparam("tie_id"))
             .values({name: bindparam(f"new_{name}") for name in _KEPT})
         )
-        for chunk_of_rows in _chunks(rows, SCORING_CHUNK):
+        for chunk_of_rows in chunks(rows, SCORING_CHUNK):
             self.session.execute(statement, chunk_of_rows)
         refresh_team_strength(self.session, contact_ids)
         kept = set(tie_ids.values())
@@ -199,10 +200,10 @@ class ScoreReads:
     # The statements ---------------------------------------------------------------------------
     def _contacts_of(self, member_ids: Sequence[int]) -> dict[int, set[int]]:
         mine: dict[int, set[int]] = defaultdict(set)
-        for chunk in _chunks(member_ids, LOOKUP_CHUNK):
+        for chunk in chunks(member_ids, LOOKUP_CHUNK):
             for member_id, contact_id in self.session.execute(
                 select(Tie.member_id, Tie.contact_id).where(
-                    Tie.workspace_id == self.workspace_id, _among(self.session, Tie.member_id, chunk)
+                    Tie.workspace_id == self.workspace_id, among(self.session, Tie.member_id, chunk)
                 )
             ):
                 mine[member_id].add(contact_id)
@@ -211,7 +212,7 @@ class ScoreReads:
     def _contact_records(self, contact_ids: Sequence[int]) -> dict[int, _ContactRecord]:
         rows = self.session.execute(
             select(Contact.id, Contact.account_id, Contact.job_title, Contact.responsibilities).where(
-                Contact.workspace_id == self.workspace_id, _among(self.session, Contact.id, contact_ids)
+                Contact.workspace_id == self.workspace_id, among(self.session, Contact.id, contact_ids)
             )
         )
         return {row.id: _ContactRecord(row.account_id, bool(row.job_title), bool(row.responsibilities)) for row in rows}
@@ -228,8 +229,8 @@ class ScoreReads:
                 Tie.friendship,
             ).where(
                 Tie.workspace_id == self.workspace_id,
-                _among(self.session, Tie.contact_id, contact_ids),
-                _among(self.session, Tie.member_id, member_ids),
+                among(self.session, Tie.contact_id, contact_ids),
+                among(self.session, Tie.member_id, member_ids),
             )
         )
         return {(row.member_id, row.contact_id): _TieAnswers(row.id, *row[3:]) for row in rows}
@@ -239,21 +240,21 @@ class ScoreReads:
     ) -> None:
         """The links of these contacts, and who works at their accounts (each account read once)."""
         pair = select(ContactLink.contact_a_id, ContactLink.contact_b_id)
-        in_workspace = _unindexed(ContactLink.workspace_id) == self.workspace_id
+        in_workspace = unindexed(ContactLink.workspace_id) == self.workspace_id
         for query in (
-            pair.where(in_workspace, _among(self.session, ContactLink.contact_a_id, contact_ids)),
-            pair.where(in_workspace, _among(self.session, ContactLink.contact_b_id, contact_ids)),
+            pair.where(in_workspace, among(self.session, ContactLink.contact_a_id, contact_ids)),
+            pair.where(in_workspace, among(self.session, ContactLink.contact_b_id, contact_ids)),
         ):
             for low, high in self.session.execute(query):
                 networks.links.setdefault(low, set()).add(high)
                 networks.links.setdefault(high, set()).add(low)
         accounts = {c.account_id for c in contacts.values() if c.account_id is not None} - networks.at_account.keys()
         grouped: dict[int, set[int]] = defaultdict(set)
-        for chunk in _chunks(sorted(accounts), LOOKUP_CHUNK):
+        for chunk in chunks(sorted(accounts), LOOKUP_CHUNK):
             for contact_id, account_id in self.session.execute(
                 select(Contact.id, Contact.account_id).where(
-                    _unindexed(Contact.workspace_id) == self.workspace_id,
-                    _among(self.session, Contact.account_id, chunk),
+                    unindexed(Contact.workspace_id) == self.workspace_id,
+                    among(self.session, Contact.account_id, chunk),
                 )
             ):
                 grouped[cast(int, account_id)].add(contact_id)
@@ -339,24 +340,6 @@ def _fact(occurred_at: datetime, channel: str, minutes: int | None, initiator: s
         duration_minutes=minutes,
         initiator=Initiator(initiator) if initiator else None,
     )
-
-
-def _unindexed(column: Any) -> Any:
-    """A workspace column as a plain filter: without statistics, SQLite would otherwise walk the whole
-    workspace through its workspace_id index instead of the few rows a chunk's ids point to."""
-    return column + 0
-
-
-def _among(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
-    """`column IN (values)`; on PostgreSQL one array parameter, cheaper to send and plan than thousands."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(ColumnElement[bool], column == any_(literal(list(values), ARRAY(column.type))))
-    return cast(ColumnElement[bool], column.in_(values))
-
-
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class ScoreRepository(ScoreReads, WorkspaceRepository):

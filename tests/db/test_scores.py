@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from bot.db import make_session_factory
+from models.admin.service import export_workspace
+from models.briefings.service import Briefing, prep
 from models.core.scoring import (
     RECENT_INTERACTIONS_FOR_SCORING,
     Appreciation,
@@ -23,9 +25,13 @@ from models.core.scoring import (
     latest_first,
     seller_view,
 )
-from models.core.values import Channel, Initiator
+from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, Interaction, Tie
 from models.db.uow import UnitOfWork
+from models.home.service import home
+from models.imports.service import import_file
+from models.logcall.service import log_call
+from models.network.whoknows import PersonRoutes, who_knows
 from models.scores.engine import figures, rescore, rescore_workspace
 from models.scores.repository import Pair, ScoreRepository
 from tests.conftest import empty_tables
@@ -254,3 +260,44 @@ def faded(now: datetime) -> float:
     return assess_tie(
         TieInputs(seller_view(False, False, None, None, None, None), (fact,), 1, NetworkOverlap(0, 0)), now
     ).strength.value
+
+
+LINKEDIN = (
+    b"Notes:\n"
+    b'"When exporting your connection data, you may notice that some of the email addresses are missing."\n'
+    b"\n"
+    b"First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    b"Jane,Doe,https://www.linkedin.com/in/janedoe,,Globex,Head of Procurement,12 Mar 2021\n"
+)
+
+
+def test_after_an_import_tells_a_contacts_title_every_view_shows_the_same_score_and_strength(
+    uow: UnitOfWork,
+) -> None:
+    """A seller met Jane at Globex; then their LinkedIn export says she is Head of Procurement. The Home
+    tab, a teammate's `/whoknows`, `/prep` and the export show one score and one strength for the tie."""
+    seller, teammate = Actor(TEAM, "U0SELLER"), Actor(TEAM, "U0MATE")
+    meeting = LogCallCommand(
+        contacts=(ContactRef("Jane Doe", "Globex"),),
+        channel=Channel.IN_PERSON,
+        occurred_at=NOW - timedelta(days=10),
+        initiator=Initiator.THEM,
+        duration_minutes=45,
+    )
+    log_call(uow, seller, meeting, "slack-1", NOW - timedelta(days=10))
+    later = NOW - timedelta(days=2)
+    import_file(uow, TEAM, "linkedin", LINKEDIN, later, member=seller.user_id)
+
+    home_line = next(line for line in home(uow, seller, later).top.lines if line.person.name == "Jane Doe")
+    routes = who_knows(uow, teammate, "Jane Doe", later)
+    assert isinstance(routes, PersonRoutes)
+    hop = routes.routes[0].hops[-1]
+    briefing = prep(uow, seller, "Jane Doe", later)
+    assert isinstance(briefing, Briefing)
+    prepped = briefing.contacts[0].report
+    (exported,) = export_workspace(uow, TEAM, later)["ties"]
+
+    assert prepped.score.total == home_line.score == exported["score"]["total"]
+    assert prepped.score.signs[0].points == 1  # the title, as things stand
+    assert round(prepped.strength.value, 4) == round(home_line.strength, 4) == round(hop.strength, 4)
+    assert round(prepped.strength.value, 4) == exported["strength"]["value"]
