@@ -20,9 +20,10 @@ from models.db.orm import (
     contact_tags,
     interaction_tags,
 )
-from models.db.repository import WorkspaceRepository, get_or_create_workspace
+from models.db.repository import get_or_create_workspace
 from models.db.uow import UnitOfWork
-from models.logcall.service import score_report
+from models.scores.engine import report_of, rescore
+from models.scores.repository import ScoreRepository
 
 EXPORT_FORMAT = "rapport-export/1"
 
@@ -42,7 +43,7 @@ def export_workspace(uow: UnitOfWork, team_id: str, now: datetime) -> dict[str, 
         workspace = session.scalar(select(Workspace).where(Workspace.slack_team_id == team_id))
         if workspace is None:
             raise LookupError(f"no workspace {team_id}")
-        repo = WorkspaceRepository(session, workspace)
+        repo = ScoreRepository(session, workspace)
         members = {
             m.id: m
             for m in session.scalars(select(Member).where(Member.workspace_id == workspace.id).order_by(Member.id))
@@ -75,7 +76,8 @@ def export_workspace(uow: UnitOfWork, team_id: str, now: datetime) -> dict[str, 
         for tie in session.scalars(
             select(Tie).where(Tie.workspace_id == workspace.id).order_by(Tie.member_id, Tie.contact_id)
         ):
-            report = score_report(repo, members[tie.member_id], by_id[tie.contact_id], now)
+            pair = (tie.member_id, tie.contact_id)
+            report = report_of(by_id[tie.contact_id], rescore(repo, [pair], now)[pair])
             ties.append(
                 {
                     "member": members[tie.member_id].slack_user_id,

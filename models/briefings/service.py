@@ -34,7 +34,6 @@ from models.core.scoring import strength_band
 from models.core.values import Actor, Channel, Initiator
 from models.db.orm import Contact, Meeting, MeetingContact, Member
 from models.db.uow import UnitOfWork
-from models.logcall.service import TieReport, score_report
 from models.network.whoknows import (
     ChooseTarget,
     NobodyKnows,
@@ -46,6 +45,7 @@ from models.network.whoknows import (
     target_options,
 )
 from models.nudges.digests import member_settings
+from models.scores.engine import TieReport, reports
 
 logger = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def _contact_briefing(
     attendee: MeetingContact | None,
     now: datetime,
 ) -> ContactBriefing:
-    report = score_report(repo, member, contact, now)
+    (report,) = reports(repo, member.id, [contact], now)
     recent = [
         PastInteraction(
             occurred_at=interaction.occurred_at,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db.orm import Member
@@ -22,6 +23,11 @@ class SpanningRepository(Protocol):
 
 #: One of the sweeps' repositories (the outbox's, the digests', the briefings').
 Spanning = TypeVar("Spanning", bound=SpanningRepository)
+
+
+class WriteCollision(Exception):
+    """Another transaction wrote a row that must be unique (the same request, a new member) at the same
+    moment; nothing of this one was kept, and the use case may look at what the other wrote and retry."""
 
 
 class UnitOfWork:
@@ -78,6 +84,8 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+        if isinstance(exc, IntegrityError):
+            raise WriteCollision(type(exc).__name__) from exc
 
     def workspace(self, slack_team_id: str, kind: type[Repository] = WorkspaceRepository) -> Repository:  # type: ignore[assignment]
         """The repository of one workspace (created on first use), of the capability asking: every

@@ -71,8 +71,6 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
 STILL_QUERYING = frozenset(
     {
         "models/admin/service.py",
-        "models/imports/importers.py",
-        "models/logcall/service.py",
     }
 )
 

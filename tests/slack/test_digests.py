@@ -18,7 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
-from bot.slack_standin import Call, SlackStandIn
+from bot.standin import Call, SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
 from models.db.orm import Member, NudgeMemory, Outbox, Tie
