@@ -112,9 +112,10 @@ class ScoreReads:
             yield InputsChunk(inputs, {pair: found.tie_id for pair, found in answers.items()})
 
     def histories(self, pairs: Collection[Pair]) -> dict[Pair, list[InteractionFact]]:
-        """Each tie's live interactions: those the member logged or took part in."""
+        """Each tie's live interactions (those the member logged or took part in), in the order they were
+        recorded: the order the engine hands them over in, whichever way they were read."""
         wanted = set(pairs)
-        found: dict[Pair, list[InteractionFact]] = defaultdict(list)
+        found: dict[Pair, dict[int, InteractionFact]] = defaultdict(dict)
         columns = (
             interaction_contacts.c.contact_id,
             Interaction.id,
@@ -137,7 +138,6 @@ class ScoreReads:
             took_part = base.add_columns(interaction_colleagues.c.member_id).join(
                 interaction_colleagues, interaction_colleagues.c.interaction_id == Interaction.id
             )
-            seen: set[tuple[int, int, int]] = set()
             for query in (logged, took_part):
                 for (
                     contact_id,
@@ -149,10 +149,9 @@ class ScoreReads:
                     member_id,
                 ) in self.session.execute(query):
                     pair = (member_id, contact_id)
-                    if pair in wanted and (member_id, contact_id, interaction_id) not in seen:
-                        seen.add((member_id, contact_id, interaction_id))
-                        found[pair].append(_fact(occurred_at, channel, minutes, initiator))
-        return found
+                    if pair in wanted:
+                        found[pair][interaction_id] = _fact(occurred_at, channel, minutes, initiator)
+        return {pair: [by_id[i] for i in sorted(by_id)] for pair, by_id in found.items()}
 
     def tie_pairs(self, after_contact_id: int = 0, limit: int = SCORING_CHUNK) -> list[Pair]:
         """The workspace's ties, by contact: those of the next `limit` contacts after `after_contact_id`."""
