@@ -53,7 +53,7 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import backends_to_run, in_child, peak_rss_mb, percentiles, say, scratch_database
-from bench.generate.loading import accounts_wanted, add_workspace_arguments, generate_workspace, start_as_the_app
+from bench.generate.loading import add_workspace_arguments, generate_workspace, start_as_the_app
 from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace
 from bot.db import make_engine, make_session_factory
 from models.db.orm import Outbox
@@ -248,13 +248,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_arguments(argv)
-    sizes = NudgeSizes(
-        members=args.members,
-        contacts=args.contacts,
-        accounts=accounts_wanted(args),
-        ties=args.ties,
-        interactions=args.interactions,
-    )
+    sizes = NudgeSizes.from_arguments(args, interactions=args.interactions)
     results = {backend: run_backend(backend, sizes, args) for backend in backends_to_run(args.backend)}
     print(
         json.dumps(

@@ -58,7 +58,6 @@ from sqlalchemy import Engine, event, select, text
 from bench.common import backends_to_run, in_child, peak_rss_mb, percentiles, resident_kb, say, scratch_database
 from bench.generate.loading import (
     WORKSPACE_ID,
-    accounts_wanted,
     add_workspace_arguments,
     count_rows,
     generate_workspace,
@@ -459,9 +458,7 @@ def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_arguments(argv)
-    sizes = NetworkSizes(
-        members=args.members, contacts=args.contacts, accounts=accounts_wanted(args), ties=args.ties, links=args.links
-    )
+    sizes = NetworkSizes.from_arguments(args, links=args.links)
     backends = backends_to_run(args.backend)
     if args.backend == "both":
         # One process per database, so each one's peak memory is its own.

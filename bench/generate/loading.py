@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import perf_counter
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from sqlalchemy import Boolean, Connection, Engine, Table, event, text
 
@@ -59,20 +59,22 @@ class WorkspaceSizes:
     accounts: int
     ties: int
 
+    @classmethod
+    def from_arguments(cls, args: argparse.Namespace, **recipe_sizes: int) -> Self:
+        """The sizes `add_workspace_arguments` read (companies: `--accounts`, or one per ten contacts),
+        with the recipe's own."""
+        accounts = int(args.accounts or max(args.contacts // 10, 1))
+        return cls(members=args.members, contacts=args.contacts, accounts=accounts, ties=args.ties, **recipe_sizes)
 
-def add_workspace_arguments(parser: argparse.ArgumentParser, *, backend_default: str = "both") -> None:
+
+def add_workspace_arguments(parser: argparse.ArgumentParser) -> None:
     """The flags every workspace benchmark takes: its sizes, the seed and the backend."""
     parser.add_argument("--members", type=int, default=1_000)
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--accounts", type=int, help="companies (default: one per ten contacts)")
     parser.add_argument("--ties", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--backend", choices=BACKENDS, default=backend_default)
-
-
-def accounts_wanted(args: argparse.Namespace) -> int:
-    """`--accounts`, or one company per ten contacts."""
-    return int(args.accounts or max(args.contacts // 10, 1))
+    parser.add_argument("--backend", choices=BACKENDS, default="both")
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench.common import say
-from bench.generate.loading import (
-    TIE_COLUMNS,
-    WORKSPACE_ID,
-    Batch,
-    Loader,
-    WorkspaceSizes,
-    account_batch,
-    contact_batch,
-    member_batch,
-    skewed_split,
-    workspace_batch,
-    zipf_cumulative,
-)
+from bench.generate import loading
+from bench.generate.loading import WORKSPACE_ID, Batch, Loader, WorkspaceSizes
 from bench.generate.vocabulary import (
     BRAND_HEADS,
     BRAND_TAILS,
@@ -91,12 +80,12 @@ class NetworkWorkspace:
     def write(self, loader: Loader) -> dict[str, Any]:
         population = make_population(self.sizes, self.seed)
         batches = [
-            workspace_batch(TEAM_ID, NOW),
-            member_batch(population.member_names, ("Europe/Paris",), NOW),
-            account_batch(population.account_names, NOW),
-            contact_batch(zip(population.contact_names, population.contact_account, strict=True), NOW),
+            loading.workspace_batch(TEAM_ID, NOW),
+            loading.member_batch(population.member_names, ("Europe/Paris",), NOW),
+            loading.account_batch(population.account_names, NOW),
+            loading.contact_batch(zip(population.contact_names, population.contact_account, strict=True), NOW),
             Batch("name_index", NAME_INDEX_COLUMNS, _name_index_rows(population)),
-            Batch("ties", TIE_COLUMNS, _tie_rows(self.sizes, random.Random(f"{self.seed}:ties"))),
+            Batch("ties", loading.TIE_COLUMNS, _tie_rows(self.sizes, random.Random(f"{self.seed}:ties"))),
             Batch("contact_links", LINK_COLUMNS, _link_rows(population, self.sizes, self.seed)),
         ]
         for batch in batches:
@@ -108,7 +97,7 @@ class NetworkWorkspace:
 def make_population(sizes: WorkspaceSizes, seed: int) -> Population:
     """Companies of skewed sizes and their contacts, then the members', the companies' and the contacts' names."""
     rng = random.Random(f"{seed}:population")
-    account_sizes = skewed_split(sizes.contacts, sizes.accounts, 1.5, max(sizes.contacts // 100, 1), rng)
+    account_sizes = loading.skewed_split(sizes.contacts, sizes.accounts, 1.5, max(sizes.contacts // 100, 1), rng)
     contact_account = [account for account, size in enumerate(account_sizes, start=1) for _ in range(size)]
     rng.shuffle(contact_account)
     account_contacts: dict[int, list[int]] = {}
@@ -126,8 +115,8 @@ def make_population(sizes: WorkspaceSizes, seed: int) -> Population:
 
 
 def _people(count: int, rng: random.Random) -> list[str]:
-    firsts = rng.choices(FIRST_NAMES, cum_weights=zipf_cumulative(len(FIRST_NAMES), exponent=0.5), k=count)
-    commons = rng.choices(LAST_NAMES, cum_weights=zipf_cumulative(len(LAST_NAMES), exponent=0.3), k=count)
+    firsts = rng.choices(FIRST_NAMES, cum_weights=loading.zipf_cumulative(len(FIRST_NAMES), exponent=0.5), k=count)
+    commons = rng.choices(LAST_NAMES, cum_weights=loading.zipf_cumulative(len(LAST_NAMES), exponent=0.3), k=count)
     lasts = [
         common
         if rng.random() < COMMON_LAST_NAME_SHARE
@@ -175,7 +164,7 @@ def _name_index_rows(population: Population) -> Iterator[tuple[Any, ...]]:
 def _tie_rows(sizes: WorkspaceSizes, rng: random.Random) -> Iterator[tuple[Any, ...]]:
     """Each member's ties: skewed degrees, and some contacts known by many more members than others."""
     cap = max(1, min(sizes.contacts // 4, 15 * sizes.ties // max(sizes.members, 1)))
-    degrees = skewed_split(sizes.ties, sizes.members, 1.2, cap, rng)
+    degrees = loading.skewed_split(sizes.ties, sizes.members, 1.2, cap, rng)
     contact_ids = range(1, sizes.contacts + 1)
     popularity = list(itertools.accumulate(rng.lognormvariate(0.0, 1.0) for _ in contact_ids))
     tie_id = 0

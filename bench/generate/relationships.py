@@ -23,18 +23,8 @@ from time import perf_counter
 from typing import Any
 
 from bench.common import say
-from bench.generate.loading import (
-    TIE_COLUMNS,
-    WORKSPACE_ID,
-    Batch,
-    Loader,
-    WorkspaceSizes,
-    account_batch,
-    contact_batch,
-    member_batch,
-    skewed_split,
-    workspace_batch,
-)
+from bench.generate import loading
+from bench.generate.loading import WORKSPACE_ID, Batch, Loader, WorkspaceSizes
 from bench.generate.vocabulary import (
     SHORT_BRAND_HEADS,
     SHORT_BRAND_TAILS,
@@ -77,7 +67,7 @@ MEMORIES_PER_MEMBER = 10
 
 CADENCE_COLUMNS = ("id", "workspace_id", "member_id", "tag", "days")
 NUDGE_TIE_COLUMNS = (
-    *TIE_COLUMNS,
+    *loading.TIE_COLUMNS,
     "cadence_days",
     "overlap_share",
     "initiated_by_me",
@@ -129,11 +119,11 @@ class NudgeWorkspace:
         sizes, rng = self.sizes, random.Random(f"{self.seed}:people")
         started = perf_counter()
         loader.write(
-            workspace_batch(TEAM_ID, NOW),
-            member_batch(_member_names(sizes), TIME_ZONES, NOW - HISTORY, DUE_EVERY_DAY),
-            account_batch(_company_names(sizes, rng), NOW - HISTORY),
+            loading.workspace_batch(TEAM_ID, NOW),
+            loading.member_batch(_member_names(sizes), TIME_ZONES, NOW - HISTORY, DUE_EVERY_DAY),
+            loading.account_batch(_company_names(sizes, rng), NOW - HISTORY),
         )
-        loader.write(contact_batch(_people(sizes, rng), NOW - HISTORY))
+        loader.write(loading.contact_batch(_people(sizes, rng), NOW - HISTORY))
         loader.write(
             Batch("contact_tags", ("contact_id", "tag"), _contact_tag_rows(sizes, rng)),
             Batch("cadence_rules", CADENCE_COLUMNS, _cadence_rows(sizes, rng)),
@@ -213,7 +203,7 @@ class RelationshipPlan:
 def plan_relationships(sizes: NudgeSizes, rng: random.Random) -> RelationshipPlan:
     """Skewed degrees; 95 % of ties have interactions, stronger ones more, summing to `sizes.interactions`."""
     cap = max(1, min(sizes.contacts, 10 * sizes.ties // max(sizes.members, 1)))
-    degrees = skewed_split(sizes.ties, sizes.members, 0.8, cap, rng)
+    degrees = loading.skewed_split(sizes.ties, sizes.members, 0.8, cap, rng)
     total_ties = sum(degrees)
     # Most ties are weak, some strong (beta 1.2/3: mean 0.29, ~8 % above 0.6).
     strengths = [round(rng.betavariate(1.2, 3.0), 4) for _ in range(total_ties)]
