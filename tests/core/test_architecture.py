@@ -70,7 +70,6 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
 #: once moved to its repository never comes back (the test fails on any module not listed here).
 STILL_QUERYING = frozenset(
     {
-        "models/admin/service.py",
         "models/imports/importers.py",
         "models/logcall/service.py",
     }
