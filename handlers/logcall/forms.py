@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from handlers.kit.wording import error_text
 from models.core.dates import parse_duration
 from models.core.errors import UsageError
 from models.core.grammar import parse_tags, split_contacts
@@ -49,7 +50,7 @@ def _contacts(state: State, errors: dict[str, str]) -> tuple[ContactRef, ...]:
     try:
         return split_contacts(_text(state, "contacts"), company or None)
     except UsageError as error:
-        errors["contacts"] = error.message
+        errors["contacts"] = error_text(error)
         return ()
 
 
@@ -102,7 +103,7 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
     try:
         tags = parse_tags(_text(state, "tags"))
     except UsageError as error:
-        errors["tags"] = error.message
+        errors["tags"] = error_text(error)
     notes = _text(state, "notes")
     if errors or channel is None:
         raise FormErrors(errors)

@@ -12,7 +12,6 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, message, plain_text, section
 from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
-from models.core.grammar import LOGCALL_USAGE
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import CHANNEL_LABELS, Channel, Initiator
 from models.logcall.service import (
@@ -32,10 +31,6 @@ LOGCALL_MODAL_ID = "logcall_modal"
 SCHEDULE_MODAL_ID = "schedule_meeting_modal"
 TAGS_MODAL_ID = "contact_tags_modal"
 RATE_MODAL_ID = "rate_tie_modal"
-
-
-def usage_message() -> dict[str, Any]:
-    return message([section(LOGCALL_USAGE)], fallback="How to use /logcall")
 
 
 # A logged interaction ------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ class AdminRepository(WorkspaceRepository):
             .join(Contact, Contact.id == contact_tags.c.contact_id)
             .where(Contact.workspace_id == self.workspace_id)
         )
-        return _sorted_by_key(self.session.execute(query).tuples())
+        return _sorted_by_key((row[0], row[1]) for row in self.session.execute(query))
 
     def all_interactions(self) -> list[Interaction]:
         """The workspace's interactions (undone ones included), by id."""
@@ -58,7 +58,7 @@ class AdminRepository(WorkspaceRepository):
             .join(Interaction, Interaction.id == interaction_tags.c.interaction_id)
             .where(Interaction.workspace_id == self.workspace_id)
         )
-        return _sorted_by_key(self.session.execute(query).tuples())
+        return _sorted_by_key((row[0], row[1]) for row in self.session.execute(query))
 
     def all_ties(self) -> list[Tie]:
         """The workspace's ties (reach and private ones included), by member then contact."""

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.briefings.repository import BriefingRepository, BriefingSweepRepository
-from models.core.errors import NotFound, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
@@ -123,7 +123,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
     """`/prep <contact or company>`: the briefing for a person (their next meeting's context if any)."""
     query = " ".join(query.split())
     if not query:
-        raise UsageError("Whom are you about to meet? Give a name or a company.", command="/prep")
+        raise UsageError("Whom are you about to meet? Give a name or a company.", Usage.PREP)
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         people = repo.contact_candidates(query)
@@ -159,7 +159,7 @@ def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) 
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         return _briefing_for_contact(repo, member, contact, now)
 
 
@@ -371,7 +371,7 @@ def save_meeting_context(
         meeting = _own_meeting(repo, member, meeting_id)
         meeting.trigger_event = (trigger_event or "").strip() or None
         meeting.topic = (topic or "").strip() or None
-        meeting.campaign = CAMPAIGN.check((campaign or "").strip(), command="/prep") or None
+        meeting.campaign = CAMPAIGN.check((campaign or "").strip(), Usage.PREP) or None
         meeting.updated_at = now
         by_contact = {a.contact_id: a for a in meeting.attendees}
         for contact_id, concerned, role in attendees:
@@ -386,7 +386,7 @@ def save_meeting_context(
 def _own_meeting(repo: BriefingRepository, member: Member, meeting_id: int) -> Meeting:
     meeting = repo.meeting(meeting_id)
     if meeting is None or meeting.member_id != member.id:
-        raise NotFound("That meeting no longer exists.")
+        raise NotFound(Missing.MEETING)
     return meeting
 
 

@@ -41,7 +41,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from models.core.dates import EARLIEST_YEAR, parse_duration
-from models.core.errors import RapportError, UsageError
+from models.core.errors import RapportError, Usage, UsageError
 from models.core.faults import drop_echoed_values
 from models.core.grammar import CHANNEL_WORDS, parse_tags
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, EMAIL, JOB_TITLE, PHONE, PROFILE_URL, cut
@@ -419,9 +419,9 @@ def parse_mapping(specs: str | Sequence[str] | None, fields: Sequence[str]) -> d
             field_name, equals, column = pair.partition("=")
             field_name = field_name.strip().lower().replace("-", "_")
             if not equals or not column.strip():
-                raise UsageError(f"“{pair.strip()}” is not field=Column (e.g. email=E-mail).", command="import")
+                raise UsageError(f"“{pair.strip()}” is not field=Column (e.g. email=E-mail).", Usage.IMPORT)
             if field_name not in fields:
-                raise UsageError(f"“{field_name}” is not a field to map; use {', '.join(fields)}.", command="import")
+                raise UsageError(f"“{field_name}” is not a field to map; use {', '.join(fields)}.", Usage.IMPORT)
             mapping[field_name] = column.strip()
     return mapping
 
@@ -1823,7 +1823,7 @@ def read_file(
         return read_contacts_csv(data, mapping)
     if kind == "interactions":
         return read_interactions_csv(data, mapping)
-    raise UsageError(f"“{kind}” is not something I import; use {', '.join(KINDS)}.", command="import")
+    raise UsageError(f"“{kind}” is not something I import; use {', '.join(KINDS)}.", Usage.IMPORT)
 
 
 def import_file(
@@ -1851,9 +1851,9 @@ def import_file(
     columns = parse_mapping(mapping, fields)
     member = owner or member
     if kind != "interactions" and not member:
-        raise UsageError("Say whose contacts these are: --member U… (their Slack user id).", command="import")
+        raise UsageError("Say whose contacts these are: --member U… (their Slack user id).", Usage.IMPORT)
     if member and not _SLACK_USER_ID.fullmatch(member):
-        raise UsageError(f"“{member}” is not a Slack user id (they look like U0123ABCD).", command="import")
+        raise UsageError(f"“{member}” is not a Slack user id (they look like U0123ABCD).", Usage.IMPORT)
     rows = read_file(kind, data, columns)
     team = team_id or sole_team_id(uow)
     if kind == "interactions":
@@ -1879,8 +1879,10 @@ def sole_team_id(uow: UnitOfWork) -> str:
     if len(teams) == 1:
         return teams[0]
     if not teams:
-        raise UsageError("No workspace in the database yet: say which with --team T… (your Slack team id).", "import")
-    raise UsageError(f"Several workspaces here ({', '.join(teams)}): say which with --team.", command="import")
+        raise UsageError(
+            "No workspace in the database yet: say which with --team T… (your Slack team id).", Usage.IMPORT
+        )
+    raise UsageError(f"Several workspaces here ({', '.join(teams)}): say which with --team.", Usage.IMPORT)
 
 
 def describe(report: ImportReport) -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from models.core.errors import NotFound, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError
 from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
@@ -139,9 +139,9 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
     tags = tuple(dict.fromkeys(tag.lower() for tag in TAG.findall(query)))
     query = " ".join(TAG.sub(" ", query).split())
     if not query:
-        raise UsageError("Tell me whom you want to reach: a person or a company.", command="/whoknows")
+        raise UsageError("Tell me whom you want to reach: a person or a company.", Usage.WHOKNOWS)
     if len(query) > MAX_QUERY_LENGTH:
-        raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", command="/whoknows")
+        raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", Usage.WHOKNOWS)
     with uow.reading() as reading:
         repo, member = reading.member(actor.team_id, actor.user_id, NetworkRepository)
         people = repo.contact_candidates(query)
@@ -277,7 +277,7 @@ def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, 
 def _person(repo: NetworkRepository, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
     target = repo.contact(contact_id)
     if target is None:
-        raise NotFound("That contact no longer exists.")
+        raise NotFound(Missing.CONTACT)
     routes = rank_routes(neighbourhood(repo, asker, target))
     page = routes[offset : offset + ROUTES_PER_PAGE]
     views = route_views(repo, page)
@@ -297,7 +297,7 @@ def _person(repo: NetworkRepository, asker: Member, contact_id: int, offset: int
 def _company(repo: NetworkRepository, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
     account = repo.account(account_id)
     if account is None:
-        raise NotFound("That company no longer exists.")
+        raise NotFound(Missing.COMPANY)
     people = [
         Person(kind="contact", id=contact_id, name=name, company=account.name, job_title=title)
         for contact_id, name, title in repo.people_at_account(account.id, limit=2000)

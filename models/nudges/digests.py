@@ -17,7 +17,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.core.errors import NotFound
+from models.core.errors import Missing, NotFound
 from models.core.faults import describe_fault
 from models.core.nudges import (
     SNOOZE,
@@ -222,7 +222,7 @@ def _answer(
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, NudgeRepository)
         if repo.contact(contact_id) is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         repo.answer_nudge(member, contact_id, kind, muted=muted, snoozed_until=snoozed_until)
         uow.commit()
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
-from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.errors import NotAllowed, NotFound, Usage, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, LogCallCommand
@@ -196,7 +196,7 @@ def test_an_empty_or_overlong_query_shows_the_usage(uow: UnitOfWork, typed: str)
     """/whoknows with nothing (or a paragraph) answers how to use it, for /whoknows."""
     with pytest.raises(UsageError) as error:
         who_knows(uow, ME, typed, NOW)
-    assert error.value.command == "/whoknows"
+    assert error.value.usage is Usage.WHOKNOWS
 
 
 # Ranking on the database -------------------------------------------------------------------------
