@@ -150,6 +150,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
     from bot.app import make_runtime, make_web_client
     from bot.jobs import OTHER_COMPOSERS, WORKER
     from handlers.delivery.sender import slack_sender
+    from handlers.nudges.wording import headline
     from models.nudges.digests import compose_due, sweep
 
     runtime = make_runtime(settings)
@@ -159,7 +160,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
         for digest in composed:
             print(f"{digest.slack_user_id} ({digest.period_key}): {len(digest.items)} item(s)")
             for item in digest.items:
-                print(f"  - [{item.kind.value}] {item.headline}")
+                print(f"  - [{item.kind.value}] {headline(item)}")
         if not composed:
             print(f"No digest due at {now.isoformat()}.")
         return 0

@@ -25,6 +25,7 @@ from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import ack_with_usage, usage_reply
 from handlers.logcall import views
 from handlers.network import views as network_views
+from handlers.nudges import wording
 from models.briefings import feeds as calendar_sync
 from models.briefings import service as briefings
 from models.briefings.service import Briefing, ContactBriefing, MeetingContextForm
@@ -112,7 +113,7 @@ def _contact_blocks(entry: ContactBriefing, now: datetime, zone: ZoneInfo) -> li
         relation.append(line)
     if not entry.recent:
         relation.append("• No conversation logged yet.")
-    relation += [f":warning: {flag}" for flag in entry.flags]
+    relation += [f":warning: {wording.flag(nudge)}" for nudge in entry.nudges]
     blocks.append(section(truncate("\n".join(relation), 2900)))
 
     if entry.team_at_account or entry.route_to_concerned:

@@ -26,7 +26,7 @@ from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
 from models.core.names import fold, match_name
-from models.core.nudges import LEAD_MINUTES
+from models.core.nudges import LEAD_MINUTES, DigestItem
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
@@ -90,7 +90,8 @@ class ContactBriefing:
     responsibilities: str | None
     report: TieReport
     recent: tuple[PastInteraction, ...]
-    flags: tuple[str, ...]
+    #: What the digest would say of this relationship: neglected, then one-sided (none when neither).
+    nudges: tuple[DigestItem, ...]
     team_at_account: tuple[TeamTie, ...]
     route_to_concerned: tuple[Person, RouteView] | None
     plan: ConversationPlan
@@ -225,7 +226,7 @@ def _contact_briefing(
         )
         for interaction in repo.recent_interactions(member, contact, limit=3)
     ]
-    flags, is_neglected, side = _nudges_about(repo, member, contact, now)
+    nudges, is_neglected, side = _nudges_about(repo, member, contact, now)
     team = _team_at_account(repo, member, contact)
     route = _route_to_concerned(repo, member, contact)
     better = None
@@ -257,7 +258,7 @@ def _contact_briefing(
         responsibilities=contact.responsibilities,
         report=report,
         recent=tuple(recent),
-        flags=tuple(flags),
+        nudges=tuple(nudges),
         team_at_account=team,
         route_to_concerned=route,
         plan=plan,
@@ -266,22 +267,22 @@ def _contact_briefing(
 
 def _nudges_about(
     repo: BriefingRepository, member: Member, contact: Contact, now: datetime
-) -> tuple[list[str], bool, str | None]:
-    """What the digest would say of this relationship: its flags, whether it is neglected, and who
-    started nearly all of it ("them", "me", or None when it is balanced)."""
+) -> tuple[list[DigestItem], bool, str | None]:
+    """What the digest would say of this relationship (neglected, one-sided), whether it is neglected,
+    and who started nearly all of it ("them", "me", or None when it is balanced)."""
     facts = repo.tie_facts(member, now, contact_ids=[contact.id])
-    flags: list[str] = []
+    nudges: list[DigestItem] = []
     is_neglected, side = False, None
     if facts:
         neglected_item = neglected_rule(facts[0], repo.cadences(member), now)
         sided = one_sided_rule(facts[0], now)
         if neglected_item is not None:
             is_neglected = True
-            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
+            nudges.append(neglected_item)
         if sided is not None:
             side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
-            flags.append(f"{sided.headline}. {sided.reason}")
-    return flags, is_neglected, side
+            nudges.append(sided)
+    return nudges, is_neglected, side
 
 
 def _team_at_account(repo: BriefingRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
