@@ -189,8 +189,9 @@ def _briefings(settings: Settings, as_of: datetime | None, member: str | None, d
             print(
                 f"{item.slack_user_id}: {item.title} at {item.starts_at.isoformat()} ({item.lead_minutes} min before)"
             )
-            for line in item.objectives:
-                print(f"  - {line}")
+            for name, plan in item.plans:
+                primary, secondary = plan.primary, plan.secondary
+                print(f"  - {name}: primary {primary.kind.value}, secondary {secondary.kind.value}: {primary.goal}")
         if not due:
             print(f"No briefing due at {now.isoformat()}.")
         return 0

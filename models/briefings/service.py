@@ -40,6 +40,7 @@ from models.network.whoknows import (
     NobodyKnows,
     Person,
     RouteView,
+    TargetOption,
     contact_person,
     neighbourhood,
     route_views,
@@ -138,7 +139,8 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
         elif company_match.chosen is not None and not person_match.options:
             contact = _focus_at_account(repo, member, company_match.chosen.id)
             if contact is None:
-                return NobodyKnows(query=query, nearest=(f"{company_match.chosen.name} (company)",))
+                chosen = company_match.chosen
+                return NobodyKnows(query=query, nearest=(TargetOption("account", chosen.id, chosen.name),))
         else:
             options = target_options(
                 person_match.chosen, person_match.options, company_match.chosen, company_match.options
@@ -150,7 +152,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
                     return _briefing_for_contact(repo, member, contact, now)
             if options:
                 return ChooseTarget(query=query, options=options)
-            return NobodyKnows(query=query, nearest=tuple(c.name for c in people[:3]))
+            return NobodyKnows(query=query, nearest=tuple(TargetOption("contact", c.id, c.name) for c in people[:3]))
         assert contact is not None
         return _briefing_for_contact(repo, member, contact, now)
 
@@ -170,7 +172,7 @@ def prep_account(uow: UnitOfWork, actor: Actor, account_id: int, now: datetime) 
         account = repo.account(account_id)
         contact = _focus_at_account(repo, member, account_id)
         if contact is None:
-            return NobodyKnows(query=account.name if account else "that company")
+            return NobodyKnows(query=account.name if account else None)
         return _briefing_for_contact(repo, member, contact, now)
 
 
@@ -468,7 +470,8 @@ class DueBriefing:
     title: str
     starts_at: datetime
     lead_minutes: int
-    objectives: tuple[str, ...]
+    #: Each contact briefed in full, by name, with the plan for the conversation.
+    plans: tuple[tuple[str, ConversationPlan], ...]
 
 
 def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> list[DueBriefing]:
@@ -485,12 +488,7 @@ def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) 
         if starts_at - timedelta(minutes=lead) > now:
             continue
         briefing = briefing_for_meeting(uow, team_id, user_id, meeting_id, now)
-        lines = tuple(
-            f"{entry.person.name}: primary {entry.plan.primary.kind.value}, secondary {entry.plan.secondary.kind.value}: {entry.plan.primary.goal}"
-            for entry in briefing.contacts
-        )
+        plans = tuple((entry.person.name, entry.plan) for entry in briefing.contacts)
         title = briefing.meeting.title if briefing.meeting else ""
-        due.append(
-            DueBriefing(slack_user_id=user_id, title=title, starts_at=starts_at, lead_minutes=lead, objectives=lines)
-        )
+        due.append(DueBriefing(slack_user_id=user_id, title=title, starts_at=starts_at, lead_minutes=lead, plans=plans))
     return due

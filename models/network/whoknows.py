@@ -105,11 +105,12 @@ class CompanyRoutes:
 
 @dataclass(frozen=True)
 class TargetOption:
-    """One person or company a typed name may mean, as a choice to offer."""
+    """One person or company a typed name may mean, as a choice to offer; `detail` is a contact's company."""
 
     kind: str  # "contact" or "account"
     id: int
-    label: str
+    name: str
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +123,11 @@ class ChooseTarget:
 
 @dataclass(frozen=True)
 class NobodyKnows:
-    """Nobody on the team knows anyone by that name; the nearest names the team does know."""
+    """Nobody on the team knows anyone by that name (None: a company chosen that no longer exists);
+    the nearest people and companies the team does know."""
 
-    query: str
-    nearest: tuple[str, ...] = field(default_factory=tuple)
+    query: str | None
+    nearest: tuple[TargetOption, ...] = field(default_factory=tuple)
 
 
 WhoKnowsResult = PersonRoutes | CompanyRoutes | ChooseTarget | NobodyKnows
@@ -364,18 +366,17 @@ def target_options(
     company: Candidate | None,
     companies: tuple[Candidate, ...],
 ) -> tuple[TargetOption, ...]:
-    options = [
-        TargetOption("contact", c.id, c.name + (f" · {c.detail}" if c.detail else ""))
-        for c in ((person,) if person else people)
-    ]
-    options += [TargetOption("account", c.id, f"{c.name} (company)") for c in ((company,) if company else companies)]
+    options = [_person_option(c) for c in ((person,) if person else people)]
+    options += [TargetOption("account", c.id, c.name) for c in ((company,) if company else companies)]
     return tuple(options[:6])
 
 
-def _nearest(people: list[Candidate], companies: list[Candidate]) -> tuple[str, ...]:
-    names = [c.name + (f" · {c.detail}" if c.detail else "") for c in people[:3]]
-    names += [f"{c.name} (company)" for c in companies[:2]]
-    return tuple(names)
+def _nearest(people: list[Candidate], companies: list[Candidate]) -> tuple[TargetOption, ...]:
+    return (*map(_person_option, people[:3]), *(TargetOption("account", c.id, c.name) for c in companies[:2]))
+
+
+def _person_option(candidate: Candidate) -> TargetOption:
+    return TargetOption("contact", candidate.id, candidate.name, candidate.detail or None)
 
 
 BRIDGE_FLAGS = frozenset({BRIDGE, LOCAL_BRIDGE, "only_way_in"})

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
+from handlers.network.views import option_label
 from models.core.errors import NotAllowed, NotFound, Usage, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.scoring import Appreciation, Friendship
@@ -148,7 +149,7 @@ def test_two_people_with_one_name_make_the_seller_choose(uow: UnitOfWork) -> Non
     assert acme_jane != globex_jane
     answer = who_knows(uow, ME, "jane doe", NOW)
     assert isinstance(answer, ChooseTarget)
-    assert {(o.kind, o.id, o.label) for o in answer.options} == {
+    assert {(o.kind, o.id, option_label(o)) for o in answer.options} == {
         ("contact", acme_jane, "Jane Doe · ACME"),
         ("contact", globex_jane, "Jane Doe · Globex"),
     }
@@ -181,13 +182,17 @@ def test_a_typo_in_a_longer_company_name_still_finds_it(uow: UnitOfWork) -> None
 def test_a_typo_in_a_four_letter_company_is_suggested_not_guessed(uow: UnitOfWork) -> None:
     """“ACEM” is too short to correct with confidence: nobody is found, and ACME is suggested."""
     meet(uow, ME, "Jane Doe", company="ACME")
-    assert who_knows(uow, ME, "ACEM", NOW) == NobodyKnows(query="ACEM", nearest=("ACME (company)",))
+    answer = who_knows(uow, ME, "ACEM", NOW)
+    assert isinstance(answer, NobodyKnows) and answer.query == "ACEM"
+    assert [option_label(option) for option in answer.nearest] == ["ACME (company)"]
 
 
 def test_an_unknown_name_says_nobody_knows_them_and_suggests_near_names(uow: UnitOfWork) -> None:
     """“Jane Smith” is unknown, but Jane Doe resembles her; “Zebedee Quartz” resembles no one."""
     meet(uow, ME, "Jane Doe", company="ACME")
-    assert who_knows(uow, ME, "Jane Smith", NOW) == NobodyKnows(query="Jane Smith", nearest=("Jane Doe · ACME",))
+    answer = who_knows(uow, ME, "Jane Smith", NOW)
+    assert isinstance(answer, NobodyKnows) and answer.query == "Jane Smith"
+    assert [option_label(option) for option in answer.nearest] == ["Jane Doe · ACME"]
     assert who_knows(uow, ME, "Zebedee  Quartz", NOW) == NobodyKnows(query="Zebedee Quartz", nearest=())
 
 
