@@ -7,9 +7,9 @@ database holds, a workspace's Enterprise Grid organisation, and deleting a works
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 
 from models.db.orm import Account, Contact, Interaction, Member, Tie, Workspace, contact_tags, interaction_tags
 from models.db.repository import WorkspaceRepository
@@ -39,12 +39,7 @@ class AdminRepository(WorkspaceRepository):
 
     def all_contact_tags(self) -> dict[int, list[str]]:
         """The tags of each tagged contact of the workspace, sorted."""
-        query = (
-            select(contact_tags.c.contact_id, contact_tags.c.tag)
-            .join(Contact, Contact.id == contact_tags.c.contact_id)
-            .where(Contact.workspace_id == self.workspace_id)
-        )
-        return _sorted_by_key((row[0], row[1]) for row in self.session.execute(query))
+        return self._tags(Contact, contact_tags.c.contact_id, contact_tags.c.tag)
 
     def all_interactions(self) -> list[Interaction]:
         """The workspace's interactions (undone ones included), by id."""
@@ -53,17 +48,22 @@ class AdminRepository(WorkspaceRepository):
 
     def all_interaction_tags(self) -> dict[int, list[str]]:
         """The tags of each tagged interaction of the workspace, sorted."""
-        query = (
-            select(interaction_tags.c.interaction_id, interaction_tags.c.tag)
-            .join(Interaction, Interaction.id == interaction_tags.c.interaction_id)
-            .where(Interaction.workspace_id == self.workspace_id)
-        )
-        return _sorted_by_key((row[0], row[1]) for row in self.session.execute(query))
+        return self._tags(Interaction, interaction_tags.c.interaction_id, interaction_tags.c.tag)
 
     def all_ties(self) -> list[Tie]:
         """The workspace's ties (reach and private ones included), by member then contact."""
         query = select(Tie).where(Tie.workspace_id == self.workspace_id).order_by(Tie.member_id, Tie.contact_id)
         return list(self.session.scalars(query))
+
+    def _tags(
+        self, tagged: type[Contact] | type[Interaction], key: ColumnElement[int], tag: ColumnElement[str]
+    ) -> dict[int, list[str]]:
+        """The tags of each of the workspace's rows of `tagged` that has any, from its tags table, sorted."""
+        query = select(key, tag).join(tagged, tagged.id == key).where(tagged.workspace_id == self.workspace_id)
+        grouped: dict[int, list[str]] = {}
+        for row_id, name in self.session.execute(query):
+            grouped.setdefault(row_id, []).append(name)
+        return {row_id: sorted(names) for row_id, names in grouped.items()}
 
     def record_installation(self, enterprise_id: str | None, name: str) -> None:
         """Keep the workspace's Enterprise Grid organisation, and its name when it had none."""
@@ -104,11 +104,3 @@ class WorkspaceDirectory:
 
     def _workspace_id(self, team_id: str) -> int | None:
         return self.session.scalar(select(Workspace.id).where(Workspace.slack_team_id == team_id))
-
-
-def _sorted_by_key(rows: Iterable[tuple[int, str]]) -> dict[int, list[str]]:
-    """(key, tag) rows as each key's tags, sorted."""
-    grouped: dict[int, list[str]] = {}
-    for key, tag in rows:
-        grouped.setdefault(key, []).append(tag)
-    return {key: sorted(tags) for key, tags in grouped.items()}

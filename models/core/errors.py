@@ -98,12 +98,8 @@ class NotFound(RapportError):
     """
 
     def __init__(self, missing: Missing | str) -> None:
-        if isinstance(missing, Missing):
-            super().__init__(f"no such {missing.value}")
-            self.missing: Missing | None = missing
-        else:
-            super().__init__(missing)
-            self.missing = None
+        self.missing = missing if isinstance(missing, Missing) else None
+        super().__init__(f"no such {self.missing.value}" if self.missing else missing)
 
 
 class NotAllowed(RapportError):
@@ -113,9 +109,5 @@ class NotAllowed(RapportError):
     """
 
     def __init__(self, forbidden: Forbidden | str) -> None:
-        if isinstance(forbidden, Forbidden):
-            super().__init__(f"not allowed: {forbidden.value}")
-            self.forbidden: Forbidden | None = forbidden
-        else:
-            super().__init__(forbidden)
-            self.forbidden = None
+        self.forbidden = forbidden if isinstance(forbidden, Forbidden) else None
+        super().__init__(f"not allowed: {self.forbidden.value}" if self.forbidden else forbidden)
