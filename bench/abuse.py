@@ -35,7 +35,7 @@ from pathlib import Path
 
 from bench.common import percentiles, start_http_server
 from bot.signing import signature_headers
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 
 SIGNING_SECRET = "bench-abuse-signing-secret-0123"
 BOT_TOKEN = "xoxb-bench-abuse-token"

@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 from bench.common import start_http_server
 from bot.db import make_engine
 from bot.signing import signature_headers
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.db.orm import Interaction
 
 SIGNING_SECRET = "bench-signing-secret-0123456789"

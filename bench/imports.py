@@ -41,7 +41,8 @@ from sqlalchemy import Engine, func, select, text
 from bot.db import make_engine, make_session_factory, migrate
 from models.db.orm import Contact, Interaction, Member, Tie, Workspace
 from models.db.uow import UnitOfWork
-from models.imports.importers import ImportReport, import_file
+from models.imports.service import import_file
+from models.imports.values import ImportReport
 
 TARGET_LINKEDIN_S = 30.0
 TARGET_INTERACTIONS_S = 180.0

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from slack_bolt import App
 
     from bot.app import Runtime
+    from models.core.errors import RapportError
 
 logger = logging.getLogger("rapport")
 
@@ -309,8 +310,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot.app import make_runtime
     from bot.db import refresh_statistics
+    from handlers.imports.report import report_lines
     from models.core.errors import RapportError
-    from models.imports.importers import describe, import_file
+    from models.imports.service import import_file
 
     try:
         data = Path(args.file).read_bytes()
@@ -339,15 +341,37 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
         )
     except RapportError as error:
-        print(f"rapport: {error.message} Nothing was imported.", file=sys.stderr)
+        print(f"rapport: {import_refusal(error)} Nothing was imported.", file=sys.stderr)
         return 2
     finally:
         for bar in bars.values():
             bar.close()
     if not args.dry_run:
         refresh_statistics(runtime.engine)  # a bulk load changes the tables' shape: tell the planner
-    print("\n".join(describe(report)))
+    print("\n".join(report_lines(report, import_skip_reason)))
     return 0
+
+
+def import_refusal(error: RapportError) -> str:
+    """Why nothing was imported, in the command line's words: the flag that would have done."""
+    from models.imports.values import MemberNeeded, NoWorkspace, SeveralWorkspaces, UnmappedColumns
+
+    if isinstance(error, MemberNeeded):
+        return "Say whose contacts these are: --member U… (their Slack user id)."
+    if isinstance(error, NoWorkspace):
+        return "No workspace in the database yet: say which with --team T… (your Slack team id)."
+    if isinstance(error, SeveralWorkspaces):
+        return f"Several workspaces here ({', '.join(error.teams)}): say which with --team."
+    if isinstance(error, UnmappedColumns):
+        return f"{error.found} {error.ask}, e.g. --map {error.example}."
+    return error.message
+
+
+def import_skip_reason(reason: str) -> str:
+    """A skipped row's reason, with the flag that covers rows naming no member."""
+    from models.imports.values import NO_MEMBER_NAMED
+
+    return f"{reason} (give --member for such rows)" if reason == NO_MEMBER_NAMED else reason
 
 
 def _console(settings: Settings, time_zone: str | None = None) -> int:

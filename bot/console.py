@@ -28,7 +28,7 @@ from bot.app import Runtime, build_app
 from bot.render_text import RenderedButton, mrkdwn_to_text, render_message
 from bot.settings import Settings
 from bot.signing import signature_headers
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.kit.mrkdwn import escape
 
 CONSOLE_TEAM_ID = "T0CONSOLE"

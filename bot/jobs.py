@@ -16,11 +16,13 @@ from dataclasses import dataclass
 
 from bot.app import Runtime
 from bot.db import refresh_statistics
+from models.admin.service import workspace_teams
 from models.briefings.feeds import sync_all_feeds
 from models.briefings.service import compose_briefings, compose_follow_ups
 from models.delivery.outbox import Sender
 from models.network.structure import refresh_structure, workspace_ids
 from models.nudges.digests import sweep
+from models.scores.engine import rescore_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +77,14 @@ class Jobs:
                 report.seconds,
             )
 
+    def rescore_ties(self) -> None:
+        """Score every tie of every workspace again (daily): what time alone changes (recency, the year
+        regularity looks at) reaches the lists that read the ties' kept figures."""
+        deps = self.runtime.deps
+        for team_id in workspace_teams(deps.uow()):
+            scored = rescore_workspace(deps.uow(), team_id, deps.clock())
+            logger.info("scores: %s tie(s) of workspace %s scored again", scored, team_id)
+
 
 # What the stored references lead to ------------------------------------------------------------------
 _served: dict[str, Jobs] = {}
@@ -115,3 +125,8 @@ def sync_calendars(scheduler: str = DEFAULT_SCHEDULER) -> None:
 def refresh_network_structure(scheduler: str = DEFAULT_SCHEDULER) -> None:
     """The stored job "bot.jobs:refresh_network_structure": `Jobs.refresh_network_structure` of the scheduler named."""
     served(scheduler).refresh_network_structure()
+
+
+def rescore_ties(scheduler: str = DEFAULT_SCHEDULER) -> None:
+    """The stored job "bot.jobs:rescore_ties": `Jobs.rescore_ties` of the scheduler named."""
+    served(scheduler).rescore_ties()

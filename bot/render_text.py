@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,36 +87,73 @@ def render_blocks(blocks: Iterable[Mapping[str, Any]], first_number: int = 1) ->
     lines: list[str] = []
     buttons: list[RenderedButton] = []
     for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append("  " + _element_text(block).upper())
-        elif kind == "section":
-            if block.get("text"):
-                lines.extend(_wrap(_element_text(block)))
-            for field in block.get("fields") or ():
-                lines.extend(_wrap(str(field.get("text", "")), indent="    "))
-            accessory = block.get("accessory")
-            if accessory and accessory.get("type") == "button":
-                number = first_number + len(buttons)
-                buttons.append(RenderedButton(number, accessory, str(block.get("block_id", ""))))
-                lines.append(f"    [{number}] {_element_text(accessory)}")
-        elif kind == "context":
-            text = " ".join(_element_text({"text": e}) if "text" in e else "" for e in block.get("elements", ()))
-            lines.extend(_wrap(text, indent="    "))
-        elif kind == "divider":
-            lines.append("  " + "─" * 40)
-        elif kind == "actions":
-            labels = []
-            for element in block.get("elements", ()):
-                if element.get("type") == "button":
-                    number = first_number + len(buttons)
-                    buttons.append(RenderedButton(number, element, str(block.get("block_id", ""))))
-                    labels.append(f"[{number}] {_element_text(element)}")
-            if labels:
-                lines.extend(textwrap.wrap("   ".join(labels), WIDTH, initial_indent="  ", subsequent_indent="  "))
-        elif kind == "input":
-            lines.append("  " + _element_text({"text": block.get("label", {})}))
+        render = _RENDERERS.get(str(block.get("type")))
+        if render is not None:
+            lines.extend(render(block, _Numbering(buttons, first_number, str(block.get("block_id", "")))))
     return lines, buttons
+
+
+@dataclass
+class _Numbering:
+    """Gives each button of a block the next number, and keeps it."""
+
+    buttons: list[RenderedButton]
+    first_number: int
+    block_id: str
+
+    def number(self, element: Mapping[str, Any]) -> int:
+        number = self.first_number + len(self.buttons)
+        self.buttons.append(RenderedButton(number, element, self.block_id))
+        return number
+
+
+def _header(block: Mapping[str, Any], _numbering: _Numbering) -> list[str]:
+    return ["  " + _element_text(block).upper()]
+
+
+def _section(block: Mapping[str, Any], numbering: _Numbering) -> list[str]:
+    lines = _wrap(_element_text(block)) if block.get("text") else []
+    for field in block.get("fields") or ():
+        lines.extend(_wrap(str(field.get("text", "")), indent="    "))
+    accessory = block.get("accessory")
+    if accessory and accessory.get("type") == "button":
+        lines.append(f"    [{numbering.number(accessory)}] {_element_text(accessory)}")
+    return lines
+
+
+def _context(block: Mapping[str, Any], _numbering: _Numbering) -> list[str]:
+    text = " ".join(_element_text({"text": e}) if "text" in e else "" for e in block.get("elements", ()))
+    return _wrap(text, indent="    ")
+
+
+def _divider(_block: Mapping[str, Any], _numbering: _Numbering) -> list[str]:
+    return ["  " + "─" * 40]
+
+
+def _actions(block: Mapping[str, Any], numbering: _Numbering) -> list[str]:
+    labels = [
+        f"[{numbering.number(element)}] {_element_text(element)}"
+        for element in block.get("elements", ())
+        if element.get("type") == "button"
+    ]
+    if not labels:
+        return []
+    return textwrap.wrap("   ".join(labels), WIDTH, initial_indent="  ", subsequent_indent="  ")
+
+
+def _input(block: Mapping[str, Any], _numbering: _Numbering) -> list[str]:
+    return ["  " + _element_text({"text": block.get("label", {})})]
+
+
+#: How each kind of block reads in the terminal; other kinds are not shown.
+_RENDERERS: dict[str, Callable[[Mapping[str, Any], _Numbering], list[str]]] = {
+    "header": _header,
+    "section": _section,
+    "context": _context,
+    "divider": _divider,
+    "actions": _actions,
+    "input": _input,
+}
 
 
 def render_message(payload: Mapping[str, Any], first_number: int = 1) -> tuple[list[str], list[RenderedButton]]:

@@ -17,9 +17,12 @@ from models.delivery.outbox import Sender
 NETWORK_JOB_ID = "network-structure"
 NUDGES_JOB_ID = "nudges"
 CALENDARS_JOB_ID = "calendars"
+SCORES_JOB_ID = "scores"
 #: Digests and briefings are due at each member's own time: sweeping this often keeps them on time.
 NUDGE_SWEEP_MINUTES = 1
 CALENDAR_MINUTES = 15
+#: Every tie is scored again once a day (a change to a tie scores it at once).
+RESCORE_MINUTES = 24 * 60
 JOB_TABLE = "apscheduler_jobs"
 
 
@@ -75,6 +78,14 @@ def start_scheduler(
         CALENDAR_MINUTES,
         "Read calendar feeds",
         timedelta(seconds=45),
+    )
+    _ensure_job(
+        scheduler,
+        SCORES_JOB_ID,
+        "bot.jobs:rescore_ties",
+        RESCORE_MINUTES,
+        "Score every tie again",
+        timedelta(minutes=5),
     )
     background.resume()
     return scheduler

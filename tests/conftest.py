@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from bot.app import build_app
 from bot.db import make_engine, make_session_factory, migrate
 from bot.settings import load_settings
-from bot.slack_standin import SlackStandIn, required_args_from_openapi
+from bot.standin import SlackStandIn, required_args_from_openapi
 from handlers.kit.deps import Deps
 from models.briefings.calendar import fetch_feed
 from models.briefings.feeds import FeedReaders, Fetch

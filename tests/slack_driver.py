@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.signing import signature_headers
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.kit.blockkit import check_blocks, check_view
 
 SIGNING_SECRET = "test-signing-secret-0123456789"

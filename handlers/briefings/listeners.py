@@ -19,6 +19,7 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import answer, answers, choice, input_block, modal, selected, text_input, text_of
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -177,7 +178,7 @@ def briefing_dm(deps: Deps) -> Callable[[OutgoingMessage], dict[str, Any]]:
 def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
     from models.logcall import service as services
 
-    cached = services.cached_profile(deps.uow(), services.Actor(message_.team_id, message_.slack_user_id), deps.clock())
+    cached = services.cached_profile(deps.uow(), Actor(message_.team_id, message_.slack_user_id), deps.clock())
     return cached.zone if cached else ZoneInfo("UTC")
 
 
@@ -271,59 +272,27 @@ def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, 
         blocks.append(
             _choice(f"role_{contact_id}", f"{name}: part in the decision", "static_select", _ROLE_OPTIONS, role)
         )
-    return {
-        "type": "modal",
-        "callback_id": CONTEXT_MODAL_ID,
-        "title": {"type": "plain_text", "text": "Meeting context"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": private_metadata,
-        "blocks": blocks,
-    }
+    return modal(CONTEXT_MODAL_ID, "Meeting context", blocks, private_metadata=private_metadata)
 
 
 def _text_input(block_id: str, label: str, initial: str | None, placeholder: str) -> Block:
     """An optional text field of the context form (its action id is its block id); the campaign on one line."""
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": block_id,
-        "multiline": block_id != "campaign",
-        "max_length": CAMPAIGN.limit if block_id == "campaign" else 1000,
-        "placeholder": {"type": "plain_text", "text": placeholder},
-    }
-    if initial:
-        element["initial_value"] = initial
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": label},
-        "element": element,
-    }
+    one_line = block_id == "campaign"
+    element = text_input(
+        block_id, placeholder, multiline=not one_line, initial=initial, max_length=CAMPAIGN.limit if one_line else 1000
+    )
+    return input_block(block_id, label, element, optional=True)
 
 
 def _choice(block_id: str, label: str, kind: str, choices: list[tuple[str, str]], chosen: str) -> Block:
     """An optional choice of the context form, among (value, label) `choices`, `chosen` picked; its action id
     is what the block id names ("concerned_12" → "concerned")."""
-    options = [{"text": {"type": "plain_text", "text": text}, "value": value} for value, text in choices]
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "optional": True,
-        "label": {"type": "plain_text", "text": truncate(label, 2000)},
-        "element": {
-            "type": kind,
-            "action_id": block_id.rsplit("_", 1)[0],
-            "options": options,
-            "initial_option": next(o for o in options if o["value"] == chosen),
-        },
-    }
+    return input_block(block_id, label, choice(kind, block_id.rsplit("_", 1)[0], choices, chosen), optional=True)
 
 
 def _context_problems(view: dict[str, Any]) -> dict[str, str]:
     """What is wrong with the meeting context form, by block: only a campaign name too long to keep."""
-    campaign = (view["state"]["values"].get("campaign", {}).get("campaign", {}) or {}).get("value") or ""
-    return {} if CAMPAIGN.fits(campaign.strip()) else {"campaign": CAMPAIGN.too_long}
+    return {} if CAMPAIGN.fits(text_of(answers(view), "campaign")) else {"campaign": CAMPAIGN.too_long}
 
 
 def check_context(ack: AckFn, view: dict[str, Any]) -> None:
@@ -341,22 +310,20 @@ def save_context(
     """After the acknowledgement: save what the member knows of the meeting, answer with the new briefing."""
     if _context_problems(view):
         return  # shown under the fields by the acknowledgement
-    values = view["state"]["values"]
+    values = answers(view)
     metadata = json.loads(view["private_metadata"])
 
     def text(block_id: str) -> str | None:
-        return (values.get(block_id, {}).get(block_id, {}) or {}).get("value")
+        return answer(values, block_id).get("value")
 
     attendees: list[tuple[int, bool | None, DecisionRole | None]] = []
-    for block_id, state in values.items():
+    for block_id in values:
         match = re.fullmatch(r"concerned_(\d+)", block_id)
         if not match:
             continue
         contact_id = int(match[1])
-        concern = ((state.get("concerned") or {}).get("selected_option") or {}).get("value", "unknown")
-        role = ((values.get(f"role_{contact_id}", {}).get("role") or {}).get("selected_option") or {}).get(
-            "value", "unknown"
-        )
+        concern = selected(values, block_id) or "unknown"
+        role = selected(values, f"role_{contact_id}") or "unknown"
         attendees.append(
             (
                 contact_id,

@@ -18,6 +18,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import answer, answers, input_block, modal, text_input, text_of
 from handlers.kit.profiles import member_profile
 from models.briefings import feeds as calendar_sync
 from models.briefings import web
@@ -74,37 +75,20 @@ def unhide(deps: Deps, action: dict[str, Any], client: WebClient, context: BoltC
 
 def open_calendar(deps: Deps, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     status = calendar_sync.feed_status(deps.uow(), actor_of(context))
-    client.views_open(
-        trigger_id=body["trigger_id"],
-        view={
-            "type": "modal",
-            "callback_id": CALENDAR_MODAL_ID,
-            "title": {"type": "plain_text", "text": "Calendar feed"},
-            "submit": {"type": "plain_text", "text": "Save"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "blocks": [
-                section(calendar_words.status_text(status)),
-                {
-                    "type": "input",
-                    "block_id": "url",
-                    "optional": True,
-                    "label": {"type": "plain_text", "text": "Your calendar's secret iCalendar address"},
-                    "hint": {
-                        "type": "plain_text",
-                        "text": "Google: Settings › your calendar › Secret address in iCal format. Type off to stop.",
-                    },
-                    "element": {"type": "plain_text_input", "action_id": "url", "max_length": 2000},
-                },
-                {
-                    "type": "input",
-                    "block_id": "file",
-                    "optional": True,
-                    "label": {"type": "plain_text", "text": "Or upload an .ics file"},
-                    "element": {"type": "file_input", "action_id": "file", "filetypes": ["ics"], "max_files": 1},
-                },
-            ],
-        },
-    )
+    address = text_input("url", max_length=2000)
+    upload = {"type": "file_input", "action_id": "file", "filetypes": ["ics"], "max_files": 1}
+    blocks = [
+        section(calendar_words.status_text(status)),
+        input_block(
+            "url",
+            "Your calendar's secret iCalendar address",
+            address,
+            optional=True,
+            hint="Google: Settings › your calendar › Secret address in iCal format. Type off to stop.",
+        ),
+        input_block("file", "Or upload an .ics file", upload, optional=True),
+    ]
+    client.views_open(trigger_id=body["trigger_id"], view=modal(CALENDAR_MODAL_ID, "Calendar feed", blocks))
 
 
 def check_calendar(ack: AckFn, view: dict[str, Any]) -> None:
@@ -139,10 +123,8 @@ def save_calendar(deps: Deps, view: dict[str, Any], client: WebClient, context: 
 
 
 def _calendar_form(view: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
-    values = view["state"]["values"]
-    url = (values.get("url", {}).get("url", {}) or {}).get("value") or ""
-    files = (values.get("file", {}).get("file", {}) or {}).get("files") or []
-    return url.strip(), files
+    values = answers(view)
+    return text_of(values, "url"), list(answer(values, "file").get("files") or [])
 
 
 def read_calendar_and_tell(deps: Deps, client: WebClient, actor: Actor, feed_id: int) -> None:

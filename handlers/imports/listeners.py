@@ -8,13 +8,15 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from handlers.home.listeners import download_file, publish_home
+from handlers.imports.report import report_lines
 from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
 from handlers.kit.deps import Deps
 from handlers.kit.errors import ack_only, guarded
 from handlers.kit.profiles import member_profile
 from models.core.errors import UsageError
-from models.imports import importers
+from models.imports.service import import_file
+from models.imports.values import UnmappedColumns, UnreadableFile
 
 IMPORT_MODAL_ID = "import_modal"
 KINDS = [
@@ -129,18 +131,25 @@ def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: W
     mapping = (_value(view, "map").get("value") or "").strip() or None
     member_profile(deps, client, actor)  # the uploader's e-mail, so that rows naming it are recognised as theirs
     try:
-        report = importers.import_file(
+        report = import_file(
             deps.uow(), actor.team_id, kind, data, deps.clock(), owner=actor.user_id, mapping=mapping, tags=tags
         )
-    except (importers.UnreadableFile, UsageError) as problem:
-        client.chat_postMessage(channel=actor.user_id, **notice(f":warning: Nothing was imported: {problem.message}"))
+    except (UnreadableFile, UsageError) as problem:
+        client.chat_postMessage(channel=actor.user_id, **notice(f":warning: Nothing was imported: {_refusal(problem)}"))
         return
-    lines = importers.describe(report)
+    lines = report_lines(report)
     text = f":inbox_tray: *Import done* ({dict(KINDS)[kind]})\n" + "\n".join(lines[:40])
     if len(lines) > 40:
         text += f"\n… and {len(lines) - 40} more skipped rows: run `rapport import` on a terminal for the whole report."
     client.chat_postMessage(channel=actor.user_id, **notice(text))
     publish_home(deps, client, actor)
+
+
+def _refusal(problem: UnreadableFile | UsageError) -> str:
+    """Why nothing was imported, in the form's words: a column to map is named in its Columns field."""
+    if isinstance(problem, UnmappedColumns):
+        return f"{problem.found} {problem.ask} in the Columns field, e.g. {problem.example}."
+    return problem.message
 
 
 def register(app: App) -> None:

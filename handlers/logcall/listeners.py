@@ -17,6 +17,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blocks import message, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import FormErrors, State, answers, text_of
 from handlers.kit.profiles import form_metadata, form_zone, member_profile
 from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import is_help, usage_message
@@ -59,7 +60,7 @@ def logcall_command(
 
 
 #: How each /logcall-like form (the form itself, or the next meeting's) is read into a command.
-FORM_READERS: dict[str, Callable[[forms.State, datetime, ZoneInfo], LogCallCommand]] = {
+FORM_READERS: dict[str, Callable[[State, datetime, ZoneInfo], LogCallCommand]] = {
     views.LOGCALL_MODAL_ID: forms.logcall_command_from_state,
     views.SCHEDULE_MODAL_ID: forms.schedule_command_from_state,
 }
@@ -73,8 +74,8 @@ def submit_logcall_form(
     zone = form_zone(deps, view, actor)
     now = deps.clock()
     try:
-        command = FORM_READERS[view["callback_id"]](view["state"]["values"], now, zone)
-    except forms.FormErrors:
+        command = FORM_READERS[view["callback_id"]](answers(view), now, zone)
+    except FormErrors:
         return  # the acknowledgement showed them under the fields: nothing to do
     result = services.log_call(deps.uow(), actor, command, request_key=f"view:{view['id']}", now=now, source="modal")
     reply(client, body, actor, render(result, MemberProfile(display_name="", time_zone=zone.key), deps))
@@ -86,8 +87,8 @@ def check_logcall_form(deps: Deps, ack: AckFn, view: dict[str, Any], context: Bo
     """A /logcall-like form's quick part: errors under the fields, else the acknowledgement; never a Slack call."""
     read_form = FORM_READERS[view["callback_id"]]
     try:
-        read_form(view["state"]["values"], deps.clock(), form_zone(deps, view, actor_of(context)))
-    except forms.FormErrors as errors:
+        read_form(answers(view), deps.clock(), form_zone(deps, view, actor_of(context)))
+    except FormErrors as errors:
         ack(response_action="errors", errors=errors.by_block)
         return
     ack()
@@ -136,8 +137,8 @@ def open_rating(
 def check_rating(ack: AckFn, view: dict[str, Any]) -> None:
     """The rating form's quick part: a cadence that is not a number of days shows under its field."""
     try:
-        forms.rating_from_state(view["state"]["values"])
-    except forms.FormErrors as errors:
+        forms.rating_from_state(answers(view))
+    except FormErrors as errors:
         ack(response_action="errors", errors=errors.by_block)
         return
     ack()
@@ -148,8 +149,8 @@ def rating_submission(
 ) -> None:
     """After the acknowledgement: save the rating, reply with the new score, refresh the Home tab."""
     try:
-        rating = forms.rating_from_state(view["state"]["values"])
-    except forms.FormErrors:
+        rating = forms.rating_from_state(answers(view))
+    except FormErrors:
         return  # shown under the field by the acknowledgement
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -207,7 +208,7 @@ def tags_submission(
     """After the acknowledgement: save the contact's tags and say which they are now."""
     actor = actor_of(context)
     contact_id = int(json.loads(view["private_metadata"])["contact_id"])
-    tags = parse_tags(forms.plain_text(view["state"]["values"], "tags"))
+    tags = parse_tags(text_of(answers(view), "tags"))
     saved = services.set_contact_tags(deps.uow(), actor, contact_id, tags)
     shown = " ".join(f"#{tag}" for tag in saved) or "no tags"
     reply(

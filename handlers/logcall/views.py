@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, message, plain_text, section
+from handlers.kit.forms import checkboxes, choice, input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
 from models.core.scoring import Appreciation, Friendship
@@ -21,9 +22,9 @@ from models.logcall.service import (
     RatingForm,
     RecordedInteraction,
     Scheduled,
-    TieReport,
     Undone,
 )
+from models.scores.engine import TieReport
 
 #: Contacts shown with their full score in one reply; the rest are listed by name (50-block limit).
 MAX_DETAILED_CONTACTS = 8
@@ -192,41 +193,6 @@ PRIVATE_LABEL = "Private: leave it out of colleagues' /whoknows routes"
 KNOWLEDGE_OPTIONS = [("title", "I know their job title"), ("role", "I know what they really do")]
 
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain_text(label), "value": value}
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], optional: bool = False, hint: str | None = None
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain_text(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain_text(hint, 2000)
-    return block
-
-
-def _text_input(
-    action_id: str, placeholder: str = "", multiline: bool = False, initial: str | None = None, max_length: int = 3000
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": action_id,
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if placeholder:
-        element["placeholder"] = plain_text(placeholder, 150)
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    return element
-
-
 def logcall_modal(
     today: str,
     private_metadata: str,
@@ -237,148 +203,81 @@ def logcall_modal(
     prefill_channel: str | None = None,
 ) -> dict[str, Any]:
     """The `/logcall` form: the same fields as the one-line grammar."""
-    channel_select: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "channel",
-        "placeholder": plain_text("How did you talk?"),
-        "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
-    }
-    for value, label in CHANNEL_OPTIONS:
-        if value == prefill_channel:
-            channel_select["initial_option"] = _option(value, label)
     time_picker: dict[str, Any] = {"type": "timepicker", "action_id": "time"}
     if prefill_time:
         time_picker["initial_time"] = prefill_time
-    return {
-        "type": "modal",
-        "callback_id": LOGCALL_MODAL_ID,
-        "title": plain_text("Log an interaction", 24),
-        "submit": plain_text("Log it", 24),
-        "close": plain_text("Cancel", 24),
-        "private_metadata": private_metadata,
-        "blocks": [
-            _input(
-                "contacts",
-                "Who",
-                _text_input("contacts", "Jane Doe, Raj Patel", initial=prefill_contacts, max_length=500),
-                hint="One or more people, separated by commas.",
-            ),
-            _input(
-                "company",
-                "Company",
-                _text_input("company", "ACME", initial=prefill_company, max_length=255),
-                optional=True,
-            ),
-            _input("channel", "Channel", channel_select),
-            _input("date", "Date", {"type": "datepicker", "action_id": "date", "initial_date": today}),
-            _input("time", "Time", time_picker, optional=True),
-            _input(
-                "initiator",
-                "Who reached out?",
-                {
-                    "type": "radio_buttons",
-                    "action_id": "initiator",
-                    "options": [_option(v, label) for v, label in INITIATOR_OPTIONS],
-                },
-                optional=True,
-            ),
-            _input("duration", "How long", _text_input("duration", "45 min, 1h30", max_length=20), optional=True),
-            _input(
-                "colleagues",
-                "Colleagues who took part",
-                {"type": "multi_users_select", "action_id": "colleagues"},
-                optional=True,
-            ),
-            _input("tags", "Tags", _text_input("tags", "prospect, client", max_length=300), optional=True),
-            _input(
-                "notes",
-                "Notes (only you see them)",
-                _text_input("notes", multiline=True, initial=prefill_notes, max_length=2900),
-                optional=True,
-            ),
-        ],
-    }
+    who = text_input("contacts", "Jane Doe, Raj Patel", initial=prefill_contacts, max_length=500)
+    company = text_input("company", "ACME", initial=prefill_company, max_length=255)
+    channel = choice("static_select", "channel", CHANNEL_OPTIONS, prefill_channel, placeholder="How did you talk?")
+    notes = text_input("notes", multiline=True, initial=prefill_notes, max_length=2900)
+    blocks = [
+        input_block("contacts", "Who", who, hint="One or more people, separated by commas."),
+        input_block("company", "Company", company, optional=True),
+        input_block("channel", "Channel", channel),
+        input_block("date", "Date", {"type": "datepicker", "action_id": "date", "initial_date": today}),
+        input_block("time", "Time", time_picker, optional=True),
+        input_block(
+            "initiator", "Who reached out?", choice("radio_buttons", "initiator", INITIATOR_OPTIONS), optional=True
+        ),
+        input_block("duration", "How long", text_input("duration", "45 min, 1h30", max_length=20), optional=True),
+        input_block(
+            "colleagues",
+            "Colleagues who took part",
+            {"type": "multi_users_select", "action_id": "colleagues"},
+            optional=True,
+        ),
+        input_block("tags", "Tags", text_input("tags", "prospect, client", max_length=300), optional=True),
+        input_block("notes", "Notes (only you see them)", notes, optional=True),
+    ]
+    return modal(LOGCALL_MODAL_ID, "Log an interaction", blocks, submit="Log it", private_metadata=private_metadata)
 
 
 def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
     """Signs 1 to 3 of the five signs, which only the seller can tell."""
     rating = form.rating
-    knowledge: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": "knowledge",
-        "options": [_option(v, label) for v, label in KNOWLEDGE_OPTIONS],
-    }
-    known = [
-        (v, label)
-        for v, label in KNOWLEDGE_OPTIONS
-        if (v == "title" and rating.knows_job_title) or (v == "role" and rating.knows_responsibilities)
-    ]
-    if known:
-        knowledge["initial_options"] = [_option(v, label) for v, label in known]
-    appreciation = _radio(
-        "appreciation", APPRECIATION_OPTIONS, rating.appreciation.value if rating.appreciation else None
+    known = {"title"} if rating.knows_job_title else set()
+    known |= {"role"} if rating.knows_responsibilities else set()
+    appreciation = rating.appreciation.value if rating.appreciation else None
+    friendship = rating.friendship.value if rating.friendship else None
+    title = text_input("job_title", "Head of Procurement", initial=rating.job_title, max_length=255)
+    role = text_input(
+        "responsibilities",
+        "Runs vendor selection for IT",
+        multiline=True,
+        initial=rating.responsibilities,
+        max_length=1000,
     )
-    friendship = _radio("friendship", FRIENDSHIP_OPTIONS, rating.friendship.value if rating.friendship else None)
-    privacy: dict[str, Any] = {
-        "type": "checkboxes",
-        "action_id": "privacy",
-        "options": [_option("private", PRIVATE_LABEL)],
-    }
-    if rating.private:
-        privacy["initial_options"] = [_option("private", PRIVATE_LABEL)]
-    return {
-        "type": "modal",
-        "callback_id": RATE_MODAL_ID,
-        "title": plain_text("Rate this relationship", 24),
-        "submit": plain_text("Save", 24),
-        "close": plain_text("Cancel", 24),
-        "private_metadata": private_metadata,
-        "blocks": [
-            section(f"*{form.contact_name}*: what only you can tell. Be honest: this is for you."),
-            _input("knowledge", "1. Without going online, do you know…", knowledge, optional=True),
-            _input(
-                "job_title",
-                "Their job title",
-                _text_input("job_title", "Head of Procurement", initial=rating.job_title, max_length=255),
-                optional=True,
-            ),
-            _input(
-                "responsibilities",
-                "What they really do",
-                _text_input(
-                    "responsibilities",
-                    "Runs vendor selection for IT",
-                    multiline=True,
-                    initial=rating.responsibilities,
-                    max_length=1000,
-                ),
-                optional=True,
-            ),
-            _input("appreciation", "2. Do they appreciate the work you did for them?", appreciation, optional=True),
-            _input(
-                "friendship", "3. On top of being a professional contact, are they a friend?", friendship, optional=True
-            ),
-            _input(
-                "privacy",
-                "Privacy",
-                privacy,
-                optional=True,
-                hint="Your notes are always private; this hides the tie too.",
-            ),
-        ],
-    }
-
-
-def _radio(action_id: str, options: Sequence[tuple[str, str]], initial: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "radio_buttons",
-        "action_id": action_id,
-        "options": [_option(v, label) for v, label in options],
-    }
-    for value, label in options:
-        if value == initial:
-            element["initial_option"] = _option(value, label)
-    return element
+    blocks = [
+        section(f"*{form.contact_name}*: what only you can tell. Be honest: this is for you."),
+        input_block(
+            "knowledge",
+            "1. Without going online, do you know…",
+            checkboxes("knowledge", KNOWLEDGE_OPTIONS, known),
+            optional=True,
+        ),
+        input_block("job_title", "Their job title", title, optional=True),
+        input_block("responsibilities", "What they really do", role, optional=True),
+        input_block(
+            "appreciation",
+            "2. Do they appreciate the work you did for them?",
+            choice("radio_buttons", "appreciation", APPRECIATION_OPTIONS, appreciation),
+            optional=True,
+        ),
+        input_block(
+            "friendship",
+            "3. On top of being a professional contact, are they a friend?",
+            choice("radio_buttons", "friendship", FRIENDSHIP_OPTIONS, friendship),
+            optional=True,
+        ),
+        input_block(
+            "privacy",
+            "Privacy",
+            checkboxes("privacy", [("private", PRIVATE_LABEL)], {"private"} if rating.private else ()),
+            optional=True,
+            hint="Your notes are always private; this hides the tie too.",
+        ),
+    ]
+    return modal(RATE_MODAL_ID, "Rate this relationship", blocks, private_metadata=private_metadata)
 
 
 # Small wording helpers -----------------------------------------------------------------------------
@@ -442,44 +341,24 @@ def scheduled_message(result: Scheduled, now: datetime, zone: ZoneInfo) -> dict[
 
 def schedule_modal(today: str, contacts: str, company: str, private_metadata: str) -> dict[str, Any]:
     """When the next meeting is, with whom and about what."""
-    channel_select = {
-        "type": "static_select",
-        "action_id": "channel",
-        "options": [_option(value, label) for value, label in CHANNEL_OPTIONS],
-        "initial_option": _option(Channel.IN_PERSON.value, CHANNEL_LABELS[Channel.IN_PERSON].capitalize()),
-    }
-    return {
-        "type": "modal",
-        "callback_id": SCHEDULE_MODAL_ID,
-        "title": plain_text("Next meeting", 24),
-        "submit": plain_text("Schedule", 24),
-        "close": plain_text("Cancel", 24),
-        "private_metadata": private_metadata,
-        "blocks": [
-            _input("contacts", "With", _text_input("contacts", "Jane Doe", initial=contacts, max_length=500)),
-            _input(
-                "company", "Company", _text_input("company", "ACME", initial=company, max_length=255), optional=True
-            ),
-            _input("date", "Day", {"type": "datepicker", "action_id": "date", "initial_date": today}),
-            _input("time", "Time", {"type": "timepicker", "action_id": "time", "initial_time": "09:00"}),
-            _input("channel", "How", channel_select),
-            _input("topic", "Topic", _text_input("topic", "Budget review for Q3", max_length=500), optional=True),
-        ],
-    }
+    blocks = [
+        input_block("contacts", "With", text_input("contacts", "Jane Doe", initial=contacts, max_length=500)),
+        input_block(
+            "company", "Company", text_input("company", "ACME", initial=company, max_length=255), optional=True
+        ),
+        input_block("date", "Day", {"type": "datepicker", "action_id": "date", "initial_date": today}),
+        input_block("time", "Time", {"type": "timepicker", "action_id": "time", "initial_time": "09:00"}),
+        input_block("channel", "How", choice("static_select", "channel", CHANNEL_OPTIONS, Channel.IN_PERSON.value)),
+        input_block("topic", "Topic", text_input("topic", "Budget review for Q3", max_length=500), optional=True),
+    ]
+    return modal(SCHEDULE_MODAL_ID, "Next meeting", blocks, submit="Schedule", private_metadata=private_metadata)
 
 
 def tags_modal(contact_id: int, name: str, tags: Sequence[str], private_metadata: str) -> dict[str, Any]:
     """Edit a contact's tags: they filter /whoknows, digests and the Home tab."""
-    element = _text_input("tags", "client, prospect, friend", initial=", ".join(tags) or None, max_length=300)
-    return {
-        "type": "modal",
-        "callback_id": TAGS_MODAL_ID,
-        "title": plain_text("Tags", 24),
-        "submit": plain_text("Save", 24),
-        "close": plain_text("Cancel", 24),
-        "private_metadata": private_metadata,
-        "blocks": [
-            section(f"*{name}*: tags are shared with your team and filter `/whoknows`, digests and the Home tab."),
-            _input("tags", "Tags", element, optional=True),
-        ],
-    }
+    element = text_input("tags", "client, prospect, friend", initial=", ".join(tags) or None, max_length=300)
+    blocks = [
+        section(f"*{name}*: tags are shared with your team and filter `/whoknows`, digests and the Home tab."),
+        input_block("tags", "Tags", element, optional=True),
+    ]
+    return modal(TAGS_MODAL_ID, "Tags", blocks, private_metadata=private_metadata)

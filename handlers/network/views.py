@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
+from handlers.kit.forms import input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, md, mention
 from models.network.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
 from models.network.whoknows import (
@@ -254,29 +255,12 @@ def intro_modal(draft: IntroductionDraft, private_metadata: str) -> dict[str, An
         if draft.intermediary_slack_user_id
         else "Send it to them yourself (email, phone); then record how it went."
     )
-    return {
-        "type": "modal",
-        "callback_id": INTRO_MODAL_ID,
-        "title": {"type": "plain_text", "text": "Ask for an intro"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": private_metadata,
-        "blocks": [
-            section(md("Ask {} to introduce you to *{}*. {}", to, draft.target_name, how)),
-            {
-                "type": "input",
-                "block_id": "message",
-                "label": {"type": "plain_text", "text": "Your request (make it personal)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "message",
-                    "multiline": True,
-                    "max_length": 2500,
-                    "initial_value": draft_message(draft)[:2500],
-                },
-            },
-        ],
-    }
+    request = text_input("message", multiline=True, initial=draft_message(draft), max_length=2500)
+    blocks = [
+        section(md("Ask {} to introduce you to *{}*. {}", to, draft.target_name, how)),
+        input_block("message", "Your request (make it personal)", request),
+    ]
+    return modal(INTRO_MODAL_ID, "Ask for an intro", blocks, submit="Send", private_metadata=private_metadata)
 
 
 def intro_dm(request: IntroductionRequest) -> dict[str, Any]:

@@ -17,9 +17,21 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, notice, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import (
+    FormErrors,
+    answer,
+    answers,
+    checkboxes,
+    choice,
+    input_block,
+    modal,
+    selected,
+    text_input,
+    text_of,
+    ticked,
+)
 from handlers.kit.profiles import form_metadata, member_profile
 from handlers.logcall import views
-from handlers.logcall.forms import FormErrors
 from handlers.nudges import wording
 from models.core.nudges import DigestItem, Frequency, NudgeKind
 from models.core.weekdays import WEEKDAYS
@@ -146,27 +158,24 @@ class SettingsAnswers:
 
 def read_settings(view: dict[str, Any]) -> SettingsAnswers:
     """The settings form's answers; raises FormErrors naming each field that is wrong."""
-    values = view["state"]["values"]
+    values = answers(view)
     errors: dict[str, str] = {}
-    frequency = (values.get("frequency", {}).get("frequency", {}).get("selected_option") or {}).get("value", "daily")
-    at_text = values.get("time", {}).get("time", {}).get("selected_time") or "09:00"
-    days = tuple(o["value"] for o in values.get("days", {}).get("days", {}).get("selected_options") or [])
+    frequency = selected(values, "frequency") or "daily"
+    at_text = answer(values, "time").get("selected_time") or "09:00"
+    days = ticked(values, "days")
     if not days and frequency != Frequency.OFF.value:
         errors["days"] = "Pick at least one day."
-    cadences_text = values.get("cadences", {}).get("cadences", {}).get("value") or ""
     try:
-        cadences = settings_service.parse_cadences(cadences_text)
+        cadences = settings_service.parse_cadences(text_of(values, "cadences"))
     except ValueError as problem:
         errors["cadences"] = str(problem)
         cadences = {}
     try:
-        only_tags = settings_service.parse_digest_tags(
-            (values.get("only_tags", {}).get("only_tags", {}) or {}).get("value") or ""
-        )
+        only_tags = settings_service.parse_digest_tags(text_of(values, "only_tags"))
     except ValueError as problem:
         errors["only_tags"] = str(problem)
         only_tags = ()
-    lead_text = ((values.get("lead", {}).get("lead", {}) or {}).get("value") or "").strip()
+    lead_text = text_of(values, "lead")
     lead: int | None = None
     if lead_text:
         try:
@@ -214,105 +223,48 @@ def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: 
 
 
 def settings_modal(current: settings_service.NudgeSettings) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": SETTINGS_MODAL_ID,
-        "title": {"type": "plain_text", "text": "Digest settings"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [*_schedule_inputs(current), *_preference_inputs(current)],
-    }
+    return modal(SETTINGS_MODAL_ID, "Digest settings", [*_schedule_inputs(current), *_preference_inputs(current)])
 
 
-def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": {"type": "plain_text", "text": label}, "value": value}
+#: How often the digest comes, as the form offers it.
+_FREQUENCIES = [("daily", "Daily"), ("weekly", "Weekly"), ("off", "Off")]
 
 
 def _schedule_inputs(current: settings_service.NudgeSettings) -> list[Block]:
     """When the digest comes: how often, at what time, on which days."""
-    frequencies = [_option("daily", "Daily"), _option("weekly", "Weekly"), _option("off", "Off")]
-    day_options = [_option(day, day.capitalize()) for day in WEEKDAYS]
-    frequency_element: dict[str, Any] = {"type": "radio_buttons", "action_id": "frequency", "options": frequencies}
-    frequency_element["initial_option"] = next(o for o in frequencies if o["value"] == current.frequency.value)
-    days_element: dict[str, Any] = {"type": "checkboxes", "action_id": "days", "options": day_options}
-    chosen = [o for o in day_options if o["value"] in current.days]
-    if chosen:
-        days_element["initial_options"] = chosen
+    at = {"type": "timepicker", "action_id": "time", "initial_time": current.local_time.strftime("%H:%M")}
+    days = checkboxes("days", [(day, day.capitalize()) for day in WEEKDAYS], current.days)
     return [
-        {
-            "type": "input",
-            "block_id": "frequency",
-            "label": {"type": "plain_text", "text": "How often"},
-            "element": frequency_element,
-        },
-        {
-            "type": "input",
-            "block_id": "time",
-            "label": {"type": "plain_text", "text": f"At (your time, {current.time_zone})"},
-            "element": {
-                "type": "timepicker",
-                "action_id": "time",
-                "initial_time": current.local_time.strftime("%H:%M"),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "days",
-            "label": {"type": "plain_text", "text": "On"},
-            "element": days_element,
-            "optional": True,
-        },
+        input_block(
+            "frequency", "How often", choice("radio_buttons", "frequency", _FREQUENCIES, current.frequency.value)
+        ),
+        input_block("time", f"At (your time, {current.time_zone})", at),
+        input_block("days", "On", days, optional=True),
     ]
 
 
 def _preference_inputs(current: settings_service.NudgeSettings) -> list[Block]:
     """What the digest is about (cadences by tag, only some tags), and the briefings' lead."""
     cadence_text = ", ".join(f"{tag}={days}" for tag, days in sorted(current.cadences.items()))
-    cadence_element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "cadences",
-        "placeholder": {"type": "plain_text", "text": "client=30, friend=90"},
-        "max_length": 500,
-    }
-    if cadence_text:
-        cadence_element["initial_value"] = cadence_text
+    cadences = text_input("cadences", "client=30, friend=90", initial=cadence_text, max_length=500)
+    only_tags = text_input("only_tags", initial=", ".join(current.only_tags), max_length=300)
+    lead = text_input("lead", initial=str(current.briefing_lead_minutes), max_length=4)
     return [
-        {
-            "type": "input",
-            "block_id": "cadences",
-            "optional": True,
-            "label": {"type": "plain_text", "text": "Stay in touch, by tag (days)"},
-            "hint": {
-                "type": "plain_text",
-                "text": "Contacts tagged #client need a conversation every 30 days, #friend every 90…",
-            },
-            "element": cadence_element,
-        },
-        {
-            "type": "input",
-            "block_id": "only_tags",
-            "optional": True,
-            "label": {"type": "plain_text", "text": "Only about contacts tagged"},
-            "hint": {"type": "plain_text", "text": "Empty: about everyone. For example: client, prospect"},
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "only_tags",
-                "max_length": 300,
-                **({"initial_value": ", ".join(current.only_tags)} if current.only_tags else {}),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": "lead",
-            "optional": True,
-            "label": {"type": "plain_text", "text": "Briefings: minutes before each meeting"},
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "lead",
-                "initial_value": str(current.briefing_lead_minutes),
-                "max_length": 4,
-            },
-        },
+        input_block(
+            "cadences",
+            "Stay in touch, by tag (days)",
+            cadences,
+            optional=True,
+            hint="Contacts tagged #client need a conversation every 30 days, #friend every 90…",
+        ),
+        input_block(
+            "only_tags",
+            "Only about contacts tagged",
+            only_tags,
+            optional=True,
+            hint="Empty: about everyone. For example: client, prospect",
+        ),
+        input_block("lead", "Briefings: minutes before each meeting", lead, optional=True),
     ]
 
 

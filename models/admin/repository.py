@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, delete, select
 
 from models.db.orm import Account, Contact, Interaction, Member, Tie, Workspace, contact_tags, interaction_tags
-from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
+from models.scores.repository import ScoreRepository
 
 
-class AdminRepository(WorkspaceRepository):
-    """Everything of one workspace, as its admins export it, each kind of row in a stable order."""
+class AdminRepository(ScoreRepository):
+    """Everything of one workspace, as its admins export it, each kind of row in a stable order (the
+    export scores each tie through the engine, whose reads this repository has)."""
 
     def all_members(self) -> list[Member]:
         """The workspace's members, by id."""

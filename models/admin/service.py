@@ -12,7 +12,7 @@ from typing import Any
 from models.admin.repository import AdminRepository, WorkspaceDirectory
 from models.db.orm import Contact, Interaction, Member, Tie
 from models.db.uow import UnitOfWork
-from models.logcall.service import TieReport, score_report
+from models.scores.engine import TieReport, report_of, rescore
 
 EXPORT_FORMAT = "rapport-export/1"
 
@@ -92,7 +92,8 @@ def _ties(
     by_id = {c.id: c for c in contacts}
     ties = []
     for tie in repo.all_ties():
-        report = score_report(repo, members[tie.member_id], by_id[tie.contact_id], now)
+        pair = (tie.member_id, tie.contact_id)
+        report = report_of(by_id[tie.contact_id], rescore(repo, [pair], now)[pair])
         ties.append(_tie(tie, members[tie.member_id], report))
     return ties
 

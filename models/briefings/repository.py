@@ -13,9 +13,10 @@ from models.db.orm import CalendarFeed, Contact, Meeting, MeetingContact, Member
 from models.db.uow import UnitOfWork
 from models.delivery.repository import OutboxRepository
 from models.nudges.repository import NudgeRepository
+from models.scores.repository import ScoreReads
 
 
-class BriefingRepository(NudgeRepository):
+class BriefingRepository(ScoreReads, NudgeRepository):
     """One workspace's meetings, the people concerned by them, and its members' calendar feeds (with
     the nudges' reads that a briefing cites)."""
 

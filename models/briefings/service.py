@@ -34,7 +34,6 @@ from models.core.scoring import strength_band
 from models.core.values import Actor, Channel, Initiator
 from models.db.orm import Contact, Meeting, MeetingContact, Member
 from models.db.uow import UnitOfWork
-from models.logcall.service import TieReport, score_report
 from models.network.whoknows import (
     ChooseTarget,
     NobodyKnows,
@@ -47,6 +46,7 @@ from models.network.whoknows import (
     target_options,
 )
 from models.nudges.digests import member_settings
+from models.scores.engine import TieReport, reports
 
 logger = logging.getLogger(__name__)
 
@@ -218,7 +218,7 @@ def _contact_briefing(
     attendee: MeetingContact | None,
     now: datetime,
 ) -> ContactBriefing:
-    report = score_report(repo, member, contact, now)
+    (report,) = reports(repo, member.id, [contact], now)
     recent = [
         PastInteraction(
             occurred_at=interaction.occurred_at,

@@ -195,6 +195,85 @@ class StrengthBreakdown:
     seller_view: float
 
 
+@dataclass(frozen=True)
+class Initiatives:
+    """Who started the last RECENT_INITIATIVES_CONSIDERED interactions of the past year whose initiator
+    is known, as of some moment; it stays true until `until`, when the oldest one counted leaves the
+    year (None: nothing counted, nothing to leave). Only a new interaction changes it sooner."""
+
+    by_me: int
+    by_them: int
+    until: datetime | None
+
+
+NO_INITIATIVES = Initiatives(0, 0, None)
+
+
+@dataclass(frozen=True)
+class TieInputs:
+    """Everything a tie's figures are computed from, read once by the scoring engine's repository.
+
+    `recent` holds the latest RECENT_INTERACTIONS_FOR_SCORING live interactions, latest first;
+    `interaction_count` counts them all.
+    """
+
+    view: SellerView
+    recent: tuple[InteractionFact, ...]
+    interaction_count: int
+    overlap: NetworkOverlap
+
+
+@dataclass(frozen=True)
+class TieFigures:
+    """A tie's figures as of one moment: the score sign by sign, the strength, and what is kept on its row."""
+
+    score: TieScore
+    strength: StrengthBreakdown
+    band: str
+    interaction_count: int
+    last_interaction_at: datetime | None
+    overlap_share: float | None
+    initiatives: Initiatives
+
+
+RECENT_INTERACTIONS_FOR_SCORING = 200
+"""How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0."""
+
+
+def seller_view(
+    title_on_record: bool,
+    role_on_record: bool,
+    knows_job_title: bool | None,
+    knows_responsibilities: bool | None,
+    appreciation: str | None,
+    friendship: str | None,
+) -> SellerView:
+    """The seller's view of a tie from what is stored: the tie's answers and the contact's record."""
+    return SellerView(
+        knows_job_title=True if title_on_record else knows_job_title,
+        knows_responsibilities=True if role_on_record else knows_responsibilities,
+        appreciation=Appreciation(appreciation) if appreciation else None,
+        friendship=Friendship(friendship) if friendship else None,
+    )
+
+
+def assess_tie(inputs: TieInputs, now: datetime) -> TieFigures:
+    """A tie's figures as of `now`: what every view shows and what the tie's row keeps."""
+    facts = inputs.recent
+    score = score_tie(inputs.view, facts, inputs.overlap, now)
+    strength = tie_strength(inputs.view, facts, now)
+    overlap = inputs.overlap
+    return TieFigures(
+        score=score,
+        strength=strength,
+        band=strength_band(round(strength.value, 2)),  # the band agrees with the figure shown
+        interaction_count=inputs.interaction_count,
+        last_interaction_at=max((fact.occurred_at for fact in facts), default=None),
+        overlap_share=overlap.shared / overlap.contact_network_size if score.signs[3].known else None,
+        initiatives=recent_initiatives(facts, now),
+    )
+
+
 # --- The five signs ---
 
 
@@ -277,10 +356,10 @@ def overlap_sign(overlap: NetworkOverlap) -> SignResult:
 def regularity_sign(facts: Iterable[InteractionFact], now: datetime) -> SignResult:
     """Sign 5: whether the seller and the contact meet regularly and both sides reach out."""
     _require_aware(now, "now")
-    latest_first = _latest_first(facts)
-    if not latest_first:
+    ordered = latest_first(facts)
+    if not ordered:
         return _unknown(5, "no interactions logged yet")
-    this_year = [f for f in latest_first if now - f.occurred_at <= REGULARITY_WINDOW]
+    this_year = [f for f in ordered if now - f.occurred_at <= REGULARITY_WINDOW]
     by_me, by_them = _initiative_counts(this_year)
     considered = by_me + by_them
     if is_one_sided(by_me, by_them):
@@ -292,13 +371,13 @@ def regularity_sign(facts: Iterable[InteractionFact], now: datetime) -> SignResu
             -2,
             f"They initiated {by_them} of the last {considered}: they only get in touch when they need something",
         )
-    latest = _ago(latest_first[0].occurred_at, now)
+    latest = _ago(ordered[0].occurred_at, now)
     if not this_year:
         return _known(5, 0, f"Last interaction {latest}: less than once a year")
     count = f"{_plural(len(this_year), 'interaction')} in the last year"
     if len(this_year) < MIN_INTERACTIONS_FOR_REGULAR:
         return _known(5, 0, f"{count}: about once a year, not yet regular")
-    if now - latest_first[0].occurred_at > REGULAR_LAST_WITHIN:
+    if now - ordered[0].occurred_at > REGULAR_LAST_WITHIN:
         return _known(5, 0, f"{count}, the latest {latest}: irregular")
     return _known(5, 2, f"{count}, the latest {latest}: regular and balanced")
 
@@ -317,7 +396,7 @@ def is_one_sided(initiated_by_me: int, initiated_by_them: int) -> bool:
 def tie_strength(view: SellerView, interactions: Iterable[InteractionFact], now: datetime) -> StrengthBreakdown:
     """The continuous strength of a tie in [0, 1], used to rank introduction routes."""
     _require_aware(now, "now")
-    facts = _latest_first(interactions)
+    facts = latest_first(interactions)
     activity = 1.0 - math.exp(-sum(interaction_weight(fact, now) for fact in facts) / ACTIVITY_SCALE)
     reciprocity = _reciprocity(facts)
     seller_view = _seller_view(view)
@@ -415,26 +494,12 @@ def _gaps(view: SellerView, overlap: NetworkOverlap, interactions: Sequence[Inte
     return tuple(gaps)
 
 
-@dataclass(frozen=True)
-class Initiatives:
-    """Who started the last RECENT_INITIATIVES_CONSIDERED interactions of the past year whose initiator
-    is known, as of some moment; it stays true until `until`, when the oldest one counted leaves the
-    year (None: nothing counted, nothing to leave). Only a new interaction changes it sooner."""
-
-    by_me: int
-    by_them: int
-    until: datetime | None
-
-
-NO_INITIATIVES = Initiatives(0, 0, None)
-
-
 def recent_initiatives(facts: Iterable[InteractionFact], now: datetime) -> Initiatives:
     """Sign 5's balance as of `now`, and how long it holds (kept on the tie for the nudge sweep)."""
     _require_aware(now, "now")
     known = [
         fact
-        for fact in _latest_first(facts)
+        for fact in latest_first(facts)
         if fact.initiator is not None and now - fact.occurred_at <= REGULARITY_WINDOW
     ][:RECENT_INITIATIVES_CONSIDERED]
     by_me = sum(1 for fact in known if fact.initiator is Initiator.ME)
@@ -449,8 +514,16 @@ def _initiative_counts(latest_first: Iterable[InteractionFact]) -> tuple[int, in
     return by_me, len(considered) - by_me
 
 
-def _latest_first(interactions: Iterable[InteractionFact]) -> list[InteractionFact]:
-    return sorted(interactions, key=lambda fact: fact.occurred_at, reverse=True)
+def latest_first(interactions: Iterable[InteractionFact]) -> list[InteractionFact]:
+    """The interactions from the latest, in one order whatever order they came in (interactions of the
+    same moment are ordered by channel, initiator and length), so that every sum runs the same way."""
+    return sorted(interactions, key=_moment_then_kind, reverse=True)
+
+
+def _moment_then_kind(fact: InteractionFact) -> tuple[datetime, str, str, int]:
+    initiator = fact.initiator.value if fact.initiator is not None else ""
+    minutes = fact.duration_minutes if fact.duration_minutes is not None else -1
+    return fact.occurred_at, fact.channel.value, initiator, minutes
 
 
 def _ago(moment: datetime, now: datetime) -> str:

@@ -25,8 +25,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.core.names import Candidate, fold, name_variants
-from models.core.scoring import InteractionFact
-from models.core.values import Channel, Initiator
 from models.db.neighbourhoods import NeighbourhoodReads
 from models.db.orm import (
     Account,
@@ -46,8 +44,6 @@ from models.db.orm import (
     interaction_contacts,
 )
 
-#: How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0.
-RECENT_INTERACTIONS_FOR_SCORING = 200
 #: Advisory locks of workspaces' writes (PostgreSQL) are keyed (this class, the workspace id): the
 #: two-key space, which never meets the one-key locks of migrations and of the digest composer.
 WRITE_LOCK_CLASS = 0x5241_5752  # "RAWR"
@@ -342,34 +338,6 @@ class WorkspaceRepository(NeighbourhoodReads):
             self.session.flush()
         return tie
 
-    def member_contact_ids(self, member: Member) -> set[int]:
-        return set(
-            self.session.scalars(
-                select(Tie.contact_id).where(Tie.workspace_id == self.workspace_id, Tie.member_id == member.id)
-            )
-        )
-
-    def contact_network_ids(self, contact: Contact) -> set[int]:
-        """The contacts known to know this one: met together, introduced, or colleagues at one account."""
-        linked_a = select(ContactLink.contact_b_id).where(
-            ContactLink.workspace_id == self.workspace_id, ContactLink.contact_a_id == contact.id
-        )
-        linked_b = select(ContactLink.contact_a_id).where(
-            ContactLink.workspace_id == self.workspace_id, ContactLink.contact_b_id == contact.id
-        )
-        network = set(self.session.scalars(linked_a)) | set(self.session.scalars(linked_b))
-        if contact.account_id is not None:
-            network |= set(
-                self.session.scalars(
-                    select(Contact.id).where(
-                        Contact.workspace_id == self.workspace_id,
-                        Contact.account_id == contact.account_id,
-                        Contact.id != contact.id,
-                    )
-                )
-            )
-        return network
-
     # Interactions --------------------------------------------------------------------------
     def interaction_by_request(self, request_key: str) -> Interaction | None:
         return self.session.scalar(
@@ -404,24 +372,6 @@ class WorkspaceRepository(NeighbourhoodReads):
                 or_(Interaction.member_id == member.id, Interaction.id.in_(took_part)),
             )
         )
-
-    def tie_interaction_facts(self, member: Member, contact: Contact) -> tuple[list[InteractionFact], int]:
-        """The most recent interactions of a tie as scoring facts, and how many there are in all."""
-        base = self._tie_interactions(member, contact)
-        recent = self.session.scalars(
-            base.order_by(Interaction.occurred_at.desc()).limit(RECENT_INTERACTIONS_FOR_SCORING)
-        ).all()
-        count = self.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-        facts = [
-            InteractionFact(
-                occurred_at=i.occurred_at,
-                channel=Channel(i.channel),
-                duration_minutes=i.duration_minutes,
-                initiator=Initiator(i.initiator) if i.initiator else None,
-            )
-            for i in recent
-        ]
-        return facts, count
 
     def recent_interactions(self, member: Member, contact: Contact, limit: int = 3) -> Sequence[Interaction]:
         base = self._tie_interactions(member, contact)

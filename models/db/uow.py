@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db.orm import Member
@@ -12,6 +13,11 @@ from models.db.repository import WorkspaceRepository
 
 #: A capability's repository: the workspace-scoped one, or one built on it.
 Repository = TypeVar("Repository", bound=WorkspaceRepository)
+
+
+class WriteCollision(Exception):
+    """Another transaction wrote a row that must be unique (the same request, a new member) at the same
+    moment; nothing of this one was kept, and the use case may look at what the other wrote and retry."""
 
 
 class UnitOfWork:
@@ -68,6 +74,8 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+        if isinstance(exc, IntegrityError):
+            raise WriteCollision(type(exc).__name__) from exc
 
     def workspace(self, slack_team_id: str, kind: type[Repository] = WorkspaceRepository) -> Repository:  # type: ignore[assignment]
         """The repository of one workspace (created on first use), of the capability asking: every

@@ -6,62 +6,21 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-
 from models.core.errors import NotAllowed, NotFound, Usage, UsageError
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
-from models.core.scoring import (
-    NO_INITIATIVES,
-    Appreciation,
-    Friendship,
-    Initiatives,
-    NetworkOverlap,
-    SellerView,
-    StrengthBreakdown,
-    TieScore,
-    recent_initiatives,
-    score_tie,
-    strength_band,
-    tie_strength,
-)
+from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand, MemberProfile
-from models.db.orm import (
-    Contact,
-    Interaction,
-    Meeting,
-    MeetingContact,
-    Member,
-    PendingLog,
-    Tie,
-    contact_tags,
-    interaction_tags,
-)
-from models.db.repository import WorkspaceRepository
-from models.db.uow import UnitOfWork
+from models.db.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog
+from models.db.uow import UnitOfWork, WriteCollision
+from models.logcall.repository import LogcallRepository
+from models.scores.engine import TieReport, reports
 
 #: A member's Slack profile (name, time zone) is fetched again after this many days.
 PROFILE_MAX_AGE_DAYS = 7
 NEW_CONTACT = 0
 #: How long a meeting scheduled from Slack lasts when no duration is given.
 DEFAULT_MEETING_MINUTES = 30
-
-
-@dataclass(frozen=True)
-class TieReport:
-    """A tie's score, sign by sign, and its strength, as of `as_of`."""
-
-    contact_id: int
-    contact_name: str
-    account_name: str | None
-    score: TieScore
-    strength: StrengthBreakdown
-    band: str
-    interaction_count: int
-    last_interaction_at: datetime | None
-    overlap_share: float | None = None
-    initiatives: Initiatives = NO_INITIATIVES
 
 
 @dataclass(frozen=True)
@@ -150,7 +109,7 @@ class RatingForm:
 def cached_profile(uow: UnitOfWork, actor: Actor, now: datetime) -> MemberProfile | None:
     """The member's profile if it was fetched from Slack recently enough, else None."""
     with uow:
-        member = WorkspaceRepository.for_team(uow.session, actor.team_id).member(actor.user_id)
+        member = uow.workspace(actor.team_id, LogcallRepository).member(actor.user_id)
         if member is None or member.profile_fetched_at is None:
             return None
         if (now - member.profile_fetched_at).days >= PROFILE_MAX_AGE_DAYS:
@@ -160,7 +119,7 @@ def cached_profile(uow: UnitOfWork, actor: Actor, now: datetime) -> MemberProfil
 
 def remember_profile(uow: UnitOfWork, actor: Actor, profile: MemberProfile, now: datetime) -> None:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         member = repo.get_or_create_member(actor.user_id)
         member.display_name = profile.display_name
         member.time_zone = profile.time_zone
@@ -188,7 +147,7 @@ def choose_contact(
 ) -> Logged | Scheduled | NeedsChoice:
     """The seller said which contact they meant (`NEW_CONTACT` for someone new); go on logging."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         pending = repo.pending(pending_id)
         member = repo.member(actor.user_id)
         if pending is None or member is None or pending.member_id != member.id:
@@ -226,11 +185,11 @@ def _log_once(
     attempt = _Attempt(actor, command, request_key, now, source, choices)
     try:
         return _log(uow, attempt)
-    except IntegrityError:
+    except WriteCollision:
         # Another delivery of this request (or the first request of a new workspace or member)
         # was written at the same moment. If it recorded the interaction, say so; else try again.
         with uow:
-            repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+            repo = uow.workspace(actor.team_id, LogcallRepository)
             existing = repo.interaction_by_request(request_key)
             if existing is not None:
                 return _logged(repo, existing, now, duplicate=True)
@@ -238,109 +197,143 @@ def _log_once(
 
 
 def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice:
-    actor, command, request_key, now = attempt.actor, attempt.command, attempt.request_key, attempt.now
-    source, choices = attempt.source, attempt.choices
+    command, now = attempt.command, attempt.now
     _check_lengths(command)
     if command.scheduled and command.occurred_at <= now:
         raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.", Usage.LOGCALL)
     if not command.scheduled and command.occurred_at > now:
         raise UsageError("That date is in the future: /logcall records what already happened.", Usage.LOGCALL)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(attempt.actor.team_id, LogcallRepository)
         repo.serialize_writes()
-        member = repo.get_or_create_member(actor.user_id)
-        if command.scheduled:
-            meeting = repo.meeting_by_source(member, f"slack:{request_key}")
-            if meeting is not None:
-                return _scheduled(meeting, member, duplicate=True)
-        else:
-            existing = repo.interaction_by_request(request_key)
-            if existing is not None:
-                return _logged(repo, existing, now, duplicate=True)
-
+        member = repo.get_or_create_member(attempt.actor.user_id)
+        already = _already_recorded(repo, member, attempt)
+        if already is not None:
+            return already
         # Resolve every name before writing anything: a question about one name must not leave
         # the others half-created.
-        resolved: list[int] = []
-        for slot, ref in enumerate(command.contacts):
-            chosen_id = choices.get(slot)
-            if chosen_id is None:
-                account_key = fold(ref.company) if ref.company else None
-                match = match_name(ref.name, repo.contact_candidates(ref.name, account_key))
-                if match.options:
-                    pending = _remember_pending(repo, member, command, request_key, choices)
-                    uow.commit()
-                    return NeedsChoice(pending_id=pending.id, slot=slot, typed=ref, options=match.options)
-                chosen_id = match.chosen.id if match.chosen is not None else NEW_CONTACT
-            resolved.append(chosen_id)
-
-        contacts: list[Contact] = []
-        new_names: list[str] = []
-        for ref, contact_id in zip(command.contacts, resolved, strict=True):
-            account = repo.get_or_create_account(ref.company) if ref.company else None
-            if contact_id == NEW_CONTACT:
-                contact = repo.create_contact(ref.name, account, created_by=member)
-                new_names.append(contact.name)
-            else:
-                found = repo.contact(contact_id)
-                if found is None:
-                    raise NotFound("That contact no longer exists. Please run /logcall again.")
-                contact = found
-                if account is not None and contact.account_id is None:
-                    contact.account_id = account.id
-            if contact.id not in {c.id for c in contacts}:
-                contacts.append(contact)
-
-        if command.scheduled:
-            meeting = repo.add_meeting(
-                Meeting(
-                    member_id=member.id,
-                    source="slack",
-                    source_key=f"slack:{request_key}",
-                    title=cut("Meeting with " + ", ".join(c.name for c in contacts), MEETING_TITLE_LENGTH),
-                    starts_at=command.occurred_at,
-                    ends_at=command.occurred_at
-                    + timedelta(minutes=command.duration_minutes or DEFAULT_MEETING_MINUTES),
-                    channel=command.channel.value,
-                    topic=command.notes or None,
-                    created_at=now,
-                    updated_at=now,
-                    attendees=[MeetingContact(contact_id=contact.id) for contact in contacts],
-                )
-            )
-            for contact in contacts:
-                repo.add_contact_tags(contact, command.tags)
-            scheduled = _scheduled(meeting, member, duplicate=False, new_contacts=tuple(new_names))
+        resolved = _resolve_contacts(repo, member, attempt)
+        if isinstance(resolved, NeedsChoice):
             uow.commit()
-            return scheduled
-        colleagues = [repo.get_or_create_member(user_id) for user_id in command.colleagues if user_id != actor.user_id]
-        interaction = repo.add_interaction(
-            Interaction(
-                member_id=member.id,
-                request_key=request_key,
-                occurred_at=command.occurred_at,
-                time_given=command.time_given,
-                duration_minutes=command.duration_minutes,
-                channel=command.channel.value,
-                initiator=command.initiator.value if command.initiator else None,
-                notes=command.notes,
-                source=source,
-                contacts=contacts,
-                colleagues=colleagues,
-            )
-        )
-        for tag in command.tags:
-            uow.session.execute(interaction_tags.insert().values(interaction_id=interaction.id, tag=tag))
-        for contact in contacts:
-            repo.add_contact_tags(contact, command.tags)
-        for index, first in enumerate(contacts):
-            for second in contacts[index + 1 :]:
-                repo.link_contacts(first, second, "co_attendance", command.occurred_at)
-        for participant in [member, *colleagues]:
-            for contact in contacts:
-                _refresh_tie(repo, participant, contact, now)
-        result = _logged(repo, interaction, now, duplicate=False, new_contacts=tuple(new_names))
+            return resolved
+        contacts, new_names = _contacts_for(repo, member, command, resolved)
+        if command.scheduled:
+            result: Logged | Scheduled = _schedule(repo, member, attempt, contacts, tuple(new_names))
+        else:
+            result = _record(repo, member, attempt, contacts, tuple(new_names))
         uow.commit()
         return result
+
+
+def _already_recorded(repo: LogcallRepository, member: Member, attempt: _Attempt) -> Logged | Scheduled | None:
+    """What an earlier delivery of this request recorded, if one did."""
+    if attempt.command.scheduled:
+        meeting = repo.meeting_by_source(member, f"slack:{attempt.request_key}")
+        return _scheduled(meeting, member, duplicate=True) if meeting is not None else None
+    existing = repo.interaction_by_request(attempt.request_key)
+    return _logged(repo, existing, attempt.now, duplicate=True) if existing is not None else None
+
+
+def _resolve_contacts(repo: LogcallRepository, member: Member, attempt: _Attempt) -> list[int] | NeedsChoice:
+    """The contact each typed name means (NEW_CONTACT for someone new), or the first question to ask."""
+    resolved: list[int] = []
+    for slot, ref in enumerate(attempt.command.contacts):
+        chosen_id = attempt.choices.get(slot)
+        if chosen_id is None:
+            account_key = fold(ref.company) if ref.company else None
+            match = match_name(ref.name, repo.contact_candidates(ref.name, account_key))
+            if match.options:
+                pending = _remember_pending(repo, member, attempt.command, attempt.request_key, attempt.choices)
+                return NeedsChoice(pending_id=pending.id, slot=slot, typed=ref, options=match.options)
+            chosen_id = match.chosen.id if match.chosen is not None else NEW_CONTACT
+        resolved.append(chosen_id)
+    return resolved
+
+
+def _contacts_for(
+    repo: LogcallRepository, member: Member, command: LogCallCommand, resolved: list[int]
+) -> tuple[list[Contact], list[str]]:
+    """The contacts resolved (each once), created where new, with the names of those created."""
+    contacts: list[Contact] = []
+    new_names: list[str] = []
+    for ref, contact_id in zip(command.contacts, resolved, strict=True):
+        account = repo.get_or_create_account(ref.company) if ref.company else None
+        if contact_id == NEW_CONTACT:
+            contact = repo.create_contact(ref.name, account, created_by=member)
+            new_names.append(contact.name)
+        else:
+            found = repo.contact(contact_id)
+            if found is None:
+                raise NotFound("That contact no longer exists. Please run /logcall again.")
+            contact = found
+            if account is not None and contact.account_id is None:
+                contact.account_id = account.id
+        if contact.id not in {c.id for c in contacts}:
+            contacts.append(contact)
+    return contacts, new_names
+
+
+def _schedule(
+    repo: LogcallRepository, member: Member, attempt: _Attempt, contacts: list[Contact], new_names: tuple[str, ...]
+) -> Scheduled:
+    """The next meeting with these contacts, for a date to come."""
+    command, now = attempt.command, attempt.now
+    meeting = repo.add_meeting(
+        Meeting(
+            member_id=member.id,
+            source="slack",
+            source_key=f"slack:{attempt.request_key}",
+            title=cut("Meeting with " + ", ".join(c.name for c in contacts), MEETING_TITLE_LENGTH),
+            starts_at=command.occurred_at,
+            ends_at=command.occurred_at + timedelta(minutes=command.duration_minutes or DEFAULT_MEETING_MINUTES),
+            channel=command.channel.value,
+            topic=command.notes or None,
+            created_at=now,
+            updated_at=now,
+            attendees=[MeetingContact(contact_id=contact.id) for contact in contacts],
+        )
+    )
+    for contact in contacts:
+        repo.add_contact_tags(contact, command.tags)
+    return _scheduled(meeting, member, duplicate=False, new_contacts=new_names)
+
+
+def _record(
+    repo: LogcallRepository, member: Member, attempt: _Attempt, contacts: list[Contact], new_names: tuple[str, ...]
+) -> Logged:
+    """The interaction, its tags and the links it shows; then every tie it touched, scored again."""
+    command, now = attempt.command, attempt.now
+    colleagues = [
+        repo.get_or_create_member(user_id) for user_id in command.colleagues if user_id != attempt.actor.user_id
+    ]
+    interaction = repo.add_interaction(
+        Interaction(
+            member_id=member.id,
+            request_key=attempt.request_key,
+            occurred_at=command.occurred_at,
+            time_given=command.time_given,
+            duration_minutes=command.duration_minutes,
+            channel=command.channel.value,
+            initiator=command.initiator.value if command.initiator else None,
+            notes=command.notes,
+            source=attempt.source,
+            contacts=contacts,
+            colleagues=colleagues,
+        )
+    )
+    repo.tag_interaction(interaction, command.tags)
+    for contact in contacts:
+        repo.add_contact_tags(contact, command.tags)
+    for index, first in enumerate(contacts):
+        for second in contacts[index + 1 :]:
+            repo.link_contacts(first, second, "co_attendance", command.occurred_at)
+    for participant in [member, *colleagues]:
+        for contact in contacts:
+            repo.get_or_create_tie(participant, contact)
+    scored = reports(repo, member.id, contacts, now)
+    for colleague in colleagues:
+        reports(repo, colleague.id, contacts, now)
+    return Logged(interaction=_recorded(repo, interaction), reports=tuple(scored), new_contacts=new_names)
 
 
 def _check_lengths(command: LogCallCommand) -> None:
@@ -371,7 +364,7 @@ def _scheduled(meeting: Meeting, member: Member, duplicate: bool, new_contacts: 
 
 
 def _remember_pending(
-    repo: WorkspaceRepository, member: Member, command: LogCallCommand, request_key: str, choices: dict[int, int]
+    repo: LogcallRepository, member: Member, command: LogCallCommand, request_key: str, choices: dict[int, int]
 ) -> PendingLog:
     pending = repo.pending_by_request(request_key)
     if pending is None:
@@ -385,7 +378,7 @@ def _remember_pending(
 def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: datetime) -> Undone:
     """Take back a logged interaction; the ties it touched are scored again without it."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         interaction = repo.interaction(interaction_id)
         member = repo.member(actor.user_id)
         if interaction is None:
@@ -399,12 +392,10 @@ def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: da
         for index, first in enumerate(contacts):
             for second in contacts[index + 1 :]:
                 repo.unlink_contacts(first, second, "co_attendance")
-        uow.session.flush()
-        reports = [_refresh_tie(repo, member, contact, now) for contact in contacts]
+        scored = reports(repo, member.id, contacts, now)
         for colleague in interaction.colleagues:
-            for contact in contacts:
-                _refresh_tie(repo, colleague, contact, now)
-        result = Undone(_recorded(repo, interaction), reports=tuple(reports))
+            reports(repo, colleague.id, contacts, now)
+        result = Undone(_recorded(repo, interaction), reports=tuple(scored))
         uow.commit()
         return result
 
@@ -418,7 +409,7 @@ class InteractionPeople:
 def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> InteractionPeople:
     """Who took part in a logged interaction, to pre-fill the next meeting with them."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         interaction = repo.interaction(interaction_id)
         if interaction is None:
             raise NotFound("That interaction no longer exists.")
@@ -432,7 +423,7 @@ def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> In
 def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str, tuple[str, ...]]:
     """A contact's name and tags."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
@@ -444,12 +435,11 @@ def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple
     for tag in tags:
         TAG.check(tag, Usage.LOGCALL)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
-        uow.session.execute(delete(contact_tags).where(contact_tags.c.contact_id == contact.id))
-        repo.add_contact_tags(contact, tags)
+        repo.replace_contact_tags(contact, tags)
         uow.commit()
         return tags
 
@@ -457,7 +447,7 @@ def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple
 def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -> None:
     """Hide a tie from colleagues' routes, or show it again."""
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
@@ -468,7 +458,7 @@ def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -
 # Rating ----------------------------------------------------------------------------------------
 def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
@@ -492,7 +482,7 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
     if rating.job_title is not None:
         JOB_TITLE.check(rating.job_title.strip(), Usage.LOGCALL)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
@@ -515,75 +505,26 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
         if rating.cadence_days is not None:
             tie.cadence_days = rating.cadence_days or None
         tie.rated_at = now
-        report = _refresh_tie(repo, member, contact, now)
+        (report,) = reports(repo, member.id, [contact], now)
         uow.commit()
         return report
 
 
 def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> TieReport:
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, actor.team_id)
+        repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
             raise NotFound("That contact no longer exists.")
         member = repo.get_or_create_member(actor.user_id)
-        return score_report(repo, member, contact, now)
+        (report,) = reports(repo, member.id, [contact], now)
+        uow.commit()
+        return report
 
 
 # Shared pieces ---------------------------------------------------------------------------------
-def _seller_view(tie: Tie | None, contact: Contact) -> SellerView:
-    knows_title = True if contact.job_title else (tie.knows_job_title if tie else None)
-    knows_role = True if contact.responsibilities else (tie.knows_responsibilities if tie else None)
-    return SellerView(
-        knows_job_title=knows_title,
-        knows_responsibilities=knows_role,
-        appreciation=Appreciation(tie.appreciation) if tie and tie.appreciation else None,
-        friendship=Friendship(tie.friendship) if tie and tie.friendship else None,
-    )
-
-
-def score_report(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
-    tie = repo.tie(member, contact)
-    facts, count = repo.tie_interaction_facts(member, contact)
-    view = _seller_view(tie, contact)
-    network = repo.contact_network_ids(contact)
-    mine = repo.member_contact_ids(member) - {contact.id}
-    overlap = NetworkOverlap(shared=len(network & mine), contact_network_size=len(network))
-    score = score_tie(view, facts, overlap, now)
-    strength = tie_strength(view, facts, now)
-    return TieReport(
-        contact_id=contact.id,
-        contact_name=contact.name,
-        account_name=contact.account.name if contact.account else None,
-        score=score,
-        strength=strength,
-        band=strength_band(round(strength.value, 2)),  # the band agrees with the figure shown
-        interaction_count=count,
-        last_interaction_at=max((f.occurred_at for f in facts), default=None),
-        overlap_share=overlap.shared / overlap.contact_network_size if score.signs[3].known else None,
-        initiatives=recent_initiatives(facts, now),
-    )
-
-
-def _refresh_tie(repo: WorkspaceRepository, member: Member, contact: Contact, now: datetime) -> TieReport:
-    """Score a tie again and keep the figures on its row, so lists can rank without recomputing."""
-    tie = repo.get_or_create_tie(member, contact)
-    report = score_report(repo, member, contact, now)
-    tie.score_total = report.score.total
-    tie.strength = report.strength.value
-    tie.last_interaction_at = report.last_interaction_at
-    tie.interaction_count = report.interaction_count
-    tie.overlap_share = report.overlap_share
-    tie.computed_at = now
-    tie.initiated_by_me, tie.initiated_by_them = report.initiatives.by_me, report.initiatives.by_them
-    tie.initiatives_as_of, tie.initiatives_until = now, report.initiatives.until
-    return report
-
-
-def _recorded(repo: WorkspaceRepository, interaction: Interaction) -> RecordedInteraction:
-    tags = repo.session.scalars(
-        select(interaction_tags.c.tag).where(interaction_tags.c.interaction_id == interaction.id)
-    ).all()
+def _recorded(repo: LogcallRepository, interaction: Interaction) -> RecordedInteraction:
+    tags = repo.interaction_tags(interaction)
     return RecordedInteraction(
         id=interaction.id,
         occurred_at=interaction.occurred_at,
@@ -593,24 +534,23 @@ def _recorded(repo: WorkspaceRepository, interaction: Interaction) -> RecordedIn
         duration_minutes=interaction.duration_minutes,
         contact_names=tuple(c.name for c in interaction.contacts),
         colleague_user_ids=tuple(m.slack_user_id for m in interaction.colleagues),
-        tags=tuple(sorted(tags)),
+        tags=tuple(tags),
         notes=interaction.notes,
         undone=interaction.undone_at is not None,
     )
 
 
 def _logged(
-    repo: WorkspaceRepository,
+    repo: LogcallRepository,
     interaction: Interaction,
     now: datetime,
     duplicate: bool,
     new_contacts: tuple[str, ...] = (),
 ) -> Logged:
-    author = repo.session.get(Member, interaction.member_id)
-    assert author is not None
-    reports = tuple(score_report(repo, author, contact, now) for contact in interaction.contacts)
+    author = repo.author_of(interaction)
+    scored = tuple(reports(repo, author.id, list(interaction.contacts), now))
     return Logged(
-        interaction=_recorded(repo, interaction), reports=reports, new_contacts=new_contacts, duplicate=duplicate
+        interaction=_recorded(repo, interaction), reports=scored, new_contacts=new_contacts, duplicate=duplicate
     )
 
 
@@ -645,25 +585,3 @@ def _command_from_json(text: str) -> LogCallCommand:
         notes=data["notes"],
         scheduled=bool(data.get("scheduled", False)),
     )
-
-
-__all__ = [
-    "NEW_CONTACT",
-    "Actor",
-    "Logged",
-    "MemberProfile",
-    "NeedsChoice",
-    "RatingForm",
-    "TieRating",
-    "TieReport",
-    "Undone",
-    "cached_profile",
-    "choose_contact",
-    "fold",
-    "log_call",
-    "rate_tie",
-    "rating_form",
-    "remember_profile",
-    "tie_report",
-    "undo_interaction",
-]

@@ -69,12 +69,7 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
 
 #: Modules that still query the database themselves; the house issue empties this list, and a module
 #: once moved to its repository never comes back (the test fails on any module not listed here).
-STILL_QUERYING = frozenset(
-    {
-        "models/imports/importers.py",
-        "models/logcall/service.py",
-    }
-)
+STILL_QUERYING: frozenset[str] = frozenset()
 
 
 def test_queries_live_only_in_repositories() -> None:
@@ -231,12 +226,7 @@ def display_wording_in_models() -> dict[str, list[str]]:
 
 #: Modules of `models/` that still word what people read with Slack's or the command line's words; the
 #: house issue empties this list, and a module once cleared never comes back.
-STILL_WORDING = frozenset(
-    {
-        "models/imports/importers.py",
-        "models/logcall/service.py",
-    }
-)
+STILL_WORDING = frozenset({"models/logcall/service.py"})
 
 
 def test_the_domain_holds_no_slack_markup_flags_or_slash_commands() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
 from time import perf_counter
@@ -10,6 +11,7 @@ from time import perf_counter
 import pytest
 from sqlalchemy import func, select
 
+from handlers.imports.report import report_lines
 from models.core.errors import UsageError
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import (
@@ -24,24 +26,25 @@ from models.db.orm import (
 )
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.imports.importers import (
-    CONTACT_FIELDS,
-    INTERACTION_FIELDS,
+from models.imports.columns import CONTACT_FIELDS, INTERACTION_FIELDS, parse_mapping
+from models.imports.decoding import decode
+from models.imports.interactions import import_interactions
+from models.imports.readers.crm import read_contacts_csv, read_interactions_csv
+from models.imports.readers.linkedin import read_linkedin
+from models.imports.readers.vcard import read_vcards
+from models.imports.service import import_file
+from models.imports.values import (
+    NO_MEMBER_NAMED,
     FileMoment,
     ImportReport,
+    MemberNeeded,
     RowOutcome,
+    UnmappedColumns,
     UnreadableFile,
-    decode,
-    describe,
-    import_file,
-    import_interactions,
-    parse_mapping,
-    read_contacts_csv,
-    read_interactions_csv,
-    read_linkedin,
-    read_vcards,
 )
-from models.logcall.service import log_call, score_report
+from models.logcall.service import log_call
+from models.scores.engine import figures
+from models.scores.repository import ScoreRepository
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "imports"
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -251,10 +254,11 @@ def test_a_crm_export_without_the_needed_columns_is_refused_naming_them() -> Non
     with pytest.raises(UnreadableFile, match="No column “Nom”") as refused:
         read_contacts_csv(data("crm_contacts.csv"), {"name": "Nom"})
     assert "“Full Name”" in refused.value.message
-    with pytest.raises(UnreadableFile, match="No name column"):
+    with pytest.raises(UnmappedColumns, match="No name column"):
         read_contacts_csv(b"Phone;City\n123;Paris\n")
-    with pytest.raises(UnreadableFile, match="--map when=Column,channel=Column"):
+    with pytest.raises(UnmappedColumns, match="when=Column,channel=Column") as unmapped:
         read_interactions_csv(b"Contact,Notes\nJane Doe,hello\n")
+    assert unmapped.value.example == "when=Column,channel=Column"  # each edge offers it its own way
 
 
 def test_a_map_that_is_not_field_equals_column_is_a_usage_error() -> None:
@@ -314,7 +318,7 @@ def test_a_linkedin_export_becomes_reach_reported_row_by_row(uow: UnitOfWork) ->
     ]
     assert outcomes(report.merged) == [(10, "Jane Doe", "same name and company as line 5; nothing new")]
     assert outcomes(report.skipped) == [(9, "https://www.linkedin.com/in/ACoAAB3xYz0BcdEfGh", "no name")]
-    assert describe(report) == [
+    assert report_lines(report) == [
         "6 created, 1 merged, 1 skipped.",
         "  line 9: https://www.linkedin.com/in/ACoAAB3xYz0BcdEfGh: no name",
     ]
@@ -461,7 +465,7 @@ def test_a_dry_run_reports_everything_and_writes_nothing(uow: UnitOfWork) -> Non
     before = table_counts(uow)
     report = import_linkedin(uow, dry_run=True)
     assert (len(report.created), report.dry_run) == (6, True)
-    assert describe(report)[0] == "Dry run, nothing written: 6 created, 1 merged, 1 skipped."
+    assert report_lines(report)[0] == "Dry run, nothing written: 6 created, 1 merged, 1 skipped."
     assert table_counts(uow) == before
 
 
@@ -506,8 +510,8 @@ def test_a_failure_half_way_through_writes_nothing(uow: UnitOfWork) -> None:
 
 
 def test_contacts_need_a_member(uow: UnitOfWork) -> None:
-    """A contacts import without --member says whose contacts they are to be."""
-    with pytest.raises(UsageError, match="--member"):
+    """A contacts import without a member says whose contacts they are to be."""
+    with pytest.raises(MemberNeeded, match="whose contacts"):
         import_file(uow, TEAM, "linkedin", data("linkedin_Connections.csv"), NOW)
 
 
@@ -619,7 +623,7 @@ def test_a_second_import_of_past_interactions_records_nothing(uow: UnitOfWork) -
 
 
 def test_imported_interactions_score_ties_exactly_as_logging_them_would(uow: UnitOfWork) -> None:
-    """Each touched tie's cached figures equal a full `score_report`, a colleague's share included."""
+    """Each touched tie's cached figures equal the engine's figures for that tie alone, a colleague's share included."""
     import_linkedin(uow)
     seller_with_email(uow)
     log_call(
@@ -637,13 +641,13 @@ def test_imported_interactions_score_ties_exactly_as_logging_them_would(uow: Uni
     )
     import_file(uow, TEAM, "interactions", data("crm_activities.csv"), NOW, mapping=ACTIVITIES_MAP)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, TEAM)
+        repo = uow.workspace(TEAM, ScoreRepository)
         ties = uow.session.scalars(select(Tie).where(Tie.computed_at.is_not(None))).all()
         assert len(ties) >= 5
         for tie in ties:
-            member, contact = uow.session.get(Member, tie.member_id), repo.contact(tie.contact_id)
-            assert member is not None and contact is not None
-            report = score_report(repo, member, contact, NOW)
+            contact = repo.contact(tie.contact_id)
+            assert contact is not None
+            report = figures(repo, [(tie.member_id, tie.contact_id)], NOW)[(tie.member_id, tie.contact_id)]
             assert (tie.score_total, tie.interaction_count, tie.last_interaction_at, tie.overlap_share) == (
                 report.score.total,
                 report.interaction_count,
@@ -662,10 +666,10 @@ def test_an_unknown_direction_never_makes_a_relationship_one_sided(uow: UnitOfWo
     ]
     import_interactions(uow, TEAM, read_interactions_csv("\n".join(lines).encode()), NOW)
     with uow:
-        repo = WorkspaceRepository.for_team(uow.session, TEAM)
+        repo = uow.workspace(TEAM, ScoreRepository)
         member = repo.get_or_create_member(SELLER)
         contact = uow.session.scalars(select(Contact)).one()
-        sign = score_report(repo, member, contact, NOW).score.signs[4]
+        sign = figures(repo, [(member.id, contact.id)], NOW)[(member.id, contact.id)].score.signs[4]
     assert (sign.known, sign.points) == (True, 2)
     assert tie_of(uow, SELLER, "Ann Lee").score_total == 2
 
@@ -674,7 +678,7 @@ def test_rows_naming_no_member_use_the_default_member_or_are_skipped(uow: UnitOf
     """--member covers rows without a member; without it, such rows are skipped with the reason."""
     content = b"Contact,Date,Channel\nAnn Lee,2026-11-01,email\n"
     skipped = import_file(uow, TEAM, "interactions", content, NOW)
-    assert outcomes(skipped.skipped) == [(2, "Ann Lee", "no member: the row names none (give --member for such rows)")]
+    assert outcomes(skipped.skipped) == [(2, "Ann Lee", NO_MEMBER_NAMED)]
     recorded = import_file(uow, TEAM, "interactions", content, NOW, member=SELLER)
     assert outcomes(recorded.created) == [(2, "Ann Lee", "recorded; new contact")]
 
@@ -753,7 +757,7 @@ def test_the_command_line_imports_for_any_member_and_names_the_members_it_create
     report = import_file(uow, TEAM, "interactions", content, NOW, mapping="member=Owner")
     assert [outcome.line for outcome in report.created] == [2, 3]
     assert report.warnings == ["new member(s) from the file's Slack ids: U0NEWBIE9"]
-    assert "Note: new member(s) from the file's Slack ids: U0NEWBIE9" in describe(report)
+    assert "Note: new member(s) from the file's Slack ids: U0NEWBIE9" in report_lines(report)
 
 
 def test_an_upload_belongs_to_its_owner_who_cannot_also_name_a_member(uow: UnitOfWork) -> None:
@@ -768,16 +772,22 @@ def test_an_upload_belongs_to_its_owner_who_cannot_also_name_a_member(uow: UnitO
 # --- The command line --------------------------------------------------------------------------
 
 
-def test_the_command_line_prints_the_report_and_exits_2_on_an_unreadable_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`rapport import linkedin FILE --member U…` prints counts and skips; garbage exits 2, writing nothing."""
+@pytest.fixture
+def main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[list[str]], int]:
+    """`rapport` on a fresh SQLite database of its own, with no Slack settings."""
     from bot.cli import main
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
         monkeypatch.delenv(name, raising=False)
+    return main
+
+
+def test_the_command_line_prints_the_report_and_exits_2_on_an_unreadable_file(
+    main: Callable[[list[str]], int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`rapport import linkedin FILE --member U…` prints counts and skips; garbage exits 2, writing nothing."""
     export = DATA / "linkedin_Connections.csv"
     assert main(["import", "linkedin", str(export), "--member", SELLER, "--team", TEAM, "--tag", "client"]) == 0
     printed = capsys.readouterr().out
@@ -794,3 +804,24 @@ def test_the_command_line_prints_the_report_and_exits_2_on_an_unreadable_file(
     assert "cannot read" in capsys.readouterr().err
     assert main(["import", "linkedin", str(export), "--member", SELLER]) == 0  # the only workspace is the default
     assert capsys.readouterr().out.startswith("0 created, 7 merged, 1 skipped.")
+
+
+def test_the_command_line_names_the_flag_each_missing_piece_needs(
+    main: Callable[[list[str]], int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the import lacks is said with `rapport import`'s flags: --team, --member and --map."""
+    activities = tmp_path / "activities.csv"
+    activities.write_bytes(b"Contact,Date,Channel\nAnn Lee,2026-11-01,email\n")
+    assert main(["import", "interactions", str(activities)]) == 2
+    assert "No workspace in the database yet: say which with --team T… (your Slack team id)." in capsys.readouterr().err
+    assert main(["import", "linkedin", str(DATA / "linkedin_Connections.csv"), "--team", TEAM]) == 2
+    assert "rapport: Say whose contacts these are: --member U… (their Slack user id)." in capsys.readouterr().err
+    notes = tmp_path / "notes.csv"
+    notes.write_bytes(b"Contact,Notes\nJane Doe,hello\n")
+    assert main(["import", "interactions", str(notes), "--team", TEAM]) == 2
+    assert "Say which they are, e.g. --map when=Column,channel=Column. Nothing was imported." in capsys.readouterr().err
+    assert main(["import", "interactions", str(activities), "--team", TEAM]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "0 created, 0 merged, 1 skipped.",
+        "  line 2: Ann Lee: no member: the row names none (give --member for such rows)",
+    ]

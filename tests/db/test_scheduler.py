@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from bot import jobs
 from bot.app import Runtime
 from bot.jobs import Jobs
-from bot.scheduler import CALENDARS_JOB_ID, NETWORK_JOB_ID, NUDGES_JOB_ID, Scheduler, start_scheduler
+from bot.scheduler import CALENDARS_JOB_ID, NETWORK_JOB_ID, NUDGES_JOB_ID, SCORES_JOB_ID, Scheduler, start_scheduler
 from handlers.kit.deps import Deps
 from models.db.uow import UnitOfWork
 from tests.db.test_calendar_wiring import NO_SENDER
@@ -32,6 +32,9 @@ class RecordedJobs(Jobs):
 
     def refresh_network_structure(self) -> None:
         self.ran.append("refresh_network_structure")
+
+    def rescore_ties(self) -> None:
+        self.ran.append("rescore_ties")
 
 
 @pytest.fixture
@@ -68,7 +71,7 @@ def stopped_afterwards() -> Iterator[list[Scheduler]]:
 def test_jobs_are_stored_by_reference_and_survive_a_restart_with_the_new_process_s_jobs(
     runtime: Runtime, stopped_afterwards: list[Scheduler]
 ) -> None:
-    """The three jobs are kept in the database by reference; after a restart they are the same jobs (same
+    """The four jobs are kept in the database by reference; after a restart they are the same jobs (same
     next run) and run with the jobs of the scheduler now running, not the stopped one's."""
     first, first_jobs = started(runtime)
     stopped_afterwards.append(first)
@@ -77,6 +80,7 @@ def test_jobs_are_stored_by_reference_and_survive_a_restart_with_the_new_process
         NETWORK_JOB_ID: "bot.jobs:refresh_network_structure",
         NUDGES_JOB_ID: "bot.jobs:send_nudges",
         CALENDARS_JOB_ID: "bot.jobs:sync_calendars",
+        SCORES_JOB_ID: "bot.jobs:rescore_ties",
     }
     first.shutdown(wait=False)
     with pytest.raises(RuntimeError, match="no scheduler"):
@@ -85,9 +89,9 @@ def test_jobs_are_stored_by_reference_and_survive_a_restart_with_the_new_process
     second, second_jobs = started(runtime)
     stopped_afterwards.append(second)
     assert {job.id: (job.func_ref, job.next_run_time) for job in second.background.get_jobs()} == stored
-    for job_id in (NUDGES_JOB_ID, CALENDARS_JOB_ID, NETWORK_JOB_ID):
+    for job_id in (NUDGES_JOB_ID, CALENDARS_JOB_ID, NETWORK_JOB_ID, SCORES_JOB_ID):
         run_stored(second, job_id)
-    assert second_jobs.ran == ["send_nudges", "sync_calendars", "refresh_network_structure"]
+    assert second_jobs.ran == ["send_nudges", "sync_calendars", "refresh_network_structure", "rescore_ties"]
     assert first_jobs.ran == []
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from bot.app import calendar_fetch
 from bot.db import make_engine
 from bot.settings import load_settings
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.briefings.calendar import FeedError
 from models.briefings.web import public_address, public_or_on_premises_address
 from models.db.orm import Interaction

@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db import make_engine
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.logcall import views
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Meeting, Member, Tie

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from bot.app import build_app
 from bot.db import make_session_factory
 from bot.settings import Settings, load_settings
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.briefings.listeners import CONTEXT_MODAL_ID
 from handlers.imports.listeners import IMPORT_MODAL_ID
 from handlers.kit.deps import Deps

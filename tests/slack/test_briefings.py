@@ -14,7 +14,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select, text, update
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, Fetch, SyncResult, sync_all_feeds, sync_feed

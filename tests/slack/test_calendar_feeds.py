@@ -16,7 +16,7 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy import Engine, func, select
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.briefings.calendar import feed_error_message, notes
 from handlers.home.listeners import download_file
 from models.briefings.feeds import (

@@ -13,12 +13,12 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
 from bot.logs import configure_logging
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.kit.errors import report
+from models.db.bulk import insert_rows
 from models.db.orm import Account, CalendarFeed, Contact
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from models.imports import importers
 from tests.slack_driver import BOT_TOKEN
 
 SECRET_URL = "https://calendar.example/private/4f9c2e1a77d0/basic.ics"
@@ -112,7 +112,7 @@ def test_a_row_refused_in_a_bulk_copy_is_logged_without_its_line(
             }
         ]
         with pytest.raises(Exception) as raised:  # noqa: PT011 - the driver's own error on PostgreSQL, SQLAlchemy's on SQLite
-            importers._insert_rows(uow.session, importers._table(Contact), rows)
+            insert_rows(uow.session, Contact, rows)
 
     report(raised.value, {"user": {"id": "U0SELLER1"}}, WebClient(token=BOT_TOKEN, base_url=standin.base_url))
 

@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from sqlalchemy import Engine, func, select, text, update
 
 from bot.db import make_session_factory
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.delivery.sender import SlackSender, slack_sender
 from handlers.kit.deps import Deps
 from models.core.errors import RapportError

@@ -7,7 +7,7 @@ import time
 
 from slack_bolt import BoltRequest
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from tests.slack_driver import SlackDriver, flatten, payload_body, sign
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from sqlalchemy import Engine, select, update
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.delivery.sender import slack_sender
 from handlers.kit.deps import Deps
 from models.briefings.feeds import FeedReaders, sync_all_feeds

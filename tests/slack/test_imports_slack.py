@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Member, Tie
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
@@ -49,6 +49,24 @@ def test_a_crm_file_without_its_columns_is_refused_by_the_form(slack: SlackDrive
     }
     answer = json.loads(slack.submit(form, values).ack.body)
     assert answer["response_action"] == "errors" and "map" in answer["errors"]
+
+
+def test_a_crm_file_without_a_name_column_is_refused_by_dm_naming_the_forms_field(
+    slack: SlackDriver, standin: SlackStandIn
+) -> None:
+    """A map that leaves out the name: the DM says which field of the form to fill, never a command-line flag."""
+    slack.press({"action_id": "home_import", "value": "import"})
+    form = slack.opened_view()
+    upload = standin.add_file(b"Phone;City\n123;Paris\n", "crm.csv")
+    values = {
+        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "csv"}}},
+        "file": {"file": {"type": "file_input", "files": [upload]}},
+        "map": {"map": {"type": "plain_text_input", "value": "phone=Phone"}},
+    }
+    slack.submit(form, values)
+    report = flatten(standin.calls_to("chat.postMessage")[-1].args)
+    assert "Nothing was imported: No name column found" in report
+    assert "Say which it is in the Columns field, e.g. name=Full Name" in report and "--map" not in report
 
 
 def upload_activities(slack: SlackDriver, standin: SlackStandIn, content: str) -> str:

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import Engine, func, select
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Tie, contact_tags
 from tests.slack_driver import SlackDriver, button, flatten, payload_body
 

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_standin import SlackStandIn, required_args_from_openapi
+from bot.standin import SlackStandIn, required_args_from_openapi
 
 SLACK_DATA = Path(__file__).resolve().parents[1] / "data" / "slack"
 

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import Engine, func, select
 
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from models.db.orm import Introduction, Tie
 from tests.slack_driver import SlackDriver, button, flatten
 

@@ -27,7 +27,7 @@ from bot.db import make_session_factory
 from bot.installations import SLACK_SDK_TABLES, client_factory, installation_store
 from bot.server import make_wsgi_app
 from bot.settings import Settings, load_settings
-from bot.slack_standin import SlackStandIn
+from bot.standin import SlackStandIn
 from handlers.delivery.sender import slack_sender
 from handlers.kit.deps import Deps
 from handlers.nudges.listeners import SETTINGS_MODAL_ID

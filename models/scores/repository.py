@@ -1,0 +1,346 @@
+"""The scoring engine's reads and writes: what a tie's figures rest on, for one tie or many at once.
+
+One path for every caller: `/logcall` reads one pair through the same statements an import runs for
+two thousand at a time, so a score can never depend on how it was computed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple, cast
+
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+
+from models.core.scoring import (
+    RECENT_INTERACTIONS_FOR_SCORING,
+    InteractionFact,
+    NetworkOverlap,
+    TieFigures,
+    TieInputs,
+    latest_first,
+    seller_view,
+)
+from models.core.values import Channel, Initiator
+from models.db.bulk import LOOKUP_CHUNK, among, chunks, unindexed
+from models.db.orm import Contact, ContactLink, Interaction, Tie, interaction_colleagues, interaction_contacts
+from models.db.repository import WorkspaceRepository, refresh_team_strength
+
+#: A tie as the engine names it: (member id, contact id).
+Pair = tuple[int, int]
+#: Contacts whose ties one round of statements scores.
+SCORING_CHUNK = 2_000
+
+
+class _ContactRecord(NamedTuple):
+    account_id: int | None
+    title_on_record: bool
+    role_on_record: bool
+
+
+class _TieAnswers(NamedTuple):
+    tie_id: int
+    knows_job_title: bool | None
+    knows_responsibilities: bool | None
+    appreciation: str | None
+    friendship: str | None
+
+
+@dataclass
+class _Networks:
+    """Who the contacts of one chunk are known to know, and the members' own contacts (read once)."""
+
+    links: dict[int, set[int]]
+    at_account: dict[int, frozenset[int]]
+    mine: dict[int, set[int]]
+    shared_at_account: dict[tuple[int, int], int]
+
+
+class ScoreReads:
+    """The engine's statements, mixed into a workspace's repository (its session and workspace id)."""
+
+    session: Session
+    workspace_id: int
+
+    # Reading --------------------------------------------------------------------------------
+    def score_inputs(
+        self, pairs: Collection[Pair], histories: Mapping[Pair, Sequence[InteractionFact]] | None = None
+    ) -> dict[Pair, TieInputs]:
+        """What each tie's figures rest on, a chunk of contacts per round of statements.
+
+        `histories`, when given, are the ties' complete live interactions (an import adds what it
+        just wrote from memory); otherwise they are read. A pair with no tie row yet is read as a
+        tie nobody has rated.
+        """
+        self.session.flush()  # what the use case changed on the way is part of the inputs
+        by_contact: dict[int, list[int]] = defaultdict(list)
+        for member_id, contact_id in sorted(set(pairs)):
+            by_contact[contact_id].append(member_id)
+        members = sorted({member_id for member_id, _ in pairs})
+        networks = _Networks(links={}, at_account={}, mine=self._contacts_of(members), shared_at_account={})
+        inputs: dict[Pair, TieInputs] = {}
+        for chunk in chunks(sorted(by_contact), SCORING_CHUNK):
+            chunk_pairs = [(member_id, contact_id) for contact_id in chunk for member_id in by_contact[contact_id]]
+            contacts = self._contact_records(chunk)
+            answers = self._tie_answers(chunk, members)
+            known = histories if histories is not None else self.histories(chunk_pairs)
+            self._read_networks(chunk, contacts, networks)
+            for pair in chunk_pairs:
+                if pair[1] not in contacts:
+                    continue  # not a contact of this workspace
+                inputs[pair] = _inputs(pair, contacts[pair[1]], answers.get(pair), known.get(pair, ()), networks)
+        return inputs
+
+    def histories(self, pairs: Collection[Pair]) -> dict[Pair, list[InteractionFact]]:
+        """Each tie's live interactions: those the member logged or took part in."""
+        wanted = set(pairs)
+        found: dict[Pair, list[InteractionFact]] = defaultdict(list)
+        columns = (
+            interaction_contacts.c.contact_id,
+            Interaction.id,
+            Interaction.occurred_at,
+            Interaction.channel,
+            Interaction.duration_minutes,
+            Interaction.initiator,
+        )
+        for chunk in chunks(sorted({contact_id for _, contact_id in wanted}), LOOKUP_CHUNK):
+            base = (
+                select(*columns)
+                .join(Interaction, Interaction.id == interaction_contacts.c.interaction_id)
+                .where(
+                    unindexed(Interaction.workspace_id) == self.workspace_id,
+                    among(self.session, interaction_contacts.c.contact_id, chunk),
+                    Interaction.undone_at.is_(None),
+                )
+            )
+            logged = base.add_columns(Interaction.member_id)
+            took_part = base.add_columns(interaction_colleagues.c.member_id).join(
+                interaction_colleagues, interaction_colleagues.c.interaction_id == Interaction.id
+            )
+            seen: set[tuple[int, int, int]] = set()
+            for query in (logged, took_part):
+                for (
+                    contact_id,
+                    interaction_id,
+                    occurred_at,
+                    channel,
+                    minutes,
+                    initiator,
+                    member_id,
+                ) in self.session.execute(query):
+                    pair = (member_id, contact_id)
+                    if pair in wanted and (member_id, contact_id, interaction_id) not in seen:
+                        seen.add((member_id, contact_id, interaction_id))
+                        found[pair].append(_fact(occurred_at, channel, minutes, initiator))
+        return found
+
+    def tie_pairs(self, after_contact_id: int = 0, limit: int = SCORING_CHUNK) -> list[Pair]:
+        """The workspace's ties, by contact: those of the next `limit` contacts after `after_contact_id`."""
+        contact_ids = self.session.scalars(
+            select(Tie.contact_id)
+            .where(Tie.workspace_id == self.workspace_id, Tie.contact_id > after_contact_id)
+            .group_by(Tie.contact_id)
+            .order_by(Tie.contact_id)
+            .limit(limit)
+        ).all()
+        if not contact_ids:
+            return []
+        rows = self.session.execute(
+            select(Tie.member_id, Tie.contact_id).where(
+                Tie.workspace_id == self.workspace_id,
+                Tie.contact_id >= contact_ids[0],
+                Tie.contact_id <= contact_ids[-1],
+            )
+        )
+        return [(member_id, contact_id) for member_id, contact_id in rows]
+
+    def scored_ties_of(self, contact_ids: Iterable[int]) -> list[Pair]:
+        """Every member's ties to these contacts that carry figures (reach never scored is left out)."""
+        pairs: list[Pair] = []
+        for chunk in chunks(sorted(set(contact_ids)), LOOKUP_CHUNK):
+            rows = self.session.execute(
+                select(Tie.member_id, Tie.contact_id).where(
+                    Tie.workspace_id == self.workspace_id,
+                    among(self.session, Tie.contact_id, chunk),
+                    Tie.computed_at.is_not(None),
+                )
+            )
+            pairs.extend((member_id, contact_id) for member_id, contact_id in rows)
+        return pairs
+
+    # Writing --------------------------------------------------------------------------------
+    def keep_figures(self, figures: Mapping[Pair, TieFigures], now: datetime) -> None:
+        """Keep each tie's figures on its row (ties not yet created are left alone), so that lists
+        rank without recomputing; the contacts' strongest visible tie follows."""
+        if not figures:
+            return
+        contact_ids = sorted({contact_id for _, contact_id in figures})
+        members = sorted({member_id for member_id, _ in figures})
+        tie_ids: dict[Pair, int] = {}
+        for chunk in chunks(contact_ids, LOOKUP_CHUNK):
+            tie_ids.update({pair: answers.tie_id for pair, answers in self._tie_answers(chunk, members).items()})
+        rows = [_row(tie_ids[pair], figures[pair], now) for pair in figures if pair in tie_ids]
+        table = cast(Table, Tie.__table__)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("tie_id"))
+            .values({name: bindparam(f"new_{name}") for name in _KEPT})
+        )
+        for chunk_of_rows in chunks(rows, SCORING_CHUNK):
+            self.session.execute(statement, chunk_of_rows)
+        refresh_team_strength(self.session, contact_ids)
+        kept = set(tie_ids.values())
+        for instance in list(self.session.identity_map.values()):
+            if isinstance(instance, Tie) and instance.id in kept:
+                self.session.expire(instance)  # the row changed under the ORM: read it again when asked
+
+    # The statements ---------------------------------------------------------------------------
+    def _contacts_of(self, member_ids: Sequence[int]) -> dict[int, set[int]]:
+        mine: dict[int, set[int]] = defaultdict(set)
+        for chunk in chunks(member_ids, LOOKUP_CHUNK):
+            for member_id, contact_id in self.session.execute(
+                select(Tie.member_id, Tie.contact_id).where(
+                    Tie.workspace_id == self.workspace_id, among(self.session, Tie.member_id, chunk)
+                )
+            ):
+                mine[member_id].add(contact_id)
+        return mine
+
+    def _contact_records(self, contact_ids: Sequence[int]) -> dict[int, _ContactRecord]:
+        rows = self.session.execute(
+            select(Contact.id, Contact.account_id, Contact.job_title, Contact.responsibilities).where(
+                Contact.workspace_id == self.workspace_id, among(self.session, Contact.id, contact_ids)
+            )
+        )
+        return {row.id: _ContactRecord(row.account_id, bool(row.job_title), bool(row.responsibilities)) for row in rows}
+
+    def _tie_answers(self, contact_ids: Sequence[int], member_ids: Sequence[int]) -> dict[Pair, _TieAnswers]:
+        rows = self.session.execute(
+            select(
+                Tie.id,
+                Tie.member_id,
+                Tie.contact_id,
+                Tie.knows_job_title,
+                Tie.knows_responsibilities,
+                Tie.appreciation,
+                Tie.friendship,
+            ).where(
+                Tie.workspace_id == self.workspace_id,
+                among(self.session, Tie.contact_id, contact_ids),
+                among(self.session, Tie.member_id, member_ids),
+            )
+        )
+        return {(row.member_id, row.contact_id): _TieAnswers(row.id, *row[3:]) for row in rows}
+
+    def _read_networks(
+        self, contact_ids: Sequence[int], contacts: Mapping[int, _ContactRecord], networks: _Networks
+    ) -> None:
+        """The links of these contacts, and who works at their accounts (each account read once)."""
+        pair = select(ContactLink.contact_a_id, ContactLink.contact_b_id)
+        in_workspace = unindexed(ContactLink.workspace_id) == self.workspace_id
+        for query in (
+            pair.where(in_workspace, among(self.session, ContactLink.contact_a_id, contact_ids)),
+            pair.where(in_workspace, among(self.session, ContactLink.contact_b_id, contact_ids)),
+        ):
+            for low, high in self.session.execute(query):
+                networks.links.setdefault(low, set()).add(high)
+                networks.links.setdefault(high, set()).add(low)
+        accounts = {c.account_id for c in contacts.values() if c.account_id is not None} - networks.at_account.keys()
+        grouped: dict[int, set[int]] = defaultdict(set)
+        for chunk in chunks(sorted(accounts), LOOKUP_CHUNK):
+            for contact_id, account_id in self.session.execute(
+                select(Contact.id, Contact.account_id).where(
+                    unindexed(Contact.workspace_id) == self.workspace_id,
+                    among(self.session, Contact.account_id, chunk),
+                )
+            ):
+                grouped[cast(int, account_id)].add(contact_id)
+        networks.at_account.update({account_id: frozenset(grouped[account_id]) for account_id in accounts})
+
+
+#: The figures a tie's row keeps, by column.
+_KEPT = (
+    "score_total",
+    "strength",
+    "last_interaction_at",
+    "interaction_count",
+    "overlap_share",
+    "computed_at",
+    "initiated_by_me",
+    "initiated_by_them",
+    "initiatives_as_of",
+    "initiatives_until",
+)
+
+
+def _row(tie_id: int, figures: TieFigures, now: datetime) -> dict[str, Any]:
+    return {
+        "tie_id": tie_id,
+        "new_score_total": figures.score.total,
+        "new_strength": figures.strength.value,
+        "new_last_interaction_at": figures.last_interaction_at,
+        "new_interaction_count": figures.interaction_count,
+        "new_overlap_share": figures.overlap_share,
+        "new_computed_at": now,
+        "new_initiated_by_me": figures.initiatives.by_me,
+        "new_initiated_by_them": figures.initiatives.by_them,
+        "new_initiatives_as_of": now,
+        "new_initiatives_until": figures.initiatives.until,
+    }
+
+
+def _inputs(
+    pair: Pair,
+    contact: _ContactRecord,
+    answers: _TieAnswers | None,
+    history: Sequence[InteractionFact],
+    networks: _Networks,
+) -> TieInputs:
+    member_id, contact_id = pair
+    view = seller_view(
+        contact.title_on_record,
+        contact.role_on_record,
+        *(answers[1:] if answers is not None else (None, None, None, None)),
+    )
+    ordered = latest_first(history)
+    return TieInputs(
+        view=view,
+        recent=tuple(ordered[:RECENT_INTERACTIONS_FOR_SCORING]),
+        interaction_count=len(history),
+        overlap=_overlap(member_id, contact_id, contact.account_id, networks),
+    )
+
+
+def _overlap(member_id: int, contact_id: int, account_id: int | None, networks: _Networks) -> NetworkOverlap:
+    """The contact's network (links and colleagues at their account, themselves left out) against the
+    member's other contacts; the share of an account's people a member knows is counted once per pair."""
+    member_contacts = networks.mine.get(member_id, set())
+    at_account: frozenset[int] = frozenset()
+    shared_colleagues = 0
+    if account_id is not None:
+        at_account = networks.at_account[account_id]
+        key = (account_id, member_id)
+        if key not in networks.shared_at_account:
+            networks.shared_at_account[key] = len(at_account & member_contacts)
+        shared_colleagues = networks.shared_at_account[key]
+    linked_only = networks.links.get(contact_id, set()) - at_account
+    is_colleague = contact_id in at_account
+    network_size = len(at_account) + len(linked_only) - is_colleague
+    shared = shared_colleagues + len(linked_only & member_contacts) - (is_colleague and contact_id in member_contacts)
+    return NetworkOverlap(shared=shared, contact_network_size=network_size)
+
+
+def _fact(occurred_at: datetime, channel: str, minutes: int | None, initiator: str | None) -> InteractionFact:
+    return InteractionFact(
+        occurred_at=occurred_at,
+        channel=Channel(channel),
+        duration_minutes=minutes,
+        initiator=Initiator(initiator) if initiator else None,
+    )
+
+
+class ScoreRepository(ScoreReads, WorkspaceRepository):
+    """A workspace's repository with the scoring engine's statements (for jobs that only score)."""
