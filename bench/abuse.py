@@ -28,13 +28,22 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import Popen
+from typing import Any
 
-from bench.common import percentiles, start_http_server
-from bot.signing import signature_headers
+from bench.common import (
+    percentiles,
+    post,
+    resident_kb,
+    signed_headers,
+    slash_command,
+    start_http_server,
+    stop_http_server,
+)
 from bot.standin import SlackStandIn
 
 SIGNING_SECRET = "bench-abuse-signing-secret-0123"
@@ -96,20 +105,6 @@ class TricklingFeeds:
         self.listener.close()
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float = 30) -> tuple[int, float]:
-    """POST, returning the status and the seconds until the answer (0 when the connection failed)."""
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
-            return response.status, time.perf_counter() - started
-    except urllib.error.HTTPError as error:
-        return error.code, time.perf_counter() - started
-    except OSError:
-        return 0, time.perf_counter() - started
-
-
 def post_large(url: str, megabytes: int) -> tuple[int, float]:
     """POST an unsigned form body of `megabytes` MB, a megabyte at a time; the status the server
     answered (it may answer before the body is through, then close: its answer is still read)."""
@@ -134,24 +129,6 @@ def post_large(url: str, megabytes: int) -> tuple[int, float]:
     return status, time.perf_counter() - started
 
 
-def signed(body: str) -> dict[str, str]:
-    return {"Content-Type": "application/x-www-form-urlencoded", **signature_headers(body, SIGNING_SECRET)}
-
-
-def command(standin: SlackStandIn, team: str, user: str, name: str, text: str, trigger: str) -> str:
-    return urllib.parse.urlencode(
-        {
-            "team_id": team,
-            "channel_id": "C0BENCH",
-            "user_id": user,
-            "command": name,
-            "text": text,
-            "response_url": standin.response_url(team),
-            "trigger_id": trigger,
-        }
-    )
-
-
 def calendar_form(user: str, url: str, number: int) -> str:
     """The Home tab's calendar form submitted with an address (as Slack sends a view submission)."""
     payload = {
@@ -171,15 +148,109 @@ def calendar_form(user: str, url: str, number: int) -> str:
     return urllib.parse.urlencode({"payload": json.dumps(payload)})
 
 
-def rss_kb(pid: int, field: str = "VmRSS") -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
+def large_body(server: Popen[bytes], url: str, megabytes: int) -> dict[str, Any]:
+    """The large unsigned body, posted while the server's memory is sampled every 10 ms."""
+    rss_before = resident_kb(server.pid)
+    samples: list[int] = []
+    sampling = threading.Event()
+
+    def sample() -> None:
+        while not sampling.is_set():
+            samples.append(resident_kb(server.pid))
+            time.sleep(0.01)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    status, seconds = post_large(url, megabytes)
+    time.sleep(0.5)
+    sampling.set()
+    sampler.join()
+    rss_peak = max([*samples, rss_before])
+    print(f"{megabytes} MB unsigned body: {status}; peak {rss_peak / 1024:.0f} MB", file=sys.stderr)
+    return {
+        "mb": megabytes,
+        "status": status,
+        "seconds": round(seconds, 2),
+        "rss_before_mb": round(rss_before / 1024, 1),
+        "rss_peak_mb": round(rss_peak / 1024, 1),
+        "growth_mb": round((rss_peak - rss_before) / 1024, 1),
+    }
+
+
+@dataclass
+class Traffic:
+    """What the attacker's and the victim's requests met, appended from many threads under `lock`."""
+
+    events: str
+    standin: SlackStandIn
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    attacker_acks: list[float] = field(default_factory=list)
+    attacker_failed: list[int] = field(default_factory=list)
+    victim_acks: list[float] = field(default_factory=list)
+    victim_statuses: list[int] = field(default_factory=list)
+    health: list[float] = field(default_factory=list)
+
+    def attack(self, body: str) -> None:
+        answer = post(self.events, body.encode(), signed_headers(body, SIGNING_SECRET), timeout=30)
+        with self.lock:
+            if answer.status == 200:
+                self.attacker_acks.append(answer.seconds)
+            else:
+                self.attacker_failed.append(answer.status)
+
+    def victim(self, number: int) -> None:
+        user, text = f"U0VICT{number % 20:03d}", f"Jane Doe{number % 20} phone today"
+        body = slash_command(VICTIM, user, "/logcall", text, self.standin.response_url(VICTIM), f"{number}.v")
+        answer = post(self.events, body.encode(), signed_headers(body, SIGNING_SECRET), timeout=30)
+        with self.lock:
+            self.victim_statuses.append(answer.status)
+            if answer.status == 200:
+                self.victim_acks.append(answer.seconds)
+
+    def healthz(self, url: str) -> None:
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=30) as response:
+                response.read()
+        except OSError:
+            pass
+        with self.lock:
+            self.health.append(time.perf_counter() - started)
+
+
+def start_attack(traffic: Traffic, feeds: TricklingFeeds, args: argparse.Namespace) -> list[threading.Thread]:
+    """The attacker's slow feeds (`/prep calendar`) and calendar forms, each request on its own thread."""
+    bodies = []
+    for number in range(args.feeds):
+        text = f"calendar {feeds.url(f'feed-{number}')}"
+        response_url = traffic.standin.response_url(ATTACKER)
+        bodies.append(
+            slash_command(ATTACKER, f"U0FEED{number:04d}", "/prep", text, response_url, f"{number}.feed.abuse")
+        )
+    for number in range(args.forms):
+        bodies.append(calendar_form(f"U0FORM{number:04d}", feeds.url(f"form-{number}"), number))
+    threads = [threading.Thread(target=traffic.attack, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def run_victim(traffic: Traffic, url: str, args: argparse.Namespace) -> list[threading.Thread]:
+    """The victim's `/logcall`s at `--rate` a second for `--seconds`, and `/healthz` once a second."""
+    started = time.monotonic()
+    threads: list[threading.Thread] = []
+    for number in range(int(args.seconds * args.rate)):
+        time.sleep(max(0.0, started + number / args.rate - time.monotonic()))
+        threads.append(threading.Thread(target=traffic.victim, args=(number,)))
+        threads[-1].start()
+        if number % max(1, int(args.rate)) == 0:
+            threads.append(threading.Thread(target=traffic.healthz, args=(url,)))
+            threads[-1].start()
+    return threads
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the victim logs calls")
     parser.add_argument("--feeds", type=int, default=16, help="slow feeds set with /prep calendar")
     parser.add_argument("--forms", type=int, default=16, help="Home-tab calendar forms submitted")
@@ -190,131 +261,53 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="rapport-abuse-"))
     standin = SlackStandIn().start()
     feeds = TricklingFeeds(own_address())
-    server, url = start_http_server(
-        {
-            "DATABASE_URL": f"sqlite:///{workdir / 'rapport.db'}",
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_BASE_URL": standin.base_url,
-            "CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true",
-            "LOG_LEVEL": "WARNING",
-        },
-        workdir,
-    )
+    settings = {"DATABASE_URL": f"sqlite:///{workdir / 'rapport.db'}", "SLACK_BOT_TOKEN": BOT_TOKEN}
+    settings |= {"SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_BASE_URL": standin.base_url}
+    settings |= {"CALENDAR_ALLOW_PRIVATE_ADDRESSES": "true", "LOG_LEVEL": "WARNING"}
+    server, url = start_http_server(settings, workdir)
     print(f"server up on {url}; slow feeds on {feeds.host}:{feeds.port}", file=sys.stderr)
 
-    # The large unsigned body, with the server's memory sampled while it arrives.
-    rss_before = rss_kb(server.pid)
-    samples: list[int] = []
-    sampling = threading.Event()
-
-    def sample() -> None:
-        while not sampling.is_set():
-            samples.append(rss_kb(server.pid))
-            time.sleep(0.01)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    big_status, big_seconds = post_large(url, args.body_mb)
-    time.sleep(0.5)
-    sampling.set()
-    sampler.join()
-    rss_peak = max([*samples, rss_before])
-
-    print(f"{args.body_mb} MB unsigned body: {big_status}; peak {rss_peak / 1024:.0f} MB", file=sys.stderr)
-
-    events = url + "/slack/events"
-    lock = threading.Lock()
-    attacker_acks: list[float] = []
-    attacker_failed: list[int] = []
-    victim_acks: list[float] = []
-    victim_statuses: list[int] = []
-    health: list[float] = []
-
-    def attack(number: int, body: str) -> None:
-        status, seconds = post(events, body.encode(), signed(body))
-        with lock:
-            (attacker_acks.append(seconds) if status == 200 else attacker_failed.append(status))
-
-    threads = []
-    for number in range(args.feeds):
-        text = f"calendar {feeds.url(f'feed-{number}')}"
-        body = command(standin, ATTACKER, f"U0FEED{number:04d}", "/prep", text, f"{number}.feed.abuse")
-        threads.append(threading.Thread(target=attack, args=(number, body)))
-    for number in range(args.forms):
-        body = calendar_form(f"U0FORM{number:04d}", feeds.url(f"form-{number}"), number)
-        threads.append(threading.Thread(target=attack, args=(number, body)))
-    for thread in threads:
-        thread.start()
-
-    def victim(number: int) -> None:
-        body = command(
-            standin, VICTIM, f"U0VICT{number % 20:03d}", "/logcall", f"Jane Doe{number % 20} phone today", f"{number}.v"
-        )
-        status, seconds = post(events, body.encode(), signed(body))
-        with lock:
-            victim_statuses.append(status)
-            if status == 200:
-                victim_acks.append(seconds)
-
-    def healthz() -> None:
-        started = time.perf_counter()
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=30) as response:
-                response.read()
-        except OSError:
-            pass
-        with lock:
-            health.append(time.perf_counter() - started)
-
-    started = time.monotonic()
-    victims: list[threading.Thread] = []
-    for number in range(int(args.seconds * args.rate)):
-        time.sleep(max(0.0, started + number / args.rate - time.monotonic()))
-        victims.append(threading.Thread(target=victim, args=(number,)))
-        victims[-1].start()
-        if number % max(1, int(args.rate)) == 0:
-            victims.append(threading.Thread(target=healthz))
-            victims[-1].start()
-    for thread in victims + threads:
+    unsigned_body = large_body(server, url, args.body_mb)
+    traffic = Traffic(events=url + "/slack/events", standin=standin)
+    attackers = start_attack(traffic, feeds, args)
+    for thread in run_victim(traffic, url, args) + attackers:
         thread.join()
-    print(f"victim: {len(victim_acks)} acks; feed server saw {feeds.connections} connections", file=sys.stderr)
+    victims = len(traffic.victim_acks)
+    print(f"victim: {victims} acks; feed server saw {feeds.connections} connections", file=sys.stderr)
 
-    server.terminate()
-    server.wait(timeout=30)
+    stop_http_server(server)
     feeds.close()
     standin.stop()
+    print(json.dumps(figures(args, traffic, feeds.connections, unsigned_body)))
 
-    victim_ms = [seconds * 1000 for seconds in victim_acks]
-    over_3s = sum(1 for seconds in victim_acks if seconds > 3) + sum(1 for s in victim_statuses if s != 200)
-    growth_mb = round((rss_peak - rss_before) / 1024, 1)
-    figures = {
+
+def figures(
+    args: argparse.Namespace, traffic: Traffic, connections: int, unsigned_body: dict[str, Any]
+) -> dict[str, Any]:
+    """The JSON line: the victim's, `/healthz`'s and the attacker's timings, the large body, the targets met."""
+    victim_ms = [seconds * 1000 for seconds in traffic.victim_acks]
+    over_3s = sum(1 for seconds in traffic.victim_acks if seconds > 3)
+    over_3s += sum(1 for status in traffic.victim_statuses if status != 200)
+    victim_ack_ms = percentiles(victim_ms)
+    return {
         "seconds": args.seconds,
         "slow_feeds": args.feeds,
         "calendar_forms": args.forms,
         "victim_rate_per_s": args.rate,
-        "victim_ack_ms": percentiles(victim_ms),
+        "victim_ack_ms": victim_ack_ms,
         "victim_over_3s_or_failed": over_3s,
-        "healthz_ms": percentiles([seconds * 1000 for seconds in health]),
-        "attacker_ack_ms": percentiles([seconds * 1000 for seconds in attacker_acks]),
-        "attacker_failed": len(attacker_failed),
-        "feed_connections": feeds.connections,
-        "unsigned_body": {
-            "mb": args.body_mb,
-            "status": big_status,
-            "seconds": round(big_seconds, 2),
-            "rss_before_mb": round(rss_before / 1024, 1),
-            "rss_peak_mb": round(rss_peak / 1024, 1),
-            "growth_mb": growth_mb,
-        },
+        "healthz_ms": percentiles([seconds * 1000 for seconds in traffic.health]),
+        "attacker_ack_ms": percentiles([seconds * 1000 for seconds in traffic.attacker_acks]),
+        "attacker_failed": len(traffic.attacker_failed),
+        "feed_connections": connections,
+        "unsigned_body": unsigned_body,
         "targets": {"victim_ack_p99_ms": 300, "over_3s": 0, "memory_growth_mb": 50},
+        "met": {
+            "victim_ack_p99_under_300ms": bool(victim_ms) and victim_ack_ms["p99"] < 300,
+            "none_over_3s": over_3s == 0,
+            "memory_growth_under_50mb": unsigned_body["growth_mb"] < 50,
+        },
     }
-    figures["met"] = {
-        "victim_ack_p99_under_300ms": bool(victim_ms) and figures["victim_ack_ms"]["p99"] < 300,
-        "none_over_3s": over_3s == 0,
-        "memory_growth_under_50mb": growth_mb < 50,
-    }
-    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

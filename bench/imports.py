@@ -4,7 +4,7 @@
                              --backend sqlite|postgresql|both]
 
 What it does, per database (SQLite in a temporary file; PostgreSQL in a fresh schema of
-`TEST_DATABASE_URL`, dropped at the end; by default both when that variable is set):
+`TEST_DATABASE_URL`, dropped at the end; by default both, PostgreSQL only when that variable is set):
 
 1. Writes, in a temporary folder, a LinkedIn `Connections.csv` exactly as LinkedIn shapes it (the
    "Notes:" preamble, a UTF-8 BOM, quoted companies and positions with commas, ~70 % of e-mails
@@ -26,18 +26,18 @@ import argparse
 import csv
 import io
 import json
-import os
 import random
 import sys
 import tempfile
-import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from bench.common import BACKENDS, backends_to_run, say, scratch_database
 from bot.db import make_engine, make_session_factory, migrate
 from models.db.orm import Contact, Interaction, Member, Tie, Workspace
 from models.db.uow import UnitOfWork
@@ -152,86 +152,78 @@ def counts(engine: Engine) -> dict[str, int]:
         }
 
 
-def progress_printer(label: str) -> Any:
+def progress_printer(label: str) -> Callable[[str, int, int], None]:
+    """Reports an import's stages on stderr, each at most every 5 seconds (and when it ends)."""
     last: dict[str, float] = {}
 
     def show(stage: str, done: int, total: int) -> None:
         now = perf_counter()
         if done == total or now - last.get(stage, 0.0) > 5:
             last[stage] = now
-            print(f"[{label}] {stage}: {done}/{total}", file=sys.stderr, flush=True)
+            say(f"{label} {stage}: {done}/{total}")
 
     return show
 
 
 def run_backend(backend: str, linkedin: Path, activities: Path, members: list[str]) -> dict[str, Any]:
-    cleanup = None
-    if backend == "sqlite":
-        folder = tempfile.mkdtemp(prefix="rapport-bench-")
-        engine = make_engine(f"sqlite:///{folder}/bench.db")
-    else:
-        base_url = os.environ["TEST_DATABASE_URL"]
-        schema = f"rapport_bench_{uuid.uuid4().hex[:10]}"
-        admin = make_engine(base_url)
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        separator = "&" if "?" in base_url else "?"
-        engine = make_engine(f"{base_url}{separator}options=-csearch_path%3D{schema}")
+    """Both files imported into a fresh workspace on one database, then both again."""
+    with scratch_database(backend, "imports") as url:
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+            uow = UnitOfWork(make_session_factory(engine))
+            _add_workspace(uow, members)
+            return _import_twice(backend, uow, engine, linkedin, activities)
+        finally:
+            engine.dispose()
 
-        def cleanup() -> None:
-            with admin.begin() as connection:
-                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
 
-    try:
-        migrate(engine)
-        uow = UnitOfWork(make_session_factory(engine))
-        with uow:
-            workspace = Workspace(slack_team_id=TEAM)
-            uow.session.add(workspace)
-            uow.session.flush()
-            uow.session.add_all(
-                Member(workspace_id=workspace.id, slack_user_id=m, email=f"{m.lower()}@team.example") for m in members
-            )
-            uow.commit()
+def _add_workspace(uow: UnitOfWork, members: list[str]) -> None:
+    with uow:
+        workspace = Workspace(slack_team_id=TEAM)
+        uow.session.add(workspace)
+        uow.session.flush()
+        uow.session.add_all(
+            Member(workspace_id=workspace.id, slack_user_id=m, email=f"{m.lower()}@team.example") for m in members
+        )
+        uow.commit()
 
-        def timed(kind: str, path: Path, member: str | None) -> tuple[float, ImportReport]:
-            started = perf_counter()
-            report = import_file(
-                uow, TEAM, kind, path.read_bytes(), NOW, member=member, progress=progress_printer(f"{backend} {kind}")
-            )
-            return perf_counter() - started, report
 
-        linkedin_s, first_linkedin = timed("linkedin", linkedin, OWNER)
-        interactions_s, first_activities = timed("interactions", activities, None)
-        before = counts(engine)
-        linkedin_again_s, again_linkedin = timed("linkedin", linkedin, OWNER)
-        interactions_again_s, again_activities = timed("interactions", activities, None)
-        after = counts(engine)
-        with engine.connect() as connection:
-            scored = connection.scalar(select(func.count()).select_from(Tie).where(Tie.computed_at.is_not(None)))
-        return {
-            "linkedin_s": round(linkedin_s, 2),
-            "linkedin_created": len(first_linkedin.created),
-            "linkedin_merged": len(first_linkedin.merged),
-            "linkedin_skipped": len(first_linkedin.skipped),
-            "interactions_s": round(interactions_s, 2),
-            "interactions_recorded": len(first_activities.created),
-            "interactions_skipped": len(first_activities.skipped),
-            "ties_scored": scored,
-            "linkedin_again_s": round(linkedin_again_s, 2),
-            "interactions_again_s": round(interactions_again_s, 2),
-            "second_import_changed_nothing": before == after
-            and not again_linkedin.created
-            and not again_activities.created,
-            "rows_after": after,
-            "linkedin_target_met": linkedin_s < TARGET_LINKEDIN_S,
-            "interactions_target_met": interactions_s < TARGET_INTERACTIONS_S,
-        }
-    finally:
-        engine.dispose()
-        if cleanup is not None:
-            cleanup()
+def _import_twice(backend: str, uow: UnitOfWork, engine: Engine, linkedin: Path, activities: Path) -> dict[str, Any]:
+    """The LinkedIn export for the owner, then the activities, timed; then both again, which must change nothing."""
+
+    def timed(kind: str, path: Path, member: str | None) -> tuple[float, ImportReport]:
+        started = perf_counter()
+        progress = progress_printer(f"{backend} {kind}")
+        report = import_file(uow, TEAM, kind, path.read_bytes(), NOW, member=member, progress=progress)
+        return perf_counter() - started, report
+
+    linkedin_s, first_linkedin = timed("linkedin", linkedin, OWNER)
+    interactions_s, first_activities = timed("interactions", activities, None)
+    before = counts(engine)
+    linkedin_again_s, again_linkedin = timed("linkedin", linkedin, OWNER)
+    interactions_again_s, again_activities = timed("interactions", activities, None)
+    after = counts(engine)
+    with engine.connect() as connection:
+        scored = connection.scalar(select(func.count()).select_from(Tie).where(Tie.computed_at.is_not(None)))
+    return {
+        "linkedin_s": round(linkedin_s, 2),
+        "linkedin_created": len(first_linkedin.created),
+        "linkedin_merged": len(first_linkedin.merged),
+        "linkedin_skipped": len(first_linkedin.skipped),
+        "interactions_s": round(interactions_s, 2),
+        "interactions_recorded": len(first_activities.created),
+        "interactions_skipped": len(first_activities.skipped),
+        "ties_scored": scored,
+        "linkedin_again_s": round(linkedin_again_s, 2),
+        "interactions_again_s": round(interactions_again_s, 2),
+        "second_import_changed_nothing": before == after
+        and not again_linkedin.created
+        and not again_activities.created,
+        "rows_after": after,
+        "linkedin_target_met": linkedin_s < TARGET_LINKEDIN_S,
+        "interactions_target_met": interactions_s < TARGET_INTERACTIONS_S,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -240,11 +232,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interactions", type=int, default=1_000_000, help="rows in the activities export")
     parser.add_argument("--members", type=int, default=50, help="sellers the activities belong to")
     parser.add_argument("--seed", type=int, default=7)
-    default_backend = "both" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
-    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default=default_backend)
+    parser.add_argument("--backend", choices=BACKENDS, default="both")
     args = parser.parse_args(argv)
-    if args.backend != "sqlite" and not os.environ.get("TEST_DATABASE_URL"):
-        parser.error("PostgreSQL needs TEST_DATABASE_URL")
+    backends = backends_to_run(args.backend)
 
     rng = random.Random(args.seed)
     members = [OWNER] + [f"U{index:06d}" for index in range(1, args.members)]
@@ -253,8 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         started = perf_counter()
         people = write_linkedin(linkedin, args.rows, rng)
         write_activities(activities, args.interactions, members, people, rng)
-        print(f"files written in {perf_counter() - started:.1f} s", file=sys.stderr)
-        backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+        say(f"files written in {perf_counter() - started:.1f} s")
         results = {backend: run_backend(backend, linkedin, activities, members) for backend in backends}
     line = {
         "benchmark": "imports",

@@ -98,6 +98,8 @@ def _passes(commands: Commands) -> None:
         "network", help="recompute bridges and brokerage now (the scheduler does it every NETWORK_REFRESH_MINUTES)"
     )
     network.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
+    scores = commands.add_parser("scores", help="score every tie again now (the scheduler does it once a day)")
+    scores.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
 
 
 def _admin(commands: Commands) -> None:
@@ -289,6 +291,21 @@ def _network(settings: Settings, teams: list[str] | None) -> int:
     return 0
 
 
+def _scores(settings: Settings, teams: list[str] | None) -> int:
+    from bot.app import make_runtime
+    from models.admin.service import workspace_teams
+    from models.scores.engine import rescore_workspace
+
+    deps = make_runtime(settings).deps
+    chosen = workspace_teams(deps.uow(), teams)
+    if teams and not chosen:
+        print(f"rapport: no workspace {', '.join(teams)} in this database", file=sys.stderr)
+        return 2
+    for team_id in chosen:
+        print(f"workspace {team_id}: {rescore_workspace(deps.uow(), team_id, deps.clock())} ties scored")
+    return 0
+
+
 IMPORT_HELP = """Import a file in one transaction: every row, or nothing when the file cannot be read.
 
   rapport import linkedin Connections.csv --member U0123ABCD [--tag client]
@@ -445,6 +462,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "briefings": lambda settings, args: _briefings(settings, args.as_of, args.member, args.dry_run),
     "calendars": lambda settings, _args: _calendars(settings),
     "network": lambda settings, args: _network(settings, args.workspace),
+    "scores": lambda settings, args: _scores(settings, args.workspace),
     "workspace": lambda settings, args: _delete_workspaces(settings, args.team_ids, args.yes),
     "export": lambda settings, args: _export(settings, args.workspace, args.output),
     "import": _import,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -100,11 +100,6 @@ def _resemblance(key: str, other: str) -> float:
     if len(key_words) == 1 and other_words[0] == key_words[0] and len(other_words) > 1:
         return 90.0  # "Jane" typed, "Jane Doe" known: worth asking
     return min(max(fuzz.ratio(word, known) for known in other_words) for word in key_words)
-
-
-def search_terms(typed: str) -> Sequence[str]:
-    """The folded words of a typed name, for narrowing candidates in the database."""
-    return fold(typed).split()
 
 
 #: Words this short are indexed as they are: one deleted letter would match too many other words.

@@ -42,6 +42,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 from models.core.values import Channel, Initiator
 
@@ -515,15 +516,12 @@ def _initiative_counts(latest_first: Iterable[InteractionFact]) -> tuple[int, in
 
 
 def latest_first(interactions: Iterable[InteractionFact]) -> list[InteractionFact]:
-    """The interactions from the latest, in one order whatever order they came in (interactions of the
-    same moment are ordered by channel, initiator and length), so that every sum runs the same way."""
-    return sorted(interactions, key=_moment_then_kind, reverse=True)
+    """The interactions from the latest; those of the same moment keep the order they came in (the
+    engine hands them over in the order they were recorded, so every sum runs the same way)."""
+    return sorted(interactions, key=_occurred_at, reverse=True)  # stable, reverse included
 
 
-def _moment_then_kind(fact: InteractionFact) -> tuple[datetime, str, str, int]:
-    initiator = fact.initiator.value if fact.initiator is not None else ""
-    minutes = fact.duration_minutes if fact.duration_minutes is not None else -1
-    return fact.occurred_at, fact.channel.value, initiator, minutes
+_occurred_at = attrgetter("occurred_at")
 
 
 def _ago(moment: datetime, now: datetime) -> str:

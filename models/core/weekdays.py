@@ -15,32 +15,35 @@ _WEEKEND = frozenset({"weekend", "weekends"})
 _DAYS_USAGE = "Use day names such as `mon,wed,fri`, a range such as `mon-fri`, `weekdays` or `every day`."
 
 
+#: Words and phrases that name several days at once, with the days they name (0 is Monday).
+_GROUPS: dict[str, range] = {
+    **dict.fromkeys(_EVERY_DAY, range(7)),
+    **dict.fromkeys(_WORKDAYS, range(5)),
+    **dict.fromkeys(_WEEKEND, range(5, 7)),
+}
+
+
 def parse_days(text: str) -> tuple[str, ...]:
     """Days typed by a member: "mon,tue", "Monday and Friday", "mon-fri", "weekdays", "every day"."""
     phrase = " ".join(text.lower().split())
-    if phrase in _EVERY_DAY:
-        return WEEKDAYS
-    if phrase in _WORKDAYS:
-        return WEEKDAYS[:5]
-    if phrase in _WEEKEND:
-        return WEEKDAYS[5:]
+    if phrase in _GROUPS:
+        return tuple(WEEKDAYS[index] for index in _GROUPS[phrase])
     chosen: set[int] = set()
     for word in re.split(r"[\s,;/+&]+|\band\b", phrase):
-        if not word:
-            continue
-        if word in _EVERY_DAY:
-            chosen.update(range(7))
-        elif word in _WORKDAYS:
-            chosen.update(range(5))
-        elif word in _WEEKEND:
-            chosen.update((5, 6))
-        elif "-" in word:
-            chosen.update(_day_range(word))
-        else:
-            chosen.add(_day_index(word))
+        if word:
+            chosen.update(_days_of(word))
     if not chosen:
         raise ValueError(f"Please choose at least one day. {_DAYS_USAGE}")
     return tuple(WEEKDAYS[index] for index in sorted(chosen))
+
+
+def _days_of(word: str) -> list[int] | range:
+    """The days one word names: a group ("weekdays"), a range ("mon-fri") or a day ("tue")."""
+    if word in _GROUPS:
+        return _GROUPS[word]
+    if "-" in word:
+        return _day_range(word)
+    return [_day_index(word)]
 
 
 def _day_range(word: str) -> list[int]:

@@ -42,6 +42,7 @@ class _Matching:
     skipped: list[RowOutcome] = field(default_factory=list)
     reach: dict[int, Person] = field(default_factory=dict)  # id(person) → person
     connected: dict[int, datetime] = field(default_factory=dict)  # id(person) → earliest connection date
+    told: set[int] = field(default_factory=set)  # known contacts the file told something new of (their ids)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,7 @@ def import_contacts(
         tied = _tie_reach(repo, member_id, matching, ties, source, now)
         written = _Written(tied=tied, dated=dated, tagged=_tag(repo, matching, wanted_tags))
         # What the file told of these people (a title, an account) is part of the scores of their ties.
-        rescore_contacts(repo, {cast(int, m.person.id) for m in matching.matched}, now)
+        rescore_contacts(repo, matching.told, now)
         created, merged = _tell(matching, ties, written, wanted_tags)
         if not dry_run:
             uow.commit()
@@ -109,6 +110,8 @@ def _match(rows: Sequence[ContactRow], people: People, progress: Progress | None
             person, how = found
             known_as = f"line {person.created_line}" if person.created_line is not None else "a known contact"
             filled = people.fill(person, account_key, **fields)
+            if filled:
+                matching.told.add(cast(int, person.id))
             said = [f"{how} as {known_as}"] + ([f"added {', '.join(filled)}"] if filled else [])
             matching.matched.append(_Matched(row, person, False, said))
         matching.reach[id(person)] = person

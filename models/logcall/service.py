@@ -11,10 +11,10 @@ from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TI
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand, MemberProfile
-from models.db.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog
+from models.db.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie
 from models.db.uow import UnitOfWork, WriteCollision
 from models.logcall.repository import LogcallRepository
-from models.scores.engine import TieReport, reports
+from models.scores.engine import TieReport, reports, rescore_contacts
 
 #: A member's Slack profile (name, time zone) is fetched again after this many days.
 PROFILE_MAX_AGE_DAYS = 7
@@ -478,7 +478,8 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
 
 
 def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, now: datetime) -> TieReport:
-    """Record what the seller says about signs 1-3 of a tie and score it again."""
+    """Record what the seller says about signs 1-3 of a tie and score it again (and, when the contact's
+    title or role changed, the teammates' ties to them)."""
     if rating.job_title is not None:
         JOB_TITLE.check(rating.job_title.strip(), Usage.LOGCALL)
     with uow:
@@ -488,26 +489,34 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
             raise NotFound("That contact no longer exists.")
         member = repo.get_or_create_member(actor.user_id)
         tie = repo.get_or_create_tie(member, contact)
-        if rating.job_title is not None:
-            contact.job_title = rating.job_title.strip() or None
-        if rating.responsibilities is not None:
-            contact.responsibilities = rating.responsibilities.strip() or None
-        if rating.knows_job_title is not None:
-            tie.knows_job_title = rating.knows_job_title
-        if rating.knows_responsibilities is not None:
-            tie.knows_responsibilities = rating.knows_responsibilities
-        if rating.appreciation is not None:
-            tie.appreciation = rating.appreciation.value
-        if rating.friendship is not None:
-            tie.friendship = rating.friendship.value
-        if rating.private is not None:
-            tie.private = rating.private
-        if rating.cadence_days is not None:
-            tie.cadence_days = rating.cadence_days or None
+        record = (contact.job_title, contact.responsibilities)
+        _apply_rating(tie, contact, rating)
         tie.rated_at = now
         (report,) = reports(repo, member.id, [contact], now)
+        if (contact.job_title, contact.responsibilities) != record:
+            rescore_contacts(repo, [contact.id], now)
         uow.commit()
         return report
+
+
+def _apply_rating(tie: Tie, contact: Contact, rating: TieRating) -> None:
+    """What the seller said, on the tie and the contact's record; what they left blank stays as it was."""
+    if rating.job_title is not None:
+        contact.job_title = rating.job_title.strip() or None
+    if rating.responsibilities is not None:
+        contact.responsibilities = rating.responsibilities.strip() or None
+    answers = {
+        "knows_job_title": rating.knows_job_title,
+        "knows_responsibilities": rating.knows_responsibilities,
+        "appreciation": rating.appreciation.value if rating.appreciation else None,
+        "friendship": rating.friendship.value if rating.friendship else None,
+        "private": rating.private,
+    }
+    for column, answer in answers.items():
+        if answer is not None:
+            setattr(tie, column, answer)
+    if rating.cadence_days is not None:
+        tie.cadence_days = rating.cadence_days or None
 
 
 def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> TieReport:

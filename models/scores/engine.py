@@ -17,7 +17,7 @@ from datetime import datetime
 from models.core.scoring import InteractionFact, TieFigures, assess_tie
 from models.db.orm import Contact
 from models.db.uow import UnitOfWork
-from models.scores.repository import SCORING_CHUNK, Pair, ScoreReads, ScoreRepository
+from models.scores.repository import Pair, ScoreReads, ScoreRepository
 
 #: Called now and then with a stage, how many are done, and how many in all.
 Progress = Callable[[str, int, int], None]
@@ -65,16 +65,13 @@ def rescore(
 
     `histories`, when the caller holds them, are the ties' complete live interactions (see
     `ScoreReads.score_inputs`)."""
-    ordered = sorted(set(pairs), key=lambda pair: (pair[1], pair[0]))
     result: dict[Pair, TieFigures] = {}
-    for start in range(0, len(ordered), SCORING_CHUNK):
-        chunk = ordered[start : start + SCORING_CHUNK]
-        inputs = repo.score_inputs(chunk, histories)
-        scored = {pair: assess_tie(tie_inputs, now) for pair, tie_inputs in inputs.items()}
-        repo.keep_figures(scored, now)
+    for chunk in repo.inputs_by_chunk(pairs, histories):
+        scored = {pair: assess_tie(tie_inputs, now) for pair, tie_inputs in chunk.inputs.items()}
+        repo.keep_figures(scored, now, chunk.tie_ids)
         result.update(scored)
         if progress is not None:
-            progress("Scoring ties", len(result), len(ordered))
+            progress("Scoring ties", len(result), len(pairs))
     return result
 
 

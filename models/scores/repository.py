@@ -7,7 +7,7 @@ two thousand at a time, so a score can never depend on how it was computed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -33,6 +33,13 @@ from models.db.repository import WorkspaceRepository, refresh_team_strength
 Pair = tuple[int, int]
 #: Contacts whose ties one round of statements scores.
 SCORING_CHUNK = 2_000
+
+
+class InputsChunk(NamedTuple):
+    """The inputs of a chunk of ties, and the ids of the tie rows among them."""
+
+    inputs: dict[Pair, TieInputs]
+    tie_ids: dict[Pair, int]
 
 
 class _ContactRecord(NamedTuple):
@@ -69,11 +76,21 @@ class ScoreReads:
     def score_inputs(
         self, pairs: Collection[Pair], histories: Mapping[Pair, Sequence[InteractionFact]] | None = None
     ) -> dict[Pair, TieInputs]:
-        """What each tie's figures rest on, a chunk of contacts per round of statements.
+        """What each tie's figures rest on (see `inputs_by_chunk`), all at once."""
+        inputs: dict[Pair, TieInputs] = {}
+        for chunk in self.inputs_by_chunk(pairs, histories):
+            inputs.update(chunk.inputs)
+        return inputs
+
+    def inputs_by_chunk(
+        self, pairs: Collection[Pair], histories: Mapping[Pair, Sequence[InteractionFact]] | None = None
+    ) -> Iterator[InputsChunk]:
+        """What each tie's figures rest on, for SCORING_CHUNK contacts at a time (one round of statements
+        each; what the members know and the accounts' people are read once for all).
 
         `histories`, when given, are the ties' complete live interactions (an import adds what it
         just wrote from memory); otherwise they are read. A pair with no tie row yet is read as a
-        tie nobody has rated.
+        tie nobody has rated; a pair whose contact is not of this workspace is left out.
         """
         self.session.flush()  # what the use case changed on the way is part of the inputs
         by_contact: dict[int, list[int]] = defaultdict(list)
@@ -81,23 +98,24 @@ class ScoreReads:
             by_contact[contact_id].append(member_id)
         members = sorted({member_id for member_id, _ in pairs})
         networks = _Networks(links={}, at_account={}, mine=self._contacts_of(members), shared_at_account={})
-        inputs: dict[Pair, TieInputs] = {}
         for chunk in chunks(sorted(by_contact), SCORING_CHUNK):
             chunk_pairs = [(member_id, contact_id) for contact_id in chunk for member_id in by_contact[contact_id]]
             contacts = self._contact_records(chunk)
             answers = self._tie_answers(chunk, members)
             known = histories if histories is not None else self.histories(chunk_pairs)
             self._read_networks(chunk, contacts, networks)
-            for pair in chunk_pairs:
-                if pair[1] not in contacts:
-                    continue  # not a contact of this workspace
-                inputs[pair] = _inputs(pair, contacts[pair[1]], answers.get(pair), known.get(pair, ()), networks)
-        return inputs
+            inputs = {
+                pair: _inputs(pair, contacts[pair[1]], answers.get(pair), known.get(pair, ()), networks)
+                for pair in chunk_pairs
+                if pair[1] in contacts
+            }
+            yield InputsChunk(inputs, {pair: found.tie_id for pair, found in answers.items()})
 
     def histories(self, pairs: Collection[Pair]) -> dict[Pair, list[InteractionFact]]:
-        """Each tie's live interactions: those the member logged or took part in."""
+        """Each tie's live interactions (those the member logged or took part in), in the order they were
+        recorded: the order the engine hands them over in, whichever way they were read."""
         wanted = set(pairs)
-        found: dict[Pair, list[InteractionFact]] = defaultdict(list)
+        found: dict[Pair, dict[int, InteractionFact]] = defaultdict(dict)
         columns = (
             interaction_contacts.c.contact_id,
             Interaction.id,
@@ -120,7 +138,6 @@ class ScoreReads:
             took_part = base.add_columns(interaction_colleagues.c.member_id).join(
                 interaction_colleagues, interaction_colleagues.c.interaction_id == Interaction.id
             )
-            seen: set[tuple[int, int, int]] = set()
             for query in (logged, took_part):
                 for (
                     contact_id,
@@ -132,10 +149,9 @@ class ScoreReads:
                     member_id,
                 ) in self.session.execute(query):
                     pair = (member_id, contact_id)
-                    if pair in wanted and (member_id, contact_id, interaction_id) not in seen:
-                        seen.add((member_id, contact_id, interaction_id))
-                        found[pair].append(_fact(occurred_at, channel, minutes, initiator))
-        return found
+                    if pair in wanted:
+                        found[pair][interaction_id] = _fact(occurred_at, channel, minutes, initiator)
+        return {pair: [by_id[i] for i in sorted(by_id)] for pair, by_id in found.items()}
 
     def tie_pairs(self, after_contact_id: int = 0, limit: int = SCORING_CHUNK) -> list[Pair]:
         """The workspace's ties, by contact: those of the next `limit` contacts after `after_contact_id`."""
@@ -172,16 +188,13 @@ class ScoreReads:
         return pairs
 
     # Writing --------------------------------------------------------------------------------
-    def keep_figures(self, figures: Mapping[Pair, TieFigures], now: datetime) -> None:
-        """Keep each tie's figures on its row (ties not yet created are left alone), so that lists
-        rank without recomputing; the contacts' strongest visible tie follows."""
+    def keep_figures(self, figures: Mapping[Pair, TieFigures], now: datetime, tie_ids: Mapping[Pair, int]) -> None:
+        """Keep each tie's figures on its row (`tie_ids`, as `inputs_by_chunk` read them: ties not yet
+        created are left alone), so that lists rank without recomputing; the contacts' strongest
+        visible tie follows."""
         if not figures:
             return
         contact_ids = sorted({contact_id for _, contact_id in figures})
-        members = sorted({member_id for member_id, _ in figures})
-        tie_ids: dict[Pair, int] = {}
-        for chunk in chunks(contact_ids, LOOKUP_CHUNK):
-            tie_ids.update({pair: answers.tie_id for pair, answers in self._tie_answers(chunk, members).items()})
         rows = [_row(tie_ids[pair], figures[pair], now) for pair in figures if pair in tie_ids]
         table = cast(Table, Tie.__table__)
         statement = (

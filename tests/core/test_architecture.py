@@ -160,6 +160,45 @@ def test_only_the_quick_parts_acknowledge() -> None:
     assert taking_ack == set()
 
 
+#: A function longer than this is split into named steps, or says why not on its `def` line
+#: (a comment starting "# long:").
+MAX_FUNCTION_LINES = 60
+#: A module longer than this is split by what it holds (migrations aside).
+MAX_MODULE_LINES = 600
+
+
+def _sources() -> list[Path]:
+    return [
+        path
+        for package in ("bot", "handlers", "models", "bench")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if "migrations" not in path.parts
+    ]
+
+
+def test_no_function_is_longer_than_a_screen_without_saying_why() -> None:
+    """Every function of the app and the benchmarks fits in MAX_FUNCTION_LINES lines, or gives its reason."""
+    too_long = {}
+    for path in _sources():
+        lines = path.read_text().splitlines()
+        for node in ast.walk(ast.parse("\n".join(lines))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES and "# long:" not in lines[node.lineno - 1]:
+                    too_long[f"{path.relative_to(ROOT)}:{node.name}"] = length
+    assert too_long == {}
+
+
+def test_no_module_is_longer_than_what_it_holds_needs() -> None:
+    """Every module of the app and the benchmarks (migrations aside) stays under MAX_MODULE_LINES lines."""
+    too_long = {
+        str(path.relative_to(ROOT)): count
+        for path in _sources()
+        if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    }
+    assert too_long == {}
+
+
 #: What a string of `models/` may not hold: Slack markup (mentions, special mentions, channel links,
 #: links, emoji shortcodes), a command-line flag, a slash command. Handlers word what people read.
 DISPLAY_WORDING = {

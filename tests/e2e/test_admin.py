@@ -106,3 +106,17 @@ def test_the_command_line_exports_to_a_file_and_deletes_on_request(tmp_path: Pat
     assert deleted.returncode == 0 and "T1: all data deleted" in deleted.stdout
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_the_command_line_scores_every_tie_again_as_the_nightly_job_does(tmp_path: Path) -> None:
+    """`rapport scores` brings the kept figures up to today: a meeting logged long ago has faded."""
+    engine, env = admin_database(tmp_path, "notes")
+    with engine.connect() as connection:
+        logged_strength = connection.scalar(select(Tie.strength))
+    scored = rapport(env, tmp_path, "scores")
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout == "workspace T1: 1 ties scored\n"
+    with engine.connect() as connection:
+        assert connection.scalar(select(Tie.strength)) < logged_strength  # logged as of 22 Nov, scored as of today
+    unknown = rapport(env, tmp_path, "scores", "--workspace", "T9")
+    assert unknown.returncode == 2 and "no workspace T9" in unknown.stderr

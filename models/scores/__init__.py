@@ -1,0 +1,1 @@
+"""Tie scores: the one engine that computes and keeps every tie's score and strength."""
