@@ -153,6 +153,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
     from bot.app import make_runtime, make_web_client
     from bot.jobs import OTHER_COMPOSERS, WORKER
     from handlers.delivery.sender import slack_sender
+    from handlers.nudges.wording import headline
     from models.nudges.digests import compose_due, sweep
 
     runtime = make_runtime(settings)
@@ -162,7 +163,7 @@ def _nudges(settings: Settings, as_of: datetime | None, member: str | None, dry_
         for digest in composed:
             print(f"{digest.slack_user_id} ({digest.period_key}): {len(digest.items)} item(s)")
             for item in digest.items:
-                print(f"  - [{item.kind.value}] {item.headline}")
+                print(f"  - [{item.kind.value}] {headline(item)}")
         if not composed:
             print(f"No digest due at {now.isoformat()}.")
         return 0
@@ -191,8 +192,9 @@ def _briefings(settings: Settings, as_of: datetime | None, member: str | None, d
             print(
                 f"{item.slack_user_id}: {item.title} at {item.starts_at.isoformat()} ({item.lead_minutes} min before)"
             )
-            for line in item.objectives:
-                print(f"  - {line}")
+            for name, plan in item.plans:
+                primary, secondary = plan.primary, plan.secondary
+                print(f"  - {name}: primary {primary.kind.value}, secondary {secondary.kind.value}: {primary.goal}")
         if not due:
             print(f"No briefing due at {now.isoformat()}.")
         return 0

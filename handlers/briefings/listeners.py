@@ -26,10 +26,12 @@ from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import ack_with_usage, usage_reply
 from handlers.logcall import views
 from handlers.network import views as network_views
+from handlers.nudges import wording
 from models.briefings import feeds as calendar_sync
 from models.briefings import service as briefings
 from models.briefings.service import Briefing, ContactBriefing, MeetingContextForm
 from models.core.dates import format_when
+from models.core.errors import Usage
 from models.core.limits import CAMPAIGN
 from models.core.objectives import DecisionRole, Objective, ObjectiveKind
 from models.core.values import CHANNEL_LABELS, Actor, Initiator
@@ -112,7 +114,7 @@ def _contact_blocks(entry: ContactBriefing, now: datetime, zone: ZoneInfo) -> li
         relation.append(line)
     if not entry.recent:
         relation.append("• No conversation logged yet.")
-    relation += [f":warning: {flag}" for flag in entry.flags]
+    relation += [f":warning: {wording.flag(nudge)}" for nudge in entry.nudges]
     blocks.append(section(truncate("\n".join(relation), 2900)))
 
     if entry.team_at_account or entry.route_to_concerned:
@@ -183,7 +185,7 @@ def _member_zone(deps: Deps, message_: OutgoingMessage) -> ZoneInfo:
 # /prep ---------------------------------------------------------------------------------------------
 def prep_command(deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
-    if usage_reply("/prep", text) is not None:
+    if usage_reply(Usage.PREP, text) is not None:
         return  # the acknowledgement showed the usage
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -367,7 +369,7 @@ def log_after_meeting(
 
 
 def register(app: App) -> None:
-    app.command("/prep")(ack=ack_with_usage("/prep"), lazy=[guarded(prep_command)])
+    app.command("/prep")(ack=ack_with_usage(Usage.PREP), lazy=[guarded(prep_command)])
     app.action(re.compile(r"^prep_target"))(ack=ack_only, lazy=[guarded(pick_prep_target)])
     app.action("meeting_context")(ack=ack_only, lazy=[guarded(open_context)])
     app.action("follow_up_log")(ack=ack_only, lazy=[guarded(log_after_meeting)])

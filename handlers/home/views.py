@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, section
+from handlers.nudges.wording import headline
 from models.core.graph import BRIDGE, LOCAL_BRIDGE
 from models.home.service import Gap, Home, HomeSettings, RelationshipLine, Section
 
@@ -148,7 +149,7 @@ def _why(line: RelationshipLine) -> str:
     if line.knows:
         return f"knows {line.knows} {'person' if line.knows == 1 else 'people'} we know of"
     if line.nudge:
-        return line.nudge.headline
+        return headline(line.nudge)
     return ""
 
 

@@ -14,9 +14,9 @@ from slack_sdk import WebClient
 
 from handlers.kit.blocks import error_message
 from handlers.kit.replies import response_url_of, send_reply
-from handlers.kit.usage import USAGE_BY_COMMAND
+from handlers.kit.usage import USAGES
+from handlers.kit.wording import error_text
 from models.core.errors import RapportError, UsageError
-from models.core.grammar import LOGCALL_USAGE
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +26,9 @@ SOMETHING_WENT_WRONG = "Sorry, something went wrong on our side and nothing was 
 def reply_for(error: Exception) -> dict[str, Any]:
     """The reply a person sees for an error: what was wrong and, for bad input, the right usage."""
     if isinstance(error, UsageError):
-        usage = USAGE_BY_COMMAND.get(error.command, LOGCALL_USAGE)
-        return error_message(error.message, usage=usage)
+        return error_message(error_text(error), usage=USAGES.get(error.usage))
     if isinstance(error, RapportError):
-        return error_message(error.message, usage=None)
+        return error_message(error_text(error), usage=None)
     return error_message(SOMETHING_WENT_WRONG, usage=None)
 
 

@@ -7,7 +7,17 @@ from typing import Any
 
 from handlers.kit.blocks import message, section
 from handlers.kit.deps import AckFn
-from models.core.grammar import LOGCALL_USAGE, is_help
+from models.core.errors import Usage
+
+LOGCALL_USAGE = """\
+*Log a conversation:* `/logcall <who> <channel> [when] [duration] [me|them] [with @colleague] [#tag] [: notes]`
+• `/logcall Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect`
+• `/logcall Jane Doe, Raj Patel @ ACME lunch last tue 12:30 with @Sam: intro to their CFO`
+• `/logcall "Will Call" at Globex zoom 2026-11-20 14:00 45 min I called`
+• `/logcall Li Wei (Initech) email 3 days ago me #client`
+*Channels:* in person, video, phone, email, chat, social. *When:* today, yesterday 3pm, \
+3 days ago, last tue, Nov 20. Put a name in quotes if it looks like a keyword. \
+Type `/logcall` alone to open a form."""
 
 WHOKNOWS_USAGE = (
     "*Find a warm introduction:* `/whoknows <person or company>`\n"
@@ -25,21 +35,36 @@ PREP_USAGE = (
     "`/prep calendar off`: stop reading it"
 )
 
-USAGE_BY_COMMAND = {"/logcall": LOGCALL_USAGE, "/whoknows": WHOKNOWS_USAGE, "/prep": PREP_USAGE}
+#: The usage text of each command; the import tools have none (their errors say what to change).
+USAGES: dict[Usage, str] = {Usage.LOGCALL: LOGCALL_USAGE, Usage.WHOKNOWS: WHOKNOWS_USAGE, Usage.PREP: PREP_USAGE}
+#: The slash command people type for each usage that has one.
+COMMANDS: dict[Usage, str] = {Usage.LOGCALL: "/logcall", Usage.WHOKNOWS: "/whoknows", Usage.PREP: "/prep"}
+#: What a person types after a command to ask how to use it.
+HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 
 
-def usage_reply(command: str, text: str) -> dict[str, Any] | None:
-    """The usage of `command` when its text is empty or asks for help; None when there is work to do."""
+def is_help(text: str) -> bool:
+    """Whether the person asked for help (`/logcall help`) rather than for some work."""
+    return text.strip().lower() in HELP_WORDS
+
+
+def usage_message(usage: Usage) -> dict[str, Any]:
+    """The usage of a command, as a message of its own."""
+    return message([section(USAGES[usage])], fallback=f"How to use {COMMANDS[usage]}")
+
+
+def usage_reply(usage: Usage, text: str) -> dict[str, Any] | None:
+    """The usage of a command when its text is empty or asks for help; None when there is work to do."""
     if text and not is_help(text):
         return None
-    return message([section(USAGE_BY_COMMAND[command])], fallback=f"How to use {command}")
+    return usage_message(usage)
 
 
-def ack_with_usage(command: str) -> Callable[[AckFn, dict[str, Any]], None]:
+def ack_with_usage(usage: Usage) -> Callable[[AckFn, dict[str, Any]], None]:
     """A command's quick part: its usage when nothing (or help) was typed, else a plain acknowledgement."""
 
     def ack_usage(ack: AckFn, body: dict[str, Any]) -> None:
-        reply = usage_reply(command, (body.get("text") or "").strip())
+        reply = usage_reply(usage, (body.get("text") or "").strip())
         if reply is None:
             ack()
         else:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from handlers.kit.forms import FormErrors, State, answer, selected, text_of, ticked
+from handlers.kit.wording import error_text
 from models.core.dates import NOON, parse_duration
 from models.core.errors import UsageError
 from models.core.grammar import parse_tags, split_contacts
@@ -25,7 +26,7 @@ def _contacts(state: State, errors: dict[str, str]) -> tuple[ContactRef, ...]:
     try:
         return split_contacts(text_of(state, "contacts"), company or None)
     except UsageError as error:
-        errors["contacts"] = error.message
+        errors["contacts"] = error_text(error)
         return ()
 
 
@@ -44,7 +45,7 @@ def logcall_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> L
     try:
         tags = parse_tags(text_of(state, "tags"))
     except UsageError as error:
-        errors["tags"] = error.message
+        errors["tags"] = error_text(error)
     if errors or channel is None:
         raise FormErrors(errors)
     return LogCallCommand(

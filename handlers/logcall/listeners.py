@@ -20,8 +20,10 @@ from handlers.kit.errors import ack_only, guarded
 from handlers.kit.forms import FormErrors, State, answers, text_of
 from handlers.kit.profiles import form_metadata, form_zone, member_profile
 from handlers.kit.replies import response_url_of, send_reply
+from handlers.kit.usage import is_help, usage_message
 from handlers.logcall import forms, views
-from models.core.grammar import is_help, parse_logcall, parse_tags
+from models.core.errors import Usage
+from models.core.grammar import parse_logcall, parse_tags
 from models.core.values import Actor, LogCallCommand, MemberProfile
 from models.logcall import service as services
 from models.logcall.service import Logged, NeedsChoice, Scheduled
@@ -225,7 +227,7 @@ def reply(client: WebClient, body: dict[str, Any], actor: Actor, payload: dict[s
 def ack_logcall(ack: AckFn, body: dict[str, Any]) -> None:
     """/logcall's quick part: the usage for `help`, else a plain acknowledgement."""
     if is_help((body.get("text") or "").strip()):
-        ack(**views.usage_message())
+        ack(**usage_message(Usage.LOGCALL))
     else:
         ack()
 

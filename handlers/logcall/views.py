@@ -13,7 +13,6 @@ from handlers.kit.blocks import Block, button, context, message, plain_text, sec
 from handlers.kit.forms import checkboxes, choice, input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
-from models.core.grammar import LOGCALL_USAGE
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import CHANNEL_LABELS, Channel, Initiator
 from models.logcall.service import (
@@ -33,10 +32,6 @@ LOGCALL_MODAL_ID = "logcall_modal"
 SCHEDULE_MODAL_ID = "schedule_meeting_modal"
 TAGS_MODAL_ID = "contact_tags_modal"
 RATE_MODAL_ID = "rate_tie_modal"
-
-
-def usage_message() -> dict[str, Any]:
-    return message([section(LOGCALL_USAGE)], fallback="How to use /logcall")
 
 
 # A logged interaction ------------------------------------------------------------------------------

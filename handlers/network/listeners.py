@@ -17,8 +17,9 @@ from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import ack_with_usage, usage_reply
+from handlers.kit.wording import error_text
 from handlers.network import views as network_views
-from models.core.errors import UsageError
+from models.core.errors import Usage, UsageError
 from models.core.values import MemberProfile
 from models.network import introductions, whoknows
 from models.network.whoknows import ChooseTarget, CompanyRoutes, NobodyKnows, PersonRoutes, WhoKnowsResult
@@ -41,7 +42,7 @@ def whoknows_command(
     deps: Deps, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
     text = unescape(body.get("text") or "").strip()  # Slack escapes &, < and > in a command's text
-    if usage_reply("/whoknows", text) is not None:
+    if usage_reply(Usage.WHOKNOWS, text) is not None:
         return  # the acknowledgement showed the usage
     actor = actor_of(context)
     profile = member_profile(deps, client, actor)
@@ -84,7 +85,7 @@ def check_intro(ack: AckFn, view: dict[str, Any]) -> None:
     try:
         introductions.check_message(_intro_text(view))
     except UsageError as problem:
-        ack(response_action="errors", errors={"message": problem.message})
+        ack(response_action="errors", errors={"message": error_text(problem)})
         return
     ack()
 
@@ -123,7 +124,7 @@ def decide_intro(deps: Deps, action: dict[str, Any], client: WebClient, respond:
 
 
 def register(app: App) -> None:
-    app.command("/whoknows")(ack=ack_with_usage("/whoknows"), lazy=[guarded(whoknows_command)])
+    app.command("/whoknows")(ack=ack_with_usage(Usage.WHOKNOWS), lazy=[guarded(whoknows_command)])
     app.action(re.compile(r"^whoknows_target"))(ack=ack_only, lazy=[guarded(pick_target)])
     app.action("whoknows_more")(ack=ack_only, lazy=[guarded(more_routes)])
     app.action("whoknows_intro")(ack=ack_only, lazy=[guarded(open_intro)])

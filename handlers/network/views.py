@@ -21,6 +21,7 @@ from models.network.whoknows import (
     Person,
     PersonRoutes,
     RouteView,
+    TargetOption,
 )
 
 INTRO_MODAL_ID = "intro_request_modal"
@@ -198,7 +199,7 @@ def company_message(result: CompanyRoutes, now: datetime, zone: ZoneInfo) -> dic
 def choose_target_message(result: ChooseTarget, action: str = "whoknows_target") -> dict[str, Any]:
     """Which person or company was meant: one button each, whose action is `action` (and its number)."""
     elements = [
-        button(option.label, f"{action}_{index}", json.dumps({"k": option.kind, "id": option.id}))
+        button(option_label(option), f"{action}_{index}", json.dumps({"k": option.kind, "id": option.id}))
         for index, option in enumerate(result.options)
     ]
     blocks: list[Block] = [
@@ -208,18 +209,23 @@ def choose_target_message(result: ChooseTarget, action: str = "whoknows_target")
     return message(blocks, fallback=f"Which “{result.query}”?")
 
 
+def option_label(option: TargetOption) -> str:
+    """A person with their company ("Jane Doe · ACME"), or a company said to be one ("ACME (company)")."""
+    if option.kind == "account":
+        return f"{option.name} (company)"
+    return option.name + (f" · {option.detail}" if option.detail else "")
+
+
 def nobody_knows_message(result: NobodyKnows) -> dict[str, Any]:
-    blocks: list[Block] = [section(f":mag: Nobody on the team knows “{truncate(result.query, 200)}” yet.")]
+    query = "that company" if result.query is None else result.query
+    blocks: list[Block] = [section(f":mag: Nobody on the team knows “{truncate(query, 200)}” yet.")]
     if result.nearest:
-        blocks.append(section("The nearest the team does know: " + ", ".join(f"*{name}*" for name in result.nearest)))
+        nearest = ", ".join(f"*{option_label(option)}*" for option in result.nearest)
+        blocks.append(section("The nearest the team does know: " + nearest))
     blocks.append(
-        context(
-            "To start, log your first conversation: `/logcall "
-            + truncate(result.query, 100)
-            + " (Company) phone today`."
-        )
+        context("To start, log your first conversation: `/logcall " + truncate(query, 100) + " (Company) phone today`.")
     )
-    return message(blocks, fallback=f"Nobody knows {result.query} yet")
+    return message(blocks, fallback=f"Nobody knows {query} yet")
 
 
 def draft_message(draft: IntroductionDraft) -> str:

@@ -32,7 +32,8 @@ from handlers.kit.forms import (
 )
 from handlers.kit.profiles import form_metadata, member_profile
 from handlers.logcall import views
-from models.core.nudges import Frequency, NudgeKind
+from handlers.nudges import wording
+from models.core.nudges import DigestItem, Frequency, NudgeKind
 from models.core.weekdays import WEEKDAYS
 from models.delivery.outbox import OutgoingMessage
 from models.nudges import digests
@@ -49,6 +50,13 @@ _KIND_EMOJI = {
 }
 
 
+def _words(stored: dict[str, Any], item: DigestItem) -> tuple[str, str]:
+    """The item's headline and reason; a digest composed before the words moved here carries its own."""
+    if all(key in stored for key in digests.WORDED_KEYS):
+        return stored["headline"], stored["reason"]
+    return wording.headline(item), wording.reason(item)
+
+
 def digest_message(message: OutgoingMessage) -> dict[str, Any]:
     """The digest DM: the few most valuable items, each with its three buttons."""
     items = digests.items_from_data(message.payload["items"])
@@ -56,13 +64,9 @@ def digest_message(message: OutgoingMessage) -> dict[str, Any]:
     weekly = settings.frequency is Frequency.WEEKLY
     head = ":wave: *Your relationships this week*" if weekly else ":wave: *Your relationships today*"
     blocks: list[Block] = [section(head)]
-    for item in items:
+    for item, (said, why) in zip(items, map(_words, message.payload["items"], items), strict=True):
         value = json.dumps({"c": item.contact_id, "k": item.kind.value})
-        blocks.append(
-            section(
-                f"{_KIND_EMOJI.get(item.kind, '•')} *{truncate(item.headline, 300)}*\n{truncate(item.reason, 1500)}"
-            )
-        )
+        blocks.append(section(f"{_KIND_EMOJI.get(item.kind, '•')} *{truncate(said, 300)}*\n{truncate(why, 1500)}"))
         blocks.append(
             {
                 "type": "actions",

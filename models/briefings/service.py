@@ -21,12 +21,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.briefings.repository import BriefingRepository, BriefingSweepRepository
-from models.core.errors import NotFound, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
 from models.core.names import fold, match_name
-from models.core.nudges import LEAD_MINUTES
+from models.core.nudges import LEAD_MINUTES, DigestItem
 from models.core.nudges import neglected as neglected_rule
 from models.core.nudges import one_sided as one_sided_rule
 from models.core.objectives import BetterContact, ConversationPlan, DecisionRole, MeetingContext, plan_conversation
@@ -39,6 +39,7 @@ from models.network.whoknows import (
     NobodyKnows,
     Person,
     RouteView,
+    TargetOption,
     contact_person,
     neighbourhood,
     route_views,
@@ -90,7 +91,8 @@ class ContactBriefing:
     responsibilities: str | None
     report: TieReport
     recent: tuple[PastInteraction, ...]
-    flags: tuple[str, ...]
+    #: What the digest would say of this relationship: neglected, then one-sided (none when neither).
+    nudges: tuple[DigestItem, ...]
     team_at_account: tuple[TeamTie, ...]
     route_to_concerned: tuple[Person, RouteView] | None
     plan: ConversationPlan
@@ -123,7 +125,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
     """`/prep <contact or company>`: the briefing for a person (their next meeting's context if any)."""
     query = " ".join(query.split())
     if not query:
-        raise UsageError("Whom are you about to meet? Give a name or a company.", command="/prep")
+        raise UsageError("Whom are you about to meet? Give a name or a company.", Usage.PREP)
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         people = repo.contact_candidates(query)
@@ -137,7 +139,8 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
         elif company_match.chosen is not None and not person_match.options:
             contact = _focus_at_account(repo, member, company_match.chosen.id)
             if contact is None:
-                return NobodyKnows(query=query, nearest=(f"{company_match.chosen.name} (company)",))
+                chosen = company_match.chosen
+                return NobodyKnows(query=query, nearest=(TargetOption("account", chosen.id, chosen.name),))
         else:
             options = target_options(
                 person_match.chosen, person_match.options, company_match.chosen, company_match.options
@@ -149,7 +152,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
                     return _briefing_for_contact(repo, member, contact, now)
             if options:
                 return ChooseTarget(query=query, options=options)
-            return NobodyKnows(query=query, nearest=tuple(c.name for c in people[:3]))
+            return NobodyKnows(query=query, nearest=tuple(TargetOption("contact", c.id, c.name) for c in people[:3]))
         assert contact is not None
         return _briefing_for_contact(repo, member, contact, now)
 
@@ -159,7 +162,7 @@ def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) 
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         return _briefing_for_contact(repo, member, contact, now)
 
 
@@ -169,7 +172,7 @@ def prep_account(uow: UnitOfWork, actor: Actor, account_id: int, now: datetime) 
         account = repo.account(account_id)
         contact = _focus_at_account(repo, member, account_id)
         if contact is None:
-            return NobodyKnows(query=account.name if account else "that company")
+            return NobodyKnows(query=account.name if account else None)
         return _briefing_for_contact(repo, member, contact, now)
 
 
@@ -225,7 +228,7 @@ def _contact_briefing(
         )
         for interaction in repo.recent_interactions(member, contact, limit=3)
     ]
-    flags, is_neglected, side = _nudges_about(repo, member, contact, now)
+    nudges, is_neglected, side = _nudges_about(repo, member, contact, now)
     team = _team_at_account(repo, member, contact)
     route = _route_to_concerned(repo, member, contact)
     better = None
@@ -257,7 +260,7 @@ def _contact_briefing(
         responsibilities=contact.responsibilities,
         report=report,
         recent=tuple(recent),
-        flags=tuple(flags),
+        nudges=tuple(nudges),
         team_at_account=team,
         route_to_concerned=route,
         plan=plan,
@@ -266,22 +269,22 @@ def _contact_briefing(
 
 def _nudges_about(
     repo: BriefingRepository, member: Member, contact: Contact, now: datetime
-) -> tuple[list[str], bool, str | None]:
-    """What the digest would say of this relationship: its flags, whether it is neglected, and who
-    started nearly all of it ("them", "me", or None when it is balanced)."""
+) -> tuple[list[DigestItem], bool, str | None]:
+    """What the digest would say of this relationship (neglected, one-sided), whether it is neglected,
+    and who started nearly all of it ("them", "me", or None when it is balanced)."""
     facts = repo.tie_facts(member, now, contact_ids=[contact.id])
-    flags: list[str] = []
+    nudges: list[DigestItem] = []
     is_neglected, side = False, None
     if facts:
         neglected_item = neglected_rule(facts[0], repo.cadences(member), now)
         sided = one_sided_rule(facts[0], now)
         if neglected_item is not None:
             is_neglected = True
-            flags.append(f"{neglected_item.headline}: {neglected_item.reason}")
+            nudges.append(neglected_item)
         if sided is not None:
             side = "them" if facts[0].initiated_by_them > facts[0].initiated_by_me else "me"
-            flags.append(f"{sided.headline}. {sided.reason}")
-    return flags, is_neglected, side
+            nudges.append(sided)
+    return nudges, is_neglected, side
 
 
 def _team_at_account(repo: BriefingRepository, member: Member, contact: Contact) -> tuple[TeamTie, ...]:
@@ -371,7 +374,7 @@ def save_meeting_context(
         meeting = _own_meeting(repo, member, meeting_id)
         meeting.trigger_event = (trigger_event or "").strip() or None
         meeting.topic = (topic or "").strip() or None
-        meeting.campaign = CAMPAIGN.check((campaign or "").strip(), command="/prep") or None
+        meeting.campaign = CAMPAIGN.check((campaign or "").strip(), Usage.PREP) or None
         meeting.updated_at = now
         by_contact = {a.contact_id: a for a in meeting.attendees}
         for contact_id, concerned, role in attendees:
@@ -386,7 +389,7 @@ def save_meeting_context(
 def _own_meeting(repo: BriefingRepository, member: Member, meeting_id: int) -> Meeting:
     meeting = repo.meeting(meeting_id)
     if meeting is None or meeting.member_id != member.id:
-        raise NotFound("That meeting no longer exists.")
+        raise NotFound(Missing.MEETING)
     return meeting
 
 
@@ -467,7 +470,8 @@ class DueBriefing:
     title: str
     starts_at: datetime
     lead_minutes: int
-    objectives: tuple[str, ...]
+    #: Each contact briefed in full, by name, with the plan for the conversation.
+    plans: tuple[tuple[str, ConversationPlan], ...]
 
 
 def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) -> list[DueBriefing]:
@@ -484,12 +488,7 @@ def due_briefings(uow: UnitOfWork, now: datetime, only_user: str | None = None) 
         if starts_at - timedelta(minutes=lead) > now:
             continue
         briefing = briefing_for_meeting(uow, team_id, user_id, meeting_id, now)
-        lines = tuple(
-            f"{entry.person.name}: primary {entry.plan.primary.kind.value}, secondary {entry.plan.secondary.kind.value}: {entry.plan.primary.goal}"
-            for entry in briefing.contacts
-        )
+        plans = tuple((entry.person.name, entry.plan) for entry in briefing.contacts)
         title = briefing.meeting.title if briefing.meeting else ""
-        due.append(
-            DueBriefing(slack_user_id=user_id, title=title, starts_at=starts_at, lead_minutes=lead, objectives=lines)
-        )
+        due.append(DueBriefing(slack_user_id=user_id, title=title, starts_at=starts_at, lead_minutes=lead, plans=plans))
     return due

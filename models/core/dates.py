@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from dateutil.parser import parse as parse_datetime
 from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
 
-from models.core.errors import UsageError
+from models.core.errors import Misread, MisreadCommand, Usage, UsageError
 
 NOON = time(12, 0)
 FUTURE_TOLERANCE = timedelta(minutes=1)
@@ -111,21 +111,21 @@ def parse_when(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, bool
     local_now = _in_zone(now, tz)
     text = _normalise(phrase)
     if not text:
-        raise UsageError("When was it? Give a date or time, such as “yesterday 3pm” or “last tue”.")
+        raise UsageError("When was it? Give a date or time, such as “yesterday 3pm” or “last tue”.", Usage.LOGCALL)
     try:
         moment, time_given = _read(text, local_now, tz)
     except (ValueError, ArithmeticError) as error:  # dateutil's ParserError is a ValueError; overflows too
-        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.") from error
+        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.", Usage.LOGCALL) from error
     if moment.year < EARLIEST_YEAR:
-        raise UsageError(f"“{_shown(phrase)}” is before {EARLIEST_YEAR}: give the day it happened, like “Nov 20 2025”.")
+        raise UsageError(
+            f"“{_shown(phrase)}” is before {EARLIEST_YEAR}: give the day it happened, like “Nov 20 2025”.",
+            Usage.LOGCALL,
+        )
     # Compare instants, not wall-clock times: in the hour repeated when DST ends they differ.
     ahead = moment.astimezone(UTC) - local_now.astimezone(UTC)
     if (time_given and ahead > FUTURE_TOLERANCE) or moment.date() > local_now.date():
         shown = format_when(moment, time_given, local_now, tz)
-        raise UsageError(
-            f"“{phrase.strip()}” ({shown}) is in the future: /logcall records what already happened. "
-            "To schedule your next meeting, write when it is, like “next tue 3pm” or “tomorrow 10am”."
-        )
+        raise MisreadCommand(Misread.IN_THE_FUTURE, phrase=phrase.strip(), shown=shown)
     return (local_now if ahead > timedelta(0) else moment), time_given
 
 
@@ -159,9 +159,9 @@ def parse_upcoming(phrase: str, now: datetime, tz: ZoneInfo) -> tuple[datetime, 
     try:
         moment, time_given = _read_upcoming(text, local_now, tz)
     except (ValueError, ArithmeticError) as error:
-        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.") from error
+        raise UsageError(f"I couldn't read “{_shown(phrase)}” as a date or time.", Usage.LOGCALL) from error
     if moment <= local_now:
-        raise UsageError(f"“{phrase.strip()}” has already passed: give a time still to come.")
+        raise UsageError(f"“{phrase.strip()}” has already passed: give a time still to come.", Usage.LOGCALL)
     return moment, time_given
 
 

@@ -17,23 +17,13 @@ from enum import Enum
 from zoneinfo import ZoneInfo
 
 from models.core.dates import is_upcoming_phrase, parse_duration, parse_upcoming, parse_when, starts_date_phrase
-from models.core.errors import UsageError
+from models.core.errors import Misread, MisreadCommand, Usage, UsageError
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, TAG
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 
 MAX_TEXT_LENGTH = 3000
 MAX_NAME_LENGTH = 120
 MAX_DURATION_MINUTES = 24 * 60
-
-LOGCALL_USAGE = """\
-*Log a conversation:* `/logcall <who> <channel> [when] [duration] [me|them] [with @colleague] [#tag] [: notes]`
-• `/logcall Jane Doe (ACME) phone yesterday they called: budget moves to Q3 #prospect`
-• `/logcall Jane Doe, Raj Patel @ ACME lunch last tue 12:30 with @Sam: intro to their CFO`
-• `/logcall "Will Call" at Globex zoom 2026-11-20 14:00 45 min I called`
-• `/logcall Li Wei (Initech) email 3 days ago me #client`
-*Channels:* in person, video, phone, email, chat, social. *When:* today, yesterday 3pm, \
-3 days ago, last tue, Nov 20. Put a name in quotes if it looks like a keyword. \
-Type `/logcall` alone to open a form."""
 
 CHANNEL_WORDS: dict[Channel, tuple[str, ...]] = {
     Channel.IN_PERSON: (
@@ -61,12 +51,11 @@ _IMPLIED_CHANNELS = {
     "they called": Channel.PHONE,
     "they emailed": Channel.EMAIL,
 }
-_CHANNEL_CHOICES = (
+#: The channels, as a reply that asks for one lists them.
+CHANNEL_CHOICES = (
     "in person (meeting, lunch, coffee…), video (zoom, teams…), phone (call), email, "
     "chat (slack, whatsapp, sms…) or social (linkedin)"
 )
-_EXAMPLE = "`/logcall Jane Doe (ACME) phone yesterday`"
-_HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 
 _TOKEN = re.compile(
     r"""
@@ -151,11 +140,6 @@ class _Descriptors:
     date_words: list[str] = field(default_factory=list)
 
 
-def is_help(text: str) -> bool:
-    """Whether the person asked for help (`/logcall help`) rather than logging something."""
-    return text.strip().lower() in _HELP_WORDS
-
-
 def parse_logcall(text: str, now: datetime, tz: ZoneInfo) -> LogCallCommand:
     """Read `/logcall` text; raises UsageError with a friendly message when it cannot be read."""
     text = _unescape(text).strip()
@@ -192,7 +176,7 @@ def split_contacts(text: str, company: str | None = None) -> tuple[ContactRef, .
     """
     contacts = _read_contacts(_tokenise(_unescape(text)))
     if not contacts:
-        raise UsageError("Who did you talk to? Give at least one name.")
+        raise UsageError("Who did you talk to? Give at least one name.", Usage.LOGCALL)
     shared = " ".join(company.split()) if company else None
     return _fitting_contacts(tuple(ContactRef(contact.name, contact.company or shared) for contact in contacts))
 
@@ -206,15 +190,15 @@ def parse_tags(text: str) -> tuple[str, ...]:
 def _fitting_contacts(contacts: tuple[ContactRef, ...]) -> tuple[ContactRef, ...]:
     """The contacts, once each name and company is known to fit its column (else a UsageError naming which)."""
     for contact in contacts:
-        CONTACT_NAME.check(contact.name)
+        CONTACT_NAME.check(contact.name, Usage.LOGCALL)
         if contact.company:
-            COMPANY_NAME.check(contact.company)
+            COMPANY_NAME.check(contact.company, Usage.LOGCALL)
     return contacts
 
 
 def _fitting_tags(tags: Iterable[str]) -> tuple[str, ...]:
     """The tags once each, in order, once each is known to fit its column."""
-    return tuple(dict.fromkeys(TAG.check(tag) for tag in tags))
+    return tuple(dict.fromkeys(TAG.check(tag, Usage.LOGCALL) for tag in tags))
 
 
 def _unescape(text: str) -> str:
@@ -224,12 +208,9 @@ def _unescape(text: str) -> str:
 
 def _check_length(text: str) -> None:
     if not text:
-        raise UsageError(f"Tell me who you talked to, how and when, e.g. {_EXAMPLE}.")
+        raise MisreadCommand(Misread.NOTHING_TYPED)
     if len(text) > MAX_TEXT_LENGTH:
-        raise UsageError(
-            f"That is {len(text):,} characters; /logcall takes up to {MAX_TEXT_LENGTH:,}. "
-            "For long notes, type `/logcall` alone to open the form."
-        )
+        raise MisreadCommand(Misread.TOO_LONG, length=len(text), limit=MAX_TEXT_LENGTH)
 
 
 def _split_notes(text: str) -> tuple[str, str]:
@@ -322,11 +303,14 @@ def _read_contacts(who: list[_Token]) -> tuple[ContactRef, ...]:
 def _add_contact(contacts: list[ContactRef], words: list[str], company: str | None) -> None:
     name = " ".join(" ".join(words).split())
     if not name and company:
-        raise UsageError(f"Who at {company}? Put the person's name before the company: Jane Doe ({company}).")
+        raise UsageError(
+            f"Who at {company}? Put the person's name before the company: Jane Doe ({company}).", Usage.LOGCALL
+        )
     if len(name) > MAX_NAME_LENGTH:
         raise UsageError(
             f"“{name[:40]}…” is too long for a name (over {MAX_NAME_LENGTH} characters). "
-            "Did you forget the `:` before your notes?"
+            "Did you forget the `:` before your notes?",
+            Usage.LOGCALL,
         )
     contact = ContactRef(name, company)
     if name and contact not in contacts:
@@ -340,29 +324,21 @@ def _is_company_marker(token: _Token) -> bool:
 def _read_trailing_company(marker: _Token, rest: list[_Token]) -> str:
     """The company after `@` or `at`: everything up to the descriptors, "&" and "and" included."""
     if any(token.kind is _Kind.COMPANY or _is_company_marker(token) for token in rest):
-        raise UsageError(
-            "Give each contact their own company in brackets: `/logcall Jane Doe (Globex), Raj Patel (Initech) phone`."
-        )
+        raise MisreadCommand(Misread.COMPANIES_MIXED)
     first = "" if marker.key == "at" else marker.text.removeprefix("@")  # "@ACME" is "@ ACME"
     parts = [first] + [token.text for token in rest]
     company = " ".join(" ".join(parts).replace(" ,", ",").split()).strip(", ")
     if not company:
-        raise UsageError("Which company? Write it after “at”: `/logcall Jane Doe at ACME phone`.")
+        raise MisreadCommand(Misread.NO_COMPANY_AFTER_AT)
     return company
 
 
-def _no_contact(tokens: list[_Token]) -> UsageError:
+def _no_contact(tokens: list[_Token]) -> MisreadCommand:
     if not tokens:
-        return UsageError(f"Who did you talk to? Start with the contact's name, e.g. {_EXAMPLE}.")
+        return MisreadCommand(Misread.NO_CONTACT)
     if tokens[0].kind is _Kind.MENTION:
-        return UsageError(
-            "Start with the contact you talked to; @mentions are for colleagues "
-            "who took part, e.g. `/logcall Jane Doe phone with @Sam`."
-        )
-    return UsageError(
-        f"I read “{tokens[0].text}” as a keyword, so I found no contact: start with who you talked to, "
-        f'e.g. {_EXAMPLE}. If a name looks like a keyword, quote it: `/logcall "Will Call" phone`.'
-    )
+        return MisreadCommand(Misread.MENTION_FIRST)
+    return MisreadCommand(Misread.KEYWORD_FIRST, word=tokens[0].text)
 
 
 def _read_descriptors(tokens: list[_Token]) -> _Descriptors:
@@ -385,7 +361,7 @@ def _read_descriptor(tokens: list[_Token], index: int, found: _Descriptors) -> i
         _expect_mention_after_with(tokens[index + 1 : index + 2])
         return 1
     if token.kind is _Kind.COMPANY or (token.key in ("at", "@") and not starts_date_phrase(_keys(tokens, index, 3))):
-        raise UsageError(f"Put the company right after the name, e.g. {_EXAMPLE}.")
+        raise MisreadCommand(Misread.COMPANY_OUT_OF_PLACE)
     if token.key.startswith("@"):
         raise _not_a_mention(token.text)
     keyword = _match_keyword(tokens, index)
@@ -407,7 +383,7 @@ def _read_descriptor(tokens: list[_Token], index: int, found: _Descriptors) -> i
 
 def _expect_mention_after_with(following: list[_Token]) -> None:
     if not following:
-        raise UsageError("Who else took part? @mention them after “with”, e.g. with @Sam.")
+        raise UsageError("Who else took part? @mention them after “with”, e.g. with @Sam.", Usage.LOGCALL)
     if following[0].kind is not _Kind.MENTION:
         raise _not_a_mention(following[0].text)
 
@@ -415,7 +391,8 @@ def _expect_mention_after_with(following: list[_Token]) -> None:
 def _not_a_mention(word: str) -> UsageError:
     return UsageError(
         f"I can't tell which colleague “{word}” is: pick colleagues from Slack's @ menu "
-        "so they become mentions, e.g. with @Sam."
+        "so they become mentions, e.g. with @Sam.",
+        Usage.LOGCALL,
     )
 
 
@@ -431,7 +408,7 @@ def _record_keyword(meaning: _Meaning, typed: str, found: _Descriptors) -> None:
 def _choose_channel(found: _Descriptors, who: list[_Token]) -> Channel:
     if len(found.channels) > 1:
         first, second = list(found.channels.values())[:2]
-        raise UsageError(f"You gave two channels, “{first}” and “{second}”: pick one.")
+        raise UsageError(f"You gave two channels, “{first}” and “{second}”: pick one.", Usage.LOGCALL)
     if found.channels:
         return next(iter(found.channels))
     if found.implied_channel is not None:
@@ -443,14 +420,14 @@ def _missing_channel(who: list[_Token]) -> UsageError:
     """No channel: if the who-part ends in a lowercase word ("Jane Doe fax"), it was meant as one."""
     last = who[-1]
     if len(who) > 1 and last.kind is _Kind.WORD and last.text.isalpha() and last.text.islower():
-        return UsageError(f"“{last.text}” is not a channel I know. Use {_CHANNEL_CHOICES}.")
-    return UsageError(f"How did you talk? Add a channel: {_CHANNEL_CHOICES}, e.g. {_EXAMPLE}.")
+        return UsageError(f"“{last.text}” is not a channel I know. Use {CHANNEL_CHOICES}.", Usage.LOGCALL)
+    return MisreadCommand(Misread.NO_CHANNEL)
 
 
 def _choose_initiator(found: _Descriptors) -> Initiator | None:
     if len(found.initiators) > 1:
         first, second = found.initiators.values()
-        raise UsageError(f"You said both “{first}” and “{second}”: who reached out first?")
+        raise UsageError(f"You said both “{first}” and “{second}”: who reached out first?", Usage.LOGCALL)
     return next(iter(found.initiators), None)
 
 
@@ -459,12 +436,12 @@ def _choose_duration(found: _Descriptors) -> int | None:
         return None
     if len(found.durations) > 1:
         typed = " and ".join(f"“{words}”" for _, words in found.durations)
-        raise UsageError(f"Give one duration, not {typed}.")
+        raise UsageError(f"Give one duration, not {typed}.", Usage.LOGCALL)
     minutes, words = found.durations[0]
     if minutes > MAX_DURATION_MINUTES:
-        raise UsageError(f"“{words}” is longer than a day: a duration goes up to 24 hours.")
+        raise UsageError(f"“{words}” is longer than a day: a duration goes up to 24 hours.", Usage.LOGCALL)
     if minutes < 1:
-        raise UsageError(f"“{words}” is not a duration: give at least a minute.")
+        raise UsageError(f"“{words}” is not a duration: give at least a minute.", Usage.LOGCALL)
     return minutes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.core.errors import UsageError
+from models.core.errors import Usage, UsageError
 from models.core.names import fold
 
 #: Characters kept for each kind of value (the columns are sized from these).
@@ -39,10 +39,10 @@ class Field:
     def fits(self, value: str) -> bool:
         return len(value) <= self.limit and (self.folded_limit is None or len(fold(value)) <= self.folded_limit)
 
-    def check(self, value: str, command: str = "/logcall") -> str:
-        """The value when it fits; else a UsageError naming the field and its limit."""
+    def check(self, value: str, usage: Usage) -> str:
+        """The value when it fits; else a UsageError naming the field and its limit (the reply shows `usage`)."""
         if not self.fits(value):
-            raise UsageError(self.too_long, command=command)
+            raise UsageError(self.too_long, usage)
         return value
 
     @property

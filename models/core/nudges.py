@@ -102,7 +102,6 @@ LEAD_MINUTES = range(5, 24 * 60 + 1)
 BACKOFF_FIRST_DAYS = 3
 BACKOFF_MAX_DAYS = 30
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAY = timedelta(days=1)
 
 
@@ -178,18 +177,52 @@ class NudgeMemory:
         _require_aware(self.snoozed_until, "snoozed_until")
 
 
+class CadenceSource(StrEnum):
+    """Where the cadence a relationship is held to comes from (the order `cadence_for` tries them in)."""
+
+    CONTACT = "contact"
+    """Set on the contact itself."""
+    TAG = "tag"
+    """The shortest of its tags' cadences (`Overdue.tag`)."""
+    STRONG_TIE = "strong_tie"
+    HIGH_SCORER = "high_scorer"
+    """A total of the five signs of at least HIGH_SCORE."""
+    MEDIUM_TIE = "medium_tie"
+    WEAK_TIE = "weak_tie"
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """How a neglected relationship is overdue: whole days since the last interaction, the cadence it
+    needs (days), and where that cadence comes from (with the tag, for a tag's cadence)."""
+
+    days_since: int
+    cadence_days: int
+    source: CadenceSource
+    tag: str | None = None
+
+
 @dataclass(frozen=True)
 class DigestItem:
-    """One line of a digest: what to do about whom, why, and how much it matters (`value`)."""
+    """One line of a digest: what to do about whom, how much it matters (`value`), and the facts that say why.
+
+    The facts are the tie's as the rules read them (who started the recent interactions, the score,
+    the interactions, the share of networks in common), how it is `overdue` when neglected, and the
+    day a weekly tip suggests; the handlers put them into words.
+    """
 
     kind: NudgeKind
     contact_id: int
     contact_name: str
     company: str | None
     value: float
-    headline: str
-    reason: str
     suggested_day: date | None = None
+    overdue: Overdue | None = None
+    score_total: int | None = None
+    interaction_count: int = 0
+    overlap_share: float | None = None
+    initiated_by_me: int = 0
+    initiated_by_them: int = 0
 
 
 # --- When the digest comes ---
@@ -261,22 +294,22 @@ def _by_tag(tag_cadences: Mapping[str, int]) -> dict[str, int]:
     return {_tag_key(tag): days for tag, days in tag_cadences.items() if days >= 1}
 
 
-def _cadence(tie: TieFacts, by_tag: Mapping[str, int]) -> tuple[int, str]:
-    """The cadence in days and where it comes from, in a few words."""
+def _cadence(tie: TieFacts, by_tag: Mapping[str, int]) -> tuple[int, CadenceSource, str | None]:
+    """The cadence in days, where it comes from, and the tag it is the cadence of (if it is one)."""
     if tie.cadence_days is not None and tie.cadence_days >= 1:
-        return tie.cadence_days, f"set for {tie.contact_name}"
+        return tie.cadence_days, CadenceSource.CONTACT, None
     if by_tag and tie.tags:
         tagged = [(by_tag[key], key) for key in map(_tag_key, tie.tags) if key in by_tag]
         if tagged:
             days, tag = min(tagged)
-            return days, f"#{tag}"
+            return days, CadenceSource.TAG, tag
     if tie.strength >= STRONG_TIE:
-        return STRONG_TIE_CADENCE_DAYS, "a strong tie"
+        return STRONG_TIE_CADENCE_DAYS, CadenceSource.STRONG_TIE, None
     if tie.score_total is not None and tie.score_total >= HIGH_SCORE:
-        return HIGH_SCORE_CADENCE_DAYS, f"a high scorer, {tie.score_total} points"
+        return HIGH_SCORE_CADENCE_DAYS, CadenceSource.HIGH_SCORER, None
     if tie.strength >= MEDIUM_TIE:
-        return MEDIUM_TIE_CADENCE_DAYS, "a medium tie"
-    return WEAK_TIE_CADENCE_DAYS, "a weak tie"
+        return MEDIUM_TIE_CADENCE_DAYS, CadenceSource.MEDIUM_TIE, None
+    return WEAK_TIE_CADENCE_DAYS, CadenceSource.WEAK_TIE, None
 
 
 def neglected(tie: TieFacts, tag_cadences: Mapping[str, int], now: datetime) -> DigestItem | None:
@@ -286,36 +319,30 @@ def neglected(tie: TieFacts, tag_cadences: Mapping[str, int], now: datetime) -> 
     return None if found is None else _neglected_item(tie, *found)
 
 
-def _neglect(tie: TieFacts, by_tag: Mapping[str, int], now: datetime) -> tuple[float, int, int, str] | None:
-    """(value, days since, cadence, its source) when the tie is overdue: the numbers, no words yet."""
+def _neglect(tie: TieFacts, by_tag: Mapping[str, int], now: datetime) -> tuple[float, Overdue] | None:
+    """(value, how overdue) when the tie is overdue."""
     if tie.interaction_count < 1 or tie.last_interaction_at is None:
         return None
     days_since = (now - tie.last_interaction_at).days  # whole days, floored like `// _DAY`
-    cadence, source = _cadence(tie, by_tag)
+    cadence, source, tag = _cadence(tie, by_tag)
     if days_since <= cadence:
         return None
     overdue_ratio = min(days_since / cadence, MAX_OVERDUE_RATIO)
-    return (VALUE_BASE + tie.strength) * overdue_ratio, days_since, cadence, source
+    return (VALUE_BASE + tie.strength) * overdue_ratio, Overdue(days_since, cadence, source, tag)
 
 
-def _neglected_item(tie: TieFacts, value: float, days_since: int, cadence: int, source: str) -> DigestItem:
-    return _item(
-        NudgeKind.NEGLECTED,
-        tie,
-        value=value,
-        headline=f"You haven't talked to {_with_company(tie)} for {days_since} days",
-        reason=f"you usually need to every {_plural(cadence, 'day')} ({source})",
-    )
+def _neglected_item(tie: TieFacts, value: float, overdue: Overdue) -> DigestItem:
+    return _item(NudgeKind.NEGLECTED, tie, value=value, overdue=overdue)
 
 
 # --- One-sided ---
 
 
 def one_sided(tie: TieFacts, now: datetime) -> DigestItem | None:
-    """A nudge when one side started nearly all of the recent interactions, worded for each side."""
+    """A nudge when one side started nearly all of the recent interactions (its counts say which side)."""
     _require_aware(now, "now")
     value = _one_sided_value(tie)
-    return None if value is None else _one_sided_item(tie, value)
+    return None if value is None else _item(NudgeKind.ONE_SIDED, tie, value=value)
 
 
 def _one_sided_value(tie: TieFacts) -> float | None:
@@ -323,25 +350,6 @@ def _one_sided_value(tie: TieFacts) -> float | None:
     if not is_one_sided(by_me, by_them):
         return None
     return (VALUE_BASE + tie.strength) * ONE_SIDED_WEIGHT * (max(by_me, by_them) / (by_me + by_them))
-
-
-def _one_sided_item(tie: TieFacts, value: float) -> DigestItem:
-    by_me, by_them = tie.initiated_by_me, tie.initiated_by_them
-    considered = by_me + by_them
-    name = tie.contact_name
-    if by_them > by_me:
-        started = "all" if by_them == considered else str(by_them)
-        headline = (
-            f"{name} only gets in touch when they need something: they started {started} of the last {considered}"
-        )
-        reason = (
-            "take the lead with something of value to them, an introduction or an insight, before their next request"
-        )
-    else:
-        times = f"the last {considered} times" if by_me == considered else f"{by_me} of the last {considered} times"
-        headline = f"You have chased {name} {times}: give them a reason to come to you"
-        reason = "share something useful or ask for their advice, then let them make the next move"
-    return _item(NudgeKind.ONE_SIDED, tie, value=value, headline=headline, reason=reason)
 
 
 # --- The weekly tips ---
@@ -371,50 +379,23 @@ def _weekly_tips(
         return best
 
     tips: list[DigestItem] = []
-    for kind, fits, rank, worded in _TIPS:
+    for kind, fits, rank, made in _TIPS:
         chosen = pick(kind, fits, rank)
         if chosen is not None:
-            tips.append(worded(chosen, day))
+            tips.append(made(chosen, day))
     return tips
 
 
-def _lunch(tie: TieFacts, day: date) -> DigestItem:
-    return _meet_next_week(
-        NudgeKind.LUNCH,
-        tie,
-        day,
-        f"Take {tie.contact_name} to lunch next week: {_short_date(day)}?",
-        f"one of your high scorers ({_plural(tie.score_total or 0, 'point')}): celebrate the relationship, they can connect you to new people",
-    )
-
-
-def _kick_start(tie: TieFacts, day: date) -> DigestItem:
-    return _meet_next_week(
-        NudgeKind.KICK_START,
-        tie,
-        day,
-        f"Kick-start your relationship with {tie.contact_name}: meet next week, {_short_date(day)}?",
-        f"a low scorer ({_plural(tie.score_total or 0, 'point')}) you already know from {_plural(tie.interaction_count, 'interaction')}: worth improving",
-    )
+def _meet_next_week(kind: NudgeKind) -> Callable[[TieFacts, date], DigestItem]:
+    """A tip to meet someone on the day given, worth a little more the stronger the tie."""
+    return lambda tie, day: _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, suggested_day=day)
 
 
 def _fresh_air(tie: TieFacts, day: date) -> DigestItem:
-    share = tie.overlap_share or 0.0
-    return _item(
-        NudgeKind.FRESH_AIR,
-        tie,
-        value=FRESH_AIR_WEIGHT * share,
-        headline=f"You and {tie.contact_name} share {_percent(share)} of your networks: ask them to introduce you beyond it",
-        reason="networks that overlap this much bring little new: look for fresh air outside the circle you share",
-    )
+    return _item(NudgeKind.FRESH_AIR, tie, value=FRESH_AIR_WEIGHT * (tie.overlap_share or 0.0))
 
 
-def _meet_next_week(kind: NudgeKind, tie: TieFacts, day: date, headline: str, reason: str) -> DigestItem:
-    """A tip to meet someone on `day`, worth a little more the stronger the tie."""
-    return _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, headline=headline, reason=reason, suggested_day=day)
-
-
-#: The weekly tips, picked in this order (each contact once): what qualifies, what ranks first, the words.
+#: The weekly tips, picked in this order (each contact once): what qualifies, what ranks first, the item.
 _TIPS: tuple[
     tuple[NudgeKind, Callable[[TieFacts], bool], Callable[[TieFacts], float], Callable[[TieFacts, date], DigestItem]],
     ...,
@@ -423,13 +404,13 @@ _TIPS: tuple[
         NudgeKind.LUNCH,
         lambda t: t.score_total is not None and t.score_total >= LUNCH_MIN_SCORE and t.strength > 0,
         lambda t: t.score_total or 0,
-        _lunch,
+        _meet_next_week(NudgeKind.LUNCH),
     ),
     (
         NudgeKind.KICK_START,
         lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
         lambda t: t.interaction_count,
-        _kick_start,
+        _meet_next_week(NudgeKind.KICK_START),
     ),
     (
         NudgeKind.FRESH_AIR,
@@ -484,7 +465,7 @@ def compose_digest(
 ) -> list[DigestItem]:
     """The member's digest: the most valuable nudges that may go out, one per contact, MAX_ITEMS at most.
 
-    Candidates are ranked on their values alone; only the few that make the digest get their words
+    Candidates are ranked on their values alone; only the few that make the digest become items
     (a member with a thousand ties has hundreds of overdue ones).
     """
     _require_aware(now, "now")
@@ -495,7 +476,7 @@ def compose_digest(
 
     by_tag = _by_tag(tag_cadences)
     neglect, one_sided_kind = NudgeKind.NEGLECTED, NudgeKind.ONE_SIDED
-    # (value, tie, kind, what the words need): the words come last, for the items kept.
+    # (value, tie, kind, what its item needs): the items come last, for the candidates kept.
     candidates: list[tuple[float, TieFacts, NudgeKind, Any]] = []
     for tie in ties:
         overdue = _neglect(tie, by_tag, now)
@@ -516,33 +497,41 @@ def compose_digest(
         2 * MAX_ITEMS, candidates, key=lambda c: (-c[0], c[1].contact_name.casefold(), c[1].contact_id, c[2].value)
     )
     chosen: dict[int, tuple[TieFacts, NudgeKind, Any]] = {}
-    for _, tie, kind, words in best:
+    for _, tie, kind, needs in best:
         if tie.contact_id not in chosen and len(chosen) < MAX_ITEMS:
-            chosen[tie.contact_id] = (tie, kind, words)
-    return [_worded(tie, kind, words) for tie, kind, words in chosen.values()]
+            chosen[tie.contact_id] = (tie, kind, needs)
+    return [_made(tie, kind, needs) for tie, kind, needs in chosen.values()]
 
 
-def _worded(tie: TieFacts, kind: NudgeKind, words: Any) -> DigestItem:
+def _made(tie: TieFacts, kind: NudgeKind, needs: Any) -> DigestItem:
     if kind is NudgeKind.NEGLECTED:
-        return _neglected_item(tie, *words)
+        return _neglected_item(tie, *needs)
     if kind is NudgeKind.ONE_SIDED:
-        return _one_sided_item(tie, words)
-    return cast(DigestItem, words)  # a tip, worded already
+        return _item(NudgeKind.ONE_SIDED, tie, value=needs)
+    return cast(DigestItem, needs)  # a tip, made already
 
 
 # --- Helpers ---
 
 
 def _item(
-    kind: NudgeKind,
-    tie: TieFacts,
-    *,
-    value: float,
-    headline: str,
-    reason: str,
-    suggested_day: date | None = None,
+    kind: NudgeKind, tie: TieFacts, *, value: float, suggested_day: date | None = None, overdue: Overdue | None = None
 ) -> DigestItem:
-    return DigestItem(kind, tie.contact_id, tie.contact_name, tie.company, value, headline, reason, suggested_day)
+    """An item about the tie, with the facts of the tie its words may need."""
+    return DigestItem(
+        kind,
+        tie.contact_id,
+        tie.contact_name,
+        tie.company,
+        value,
+        suggested_day=suggested_day,
+        overdue=overdue,
+        score_total=tie.score_total,
+        interaction_count=tie.interaction_count,
+        overlap_share=tie.overlap_share,
+        initiated_by_me=tie.initiated_by_me,
+        initiated_by_them=tie.initiated_by_them,
+    )
 
 
 def _first_chosen_index(days: Sequence[str]) -> int:
@@ -552,24 +541,6 @@ def _first_chosen_index(days: Sequence[str]) -> int:
 
 def _tag_key(tag: str) -> str:
     return tag.strip().lstrip("#").casefold()
-
-
-def _with_company(tie: TieFacts) -> str:
-    return f"{tie.contact_name} ({tie.company})" if tie.company else tie.contact_name
-
-
-def _short_date(day: date) -> str:
-    """A day as "Tue 1 Dec", in English whatever the server's locale."""
-    return f"{WEEKDAYS[day.weekday()].capitalize()} {day.day} {_MONTHS[day.month - 1]}"
-
-
-def _percent(share: float) -> str:
-    text = f"{share * 100:.1f}".removesuffix(".0")
-    return f"{text} %"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count in (1, -1) else f"{count} {noun}s"
 
 
 def _require_aware(moment: datetime | None, what: str) -> None:

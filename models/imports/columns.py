@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Final, cast
 
-from models.core.errors import UsageError
+from models.core.errors import Usage, UsageError
 from models.core.names import fold
 from models.imports.values import UnreadableFile
 
@@ -119,9 +119,9 @@ def parse_mapping(specs: str | Sequence[str] | None, fields: Sequence[str]) -> d
             field_name, equals, column = pair.partition("=")
             field_name = field_name.strip().lower().replace("-", "_")
             if not equals or not column.strip():
-                raise UsageError(f"“{pair.strip()}” is not field=Column (e.g. email=E-mail).", command="import")
+                raise UsageError(f"“{pair.strip()}” is not field=Column (e.g. email=E-mail).", Usage.IMPORT)
             if field_name not in fields:
-                raise UsageError(f"“{field_name}” is not a field to map; use {', '.join(fields)}.", command="import")
+                raise UsageError(f"“{field_name}” is not a field to map; use {', '.join(fields)}.", Usage.IMPORT)
             mapping[field_name] = column.strip()
     return mapping
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Final, cast
 
-from models.core.errors import UsageError
+from models.core.errors import Usage, UsageError
 from models.db.uow import UnitOfWork
 from models.imports.columns import CONTACT_FIELDS, INTERACTION_FIELDS, parse_mapping
 from models.imports.contacts import import_contacts
@@ -41,7 +41,7 @@ def read_file(
         return read_contacts_csv(data, mapping)
     if kind == "interactions":
         return read_interactions_csv(data, mapping)
-    raise UsageError(f"“{kind}” is not something I import; use {', '.join(KINDS)}.", command="import")
+    raise UsageError(f"“{kind}” is not something I import; use {', '.join(KINDS)}.", Usage.IMPORT)
 
 
 def import_file(
@@ -71,7 +71,7 @@ def import_file(
     if kind != "interactions" and not member:
         raise MemberNeeded()
     if member and not SLACK_USER_ID.fullmatch(member):
-        raise UsageError(f"“{member}” is not a Slack user id (they look like U0123ABCD).", command="import")
+        raise UsageError(f"“{member}” is not a Slack user id (they look like U0123ABCD).", Usage.IMPORT)
     rows = read_file(kind, data, columns)
     team = team_id or sole_team_id(uow)
     if kind == "interactions":

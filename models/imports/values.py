@@ -9,7 +9,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from models.core.dates import NOON
-from models.core.errors import RapportError, UsageError
+from models.core.errors import RapportError, Usage, UsageError
 from models.core.values import Channel, Initiator
 
 #: Called now and then with a stage ("Matching rows", "Recording", "Scoring ties"), rows done and in all.
@@ -49,14 +49,14 @@ class MemberNeeded(UsageError):
     """A contacts import that does not say whose contacts they are to be."""
 
     def __init__(self) -> None:
-        super().__init__("Say whose contacts these are (their Slack user id).", command="import")
+        super().__init__("Say whose contacts these are (their Slack user id).", Usage.IMPORT)
 
 
 class NoWorkspace(UsageError):
     """No team was named, and the database has no workspace to take by default."""
 
     def __init__(self) -> None:
-        super().__init__("No workspace in the database yet: say which Slack team (its id, T…).", command="import")
+        super().__init__("No workspace in the database yet: say which Slack team (its id, T…).", Usage.IMPORT)
 
 
 class SeveralWorkspaces(UsageError):
@@ -64,7 +64,7 @@ class SeveralWorkspaces(UsageError):
 
     def __init__(self, teams: Sequence[str]) -> None:
         self.teams = tuple(teams)
-        super().__init__(f"Several workspaces here ({', '.join(teams)}): say which.", command="import")
+        super().__init__(f"Several workspaces here ({', '.join(teams)}): say which.", Usage.IMPORT)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.errors import NotAllowed, NotFound, Usage, UsageError
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import Appreciation, Friendship
@@ -200,9 +200,9 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice
     command, now = attempt.command, attempt.now
     _check_lengths(command)
     if command.scheduled and command.occurred_at <= now:
-        raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.")
+        raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.", Usage.LOGCALL)
     if not command.scheduled and command.occurred_at > now:
-        raise UsageError("That date is in the future: /logcall records what already happened.")
+        raise UsageError("That date is in the future: /logcall records what already happened.", Usage.LOGCALL)
     with uow:
         repo = uow.workspace(attempt.actor.team_id, LogcallRepository)
         repo.serialize_writes()
@@ -343,11 +343,11 @@ def _check_lengths(command: LogCallCommand) -> None:
     stored choice) from reaching PostgreSQL with what SQLite would have kept.
     """
     for contact in command.contacts:
-        CONTACT_NAME.check(contact.name)
+        CONTACT_NAME.check(contact.name, Usage.LOGCALL)
         if contact.company:
-            COMPANY_NAME.check(contact.company)
+            COMPANY_NAME.check(contact.company, Usage.LOGCALL)
     for tag in command.tags:
-        TAG.check(tag)
+        TAG.check(tag, Usage.LOGCALL)
 
 
 def _scheduled(meeting: Meeting, member: Member, duplicate: bool, new_contacts: tuple[str, ...] = ()) -> Scheduled:
@@ -433,7 +433,7 @@ def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str
 def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple[str, ...]) -> tuple[str, ...]:
     """Replace a contact's tags (#client, #prospect, #friend, any word)."""
     for tag in tags:
-        TAG.check(tag)
+        TAG.check(tag, Usage.LOGCALL)
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
@@ -481,7 +481,7 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
     """Record what the seller says about signs 1-3 of a tie and score it again (and, when the contact's
     title or role changed, the teammates' ties to them)."""
     if rating.job_title is not None:
-        JOB_TITLE.check(rating.job_title.strip())
+        JOB_TITLE.check(rating.job_title.strip(), Usage.LOGCALL)
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)

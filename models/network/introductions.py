@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from models.core.errors import NotAllowed, NotFound, UsageError
+from models.core.errors import Forbidden, Missing, NotAllowed, NotFound, Usage, UsageError
 from models.core.values import Actor
 from models.db.orm import Introduction
 from models.db.uow import UnitOfWork
@@ -54,11 +54,11 @@ def check_message(message: str) -> str:
     """The request as it will be sent, or a UsageError saying what to change."""
     message = message.strip()
     if not message:
-        raise UsageError("Write a few words: a request for an introduction is always personal.", command="/whoknows")
+        raise UsageError("Write a few words: a request for an introduction is always personal.", Usage.WHOKNOWS)
     if PLACEHOLDER.search(message):
-        raise UsageError("Make it personal: replace the [bracketed] parts with your own words.", command="/whoknows")
+        raise UsageError("Make it personal: replace the [bracketed] parts with your own words.", Usage.WHOKNOWS)
     if len(message) > MAX_MESSAGE_LENGTH:
-        raise UsageError(f"Keep it under {MAX_MESSAGE_LENGTH:,} characters.", command="/whoknows")
+        raise UsageError(f"Keep it under {MAX_MESSAGE_LENGTH:,} characters.", Usage.WHOKNOWS)
     return message
 
 
@@ -69,18 +69,18 @@ def prepare_introduction(
         repo, asker = uow.member(actor.team_id, actor.user_id, NetworkRepository)
         target = repo.contact(target_id)
         if target is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         if via_member_id is not None:
             intermediary = repo.members_by_id([via_member_id]).get(via_member_id)
             if intermediary is None:
-                raise NotFound("That colleague is no longer in this workspace.")
+                raise NotFound(Missing.COLLEAGUE)
             tie = repo.tie(intermediary, target)
             name = intermediary.display_name or intermediary.slack_user_id
             slack_id: str | None = intermediary.slack_user_id
         else:
             via = repo.contact(via_contact_id or 0)
             if via is None:
-                raise NotFound("That contact no longer exists.")
+                raise NotFound(Missing.CONTACT)
             tie, name, slack_id = None, via.name, None
         return IntroductionDraft(
             target_id=target.id,
@@ -114,14 +114,14 @@ def request_introduction(
         if existing is not None:
             return _request_view(repo, existing, duplicate=True)
         if via_member_id == asker.id:
-            raise UsageError("You can't ask yourself for an introduction.", command="/whoknows")
+            raise UsageError("You can't ask yourself for an introduction.", Usage.WHOKNOWS)
         if repo.contact(target_id) is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         if via_member_id is not None:
             if via_member_id not in repo.members_by_id([via_member_id]):
-                raise NotFound("That colleague is no longer in this workspace.")
+                raise NotFound(Missing.COLLEAGUE)
         elif via_contact_id is None or repo.contact(via_contact_id) is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         introduction = Introduction(
             request_key=request_key,
             asker_member_id=asker.id,
@@ -149,10 +149,10 @@ def decide_introduction(
         repo, member = uow.member(actor.team_id, actor.user_id, NetworkRepository)
         introduction = repo.introduction(introduction_id)
         if introduction is None:
-            raise NotFound("That request no longer exists.")
+            raise NotFound(Missing.INTRODUCTION_REQUEST)
         decider = introduction.intermediary_member_id or introduction.asker_member_id
         if member.id != decider:
-            raise NotAllowed("Only the person asked can answer this request.")
+            raise NotAllowed(Forbidden.ANSWER_OTHERS_REQUEST)
         if introduction.status != PENDING:
             return _request_view(repo, introduction, duplicate=True)
         introduction.status = ACCEPTED if accepted else DECLINED

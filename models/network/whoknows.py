@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from models.core.errors import NotFound, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError
 from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
@@ -104,11 +104,12 @@ class CompanyRoutes:
 
 @dataclass(frozen=True)
 class TargetOption:
-    """One person or company a typed name may mean, as a choice to offer."""
+    """One person or company a typed name may mean, as a choice to offer; `detail` is a contact's company."""
 
     kind: str  # "contact" or "account"
     id: int
-    label: str
+    name: str
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,10 +122,11 @@ class ChooseTarget:
 
 @dataclass(frozen=True)
 class NobodyKnows:
-    """Nobody on the team knows anyone by that name; the nearest names the team does know."""
+    """Nobody on the team knows anyone by that name (None: a company chosen that no longer exists);
+    the nearest people and companies the team does know."""
 
-    query: str
-    nearest: tuple[str, ...] = field(default_factory=tuple)
+    query: str | None
+    nearest: tuple[TargetOption, ...] = field(default_factory=tuple)
 
 
 WhoKnowsResult = PersonRoutes | CompanyRoutes | ChooseTarget | NobodyKnows
@@ -138,9 +140,9 @@ def who_knows(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> WhoKn
     tags = tuple(dict.fromkeys(tag.lower() for tag in TAG.findall(query)))
     query = " ".join(TAG.sub(" ", query).split())
     if not query:
-        raise UsageError("Tell me whom you want to reach: a person or a company.", command="/whoknows")
+        raise UsageError("Tell me whom you want to reach: a person or a company.", Usage.WHOKNOWS)
     if len(query) > MAX_QUERY_LENGTH:
-        raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", command="/whoknows")
+        raise UsageError(f"That is a long name: at most {MAX_QUERY_LENGTH} characters.", Usage.WHOKNOWS)
     with uow.reading() as reading:
         repo, member = reading.member(actor.team_id, actor.user_id, NetworkRepository)
         people = repo.contact_candidates(query)
@@ -276,7 +278,7 @@ def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, 
 def _person(repo: WhoKnowsReads, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
     target = repo.contact(contact_id)
     if target is None:
-        raise NotFound("That contact no longer exists.")
+        raise NotFound(Missing.CONTACT)
     routes = rank_routes(neighbourhood(repo, asker, target))
     page = routes[offset : offset + ROUTES_PER_PAGE]
     views = route_views(repo, page)
@@ -296,7 +298,7 @@ def _person(repo: WhoKnowsReads, asker: Member, contact_id: int, offset: int) ->
 def _company(repo: WhoKnowsReads, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
     account = repo.account(account_id)
     if account is None:
-        raise NotFound("That company no longer exists.")
+        raise NotFound(Missing.COMPANY)
     people = [
         Person(kind="contact", id=contact_id, name=name, company=account.name, job_title=title)
         for contact_id, name, title in repo.people_at_account(account.id, limit=2000)
@@ -363,18 +365,17 @@ def target_options(
     company: Candidate | None,
     companies: tuple[Candidate, ...],
 ) -> tuple[TargetOption, ...]:
-    options = [
-        TargetOption("contact", c.id, c.name + (f" · {c.detail}" if c.detail else ""))
-        for c in ((person,) if person else people)
-    ]
-    options += [TargetOption("account", c.id, f"{c.name} (company)") for c in ((company,) if company else companies)]
+    options = [_person_option(c) for c in ((person,) if person else people)]
+    options += [TargetOption("account", c.id, c.name) for c in ((company,) if company else companies)]
     return tuple(options[:6])
 
 
-def _nearest(people: list[Candidate], companies: list[Candidate]) -> tuple[str, ...]:
-    names = [c.name + (f" · {c.detail}" if c.detail else "") for c in people[:3]]
-    names += [f"{c.name} (company)" for c in companies[:2]]
-    return tuple(names)
+def _nearest(people: list[Candidate], companies: list[Candidate]) -> tuple[TargetOption, ...]:
+    return (*map(_person_option, people[:3]), *(TargetOption("account", c.id, c.name) for c in companies[:2]))
+
+
+def _person_option(candidate: Candidate) -> TargetOption:
+    return TargetOption("contact", candidate.id, candidate.name, candidate.detail or None)
 
 
 BRIDGE_FLAGS = frozenset({BRIDGE, LOCAL_BRIDGE, "only_way_in"})

@@ -17,14 +17,16 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.core.errors import NotFound
+from models.core.errors import Missing, NotFound
 from models.core.faults import describe_fault
 from models.core.nudges import (
     SNOOZE,
+    CadenceSource,
     DigestItem,
     DigestSettings,
     Frequency,
     NudgeKind,
+    Overdue,
     compose_digest,
     due_period,
 )
@@ -221,28 +223,39 @@ def _answer(
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, NudgeRepository)
         if repo.contact(contact_id) is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         repo.answer_nudge(member, contact_id, kind, muted=muted, snoozed_until=snoozed_until)
         uow.commit()
 
 
 # The digest as stored in the outbox ----------------------------------------------------------------
+#: What items composed before their words moved to the handlers carried (outbox rows still pending
+#: then keep them, and are shown with them: `handlers.nudges`).
+WORDED_KEYS = ("headline", "reason")
+
+
 def items_to_data(items: Sequence[DigestItem]) -> list[dict[str, Any]]:
     def encode(item: DigestItem) -> dict[str, Any]:
         data = asdict(item)
         data["kind"] = item.kind.value
         data["suggested_day"] = item.suggested_day.isoformat() if item.suggested_day else None
+        if item.overdue is not None:
+            data["overdue"]["source"] = item.overdue.source.value
         return data
 
     return [encode(item) for item in items]
 
 
 def items_from_data(data: Sequence[dict[str, Any]]) -> list[DigestItem]:
+    """The items of a stored digest (the words of an older row left out: see WORDED_KEYS)."""
     items = []
     for entry in data:
-        values = dict(entry)
+        values = {key: value for key, value in entry.items() if key not in WORDED_KEYS}
         values["kind"] = NudgeKind(values["kind"])
         values["suggested_day"] = date.fromisoformat(values["suggested_day"]) if values.get("suggested_day") else None
+        if values.get("overdue"):
+            overdue = values["overdue"]
+            values["overdue"] = Overdue(**{**overdue, "source": CadenceSource(overdue["source"])})
         items.append(DigestItem(**values))
     return items
 

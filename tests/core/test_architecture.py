@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -68,11 +69,7 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
 
 #: Modules that still query the database themselves; the house issue empties this list, and a module
 #: once moved to its repository never comes back (the test fails on any module not listed here).
-STILL_QUERYING = frozenset(
-    {
-        "models/admin/service.py",
-    }
-)
+STILL_QUERYING: frozenset[str] = frozenset()
 
 
 def test_queries_live_only_in_repositories() -> None:
@@ -200,3 +197,82 @@ def test_no_module_is_longer_than_what_it_holds_needs() -> None:
         if (count := len(path.read_text().splitlines())) > MAX_MODULE_LINES
     }
     assert too_long == {}
+
+
+#: What a string of `models/` may not hold: Slack markup (mentions, special mentions, channel links,
+#: links, emoji shortcodes), a command-line flag, a slash command. Handlers word what people read.
+DISPLAY_WORDING = {
+    "Slack markup": re.compile(r"<[@!#]|<http"),
+    "an emoji shortcode": re.compile(r"(?<![\w}]):[a-z][a-z0-9_+-]*:(?![\w{])"),
+    "a command-line flag": re.compile(r"(?<![\w-])--[a-z][a-z-]*"),
+    "a slash command": re.compile(r"(?<![\w/.:])/(?:logcall|whoknows|prep)\b"),
+}
+
+
+def _regex_patterns(tree: ast.AST) -> set[int]:
+    """The strings handed to `re` (patterns that read text, never shown): `re.compile(r"<@…")`."""
+    return {
+        id(argument)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "re"
+        for argument in node.args[:1]
+    }
+
+
+def _shown_strings(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, text) of each string that could reach a person: not a docstring (a bare string statement,
+    attribute docstrings included), not a regex pattern; an f-string's text with `{}` for each value."""
+    skipped = _regex_patterns(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant | ast.JoinedStr):
+            skipped.add(id(node.value))
+    found: list[tuple[int, str]] = []
+    parts_of_fstrings: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            parts_of_fstrings.update(id(value) for value in node.values)
+            if id(node) not in skipped:
+                text = "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+                found.append((node.lineno, str(text)))
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in skipped
+            and id(node) not in parts_of_fstrings
+        ):
+            found.append((node.lineno, node.value))
+    return found
+
+
+def display_wording_in_models() -> dict[str, list[str]]:
+    """Each module of `models/` with a string that holds Slack markup, a flag or a slash command (lines)."""
+    found: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "models").rglob("*.py")):
+        uses = [
+            f"{line}: {what}"
+            for line, text in _shown_strings(ast.parse(path.read_text()))
+            for what, pattern in DISPLAY_WORDING.items()
+            if pattern.search(text)
+        ]
+        if uses:
+            found[str(path.relative_to(ROOT))] = uses
+    return found
+
+
+#: Modules of `models/` that still word what people read with Slack's or the command line's words; the
+#: house issue empties this list, and a module once cleared never comes back.
+STILL_WORDING = frozenset({"models/logcall/service.py"})
+
+
+def test_the_domain_holds_no_slack_markup_flags_or_slash_commands() -> None:
+    """`models/` returns values; handlers (and the console's renderer) put them into words: no string of
+    the domain holds Slack markup (`<@…>`, `<!here>`, `:warning:`), a `--flag` or a `/command`."""
+    offenders = display_wording_in_models()
+    assert sorted(set(offenders) - STILL_WORDING) == [], {
+        path: offenders[path] for path in set(offenders) - STILL_WORDING
+    }
+    assert sorted(STILL_WORDING - set(offenders)) == [], "worded in the handlers now: take it off STILL_WORDING"

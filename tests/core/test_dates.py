@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from handlers.kit.wording import error_text
 from models.core.dates import format_when, parse_duration, parse_when
-from models.core.errors import UsageError
+from models.core.errors import Misread, MisreadCommand, UsageError
 
 PARIS = ZoneInfo("Europe/Paris")
 LOS_ANGELES = ZoneInfo("America/Los_Angeles")
@@ -141,8 +142,10 @@ def test_an_empty_phrase_asks_when_it_was() -> None:
 @pytest.mark.parametrize("phrase", ["tomorrow", "this afternoon", "3pm", "Nov 30", "2026-12-01 09:00"])
 def test_moments_in_the_future_are_refused(phrase: str) -> None:
     """/logcall records what already happened, and says so."""
-    with pytest.raises(UsageError, match="is in the future: /logcall records what already happened"):
+    with pytest.raises(MisreadCommand) as raised:
         when(phrase)
+    assert raised.value.misread is Misread.IN_THE_FUTURE and raised.value.facts["phrase"] == phrase
+    assert "is in the future: /logcall records what already happened" in error_text(raised.value)
 
 
 def test_a_moment_less_than_a_minute_ahead_counts_as_now() -> None:

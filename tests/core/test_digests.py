@@ -13,6 +13,7 @@ from datetime import time as clock_time
 
 import pytest
 
+from handlers.nudges.wording import reason
 from models.core.errors import NotFound, RapportError
 from models.core.nudges import Frequency, NudgeKind
 from models.core.values import Actor, Initiator
@@ -145,7 +146,7 @@ def test_the_digest_carries_the_members_own_cadences_and_who_started_their_relat
         ("Raj Patel", NudgeKind.ONE_SIDED),
         ("Jane Doe", NudgeKind.NEGLECTED),
     ]
-    assert digest.items[1].reason == "you usually need to every 15 days (#client)"
+    assert reason(digest.items[1]) == "you usually need to every 15 days (#client)"
 
 
 def test_a_digest_only_about_tagged_contacts_leaves_the_others_out(sellers: Sellers) -> None:

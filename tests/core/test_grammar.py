@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.core.errors import UsageError
+from handlers.kit.usage import LOGCALL_USAGE, is_help
+from handlers.kit.wording import error_text
+from models.core.errors import Usage, UsageError
 from models.core.grammar import (
     CHANNEL_WORDS,
     INITIATOR_WORDS,
-    LOGCALL_USAGE,
-    is_help,
     parse_logcall,
     parse_tags,
     split_contacts,
@@ -31,7 +31,7 @@ def parse(text: str) -> LogCallCommand:
 def refusal(text: str) -> str:
     with pytest.raises(UsageError) as raised:
         parse(text)
-    return raised.value.message
+    return error_text(raised.value)
 
 
 # The examples of the spec ------------------------------------------------------------------------
@@ -367,8 +367,8 @@ def test_a_number_past_any_bound_is_a_short_friendly_refusal(when: str) -> None:
     """Huge counts, durations and years are refused with a UsageError (the usage follows), never an overflow."""
     with pytest.raises(UsageError) as raised:
         parse(f"Jane Doe phone {when}")
-    assert raised.value.command == "/logcall"
-    assert len(raised.value.message) < 300
+    assert raised.value.usage is Usage.LOGCALL
+    assert len(error_text(raised.value)) < 300
 
 
 # Values too long for their columns ------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
+from handlers.nudges.listeners import digest_message
+from handlers.nudges.wording import headline, reason
 from models.core.nudges import (
     SNOOZE,
     DigestItem,
@@ -27,6 +30,8 @@ from models.core.nudges import (
 )
 from models.core.scoring import is_one_sided
 from models.core.weekdays import WEEKDAYS, parse_days
+from models.delivery.outbox import OutgoingMessage
+from models.nudges.digests import items_from_data, items_to_data, settings_to_data
 from models.nudges.settings import parse_digest_tags, parse_lead
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -92,8 +97,8 @@ def test_a_client_is_on_time_on_the_day_its_cadence_is_reached_and_neglected_one
     item = neglected(tie(days_ago=31, tags=("client",)), TAG_CADENCES, NOW)
     assert item is not None
     assert item.kind is NudgeKind.NEGLECTED
-    assert item.headline == "You haven't talked to Jane Doe (ACME) for 31 days"
-    assert item.reason == "you usually need to every 30 days (#client)"
+    assert headline(item) == "You haven't talked to Jane Doe (ACME) for 31 days"
+    assert reason(item) == "you usually need to every 30 days (#client)"
 
 
 def test_part_of_a_day_beyond_the_cadence_is_not_yet_overdue() -> None:
@@ -106,7 +111,7 @@ def test_the_shortest_cadence_among_the_tags_wins() -> None:
     jane = tie(days_ago=45, tags=("friend", "client"))
     assert cadence_for(jane, TAG_CADENCES) == 30
     item = neglected(jane, TAG_CADENCES, NOW)
-    assert item is not None and item.reason == "you usually need to every 30 days (#client)"
+    assert item is not None and reason(item) == "you usually need to every 30 days (#client)"
 
 
 def test_a_cadence_set_on_the_contact_beats_its_tags() -> None:
@@ -115,7 +120,7 @@ def test_a_cadence_set_on_the_contact_beats_its_tags() -> None:
     assert cadence_for(jane, TAG_CADENCES) == 90
     assert neglected(jane, TAG_CADENCES, NOW) is None
     late = neglected(jane._replace(last_interaction_at=NOW - timedelta(days=91)), TAG_CADENCES, NOW)
-    assert late is not None and late.reason == "you usually need to every 90 days (set for Jane Doe)"
+    assert late is not None and reason(late) == "you usually need to every 90 days (set for Jane Doe)"
 
 
 def test_tags_match_whatever_their_case_or_hash_sign() -> None:
@@ -149,7 +154,7 @@ def test_without_a_cadence_stronger_and_more_valuable_ties_need_contact_more_oft
 def test_a_default_cadence_says_where_it_comes_from() -> None:
     """The reason names the tie's band when no cadence was set."""
     item = neglected(tie(strength=0.7, days_ago=40), {}, NOW)
-    assert item is not None and item.reason == "you usually need to every 30 days (a strong tie)"
+    assert item is not None and reason(item) == "you usually need to every 30 days (a strong tie)"
 
 
 def test_a_contact_never_met_is_reach_not_a_neglected_relationship() -> None:
@@ -160,7 +165,7 @@ def test_a_contact_never_met_is_reach_not_a_neglected_relationship() -> None:
 def test_the_headline_leaves_out_an_unknown_company() -> None:
     """No empty parentheses when the company is not known."""
     item = neglected(tie(company=None, days_ago=200, strength=0.1), {}, NOW)
-    assert item is not None and item.headline == "You haven't talked to Jane Doe for 200 days"
+    assert item is not None and headline(item) == "You haven't talked to Jane Doe for 200 days"
 
 
 def test_a_stronger_or_longer_neglected_tie_is_worth_more_up_to_three_times_overdue() -> None:
@@ -216,24 +221,24 @@ def test_a_contact_who_only_gets_in_touch_when_they_need_something_is_told_as_su
     """They started 5 of the last 6: take the lead with something of value."""
     item = one_sided(tie(by_me=1, by_them=5), NOW)
     assert item is not None and item.kind is NudgeKind.ONE_SIDED
-    assert item.headline == "Jane Doe only gets in touch when they need something: they started 5 of the last 6"
-    assert "take the lead with something of value" in item.reason
+    assert headline(item) == "Jane Doe only gets in touch when they need something: they started 5 of the last 6"
+    assert "take the lead with something of value" in reason(item)
 
 
 def test_when_they_started_every_interaction_the_headline_says_all() -> None:
     """ "They started all of the last 4", not "4 of the last 4"."""
     item = one_sided(tie(by_them=4), NOW)
-    assert item is not None and item.headline.endswith("they started all of the last 4")
+    assert item is not None and headline(item).endswith("they started all of the last 4")
 
 
 def test_a_contact_the_seller_always_chases_is_told_the_other_way_round() -> None:
     """You chased Raj the last 6 times: give him a reason to come to you."""
     item = one_sided(tie(name="Raj Patel", by_me=6), NOW)
     assert item is not None
-    assert item.headline == "You have chased Raj Patel the last 6 times: give them a reason to come to you"
+    assert headline(item) == "You have chased Raj Patel the last 6 times: give them a reason to come to you"
     partly = one_sided(tie(name="Raj Patel", by_me=5, by_them=1), NOW)
     assert partly is not None
-    assert partly.headline == "You have chased Raj Patel 5 of the last 6 times: give them a reason to come to you"
+    assert headline(partly) == "You have chased Raj Patel 5 of the last 6 times: give them a reason to come to you"
 
 
 def test_a_fully_one_sided_tie_weighs_like_one_twice_overdue() -> None:
@@ -257,14 +262,14 @@ def test_the_highest_scorer_is_invited_to_lunch_on_next_weeks_first_digest_day()
     lunch = tips_by_kind(ties, DigestSettings(days=("tue", "thu")))[NudgeKind.LUNCH]
     assert lunch.contact_name == "Jane Doe"
     assert lunch.suggested_day == date(2026, 12, 1)
-    assert lunch.headline == "Take Jane Doe to lunch next week: Tue 1 Dec?"
+    assert headline(lunch) == "Take Jane Doe to lunch next week: Tue 1 Dec?"
 
 
 def test_with_the_default_days_lunch_is_next_monday() -> None:
     """Monday to Friday: the first day of next week is Monday 30 November."""
     lunch = tips_by_kind([tie(score=7)])[NudgeKind.LUNCH]
     assert lunch.suggested_day == date(2026, 11, 30)
-    assert lunch.headline == "Take Jane Doe to lunch next week: Mon 30 Nov?"
+    assert headline(lunch) == "Take Jane Doe to lunch next week: Mon 30 Nov?"
 
 
 def test_next_week_is_counted_in_the_members_time_zone() -> None:
@@ -296,7 +301,7 @@ def test_the_low_scorer_to_kick_start_is_the_one_met_most_often() -> None:
     kick = tips_by_kind(ties, DigestSettings(days=("wed",)))[NudgeKind.KICK_START]
     assert kick.contact_name == "Raj Patel"
     assert kick.suggested_day == date(2026, 12, 2)
-    assert kick.headline == "Kick-start your relationship with Raj Patel: meet next week, Wed 2 Dec?"
+    assert headline(kick) == "Kick-start your relationship with Raj Patel: meet next week, Wed 2 Dec?"
 
 
 def test_a_contact_never_met_or_on_two_points_is_not_a_kick_start() -> None:
@@ -310,7 +315,7 @@ def test_the_most_overlapping_network_over_half_is_a_call_for_fresh_air() -> Non
     ties = [tie(1, "Jane Doe", overlap=0.55), tie(2, "Raj Patel", overlap=0.64), tie(3, "Ann Lee", overlap=0.3)]
     air = tips_by_kind(ties)[NudgeKind.FRESH_AIR]
     assert air.contact_name == "Raj Patel"
-    assert air.headline == "You and Raj Patel share 64 % of your networks: ask them to introduce you beyond it"
+    assert headline(air) == "You and Raj Patel share 64 % of your networks: ask them to introduce you beyond it"
     assert air.suggested_day is None
 
 
@@ -625,3 +630,45 @@ def test_a_snoozed_nudge_is_held_back_until_the_snooze_ends() -> None:
     memory = NudgeMemory(1, NudgeKind.NEGLECTED, times_sent=0, last_sent_at=None, snoozed_until=NOW + SNOOZE)
     assert not may_send(memory, tie(), NOW + SNOOZE - timedelta(seconds=1))
     assert may_send(memory, tie(), NOW + SNOOZE + timedelta(seconds=1))
+
+
+# --- The digest as stored in the outbox and shown ---
+
+
+def stored_digest(items: list[dict[str, object]]) -> OutgoingMessage:
+    """A digest row as the sender reads it from the outbox."""
+    payload = {"items": items, "settings": settings_to_data(DEFAULTS)}
+    return OutgoingMessage(1, "digest", "T1", "U1", None, json.loads(json.dumps(payload)))
+
+
+def test_a_digest_reads_back_from_the_outbox_as_it_was_composed_and_is_worded_by_the_handlers() -> None:
+    """Every kind's facts survive the outbox's JSON, and the DM says each item's headline and reason."""
+    items = compose_digest(
+        [tie(1, days_ago=45, tags=("client",)), tie(2, "Raj Patel", by_me=6), tie(3, "Ann Lee", score=8, strength=0.7)],
+        {},
+        TAG_CADENCES,
+        DEFAULTS,
+        NOW,
+        include_tips=True,
+    )
+    assert {item.kind for item in items} == {NudgeKind.NEGLECTED, NudgeKind.ONE_SIDED, NudgeKind.LUNCH}
+    assert items_from_data(items_to_data(items)) == items
+    shown = json.dumps(digest_message(stored_digest(items_to_data(items))))
+    assert all(headline(item) in shown and reason(item) in shown for item in items)
+
+
+def test_a_digest_composed_before_the_words_moved_to_the_handlers_is_shown_with_its_own_words() -> None:
+    """A row still pending from before the upgrade carried its headline and reason: it is delivered as it was."""
+    old_row = {
+        "kind": "neglected",
+        "contact_id": 1,
+        "contact_name": "Jane Doe",
+        "company": "ACME",
+        "value": 1.2,
+        "headline": "You haven't talked to Jane Doe (ACME) for 31 days",
+        "reason": "you usually need to every 30 days (#client)",
+        "suggested_day": None,
+    }
+    shown = json.dumps(digest_message(stored_digest([old_row])), ensure_ascii=False)
+    assert "You haven't talked to Jane Doe (ACME) for 31 days" in shown
+    assert "you usually need to every 30 days (#client)" in shown

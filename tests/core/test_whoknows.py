@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.core.errors import UsageError
+from handlers.network.views import option_label
+from models.core.errors import Usage, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.values import Actor
 from models.db.orm import Contact, Member, Workspace
@@ -111,7 +112,7 @@ def test_two_people_with_one_name_make_the_seller_choose(team: Team) -> None:
     globex_jane = w.contact(here, "Jane Doe", w.account(here, "Globex"))
     answer = team.ask("jane doe")
     assert isinstance(answer, ChooseTarget)
-    assert {(o.kind, o.id, o.label) for o in answer.options} == {
+    assert {(o.kind, o.id, option_label(o)) for o in answer.options} == {
         ("contact", acme_jane.id, "Jane Doe · ACME"),
         ("contact", globex_jane.id, "Jane Doe · Globex"),
     }
@@ -121,7 +122,9 @@ def test_an_unknown_name_says_nobody_knows_them_and_suggests_near_names(team: Te
     """“Jane Smith” is unknown, but Jane Doe resembles her; “Zebedee Quartz” resembles no one."""
     w = team.world
     w.tie(team.me, w.contact(team.workspace, "Jane Doe", w.account(team.workspace, "ACME")), 0.3)
-    assert team.ask("Jane Smith") == NobodyKnows(query="Jane Smith", nearest=("Jane Doe · ACME",))
+    answer = team.ask("Jane Smith")
+    assert isinstance(answer, NobodyKnows) and answer.query == "Jane Smith"
+    assert [option_label(option) for option in answer.nearest] == ["Jane Doe · ACME"]
     assert team.ask("Zebedee  Quartz") == NobodyKnows(query="Zebedee Quartz", nearest=())
 
 
@@ -130,7 +133,7 @@ def test_an_empty_or_overlong_query_shows_the_usage(team: Team, typed: str) -> N
     """/whoknows with nothing (a tag alone is nothing), or a paragraph, answers how to use it, for /whoknows."""
     with pytest.raises(UsageError) as error:
         team.ask(typed)
-    assert error.value.command == "/whoknows"
+    assert error.value.usage is Usage.WHOKNOWS
 
 
 # A company -----------------------------------------------------------------------------------------

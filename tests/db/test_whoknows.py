@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from bot.db import make_session_factory
+from handlers.network.views import option_label
 from models.core.errors import NotAllowed, NotFound, UsageError
 from models.core.scoring import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, LogCallCommand
@@ -135,7 +136,9 @@ def test_a_typo_in_a_longer_company_name_still_finds_it(uow: UnitOfWork) -> None
 def test_a_typo_in_a_four_letter_company_is_suggested_not_guessed(uow: UnitOfWork) -> None:
     """“ACEM” is too short to correct with confidence: nobody is found, and ACME is suggested."""
     meet(uow, ME, "Jane Doe", company="ACME")
-    assert who_knows(uow, ME, "ACEM", NOW) == NobodyKnows(query="ACEM", nearest=("ACME (company)",))
+    answer = who_knows(uow, ME, "ACEM", NOW)
+    assert isinstance(answer, NobodyKnows) and answer.query == "ACEM"
+    assert [option_label(option) for option in answer.nearest] == ["ACME (company)"]
 
 
 # Privacy and workspaces: what the database keeps, and never crosses -----------------------------
