@@ -27,11 +27,15 @@ MISSING: dict[Missing, str] = {
     Missing.COMPANY: "That company no longer exists.",
     Missing.INTRODUCTION_REQUEST: "That request no longer exists.",
     Missing.MEETING: "That meeting no longer exists.",
+    Missing.INTERACTION: "That interaction no longer exists.",
+    Missing.CHOICE: "That choice has expired. Please run /logcall again.",
+    Missing.CONTACT_TO_LOG: "That contact no longer exists. Please run /logcall again.",
 }
 
 #: What the person may not do.
 FORBIDDEN: dict[Forbidden, str] = {
     Forbidden.ANSWER_OTHERS_REQUEST: "Only the person asked can answer this request.",
+    Forbidden.UNDO_OTHERS_INTERACTION: "Only the person who logged an interaction can undo it.",
 }
 
 #: How `/logcall` text could not be read; `{…}` are the error's facts (`Misread` names them).
@@ -60,6 +64,8 @@ MISREAD: dict[Misread, str] = {
         "“{phrase}” ({shown}) is in the future: /logcall records what already happened. "
         "To schedule your next meeting, write when it is, like “next tue 3pm” or “tomorrow 10am”."
     ),
+    Misread.LOGGED_IN_THE_FUTURE: "That date is in the future: /logcall records what already happened.",
+    Misread.SCHEDULED_IN_THE_PAST: "That time has already passed: give a time still to come, like “next tue 3pm”.",
 }
 
 
@@ -67,8 +73,8 @@ def error_text(error: RapportError) -> str:
     """What the person reads for this error: its value in words, or the sentence it carries."""
     if isinstance(error, MisreadCommand):
         return MISREAD[error.misread].format(**error.facts)
-    if isinstance(error, NotFound) and error.missing is not None:
+    if isinstance(error, NotFound):
         return MISSING[error.missing]
-    if isinstance(error, NotAllowed) and error.forbidden is not None:
+    if isinstance(error, NotAllowed):
         return FORBIDDEN[error.forbidden]
     return error.message

@@ -29,6 +29,11 @@ class Missing(StrEnum):
     COMPANY = "company"
     INTRODUCTION_REQUEST = "introduction_request"
     MEETING = "meeting"
+    INTERACTION = "interaction"
+    CHOICE = "choice"
+    """A `/logcall` waiting for the seller to say which contact they meant, no longer kept."""
+    CONTACT_TO_LOG = "contact_to_log"
+    """The contact a `/logcall` was about to be recorded with (chosen earlier), since removed."""
 
 
 class Forbidden(StrEnum):
@@ -36,6 +41,8 @@ class Forbidden(StrEnum):
 
     ANSWER_OTHERS_REQUEST = "answer_others_request"
     """Answer an introduction request that was sent to someone else."""
+    UNDO_OTHERS_INTERACTION = "undo_others_interaction"
+    """Take back an interaction someone else logged."""
 
 
 class Misread(StrEnum):
@@ -59,6 +66,10 @@ class Misread(StrEnum):
     NO_CHANNEL = "no_channel"
     IN_THE_FUTURE = "in_the_future"
     """`phrase`: the date as typed; `shown`: the moment it was read as."""
+    LOGGED_IN_THE_FUTURE = "logged_in_the_future"
+    """A past interaction whose moment (from a form or a stored choice) is still to come."""
+    SCHEDULED_IN_THE_PAST = "scheduled_in_the_past"
+    """A next meeting whose moment has already passed."""
 
 
 class RapportError(Exception):
@@ -91,23 +102,16 @@ class MisreadCommand(UsageError):
 
 
 class NotFound(RapportError):
-    """Something the person referred to does not exist (any more) in their workspace.
+    """Something the person referred to does not exist (any more) in their workspace: `missing` says what."""
 
-    `missing` says what; a sentence instead is the older form (still used where the wording has not
-    moved to the handlers yet), shown as it is.
-    """
-
-    def __init__(self, missing: Missing | str) -> None:
-        self.missing = missing if isinstance(missing, Missing) else None
-        super().__init__(f"no such {self.missing.value}" if self.missing else missing)
+    def __init__(self, missing: Missing) -> None:
+        super().__init__(f"no such {missing.value}")
+        self.missing = missing
 
 
 class NotAllowed(RapportError):
-    """The person may not do this (for instance undo someone else's interaction).
+    """The person may not do this (for instance undo someone else's interaction): `forbidden` says what."""
 
-    `forbidden` says what; a sentence instead is the older form, shown as it is (see `NotFound`).
-    """
-
-    def __init__(self, forbidden: Forbidden | str) -> None:
-        self.forbidden = forbidden if isinstance(forbidden, Forbidden) else None
-        super().__init__(f"not allowed: {self.forbidden.value}" if self.forbidden else forbidden)
+    def __init__(self, forbidden: Forbidden) -> None:
+        super().__init__(f"not allowed: {forbidden.value}")
+        self.forbidden = forbidden

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from models.core.errors import NotAllowed, NotFound, Usage, UsageError
+from models.core.errors import Forbidden, Misread, MisreadCommand, Missing, NotAllowed, NotFound, Usage
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import Appreciation, Friendship
@@ -151,7 +151,7 @@ def choose_contact(
         pending = repo.pending(pending_id)
         member = repo.member(actor.user_id)
         if pending is None or member is None or pending.member_id != member.id:
-            raise NotFound("That choice has expired. Please run /logcall again.")
+            raise NotFound(Missing.CHOICE)
         choices = {int(k): int(v) for k, v in json.loads(pending.choices_json).items()}
         choices[slot] = contact_id
         pending.choices_json = json.dumps(choices)
@@ -200,9 +200,9 @@ def _log(uow: UnitOfWork, attempt: _Attempt) -> Logged | Scheduled | NeedsChoice
     command, now = attempt.command, attempt.now
     _check_lengths(command)
     if command.scheduled and command.occurred_at <= now:
-        raise UsageError("That time has already passed: give a time still to come, like “next tue 3pm”.", Usage.LOGCALL)
+        raise MisreadCommand(Misread.SCHEDULED_IN_THE_PAST)
     if not command.scheduled and command.occurred_at > now:
-        raise UsageError("That date is in the future: /logcall records what already happened.", Usage.LOGCALL)
+        raise MisreadCommand(Misread.LOGGED_IN_THE_FUTURE)
     with uow:
         repo = uow.workspace(attempt.actor.team_id, LogcallRepository)
         repo.serialize_writes()
@@ -264,7 +264,7 @@ def _contacts_for(
         else:
             found = repo.contact(contact_id)
             if found is None:
-                raise NotFound("That contact no longer exists. Please run /logcall again.")
+                raise NotFound(Missing.CONTACT_TO_LOG)
             contact = found
             if account is not None and contact.account_id is None:
                 contact.account_id = account.id
@@ -382,9 +382,9 @@ def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: da
         interaction = repo.interaction(interaction_id)
         member = repo.member(actor.user_id)
         if interaction is None:
-            raise NotFound("That interaction no longer exists.")
+            raise NotFound(Missing.INTERACTION)
         if member is None or interaction.member_id != member.id:
-            raise NotAllowed("Only the person who logged an interaction can undo it.")
+            raise NotAllowed(Forbidden.UNDO_OTHERS_INTERACTION)
         if interaction.undone_at is not None:
             return Undone(_recorded(repo, interaction), reports=(), already=True)
         interaction.undone_at = now
@@ -412,7 +412,7 @@ def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> In
         repo = uow.workspace(actor.team_id, LogcallRepository)
         interaction = repo.interaction(interaction_id)
         if interaction is None:
-            raise NotFound("That interaction no longer exists.")
+            raise NotFound(Missing.INTERACTION)
         companies = {c.account.name for c in interaction.contacts if c.account}
         return InteractionPeople(
             names=", ".join(c.name for c in interaction.contacts),
@@ -426,7 +426,7 @@ def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         return contact.name, tuple(repo.contact_tags(contact.id))
 
 
@@ -438,7 +438,7 @@ def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         repo.replace_contact_tags(contact, tags)
         uow.commit()
         return tags
@@ -450,7 +450,7 @@ def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         repo.get_or_create_tie(repo.get_or_create_member(actor.user_id), contact).private = private
         uow.commit()
 
@@ -461,7 +461,7 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         tie = repo.tie(member, contact)
         rating = TieRating(
@@ -486,7 +486,7 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         tie = repo.get_or_create_tie(member, contact)
         record = (contact.job_title, contact.responsibilities)
@@ -524,7 +524,7 @@ def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) ->
         repo = uow.workspace(actor.team_id, LogcallRepository)
         contact = repo.contact(contact_id)
         if contact is None:
-            raise NotFound("That contact no longer exists.")
+            raise NotFound(Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         (report,) = reports(repo, member.id, [contact], now)
         uow.commit()

@@ -67,19 +67,10 @@ def data_access_outside_repositories() -> dict[str, list[str]]:
     return found
 
 
-#: Modules that still query the database themselves; the house issue empties this list, and a module
-#: once moved to its repository never comes back (the test fails on any module not listed here).
-STILL_QUERYING: frozenset[str] = frozenset()
-
-
 def test_queries_live_only_in_repositories() -> None:
     """Data access only in `models/db/` and each capability's `repository.py`: a use case asks its
     repository, a handler asks a use case; no session and no SQL anywhere else."""
-    offenders = data_access_outside_repositories()
-    assert sorted(set(offenders) - STILL_QUERYING) == [], {
-        path: offenders[path] for path in set(offenders) - STILL_QUERYING
-    }
-    assert sorted(STILL_QUERYING - set(offenders)) == [], "moved to a repository: take it off STILL_QUERYING"
+    assert data_access_outside_repositories() == {}
 
 
 def test_the_core_is_pure() -> None:
@@ -263,16 +254,7 @@ def display_wording_in_models() -> dict[str, list[str]]:
     return found
 
 
-#: Modules of `models/` that still word what people read with Slack's or the command line's words; the
-#: house issue empties this list, and a module once cleared never comes back.
-STILL_WORDING = frozenset({"models/logcall/service.py"})
-
-
 def test_the_domain_holds_no_slack_markup_flags_or_slash_commands() -> None:
     """`models/` returns values; handlers (and the console's renderer) put them into words: no string of
     the domain holds Slack markup (`<@…>`, `<!here>`, `:warning:`), a `--flag` or a `/command`."""
-    offenders = display_wording_in_models()
-    assert sorted(set(offenders) - STILL_WORDING) == [], {
-        path: offenders[path] for path in set(offenders) - STILL_WORDING
-    }
-    assert sorted(STILL_WORDING - set(offenders)) == [], "worded in the handlers now: take it off STILL_WORDING"
+    assert display_wording_in_models() == {}
