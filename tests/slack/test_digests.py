@@ -10,6 +10,7 @@ import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -46,6 +47,18 @@ def delivered(standin: SlackStandIn, user_id: str) -> list[dict]:  # type: ignor
     ]
 
 
+def sellers_in_paris(uow: UnitOfWork, user_ids: list[str]) -> list[str]:
+    """These sellers in Paris, each with one relationship overdue: every one of them due by 09:00 UTC on MONDAY."""
+    for user_id in user_ids:
+        seller(uow, user_id, "Europe/Paris")
+    return user_ids
+
+
+def digests_received(standin: SlackStandIn, user_ids: list[str]) -> dict[str, int]:
+    """How many digests Slack delivered to each of these members."""
+    return {user_id: len(delivered(standin, user_id)) for user_id in user_ids}
+
+
 def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, standin: SlackStandIn) -> None:
     """Kolkata's digest goes out at 03:30 UTC, Los Angeles' at 17:00 UTC; earlier, nothing is due."""
     seller(uow, "U0KOLKATA", "Asia/Kolkata")
@@ -68,9 +81,7 @@ def test_each_member_gets_the_digest_at_their_own_nine_oclock(uow: UnitOfWork, s
 
 def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, standin: SlackStandIn) -> None:
     """Two sweeps racing on threads (and Slack slow to answer): every member gets exactly one digest."""
-    users = [f"U0RACE{n}" for n in range(6)]
-    for user in users:
-        seller(uow, user, "Europe/Paris")
+    users = sellers_in_paris(uow, [f"U0RACE{n}" for n in range(6)])
     standin.delays["chat.postMessage"] = 0.05
     sessions = make_session_factory(db)
     now = MONDAY.replace(hour=9)
@@ -82,7 +93,7 @@ def test_two_sweeps_at_once_send_each_digest_once(uow: UnitOfWork, db: Engine, s
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+    assert digests_received(standin, users) == dict.fromkeys(users, 1)
 
 
 def test_rate_limits_and_server_errors_are_retried_and_nothing_is_lost(
@@ -254,22 +265,32 @@ def test_log_it_opens_the_logcall_form_for_that_contact(
     assert who["element"]["initial_value"] == f"{client_of('U0SELLER1')} LER1"
 
 
+def open_digest_settings(uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn) -> dict[str, Any]:
+    """The Settings form, opened from the first digest of a seller in Paris (U0SELLER1)."""
+    seller(uow, "U0SELLER1", "Europe/Paris")
+    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
+    slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
+    return slack.opened_view()
+
+
+def weekly_on_tuesday_at_eight(cadences: str, lead: str, only_tags: str) -> dict[str, dict[str, Any]]:
+    """The Settings form filled in: weekly, at 08:00, on Tuesdays, with these cadences, lead time and tags."""
+    return {
+        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
+        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
+        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
+        "cadences": {"cadences": {"type": "plain_text_input", "value": cadences}},
+        "lead": {"lead": {"type": "plain_text_input", "value": lead}},
+        "only_tags": {"only_tags": {"type": "plain_text_input", "value": only_tags}},
+    }
+
+
 def test_settings_change_frequency_time_days_and_tag_cadences(
     uow: UnitOfWork, slack: SlackDriver, standin: SlackStandIn, db: Engine
 ) -> None:
     """The Settings form saves weekly at 08:00 on Tuesdays and client=15; a bad rule is refused by its field."""
-    seller(uow, "U0SELLER1", "Europe/Paris")
-    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
-    slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
-    form = slack.opened_view()
-    values = {
-        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
-        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
-        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
-        "cadences": {"cadences": {"type": "plain_text_input", "value": "fortnightly please"}},
-        "lead": {"lead": {"type": "plain_text_input", "value": "45"}},
-        "only_tags": {"only_tags": {"type": "plain_text_input", "value": "#client"}},
-    }
+    form = open_digest_settings(uow, slack, standin)
+    values = weekly_on_tuesday_at_eight(cadences="fortnightly please", lead="45", only_tags="#client")
     refused = slack.submit(form, values, user="U0SELLER1")
     assert "cadences" in json.loads(refused.ack.body)["errors"]
     values["cadences"]["cadences"]["value"] = "client=15, friend=90"
@@ -293,18 +314,10 @@ def test_settings_too_long_or_too_large_to_keep_are_refused_under_their_fields(
 ) -> None:
     """A lead time of thousands of digits, a cadence for a 70-letter tag and a list of tags longer than
     its column are each refused under their field (never a crash, never a partial save)."""
-    seller(uow, "U0SELLER1", "Europe/Paris")
-    sweep(uow, sender_for(standin, uow), MONDAY.replace(hour=9), "w1")
-    slack.press(button(delivered(standin, "U0SELLER1")[0], "Settings"), user="U0SELLER1")
-    values = {
-        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
-        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
-        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
-        "cadences": {"cadences": {"type": "plain_text_input", "value": "x" * 70 + "=30"}},
-        "lead": {"lead": {"type": "plain_text_input", "value": "9" * 5000}},
-        "only_tags": {"only_tags": {"type": "plain_text_input", "value": ", ".join(f"tag{n:03d}" for n in range(60))}},
-    }
-    refused = slack.submit(slack.opened_view(), values, user="U0SELLER1")
+    form = open_digest_settings(uow, slack, standin)
+    tags = ", ".join(f"tag{n:03d}" for n in range(60))
+    values = weekly_on_tuesday_at_eight(cadences="x" * 70 + "=30", lead="9" * 5000, only_tags=tags)
+    refused = slack.submit(form, values, user="U0SELLER1")
     errors = json.loads(refused.ack.body)["errors"]
     assert errors == {
         "cadences": "A tag goes up to 64 characters.",
@@ -316,10 +329,11 @@ def test_settings_too_long_or_too_large_to_keep_are_refused_under_their_fields(
 
 
 # Separate processes: a kill -9 mid-sweep, and three replicas on PostgreSQL ---------------------------
-def run_nudges(database_url: str, standin: SlackStandIn, as_of: datetime, cwd: Path) -> subprocess.Popen[bytes]:
+def run_nudges(db: Engine, standin: SlackStandIn, as_of: datetime, cwd: Path) -> subprocess.Popen[bytes]:
+    """`rapport nudges --as-of` in its own process, on this database and the stand-in."""
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
+        "DATABASE_URL": db.url.render_as_string(hide_password=False),
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_API_BASE_URL": standin.base_url,
     }
@@ -344,21 +358,18 @@ def test_a_sweep_killed_mid_delivery_and_rerun_sends_each_digest_once(
     uow: UnitOfWork, db: Engine, standin: SlackStandIn, tmp_path: Path
 ) -> None:
     """kill -9 while Slack is answering; the next sweep (after the lease) completes without doubles."""
-    users = [f"U0KILL{n}" for n in range(5)]
-    for user in users:
-        seller(uow, user, "Europe/Paris")
-    url = db.url.render_as_string(hide_password=False)
+    users = sellers_in_paris(uow, [f"U0KILL{n}" for n in range(5)])
     now = MONDAY.replace(hour=9)
     standin.delays["chat.postMessage"] = 0.4
-    process = run_nudges(url, standin, now, tmp_path)
+    process = run_nudges(db, standin, now, tmp_path)
     wait_for_calls(standin, "chat.postMessage", 2)  # the first message is through; the second is in flight
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=10)
     standin.delays.clear()
-    rerun = run_nudges(url, standin, now + LEASE + timedelta(minutes=1), tmp_path)
+    rerun = run_nudges(db, standin, now + LEASE + timedelta(minutes=1), tmp_path)
     output = rerun.communicate(timeout=60)[0].decode()
     assert rerun.returncode == 0, output
-    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+    assert digests_received(standin, users) == dict.fromkeys(users, 1)
 
 
 @pytest.mark.slow
@@ -366,19 +377,16 @@ def test_three_replicas_on_one_database_send_every_digest_exactly_once(
     uow: UnitOfWork, db: Engine, standin: SlackStandIn, tmp_path: Path
 ) -> None:
     """Three `rapport` processes sweep one database at once (PostgreSQL in CI, and SQLite), Slack answering 429 and 500."""
-    users = [f"U0REP{n:02d}" for n in range(12)]
-    for user in users:
-        seller(uow, user, "Europe/Paris")
-    url = db.url.render_as_string(hide_password=False)
+    users = sellers_in_paris(uow, [f"U0REP{n:02d}" for n in range(12)])
     now = MONDAY.replace(hour=9)
     standin.delays["chat.postMessage"] = 0.05
     standin.fail_next("chat.postMessage", status=429, retry_after=1, times=2)
-    replicas = [run_nudges(url, standin, now, tmp_path) for _ in range(3)]
+    replicas = [run_nudges(db, standin, now, tmp_path) for _ in range(3)]
     wait_for_calls(standin, "chat.postMessage", 2)  # both 429s answered: the 500s come next
     standin.fail_next("chat.postMessage", status=500, times=4)
     outputs = [replica.communicate(timeout=120)[0].decode() for replica in replicas]
     assert all(replica.returncode == 0 for replica in replicas), outputs
     # What still failed after the retries is pending: the next sweep (any replica) sends it.
-    final = run_nudges(url, standin, now + timedelta(minutes=5), tmp_path)
+    final = run_nudges(db, standin, now + timedelta(minutes=5), tmp_path)
     final.communicate(timeout=60)
-    assert {user: len(delivered(standin, user)) for user in users} == dict.fromkeys(users, 1)
+    assert digests_received(standin, users) == dict.fromkeys(users, 1)
