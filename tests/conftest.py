@@ -7,6 +7,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -47,20 +48,29 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         yield engine
         engine.dispose()
         return
-    base_url = os.environ["TEST_DATABASE_URL"]
-    schema = f"rapport_test_{uuid.uuid4().hex[:10]}"
+    with schema_of_its_own(os.environ["TEST_DATABASE_URL"], "rapport_test") as url:
+        engine = make_engine(url)
+        migrate(engine)
+        yield engine
+        engine.dispose()
+
+
+@contextmanager
+def schema_of_its_own(base_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty schema on the PostgreSQL server at `base_url`, named `prefix` and a random suffix:
+    the URL that reaches it, and the schema dropped with all it holds on leaving."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = make_engine(base_url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     # The schema goes in the URL itself, so that a subprocess given this URL sees the same tables.
     separator = "&" if "?" in base_url else "?"
-    engine = make_engine(f"{base_url}{separator}options=-csearch_path%3D{schema}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    try:
+        yield f"{base_url}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def empty_tables(engine: Engine) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
 
 from bot.db import make_engine
+from tests.conftest import schema_of_its_own
 
 BASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -22,15 +22,9 @@ BASE_URL = os.environ.get("TEST_DATABASE_URL")
 def test_two_replicas_migrating_an_empty_database_at_once_both_succeed(trial: int, tmp_path: Path) -> None:
     """Two `rapport migrate` started together on a fresh schema: one migrates, the other waits, both exit 0."""
     assert BASE_URL is not None
-    admin = make_engine(BASE_URL)
-    schema = f"rapport_replicas_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in BASE_URL else "?"
-    url = f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
-    environment["DATABASE_URL"] = url
-    try:
+    with schema_of_its_own(BASE_URL, "rapport_replicas") as url:
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("SLACK_")}
+        environment["DATABASE_URL"] = url
         replicas = [
             subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "migrate"],
@@ -49,10 +43,6 @@ def test_two_replicas_migrating_an_empty_database_at_once_both_succeed(trial: in
             assert "alembic_version" in inspect(connection).get_table_names()
             assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
         engine.dispose()
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.mark.skipif(not BASE_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
@@ -65,27 +55,19 @@ def test_replicas_creating_slacks_installation_tables_at_once_all_succeed() -> N
     from bot.settings import load_settings
 
     assert BASE_URL is not None
-    admin = make_engine(BASE_URL)
-    schema = f"rapport_slack_tables_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in BASE_URL else "?"
-    url = f"{BASE_URL}{separator}options=-csearch_path%3D{schema}"
-    settings = load_settings(
-        environ={"DATABASE_URL": url, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret-0123456789"},
-        env_file=None,
-    )
-    engines = [make_engine(url) for _ in range(4)]
-    try:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            started = [pool.submit(oauth_settings, settings, engine) for engine in engines]
-            assert all(future.result(timeout=60) is not None for future in started)
-        with engines[0].connect() as connection:
-            tables = set(inspect(connection).get_table_names())
-        assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= tables
-    finally:
-        for engine in engines:
-            engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with schema_of_its_own(BASE_URL, "rapport_slack_tables") as url:
+        settings = load_settings(
+            environ={"DATABASE_URL": url, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s3cret-0123456789"},
+            env_file=None,
+        )
+        engines = [make_engine(url) for _ in range(4)]
+        try:
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                started = [pool.submit(oauth_settings, settings, engine) for engine in engines]
+                assert all(future.result(timeout=60) is not None for future in started)
+            with engines[0].connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+            assert {"slack_bots", "slack_installations", "slack_oauth_states"} <= tables
+        finally:
+            for engine in engines:
+                engine.dispose()
