@@ -51,6 +51,21 @@ def rapport(
     )
 
 
+def replies(result: subprocess.CompletedProcess[str]) -> str:
+    """What a run that went well printed: it exited 0, with no traceback anywhere."""
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def refusal(result: subprocess.CompletedProcess[str]) -> str:
+    """The one line a run refused at start-up wrote on stderr: it exited non-zero, with no traceback."""
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    return result.stderr
+
+
 def interactions_in(database: Path) -> int:
     """How many interactions the database holds that still count (an undone one keeps its row)."""
     engine = make_engine(f"sqlite:///{database}")
@@ -67,33 +82,28 @@ def interactions_in(database: Path) -> int:
 
 def test_run_without_slack_settings_opens_the_console_and_scores_the_first_example(tmp_path: Path) -> None:
     """A new user gets the console, told how to connect Slack, and a reply with the tie explained sign by sign."""
-    result = rapport(tmp_path, "run", session=FIRST_EXAMPLE + "\n")
+    output = replies(rapport(tmp_path, "run", session=FIRST_EXAMPLE + "\n"))
 
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    assert "To connect to Slack" in result.stdout
-    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" in result.stdout
-    assert "Phone call with Jane Doe" in result.stdout
+    assert "To connect to Slack" in output
+    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN" in output
+    assert "Phone call with Jane Doe" in output
     for line in ("tie score", "1. Job title and role", "5. Regularity and balance", "1 interaction"):
-        assert line in result.stdout
-    assert "[1] Rate this relationship: Jane Doe" in result.stdout
-    assert re.search(r"\[\d+\] Undo", result.stdout)
+        assert line in output
+    assert "[1] Rate this relationship: Jane Doe" in output
+    assert re.search(r"\[\d+\] Undo", output)
     assert (tmp_path / "data" / "rapport.db").is_file()
 
 
 def test_an_interaction_survives_a_restart_and_the_name_matches_whatever_the_case(tmp_path: Path) -> None:
     """After a restart, `jane doe` is the Jane Doe logged before: her reply counts 2 interactions."""
-    first = rapport(tmp_path, "run", session=FIRST_EXAMPLE + "\n")
-    assert first.returncode == 0, first.stderr
+    replies(rapport(tmp_path, "run", session=FIRST_EXAMPLE + "\n"))
 
-    second = rapport(tmp_path, "run", session="/logcall jane doe email today me\n")
+    second = replies(rapport(tmp_path, "run", session="/logcall jane doe email today me\n"))
 
-    assert second.returncode == 0, second.stderr
-    assert "Traceback" not in second.stdout + second.stderr
-    assert "Email with Jane Doe" in second.stdout
-    assert "new contact" not in second.stdout
-    assert "Jane Doe (ACME): tie score" in second.stdout
-    assert "2 interactions" in second.stdout
+    assert "Email with Jane Doe" in second
+    assert "new contact" not in second
+    assert "Jane Doe (ACME): tie score" in second
+    assert "2 interactions" in second
     assert interactions_in(tmp_path / "data" / "rapport.db") == 2
 
 
@@ -115,29 +125,25 @@ def test_the_form_is_asked_field_by_field_and_a_bad_time_is_asked_again(tmp_path
         "met at the fair",  # Notes
     ]
 
-    result = rapport(tmp_path, "run", session="\n".join(answers) + "\n")
+    output = replies(rapport(tmp_path, "run", session="\n".join(answers) + "\n"))
 
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    assert "[form] Log an interaction" in result.stdout
-    assert result.stdout.count("Please type a time like 14:30") == 1
-    assert "Logged: Phone call with Raj Patel" in result.stdout
-    assert "10:15 · you reached out · 30 min" in result.stdout
-    assert "tags #client" in result.stdout
-    assert "Raj Patel (Initech): tie score" in result.stdout
+    assert "[form] Log an interaction" in output
+    assert output.count("Please type a time like 14:30") == 1
+    assert "Logged: Phone call with Raj Patel" in output
+    assert "10:15 · you reached out · 30 min" in output
+    assert "tags #client" in output
+    assert "Raj Patel (Initech): tie score" in output
     assert interactions_in(tmp_path / "data" / "rapport.db") == 1
 
 
 def test_an_unknown_command_and_a_bad_logcall_get_friendly_replies_and_record_nothing(tmp_path: Path) -> None:
     """`/nope` and `/logcall Jane Doe fax` are explained in plain words, never with a traceback."""
-    result = rapport(tmp_path, "run", session="/nope\n/logcall Jane Doe fax\nhello\n")
+    output = replies(rapport(tmp_path, "run", session="/nope\n/logcall Jane Doe fax\nhello\n"))
 
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stdout + result.stderr
-    assert "“/nope” is not a command here. Try: /logcall, /whoknows, /prep." in result.stdout
-    assert "“fax” is not a channel I know" in result.stdout
-    assert "Log a conversation: /logcall <who> <channel>" in result.stdout
-    assert "Type a command such as /logcall, a button number, or `help`." in result.stdout
+    assert "“/nope” is not a command here. Try: /logcall, /whoknows, /prep." in output
+    assert "“fax” is not a channel I know" in output
+    assert "Log a conversation: /logcall <who> <channel>" in output
+    assert "Type a command such as /logcall, a button number, or `help`." in output
     assert interactions_in(tmp_path / "data" / "rapport.db") == 0
 
 
@@ -146,23 +152,18 @@ def test_run_with_a_bot_token_but_no_app_token_names_slack_app_token(tmp_path: P
     token = "xoxb-1111-2222-abcdefghijkl"
     result = rapport(tmp_path, "run", env=environment_without_slack(SLACK_BOT_TOKEN=token))
 
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
-    assert "SLACK_APP_TOKEN" in result.stderr
-    assert token not in result.stdout + result.stderr
+    message = refusal(result)
+    assert "SLACK_APP_TOKEN" in message
+    assert token not in result.stdout + message
     assert "Rapport console" not in result.stdout
 
 
 def test_run_http_with_nothing_set_names_the_bot_token_and_the_signing_secret(tmp_path: Path) -> None:
     """`rapport run --http` without settings names both settings HTTP mode needs, in one message."""
-    result = rapport(tmp_path, "run", "--http")
+    message = refusal(rapport(tmp_path, "run", "--http"))
 
-    assert result.returncode != 0
-    assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
-    assert "SLACK_BOT_TOKEN" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
-    assert "SLACK_APP_TOKEN" not in result.stderr
+    assert "SLACK_BOT_TOKEN" in message and "SLACK_SIGNING_SECRET" in message
+    assert "SLACK_APP_TOKEN" not in message
 
 
 def test_an_unknown_log_level_is_named_in_one_message(tmp_path: Path) -> None:
