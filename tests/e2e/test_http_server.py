@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -22,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bench.common import start_http_server, stop_http_server
 from bot.db import make_engine
 from bot.standin import SlackStandIn
 from handlers.logcall import views
@@ -30,12 +29,6 @@ from models.db.orm import Contact, Interaction, Meeting, Member, Tie
 from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -48,37 +41,18 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path, standin: SlackStandIn) -> Iterator[Server]:
-    port = free_port()
+    """`rapport run --http` as the benchmarks start it, on a SQLite file of its own, logging at DEBUG."""
     database_url = f"sqlite:///{tmp_path / 'rapport.db'}"
-    env = {
-        **os.environ,
-        "PORT": str(port),
+    settings = {
         "DATABASE_URL": database_url,
         "SLACK_BOT_TOKEN": BOT_TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_BASE_URL": standin.base_url,
         "LOG_LEVEL": "DEBUG",
     }
-    env.pop("SLACK_APP_TOKEN", None)
-    log = tmp_path / "server.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "run", "--http"], env=env, cwd=tmp_path, stdout=sink, stderr=sink
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the server did not start:\n" + log.read_text()) from None
-            time.sleep(0.1)
-    yield Server(url=url, database_url=database_url, process=process, log=log)
-    process.terminate()
-    process.wait(timeout=10)
+    process, url = start_http_server(settings, tmp_path)
+    yield Server(url=url, database_url=database_url, process=process, log=tmp_path / "server.log")
+    stop_http_server(process)
 
 
 def post(server: Server, body: str, headers: dict[str, str]) -> tuple[int, float]:
