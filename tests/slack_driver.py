@@ -70,6 +70,19 @@ def payload_body(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload)})
 
 
+def interaction(kind: str, team: str, user: str, trigger_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    """An interaction payload as Slack posts it (`block_actions`, `view_submission`): from `user` of
+    workspace `team` to our app, with these fields (`actions`, `view`, `container`…)."""
+    return {
+        "type": kind,
+        "team": {"id": team},
+        "user": {"id": user, "team_id": team},
+        "api_app_id": "A0RAPPORT",
+        "trigger_id": trigger_id or f"{uuid.uuid4().int % 10**12}.trigger",
+        **fields,
+    }
+
+
 def violations_in(standin: SlackStandIn) -> list[str]:
     """Every Block Kit limit broken by anything the app sent to the stand-in."""
     problems: list[str] = []
@@ -186,25 +199,21 @@ class SlackDriver:
         return self._replies_since(seen, self.dispatch(body))
 
     def press(self, element: dict[str, Any], block_id: str = "b", user: str | None = None) -> Reply:
+        """Press this button of a reply."""
+        action = {"type": "button", "action_id": element["action_id"], "block_id": block_id}
+        return self.act({**action, "value": element.get("value", "")}, user=user)
+
+    def act(self, action: dict[str, Any], user: str | None = None) -> Reply:
+        """Use an element of an ephemeral reply (a button, an overflow menu's option), `action` as Slack describes it."""
         seen = len(self.standin.posts_to_response_urls)
-        payload = {
-            "type": "block_actions",
-            "team": {"id": self.team},
-            "user": {"id": user or self.user, "team_id": self.team},
-            "api_app_id": "A0RAPPORT",
-            "trigger_id": f"{uuid.uuid4().int % 10**12}.trigger",
-            "response_url": self.standin.response_url("action"),
-            "container": {"type": "message", "is_ephemeral": True},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": element["action_id"],
-                    "block_id": block_id,
-                    "value": element.get("value", ""),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
+        payload = interaction(
+            "block_actions",
+            self.team,
+            user or self.user,
+            response_url=self.standin.response_url("action"),
+            container={"type": "message", "is_ephemeral": True},
+            actions=[{**action, "action_ts": f"{time.time():.6f}"}],
+        )
         return self._replies_since(seen, self.dispatch(payload_body(payload)))
 
     def submit(
@@ -215,14 +224,8 @@ class SlackDriver:
         user: str | None = None,
     ) -> Reply:
         seen = len(self.standin.posts_to_response_urls)
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.team},
-            "user": {"id": user or self.user, "team_id": self.team},
-            "api_app_id": "A0RAPPORT",
-            "trigger_id": f"{uuid.uuid4().int % 10**12}.trigger",
-            "view": {**view, "id": view_id or view.get("id") or "V0TEST", "state": {"values": values}},
-        }
+        submitted = {**view, "id": view_id or view.get("id") or "V0TEST", "state": {"values": values}}
+        payload = interaction("view_submission", self.team, user or self.user, view=submitted)
         return self._replies_since(seen, self.dispatch(payload_body(payload)))
 
     def opened_view(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from models.db.orm import Interaction
 from tests.e2e import test_http_server
 from tests.e2e.test_http_server import Server, post
 from tests.slack.test_calendar_feeds import FileServer, calendar, event
-from tests.slack_driver import payload_body, sign, slash_body
+from tests.slack_driver import interaction, payload_body, sign, slash_body
 
 #: How long the slow calendar server sleeps before it answers each request.
 SLOW_SECONDS = 2.0
@@ -86,21 +86,13 @@ def private_networks_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def calendar_form(standin: SlackStandIn, user: str, url: str) -> str:
     """A Home-tab calendar form submitted with an address, as Slack posts it."""
-    return payload_body(
-        {
-            "type": "view_submission",
-            "team": {"id": "T0TEAM1"},
-            "user": {"id": user, "team_id": "T0TEAM1"},
-            "api_app_id": "A0RAPPORT",
-            "trigger_id": f"{user}.trigger",
-            "view": {
-                "id": f"V{user}",
-                "type": "modal",
-                "callback_id": "calendar_feed_modal",
-                "state": {"values": {"url": {"url": {"type": "plain_text_input", "value": url}}}},
-            },
-        }
-    )
+    view = {
+        "id": f"V{user}",
+        "type": "modal",
+        "callback_id": "calendar_feed_modal",
+        "state": {"values": {"url": {"url": {"type": "plain_text_input", "value": url}}}},
+    }
+    return payload_body(interaction("view_submission", "T0TEAM1", user, f"{user}.trigger", view=view))
 
 
 def healthz(server: Server) -> float:

@@ -26,7 +26,7 @@ from bot.standin import SlackStandIn
 from handlers.logcall import views
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Meeting, Member, Tie
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, payload_body, sign, slash_body
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, interaction, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow
 
@@ -206,15 +206,7 @@ def submission(standin: SlackStandIn, callback_id: str, values: dict, metadata: 
         "private_metadata": json.dumps(metadata),
         "state": {"values": values},
     }
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM1"},
-        "user": {"id": user, "team_id": "T0TEAM1"},
-        "api_app_id": "A0RAPPORT",
-        "trigger_id": "1.trigger",
-        "view": view,
-    }
-    return payload_body(payload)
+    return payload_body(interaction("view_submission", "T0TEAM1", user, "1.trigger", view=view))
 
 
 def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(

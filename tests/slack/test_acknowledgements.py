@@ -27,7 +27,7 @@ from handlers.network.views import INTRO_MODAL_ID
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Member
 from models.db.uow import UnitOfWork
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten, interaction
 
 
 class HeldExecutor(Executor):
@@ -224,24 +224,13 @@ def test_in_socket_mode_a_form_is_acknowledged_before_slack_lets_its_work_throug
     answering 429 to users.info, views.publish and chat.postMessage, it still goes at once; the work follows."""
     for method in ("users.info", "views.publish", "chat.postMessage"):
         standin.fail_next(method, status=429, retry_after=2)
-    payload = {
-        "type": "view_submission",
-        "team": {"id": "T0TEAM1"},
-        "user": {"id": "U0SOCKET", "team_id": "T0TEAM1"},
-        "api_app_id": "A0RAPPORT",
-        "trigger_id": "1.trigger",
-        "view": {
-            **form(views.LOGCALL_MODAL_ID, {"tz": "Europe/Paris"}),
-            "id": "V0SOCKET",
-            "state": {
-                "values": {
-                    "contacts": {"contacts": text_input("Raj Patel")},
-                    "channel": {"channel": choice("phone")},
-                    "date": {"date": {"type": "datepicker", "selected_date": "2026-11-21"}},
-                }
-            },
-        },
+    values = {
+        "contacts": {"contacts": text_input("Raj Patel")},
+        "channel": {"channel": choice("phone")},
+        "date": {"date": {"type": "datepicker", "selected_date": "2026-11-21"}},
     }
+    view = {**form(views.LOGCALL_MODAL_ID, {"tz": "Europe/Paris"}), "id": "V0SOCKET", "state": {"values": values}}
+    payload = interaction("view_submission", "T0TEAM1", "U0SOCKET", "1.trigger", view=view)
     client = RecordingSocketClient()
     started = time.monotonic()
     socket_app.handle(client, SocketModeRequest(type="interactive", envelope_id="E0ENVELOPE", payload=payload))  # type: ignore[arg-type]

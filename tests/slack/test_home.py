@@ -8,7 +8,7 @@ import time
 from slack_bolt import BoltRequest
 
 from bot.standin import SlackStandIn
-from tests.slack_driver import SlackDriver, flatten, payload_body, sign
+from tests.slack_driver import SlackDriver, flatten, interaction, payload_body, sign
 
 
 def open_home(slack: SlackDriver, user: str = "U0SELLER1") -> None:
@@ -34,19 +34,11 @@ def open_home(slack: SlackDriver, user: str = "U0SELLER1") -> None:
 
 def act_in_home(slack: SlackDriver, action: dict[str, str | dict[str, str]]) -> None:
     """The member uses an element of their Home tab (a button, the tag filter)."""
-    slack.dispatch(
-        payload_body(
-            {
-                "type": "block_actions",
-                "team": {"id": slack.team},
-                "user": {"id": "U0SELLER1", "team_id": slack.team},
-                "api_app_id": "A0RAPPORT",
-                "trigger_id": "1.2",
-                "container": {"type": "view", "view_id": "V0HOME"},
-                "actions": [{**action, "action_ts": "1"}],
-            }
-        )
+    home = {"type": "view", "view_id": "V0HOME"}
+    payload = interaction(
+        "block_actions", slack.team, "U0SELLER1", "1.2", container=home, actions=[{**action, "action_ts": "1"}]
     )
+    slack.dispatch(payload_body(payload))
 
 
 def published(standin: SlackStandIn) -> dict:  # type: ignore[type-arg]

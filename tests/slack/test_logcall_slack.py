@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Tie, contact_tags
-from tests.slack_driver import SlackDriver, button, flatten, payload_body
+from tests.slack_driver import SlackDriver, button, flatten
 
 
 def rows(db: Engine, model: type) -> int:
@@ -219,28 +219,7 @@ def test_a_contacts_menu_edits_their_tags(slack: SlackDriver, db: Engine) -> Non
         e for b in reply.last["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "overflow"
     )
     option = menu["options"][0]
-    slack.dispatch(
-        payload_body(
-            {
-                "type": "block_actions",
-                "team": {"id": slack.team},
-                "user": {"id": slack.user, "team_id": slack.team},
-                "api_app_id": "A0RAPPORT",
-                "trigger_id": "9.9",
-                "response_url": slack.standin.response_url("action"),
-                "container": {"type": "message", "is_ephemeral": True},
-                "actions": [
-                    {
-                        "type": "overflow",
-                        "action_id": "contact_menu",
-                        "block_id": "t",
-                        "selected_option": option,
-                        "action_ts": "1",
-                    }
-                ],
-            }
-        )
-    )
+    slack.act({"type": "overflow", "action_id": "contact_menu", "block_id": "t", "selected_option": option})
     form = slack.opened_view()
     assert next(b for b in form["blocks"] if b.get("block_id") == "tags")["element"]["initial_value"] == "prospect"
     saved = slack.submit(form, {"tags": {"tags": {"type": "plain_text_input", "value": "#client, friend"}}})
