@@ -26,7 +26,22 @@ from bot.standin import SlackStandIn
 from handlers.logcall import views
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Meeting, Member, Tie
-from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, interaction, payload_body, sign, slash_body
+from tests.slack_driver import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    answers,
+    checkboxes,
+    datepicker,
+    flatten,
+    interaction,
+    payload_body,
+    plain_text_input,
+    radio_buttons,
+    sign,
+    slash_body,
+    static_select,
+    timepicker,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -224,12 +239,12 @@ def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(
         standin.fail_next(method, status=429, retry_after=5)
     paris = ZoneInfo("Europe/Paris")
     today = datetime.now(paris).date()
-    logged = {
-        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
-        "company": {"company": {"type": "plain_text_input", "value": "Initech"}},
-        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
-        "date": {"date": {"type": "datepicker", "selected_date": (today - timedelta(days=1)).isoformat()}},
-    }
+    logged = answers(
+        contacts=plain_text_input("Raj Patel"),
+        company=plain_text_input("Initech"),
+        channel=static_select("phone"),
+        date=datepicker((today - timedelta(days=1)).isoformat()),
+    )
     newcomer_form = submission(standin, views.LOGCALL_MODAL_ID, logged, {"tz": "Europe/Paris"}, user="U0NEWCOMER")
     forms = [
         newcomer_form,
@@ -237,37 +252,32 @@ def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(
         submission(
             standin,
             views.SCHEDULE_MODAL_ID,
-            {
-                **logged,
-                "date": {"date": {"type": "datepicker", "selected_date": (today + timedelta(days=2)).isoformat()}},
-            },
+            logged | answers(date=datepicker((today + timedelta(days=2)).isoformat())),
             {"tz": "Europe/Paris"},
         ),
         submission(
             standin,
             views.RATE_MODAL_ID,
-            {"appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}}},
+            answers(appreciation=radio_buttons("good")),
             {"contact_id": contact_id},
         ),
         submission(
             standin,
             views.TAGS_MODAL_ID,
-            {"tags": {"tags": {"type": "plain_text_input", "value": "client"}}},
+            answers(tags=plain_text_input("client")),
             {"contact_id": contact_id},
         ),
         submission(
             standin,
             SETTINGS_MODAL_ID,
-            {
-                "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
-                "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
-                "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
-            },
+            answers(frequency=radio_buttons("weekly"), time=timepicker("08:00"), days=checkboxes("tue")),
             {},
         ),
     ]
-    answers = [post(server, body, sign(body)) for body in forms]
-    assert max(seconds for _, seconds in answers) < 1.5 and {status for status, _ in answers} == {200}, answers
+    acknowledged = [post(server, body, sign(body)) for body in forms]
+    assert max(seconds for _, seconds in acknowledged) < 1.5 and {status for status, _ in acknowledged} == {200}, (
+        acknowledged
+    )
 
     # The work follows, each piece once Slack lets it through: replies by DM, the records.
     expected = {

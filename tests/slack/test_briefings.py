@@ -23,7 +23,18 @@ from models.db.orm import CalendarFeed, Contact, Meeting, Member, Outbox
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import deliver_pending
 from models.delivery.repository import OutboxRepository
-from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten
+from tests.slack_driver import (
+    BOT_TOKEN,
+    Clock,
+    SlackDriver,
+    answers,
+    button,
+    file_input,
+    flatten,
+    plain_text_input,
+    radio_buttons,
+    static_select,
+)
 
 CALENDARS = Path(__file__).resolve().parents[1] / "data" / "calendars"
 OUTLOOK = (CALENDARS / "outlook_week_with_clients.ics").read_text()
@@ -256,10 +267,9 @@ def test_the_meeting_context_turns_the_objective_to_advancing_the_campaign(slack
     contact_block = next(b["block_id"] for b in form["blocks"] if b.get("block_id", "").startswith("concerned_"))
     contact_id = contact_block.split("_")[1]
     values = {
-        "trigger_event": {"trigger_event": {"type": "plain_text_input", "value": "New CFO froze Q3 budgets"}},
-        "topic": {"topic": {"type": "plain_text_input", "value": "Q3 budget"}},
-        f"concerned_{contact_id}": {"concerned": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
-        f"role_{contact_id}": {"role": {"type": "static_select", "selected_option": {"value": "decides"}}},
+        **answers(trigger_event=plain_text_input("New CFO froze Q3 budgets"), topic=plain_text_input("Q3 budget")),
+        f"concerned_{contact_id}": {"concerned": radio_buttons("yes")},
+        f"role_{contact_id}": {"role": static_select("decides")},
     }
     saved = slack.submit(form, values)
     assert "Saved" in saved.text and "Trigger event:* New CFO froze Q3 budgets" in saved.text
@@ -274,10 +284,7 @@ def test_a_campaign_name_too_long_to_keep_is_refused_under_its_field(slack: Slac
     form = slack.opened_view()
     campaign = next(b for b in form["blocks"] if b.get("block_id") == "campaign")
     assert campaign["element"]["max_length"] == 255
-    values = {
-        "topic": {"topic": {"type": "plain_text_input", "value": "Pricing"}},
-        "campaign": {"campaign": {"type": "plain_text_input", "value": "ACME renewal " * 30}},
-    }
+    values = answers(topic=plain_text_input("Pricing"), campaign=plain_text_input("ACME renewal " * 30))
     refused = slack.submit(form, values)
     assert json.loads(refused.ack.body)["errors"] == {"campaign": "A campaign name goes up to 255 characters."}
     with db.connect() as connection:
@@ -333,7 +340,7 @@ def test_an_uploaded_ics_file_becomes_the_calendar(slack: SlackDriver, standin: 
     form = slack.opened_view()
     assert any(b.get("element", {}).get("type") == "file_input" for b in form["blocks"])
     upload = standin.add_file(OUTLOOK.encode(), "outlook.ics")
-    slack.submit(form, {"file": {"file": {"type": "file_input", "files": [upload]}}})
+    slack.submit(form, answers(file=file_input(upload)))
     told = flatten(standin.calls_to("chat.postMessage")[-1].args)
     assert "Read your file" in told
     with db.connect() as connection:

@@ -27,7 +27,17 @@ from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
 from models.nudges.digests import compose_due, sweep
 from tests.db.test_digests import MONDAY, client_of, seller
-from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
+from tests.slack_driver import (
+    BOT_TOKEN,
+    SlackDriver,
+    answers,
+    button,
+    checkboxes,
+    flatten,
+    plain_text_input,
+    radio_buttons,
+    timepicker,
+)
 
 
 def sender_for(standin: SlackStandIn, uow: UnitOfWork) -> SlackSender:
@@ -275,14 +285,14 @@ def open_digest_settings(uow: UnitOfWork, slack: SlackDriver, standin: SlackStan
 
 def weekly_on_tuesday_at_eight(cadences: str, lead: str, only_tags: str) -> dict[str, dict[str, Any]]:
     """The Settings form filled in: weekly, at 08:00, on Tuesdays, with these cadences, lead time and tags."""
-    return {
-        "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
-        "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
-        "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
-        "cadences": {"cadences": {"type": "plain_text_input", "value": cadences}},
-        "lead": {"lead": {"type": "plain_text_input", "value": lead}},
-        "only_tags": {"only_tags": {"type": "plain_text_input", "value": only_tags}},
-    }
+    return answers(
+        frequency=radio_buttons("weekly"),
+        time=timepicker("08:00"),
+        days=checkboxes("tue"),
+        cadences=plain_text_input(cadences),
+        lead=plain_text_input(lead),
+        only_tags=plain_text_input(only_tags),
+    )
 
 
 def test_settings_change_frequency_time_days_and_tag_cadences(

@@ -23,7 +23,19 @@ from models.db.uow import UnitOfWork
 from models.delivery.outbox import deliver_pending
 from models.nudges.digests import compose_due
 from tests.slack.test_home import open_home, published
-from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten, live_markup, live_markup_in
+from tests.slack_driver import (
+    BOT_TOKEN,
+    Clock,
+    SlackDriver,
+    answers,
+    button,
+    file_input,
+    flatten,
+    live_markup,
+    live_markup_in,
+    plain_text_input,
+    static_select,
+)
 
 SELLER, COLLEAGUE = "U0SELLER1", "U0SELLER2"
 #: As Slack sends a slash command's text: `&`, `<` and `>` escaped (the grammar reads them back).
@@ -76,7 +88,7 @@ def test_hostile_names_notes_and_companies_are_shown_literally_in_replies_routes
 
     slack.press(button(routes.last, "Ask"), user=SELLER)
     request = "Could you introduce me? &lt;!channel&gt; <https://evil.example|read this> &amp; thanks"
-    slack.submit(slack.opened_view(), {"message": {"message": {"type": "plain_text_input", "value": request}}})
+    slack.submit(slack.opened_view(), answers(message=plain_text_input(request)))
     dm = standin.calls_to("chat.postMessage")[-1].args
     assert dm["channel"] == COLLEAGUE and "<https://evil.example|read this>" in flatten(dm)
 
@@ -114,10 +126,7 @@ def test_a_hostile_calendar_invitation_and_import_file_reach_briefings_digests_a
 
     slack.press({"action_id": "home_import", "value": "import"}, user=SELLER)
     upload = standin.add_file(LINKEDIN.encode(), "Connections.csv")
-    values = {
-        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "linkedin"}}},
-        "file": {"file": {"type": "file_input", "files": [upload]}},
-    }
+    values = answers(kind=static_select("linkedin"), file=file_input(upload))
     slack.submit(slack.opened_view(), values, user=SELLER)
     with db.connect() as connection:
         assert connection.scalar(select(Contact.name).where(Contact.name.like("%Zed%"))) == "<!here> Zed"

@@ -11,7 +11,7 @@ from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Member, Tie
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from tests.slack_driver import Clock, SlackDriver, flatten
+from tests.slack_driver import Clock, SlackDriver, answers, file_input, flatten, plain_text_input, static_select
 
 IMPORTS = Path(__file__).resolve().parents[1] / "data" / "imports"
 
@@ -23,11 +23,7 @@ def test_a_linkedin_export_uploaded_in_slack_is_imported_as_reach_and_reported(
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file((IMPORTS / "linkedin_Connections_utf16.csv").read_bytes(), "Connections.csv")
-    values = {
-        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "linkedin"}}},
-        "file": {"file": {"type": "file_input", "files": [upload]}},
-        "tags": {"tags": {"type": "plain_text_input", "value": "#prospect"}},
-    }
+    values = answers(kind=static_select("linkedin"), file=file_input(upload), tags=plain_text_input("#prospect"))
     submitted = slack.submit(form, values)
     assert not submitted.ack.body  # acknowledged at once; the import runs after
     report = flatten(standin.calls_to("chat.postMessage")[-1].args)
@@ -43,10 +39,7 @@ def test_a_crm_file_without_its_columns_is_refused_by_the_form(slack: SlackDrive
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file((IMPORTS / "crm_contacts.csv").read_bytes(), "crm.csv")
-    values = {
-        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "csv"}}},
-        "file": {"file": {"type": "file_input", "files": [upload]}},
-    }
+    values = answers(kind=static_select("csv"), file=file_input(upload))
     answer = json.loads(slack.submit(form, values).ack.body)
     assert answer["response_action"] == "errors" and "map" in answer["errors"]
 
@@ -58,11 +51,7 @@ def test_a_crm_file_without_a_name_column_is_refused_by_dm_naming_the_forms_fiel
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file(b"Phone;City\n123;Paris\n", "crm.csv")
-    values = {
-        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "csv"}}},
-        "file": {"file": {"type": "file_input", "files": [upload]}},
-        "map": {"map": {"type": "plain_text_input", "value": "phone=Phone"}},
-    }
+    values = answers(kind=static_select("csv"), file=file_input(upload), map=plain_text_input("phone=Phone"))
     slack.submit(form, values)
     report = flatten(standin.calls_to("chat.postMessage")[-1].args)
     assert "Nothing was imported: No name column found" in report
@@ -74,11 +63,11 @@ def upload_activities(slack: SlackDriver, standin: SlackStandIn, content: str) -
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file(content.encode(), "activities.csv")
-    values = {
-        "kind": {"kind": {"type": "static_select", "selected_option": {"value": "interactions"}}},
-        "file": {"file": {"type": "file_input", "files": [upload]}},
-        "map": {"map": {"type": "plain_text_input", "value": "member=Owner,contact=Contact,when=Date,channel=Type"}},
-    }
+    values = answers(
+        kind=static_select("interactions"),
+        file=file_input(upload),
+        map=plain_text_input("member=Owner,contact=Contact,when=Date,channel=Type"),
+    )
     slack.submit(form, values)
     return flatten(standin.calls_to("chat.postMessage")[-1].args)
 

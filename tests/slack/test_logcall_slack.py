@@ -9,7 +9,18 @@ from sqlalchemy import Engine, func, select
 
 from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Tie, contact_tags
-from tests.slack_driver import SlackDriver, button, flatten
+from tests.slack_driver import (
+    SlackDriver,
+    answers,
+    button,
+    checkboxes,
+    datepicker,
+    flatten,
+    plain_text_input,
+    radio_buttons,
+    static_select,
+    timepicker,
+)
 
 
 def rows(db: Engine, model: type) -> int:
@@ -87,13 +98,13 @@ def test_the_modal_refuses_a_company_or_tag_too_long_next_to_its_field(slack: Sl
     """A crafted submission past the fields' max_length comes back as errors under company and tags."""
     slack.command("")
     view = slack.opened_view()
-    values = {
-        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
-        "company": {"company": {"type": "plain_text_input", "value": "Initech " * 40}},
-        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
-        "date": {"date": {"type": "datepicker", "selected_date": "2026-11-20"}},
-        "tags": {"tags": {"type": "plain_text_input", "value": "client, " + "z" * 65}},
-    }
+    values = answers(
+        contacts=plain_text_input("Raj Patel"),
+        company=plain_text_input("Initech " * 40),
+        channel=static_select("phone"),
+        date=datepicker("2026-11-20"),
+        tags=plain_text_input("client, " + "z" * 65),
+    )
     answer = json.loads(slack.submit(view, values).ack.body)
     assert answer == {
         "response_action": "errors",
@@ -147,16 +158,16 @@ def test_logcall_without_text_opens_the_modal_and_its_submission_records_the_sam
         "notes",
         "tags",
     }
-    values = {
-        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel, Li Wei"}},
-        "company": {"company": {"type": "plain_text_input", "value": "Initech"}},
-        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "in_person"}}},
-        "date": {"date": {"type": "datepicker", "selected_date": "2026-11-20"}},
-        "time": {"time": {"type": "timepicker", "selected_time": "12:30"}},
-        "initiator": {"initiator": {"type": "radio_buttons", "selected_option": {"value": "me"}}},
-        "tags": {"tags": {"type": "plain_text_input", "value": "#client friend"}},
-        "notes": {"notes": {"type": "plain_text_input", "value": "lunch"}},
-    }
+    values = answers(
+        contacts=plain_text_input("Raj Patel, Li Wei"),
+        company=plain_text_input("Initech"),
+        channel=static_select("in_person"),
+        date=datepicker("2026-11-20"),
+        time=timepicker("12:30"),
+        initiator=radio_buttons("me"),
+        tags=plain_text_input("#client friend"),
+        notes=plain_text_input("lunch"),
+    )
     submitted = slack.submit(view, values, view_id="V0MODAL1")
     assert submitted.ack.status == 200 and not submitted.ack.body
     assert "Met in person with Raj Patel and Li Wei" in submitted.text
@@ -168,11 +179,9 @@ def test_the_modal_refuses_a_future_date_next_to_the_field(slack: SlackDriver, d
     """A date in the future comes back as an error under the date field; nothing is recorded."""
     slack.command("")
     view = slack.opened_view()
-    values = {
-        "contacts": {"contacts": {"type": "plain_text_input", "value": "Raj Patel"}},
-        "channel": {"channel": {"type": "static_select", "selected_option": {"value": "phone"}}},
-        "date": {"date": {"type": "datepicker", "selected_date": "2026-12-25"}},
-    }
+    values = answers(
+        contacts=plain_text_input("Raj Patel"), channel=static_select("phone"), date=datepicker("2026-12-25")
+    )
     import json
 
     answer = json.loads(slack.submit(view, values).ack.body)
@@ -185,12 +194,12 @@ def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackD
     reply = slack.command("Jane Doe phone yesterday")
     slack.press(button(reply.last, "Rate this relationship"))
     view = slack.opened_view()
-    values = {
-        "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": [{"value": "title"}, {"value": "role"}]}},
-        "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
-        "friendship": {"friendship": {"type": "radio_buttons", "selected_option": {"value": "friend"}}},
-        "privacy": {"privacy": {"type": "checkboxes", "selected_options": [{"value": "private"}]}},
-    }
+    values = answers(
+        knowledge=checkboxes("title", "role"),
+        appreciation=radio_buttons("good"),
+        friendship=radio_buttons("friend"),
+        privacy=checkboxes("private"),
+    )
     saved = slack.submit(view, values)
     assert "rating is saved" in saved.text
     with db.connect() as connection:
@@ -222,7 +231,7 @@ def test_a_contacts_menu_edits_their_tags(slack: SlackDriver, db: Engine) -> Non
     slack.act({"type": "overflow", "action_id": "contact_menu", "block_id": "t", "selected_option": option})
     form = slack.opened_view()
     assert next(b for b in form["blocks"] if b.get("block_id") == "tags")["element"]["initial_value"] == "prospect"
-    saved = slack.submit(form, {"tags": {"tags": {"type": "plain_text_input", "value": "#client, friend"}}})
+    saved = slack.submit(form, answers(tags=plain_text_input("#client, friend")))
     assert "Tags saved: #client #friend" in saved.text
     with db.connect() as connection:
         assert sorted(connection.scalars(select(contact_tags.c.tag))) == ["client", "friend"]

@@ -36,7 +36,18 @@ from models.db.orm import Member, Tie, Workspace
 from models.db.uow import UnitOfWork
 from models.logcall.service import log_call
 from models.nudges.digests import sweep
-from tests.slack_driver import SIGNING_SECRET, Clock, flatten, payload_body, sign, slash_body
+from tests.slack_driver import (
+    SIGNING_SECRET,
+    Clock,
+    answers,
+    checkboxes,
+    flatten,
+    payload_body,
+    radio_buttons,
+    sign,
+    slash_body,
+    timepicker,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -327,11 +338,7 @@ def test_an_organisation_level_payload_is_keyed_by_the_members_workspace_or_refu
             "team_id": "T0GRIDB",
             "private_metadata": "",
             "state": {
-                "values": {
-                    "frequency": {"frequency": {"type": "radio_buttons", "selected_option": {"value": "weekly"}}},
-                    "time": {"time": {"type": "timepicker", "selected_time": "08:00"}},
-                    "days": {"days": {"type": "checkboxes", "selected_options": [{"value": "tue"}]}},
-                }
+                "values": answers(frequency=radio_buttons("weekly"), time=timepicker("08:00"), days=checkboxes("tue"))
             },
         },
     }
