@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.render_text import WIDTH, mrkdwn_to_text, render_blocks, render_message
 
 
@@ -22,41 +24,41 @@ def section(text: str, **extra: Any) -> dict[str, Any]:
 # mrkdwn -----------------------------------------------------------------------------------------------
 
 
-def test_a_mention_with_a_name_is_shown_as_at_name() -> None:
-    """`<@U1|sam>` reads as @sam; a bare `<@U024BE7LH>` keeps the id."""
-    assert mrkdwn_to_text("met with <@U1|sam> and <@U024BE7LH>") == "met with @sam and @U024BE7LH"
-
-
-def test_bold_and_code_marks_are_stripped() -> None:
-    """`*bold*` and backticks disappear, their words stay."""
-    assert mrkdwn_to_text("*Jane Doe*: type `/logcall help`") == "Jane Doe: type /logcall help"
-
-
-def test_asterisks_that_are_not_bold_are_kept() -> None:
-    """A multiplication or a lone star is not bold and is left as typed."""
-    assert mrkdwn_to_text("2*3*4 and a * star") == "2*3*4 and a * star"
-
-
-def test_known_emoji_codes_become_symbols_and_unknown_ones_stay() -> None:
-    """:white_check_mark: becomes ✔, :warning: ⚠, :lock: 🔒; an unknown code is left readable as is."""
-    text = ":white_check_mark: Logged :warning: careful :lock: private :tada:"
-
-    assert mrkdwn_to_text(text) == "✔ Logged ⚠ careful 🔒 private :tada:"
-
-
-def test_a_time_with_seconds_is_not_taken_for_an_emoji_code() -> None:
-    """12:30:45 stays a time."""
-    assert mrkdwn_to_text("at 12:30:45") == "at 12:30:45"
-
-
-def test_links_show_their_label_then_the_address() -> None:
-    """`<https://x|label>` reads as "label (https://x)"."""
-    assert mrkdwn_to_text("see <https://api.slack.com/apps|your apps>") == "see your apps (https://api.slack.com/apps)"
-
-
-def test_slack_escapes_are_undone() -> None:
-    """&lt; &gt; &amp; are shown as < > &."""
-    assert mrkdwn_to_text("/logcall &lt;who&gt; R&amp;D") == "/logcall <who> R&D"
+@pytest.mark.parametrize(
+    ("mrkdwn", "text"),
+    [
+        pytest.param(
+            "met with <@U1|sam> and <@U024BE7LH>",
+            "met with @sam and @U024BE7LH",
+            id="a mention with a name reads as @name, a bare one keeps the id",
+        ),
+        pytest.param(
+            "*Jane Doe*: type `/logcall help`",
+            "Jane Doe: type /logcall help",
+            id="bold and code marks are stripped, their words stay",
+        ),
+        pytest.param(
+            "2*3*4 and a * star",
+            "2*3*4 and a * star",
+            id="asterisks that are not bold (a multiplication, a lone star) are kept",
+        ),
+        pytest.param(
+            ":white_check_mark: Logged :warning: careful :lock: private :tada:",
+            "✔ Logged ⚠ careful 🔒 private :tada:",
+            id="known emoji codes become symbols, an unknown one is left readable as is",
+        ),
+        pytest.param("at 12:30:45", "at 12:30:45", id="a time with seconds is not taken for an emoji code"),
+        pytest.param(
+            "see <https://api.slack.com/apps|your apps>",
+            "see your apps (https://api.slack.com/apps)",
+            id="a link shows its label then the address",
+        ),
+        pytest.param("/logcall &lt;who&gt; R&amp;D", "/logcall <who> R&D", id="Slack's escapes are undone"),
+    ],
+)
+def test_mrkdwn_reads_as_the_text_a_person_sees(mrkdwn: str, text: str) -> None:
+    """Marks, mentions, emoji codes, links and escapes become what Slack would show; anything else stays as typed."""
+    assert mrkdwn_to_text(mrkdwn) == text
 
 
 # Blocks and buttons ---------------------------------------------------------------------------------
