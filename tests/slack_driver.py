@@ -83,43 +83,6 @@ def interaction(kind: str, team: str, user: str, trigger_id: str | None = None, 
     }
 
 
-# A form's answers as Slack posts them in the view's state ------------------------------------------
-def answers(**elements: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """A submitted view's state values: each element under the block of the same name, as our forms have them."""
-    return {name: {name: element} for name, element in elements.items()}
-
-
-def plain_text_input(value: str) -> dict[str, Any]:
-    return {"type": "plain_text_input", "value": value}
-
-
-def static_select(value: str) -> dict[str, Any]:
-    return {"type": "static_select", "selected_option": {"value": value}}
-
-
-def radio_buttons(value: str) -> dict[str, Any]:
-    return {"type": "radio_buttons", "selected_option": {"value": value}}
-
-
-def checkboxes(*values: str) -> dict[str, Any]:
-    return {"type": "checkboxes", "selected_options": [{"value": value} for value in values]}
-
-
-def datepicker(day: str) -> dict[str, Any]:
-    """A date picked, as ISO `YYYY-MM-DD`."""
-    return {"type": "datepicker", "selected_date": day}
-
-
-def timepicker(time_of_day: str) -> dict[str, Any]:
-    """A time picked, as `HH:MM`."""
-    return {"type": "timepicker", "selected_time": time_of_day}
-
-
-def file_input(*files: dict[str, Any]) -> dict[str, Any]:
-    """Files uploaded in the form, as the stand-in's `add_file` describes them."""
-    return {"type": "file_input", "files": list(files)}
-
-
 def violations_in(standin: SlackStandIn) -> list[str]:
     """Every Block Kit limit broken by anything the app sent to the stand-in."""
     problems: list[str] = []

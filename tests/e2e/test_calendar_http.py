@@ -26,8 +26,9 @@ from models.briefings.web import public_address, public_or_on_premises_address
 from models.db.orm import Interaction
 from tests.e2e import test_http_server
 from tests.e2e.test_http_server import Server, post
+from tests.form_answers import answers
 from tests.slack.test_calendar_feeds import FileServer, calendar, event
-from tests.slack_driver import answers, interaction, payload_body, plain_text_input, sign, slash_body
+from tests.slack_driver import interaction, payload_body, sign, slash_body
 
 #: How long the slow calendar server sleeps before it answers each request.
 SLOW_SECONDS = 2.0
@@ -90,7 +91,7 @@ def calendar_form(standin: SlackStandIn, user: str, url: str) -> str:
         "id": f"V{user}",
         "type": "modal",
         "callback_id": "calendar_feed_modal",
-        "state": {"values": answers(url=plain_text_input(url))},
+        "state": {"values": answers(url=url)},
     }
     return payload_body(interaction("view_submission", "T0TEAM1", user, f"{user}.trigger", view=view))
 

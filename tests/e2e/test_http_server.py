@@ -26,22 +26,8 @@ from bot.standin import SlackStandIn
 from handlers.logcall import views
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Meeting, Member, Tie
-from tests.slack_driver import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    answers,
-    checkboxes,
-    datepicker,
-    flatten,
-    interaction,
-    payload_body,
-    plain_text_input,
-    radio_buttons,
-    sign,
-    slash_body,
-    static_select,
-    timepicker,
-)
+from tests.form_answers import answers, checkboxes, datepicker, radio_buttons, static_select, timepicker
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, flatten, interaction, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow
 
@@ -240,8 +226,8 @@ def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(
     paris = ZoneInfo("Europe/Paris")
     today = datetime.now(paris).date()
     logged = answers(
-        contacts=plain_text_input("Raj Patel"),
-        company=plain_text_input("Initech"),
+        contacts="Raj Patel",
+        company="Initech",
         channel=static_select("phone"),
         date=datepicker((today - timedelta(days=1)).isoformat()),
     )
@@ -264,7 +250,7 @@ def test_every_form_is_acknowledged_at_once_while_slack_rate_limits_the_work(
         submission(
             standin,
             views.TAGS_MODAL_ID,
-            answers(tags=plain_text_input("client")),
+            answers(tags="client"),
             {"contact_id": contact_id},
         ),
         submission(

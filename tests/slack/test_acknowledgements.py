@@ -27,21 +27,8 @@ from handlers.network.views import INTRO_MODAL_ID
 from handlers.nudges.listeners import SETTINGS_MODAL_ID
 from models.db.orm import Contact, Interaction, Member
 from models.db.uow import UnitOfWork
-from tests.slack_driver import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
-    Clock,
-    SlackDriver,
-    answers,
-    button,
-    checkboxes,
-    datepicker,
-    flatten,
-    interaction,
-    plain_text_input,
-    static_select,
-    timepicker,
-)
+from tests.form_answers import answers, checkboxes, datepicker, static_select, timepicker
+from tests.slack_driver import BOT_TOKEN, SIGNING_SECRET, Clock, SlackDriver, button, flatten, interaction
 
 
 class HeldExecutor(Executor):
@@ -109,9 +96,7 @@ def test_no_form_calls_slack_before_its_acknowledgement(
     with db.connect() as connection:
         jane = connection.scalar(select(Contact.id).where(Contact.name == "Jane Doe"))
         seller = connection.scalar(select(Member.id).where(Member.slack_user_id == "U0SELLER1"))
-    logged = answers(
-        contacts=plain_text_input("Raj Patel"), channel=static_select("phone"), date=datepicker("2026-11-21")
-    )
+    logged = answers(contacts="Raj Patel", channel=static_select("phone"), date=datepicker("2026-11-21"))
     forms = [  # (who, the form, its answers)
         ("U0NEWCOMER", form(views.LOGCALL_MODAL_ID, {"tz": "Asia/Tokyo"}), logged),
         ("U0NOZONE", form(views.LOGCALL_MODAL_ID, {}), logged),  # opened before forms kept a zone
@@ -125,8 +110,8 @@ def test_no_form_calls_slack_before_its_acknowledgement(
             form(views.RATE_MODAL_ID, {"contact_id": jane}),
             answers(appreciation=static_select("good")),
         ),
-        ("U0SELLER1", form(views.TAGS_MODAL_ID, {"contact_id": jane}), answers(tags=plain_text_input("client"))),
-        ("U0SELLER1", form(CONTEXT_MODAL_ID, {"meeting_id": meeting_id}), answers(topic=plain_text_input("Budget"))),
+        ("U0SELLER1", form(views.TAGS_MODAL_ID, {"contact_id": jane}), answers(tags="client")),
+        ("U0SELLER1", form(CONTEXT_MODAL_ID, {"meeting_id": meeting_id}), answers(topic="Budget")),
         (
             "U0SELLER1",
             form(SETTINGS_MODAL_ID, {}),
@@ -135,7 +120,7 @@ def test_no_form_calls_slack_before_its_acknowledgement(
         (
             "U0SELLER2",
             form(INTRO_MODAL_ID, {"t": jane, "m": seller}),
-            answers(message=plain_text_input("Could you introduce me to Jane? We met at a fair.")),
+            answers(message="Could you introduce me to Jane? We met at a fair."),
         ),
     ]
     for number, (user, view, values) in enumerate(forms):
@@ -154,14 +139,12 @@ def test_no_form_calls_slack_before_its_acknowledgement(
     [
         (
             views.LOGCALL_MODAL_ID,
-            answers(
-                contacts=plain_text_input("Raj Patel"), channel=static_select("phone"), date=datepicker("2026-12-25")
-            ),
+            answers(contacts="Raj Patel", channel=static_select("phone"), date=datepicker("2026-12-25")),
             "date",
         ),
-        (views.RATE_MODAL_ID, answers(cadence=plain_text_input("often")), "cadence"),
+        (views.RATE_MODAL_ID, answers(cadence="often"), "cadence"),
         (SETTINGS_MODAL_ID, answers(frequency=static_select("daily")), "days"),
-        (INTRO_MODAL_ID, answers(message=plain_text_input("  ")), "message"),
+        (INTRO_MODAL_ID, answers(message="  "), "message"),
         (IMPORT_MODAL_ID, answers(kind=static_select("vcard")), "file"),
     ],
 )
@@ -182,7 +165,7 @@ def test_a_form_with_errors_answers_them_at_once_and_nothing_follows(
 def test_the_form_is_read_in_the_zone_it_was_opened_in(slack: SlackDriver, held: HeldExecutor, db: Engine) -> None:
     """A time picked on the form means the member's own clock (the zone kept with the form), not UTC."""
     values = answers(
-        contacts=plain_text_input("Raj Patel"),
+        contacts="Raj Patel",
         channel=static_select("phone"),
         date=datepicker("2026-11-21"),
         time=timepicker("09:00"),
@@ -222,9 +205,7 @@ def test_in_socket_mode_a_form_is_acknowledged_before_slack_lets_its_work_throug
     answering 429 to users.info, views.publish and chat.postMessage, it still goes at once; the work follows."""
     for method in ("users.info", "views.publish", "chat.postMessage"):
         standin.fail_next(method, status=429, retry_after=2)
-    values = answers(
-        contacts=plain_text_input("Raj Patel"), channel=static_select("phone"), date=datepicker("2026-11-21")
-    )
+    values = answers(contacts="Raj Patel", channel=static_select("phone"), date=datepicker("2026-11-21"))
     view = {**form(views.LOGCALL_MODAL_ID, {"tz": "Europe/Paris"}), "id": "V0SOCKET", "state": {"values": values}}
     payload = interaction("view_submission", "T0TEAM1", "U0SOCKET", "1.trigger", view=view)
     client = RecordingSocketClient()

@@ -23,18 +23,8 @@ from models.db.orm import CalendarFeed, Contact, Meeting, Member, Outbox
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import deliver_pending
 from models.delivery.repository import OutboxRepository
-from tests.slack_driver import (
-    BOT_TOKEN,
-    Clock,
-    SlackDriver,
-    answers,
-    button,
-    file_input,
-    flatten,
-    plain_text_input,
-    radio_buttons,
-    static_select,
-)
+from tests.form_answers import answers, file_input, radio_buttons, static_select
+from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten
 
 CALENDARS = Path(__file__).resolve().parents[1] / "data" / "calendars"
 OUTLOOK = (CALENDARS / "outlook_week_with_clients.ics").read_text()
@@ -267,7 +257,7 @@ def test_the_meeting_context_turns_the_objective_to_advancing_the_campaign(slack
     contact_block = next(b["block_id"] for b in form["blocks"] if b.get("block_id", "").startswith("concerned_"))
     contact_id = contact_block.split("_")[1]
     values = {
-        **answers(trigger_event=plain_text_input("New CFO froze Q3 budgets"), topic=plain_text_input("Q3 budget")),
+        **answers(trigger_event="New CFO froze Q3 budgets", topic="Q3 budget"),
         f"concerned_{contact_id}": {"concerned": radio_buttons("yes")},
         f"role_{contact_id}": {"role": static_select("decides")},
     }
@@ -284,7 +274,7 @@ def test_a_campaign_name_too_long_to_keep_is_refused_under_its_field(slack: Slac
     form = slack.opened_view()
     campaign = next(b for b in form["blocks"] if b.get("block_id") == "campaign")
     assert campaign["element"]["max_length"] == 255
-    values = answers(topic=plain_text_input("Pricing"), campaign=plain_text_input("ACME renewal " * 30))
+    values = answers(topic="Pricing", campaign="ACME renewal " * 30)
     refused = slack.submit(form, values)
     assert json.loads(refused.ack.body)["errors"] == {"campaign": "A campaign name goes up to 255 characters."}
     with db.connect() as connection:

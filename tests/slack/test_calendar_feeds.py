@@ -34,7 +34,8 @@ from models.core.values import Actor
 from models.db.orm import Contact, Meeting, Outbox
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import OutgoingMessage
-from tests.slack_driver import BOT_TOKEN, SlackDriver, answers, file_input, flatten, plain_text_input
+from tests.form_answers import answers, file_input
+from tests.slack_driver import BOT_TOKEN, SlackDriver, flatten
 
 NOW = datetime(2024, 3, 4, 8, 0, tzinfo=UTC)
 SAM = Actor("T0TEAM1", "U0SELLER1")
@@ -257,7 +258,7 @@ def test_the_home_calendar_form_answers_at_once_then_tells_what_it_found_by_dm(
     slack: SlackDriver, standin: SlackStandIn, calendar_url: str
 ) -> None:
     """Saving an address from the Home tab: a DM says it is being read, the next says what was found."""
-    reply = submit_calendar_form(slack, answers(url=plain_text_input(calendar_url)))
+    reply = submit_calendar_form(slack, answers(url=calendar_url))
     assert reply.ack.status == 200 and not reply.ack.body
     told = dms(standin)
     assert "Saved http://127.0.0.1/…: I'm reading it now" in told[-2]
@@ -270,8 +271,8 @@ def test_the_home_calendar_form_stops_the_calendar_on_the_words_prep_calendar_ta
     slack: SlackDriver, standin: SlackStandIn, calendar_url: str, word: str
 ) -> None:
     """ "off", "stop", "remove" or "none" in the form's address stop the calendar, as after `/prep calendar`."""
-    submit_calendar_form(slack, answers(url=plain_text_input(calendar_url)))
-    submit_calendar_form(slack, answers(url=plain_text_input(f" {word.upper()} ")))
+    submit_calendar_form(slack, answers(url=calendar_url))
+    submit_calendar_form(slack, answers(url=f" {word.upper()} "))
     assert "I no longer read your calendar." in dms(standin)[-1]
     assert "No calendar yet" in flatten(opened_calendar_form(slack))
 

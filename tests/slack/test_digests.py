@@ -27,17 +27,8 @@ from models.db.uow import UnitOfWork
 from models.delivery.outbox import LEASE, MAX_ATTEMPTS, deliver_pending
 from models.nudges.digests import compose_due, sweep
 from tests.db.test_digests import MONDAY, client_of, seller
-from tests.slack_driver import (
-    BOT_TOKEN,
-    SlackDriver,
-    answers,
-    button,
-    checkboxes,
-    flatten,
-    plain_text_input,
-    radio_buttons,
-    timepicker,
-)
+from tests.form_answers import answers, checkboxes, radio_buttons, timepicker
+from tests.slack_driver import BOT_TOKEN, SlackDriver, button, flatten
 
 
 def sender_for(standin: SlackStandIn, uow: UnitOfWork) -> SlackSender:
@@ -289,9 +280,9 @@ def weekly_on_tuesday_at_eight(cadences: str, lead: str, only_tags: str) -> dict
         frequency=radio_buttons("weekly"),
         time=timepicker("08:00"),
         days=checkboxes("tue"),
-        cadences=plain_text_input(cadences),
-        lead=plain_text_input(lead),
-        only_tags=plain_text_input(only_tags),
+        cadences=cadences,
+        lead=lead,
+        only_tags=only_tags,
     )
 
 

@@ -22,20 +22,9 @@ from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
 from models.delivery.outbox import deliver_pending
 from models.nudges.digests import compose_due
+from tests.form_answers import answers, file_input, static_select
 from tests.slack.test_home import open_home, published
-from tests.slack_driver import (
-    BOT_TOKEN,
-    Clock,
-    SlackDriver,
-    answers,
-    button,
-    file_input,
-    flatten,
-    live_markup,
-    live_markup_in,
-    plain_text_input,
-    static_select,
-)
+from tests.slack_driver import BOT_TOKEN, Clock, SlackDriver, button, flatten, live_markup, live_markup_in
 
 SELLER, COLLEAGUE = "U0SELLER1", "U0SELLER2"
 #: As Slack sends a slash command's text: `&`, `<` and `>` escaped (the grammar reads them back).
@@ -88,7 +77,7 @@ def test_hostile_names_notes_and_companies_are_shown_literally_in_replies_routes
 
     slack.press(button(routes.last, "Ask"), user=SELLER)
     request = "Could you introduce me? &lt;!channel&gt; <https://evil.example|read this> &amp; thanks"
-    slack.submit(slack.opened_view(), answers(message=plain_text_input(request)))
+    slack.submit(slack.opened_view(), answers(message=request))
     dm = standin.calls_to("chat.postMessage")[-1].args
     assert dm["channel"] == COLLEAGUE and "<https://evil.example|read this>" in flatten(dm)
 

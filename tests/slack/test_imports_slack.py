@@ -11,7 +11,8 @@ from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Member, Tie
 from models.db.repository import WorkspaceRepository
 from models.db.uow import UnitOfWork
-from tests.slack_driver import Clock, SlackDriver, answers, file_input, flatten, plain_text_input, static_select
+from tests.form_answers import answers, file_input, static_select
+from tests.slack_driver import Clock, SlackDriver, flatten
 
 IMPORTS = Path(__file__).resolve().parents[1] / "data" / "imports"
 
@@ -23,7 +24,7 @@ def test_a_linkedin_export_uploaded_in_slack_is_imported_as_reach_and_reported(
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file((IMPORTS / "linkedin_Connections_utf16.csv").read_bytes(), "Connections.csv")
-    values = answers(kind=static_select("linkedin"), file=file_input(upload), tags=plain_text_input("#prospect"))
+    values = answers(kind=static_select("linkedin"), file=file_input(upload), tags="#prospect")
     submitted = slack.submit(form, values)
     assert not submitted.ack.body  # acknowledged at once; the import runs after
     report = flatten(standin.calls_to("chat.postMessage")[-1].args)
@@ -51,7 +52,7 @@ def test_a_crm_file_without_a_name_column_is_refused_by_dm_naming_the_forms_fiel
     slack.press({"action_id": "home_import", "value": "import"})
     form = slack.opened_view()
     upload = standin.add_file(b"Phone;City\n123;Paris\n", "crm.csv")
-    values = answers(kind=static_select("csv"), file=file_input(upload), map=plain_text_input("phone=Phone"))
+    values = answers(kind=static_select("csv"), file=file_input(upload), map="phone=Phone")
     slack.submit(form, values)
     report = flatten(standin.calls_to("chat.postMessage")[-1].args)
     assert "Nothing was imported: No name column found" in report
@@ -66,7 +67,7 @@ def upload_activities(slack: SlackDriver, standin: SlackStandIn, content: str) -
     values = answers(
         kind=static_select("interactions"),
         file=file_input(upload),
-        map=plain_text_input("member=Owner,contact=Contact,when=Date,channel=Type"),
+        map="member=Owner,contact=Contact,when=Date,channel=Type",
     )
     slack.submit(form, values)
     return flatten(standin.calls_to("chat.postMessage")[-1].args)

@@ -9,18 +9,8 @@ from sqlalchemy import Engine, func, select
 
 from bot.standin import SlackStandIn
 from models.db.orm import Contact, Interaction, Tie, contact_tags
-from tests.slack_driver import (
-    SlackDriver,
-    answers,
-    button,
-    checkboxes,
-    datepicker,
-    flatten,
-    plain_text_input,
-    radio_buttons,
-    static_select,
-    timepicker,
-)
+from tests.form_answers import answers, checkboxes, datepicker, radio_buttons, static_select, timepicker
+from tests.slack_driver import SlackDriver, button, flatten
 
 
 def rows(db: Engine, model: type) -> int:
@@ -99,11 +89,11 @@ def test_the_modal_refuses_a_company_or_tag_too_long_next_to_its_field(slack: Sl
     slack.command("")
     view = slack.opened_view()
     values = answers(
-        contacts=plain_text_input("Raj Patel"),
-        company=plain_text_input("Initech " * 40),
+        contacts="Raj Patel",
+        company="Initech " * 40,
         channel=static_select("phone"),
         date=datepicker("2026-11-20"),
-        tags=plain_text_input("client, " + "z" * 65),
+        tags="client, " + "z" * 65,
     )
     answer = json.loads(slack.submit(view, values).ack.body)
     assert answer == {
@@ -159,14 +149,14 @@ def test_logcall_without_text_opens_the_modal_and_its_submission_records_the_sam
         "tags",
     }
     values = answers(
-        contacts=plain_text_input("Raj Patel, Li Wei"),
-        company=plain_text_input("Initech"),
+        contacts="Raj Patel, Li Wei",
+        company="Initech",
         channel=static_select("in_person"),
         date=datepicker("2026-11-20"),
         time=timepicker("12:30"),
         initiator=radio_buttons("me"),
-        tags=plain_text_input("#client friend"),
-        notes=plain_text_input("lunch"),
+        tags="#client friend",
+        notes="lunch",
     )
     submitted = slack.submit(view, values, view_id="V0MODAL1")
     assert submitted.ack.status == 200 and not submitted.ack.body
@@ -179,9 +169,7 @@ def test_the_modal_refuses_a_future_date_next_to_the_field(slack: SlackDriver, d
     """A date in the future comes back as an error under the date field; nothing is recorded."""
     slack.command("")
     view = slack.opened_view()
-    values = answers(
-        contacts=plain_text_input("Raj Patel"), channel=static_select("phone"), date=datepicker("2026-12-25")
-    )
+    values = answers(contacts="Raj Patel", channel=static_select("phone"), date=datepicker("2026-12-25"))
     import json
 
     answer = json.loads(slack.submit(view, values).ack.body)
@@ -231,7 +219,7 @@ def test_a_contacts_menu_edits_their_tags(slack: SlackDriver, db: Engine) -> Non
     slack.act({"type": "overflow", "action_id": "contact_menu", "block_id": "t", "selected_option": option})
     form = slack.opened_view()
     assert next(b for b in form["blocks"] if b.get("block_id") == "tags")["element"]["initial_value"] == "prospect"
-    saved = slack.submit(form, answers(tags=plain_text_input("#client, friend")))
+    saved = slack.submit(form, answers(tags="#client, friend"))
     assert "Tags saved: #client #friend" in saved.text
     with db.connect() as connection:
         assert sorted(connection.scalars(select(contact_tags.c.tag))) == ["client", "friend"]

@@ -8,7 +8,8 @@ from sqlalchemy import Engine, func, select
 
 from bot.standin import SlackStandIn
 from models.db.orm import Introduction, Tie
-from tests.slack_driver import SlackDriver, answers, button, flatten, plain_text_input
+from tests.form_answers import answers
+from tests.slack_driver import SlackDriver, button, flatten
 
 SELLER, COLLEAGUE = "U0SELLER1", "U0SELLER2"
 
@@ -33,18 +34,18 @@ def test_a_colleague_tie_is_a_route_and_the_introduction_is_asked_accepted_and_r
     draft = modal["blocks"][1]["element"]["initial_value"]
     assert "Jane Doe" in draft and "[" in draft
 
-    refused = slack.submit(modal, answers(message=plain_text_input(draft)), user=SELLER)
+    refused = slack.submit(modal, answers(message=draft), user=SELLER)
     assert json.loads(refused.ack.body)["response_action"] == "errors"
     assert not standin.calls_to("chat.postMessage")
 
     personal = (
         "Hi Sam, could you introduce me to Jane? We help finance teams close faster; she mentioned it at the summit."
     )
-    sent = slack.submit(modal, answers(message=plain_text_input(personal)), user=SELLER)
+    sent = slack.submit(modal, answers(message=personal), user=SELLER)
     assert "Sent to" in sent.text
     dm = standin.calls_to("chat.postMessage")[-1]
     assert dm.args["channel"] == COLLEAGUE and personal in flatten(dm.args)
-    slack.submit(modal, answers(message=plain_text_input(personal)), user=SELLER)
+    slack.submit(modal, answers(message=personal), user=SELLER)
     assert len(standin.calls_to("chat.postMessage")) == 1  # a double submit sends one DM
 
     accept = next(
@@ -74,7 +75,7 @@ def test_only_the_colleague_asked_can_accept(slack: SlackDriver, standin: SlackS
     modal = slack.opened_view()
     slack.submit(
         modal,
-        answers(message=plain_text_input("Could you introduce me to Jane, please?")),
+        answers(message="Could you introduce me to Jane, please?"),
         user=SELLER,
     )
     dm = standin.calls_to("chat.postMessage")[-1]

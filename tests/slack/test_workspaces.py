@@ -36,18 +36,8 @@ from models.db.orm import Member, Tie, Workspace
 from models.db.uow import UnitOfWork
 from models.logcall.service import log_call
 from models.nudges.digests import sweep
-from tests.slack_driver import (
-    SIGNING_SECRET,
-    Clock,
-    answers,
-    checkboxes,
-    flatten,
-    payload_body,
-    radio_buttons,
-    sign,
-    slash_body,
-    timepicker,
-)
+from tests.form_answers import answers, checkboxes, radio_buttons, timepicker
+from tests.slack_driver import SIGNING_SECRET, Clock, flatten, payload_body, sign, slash_body
 
 pytestmark = pytest.mark.slow
 
