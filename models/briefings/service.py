@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.briefings.repository import BriefingRepository, BriefingSweepRepository
-from models.core.errors import Missing, NotFound, Usage, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError, found
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
@@ -160,9 +160,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
 def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> Briefing:
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         return _briefing_for_contact(repo, member, contact, now)
 
 
