@@ -324,12 +324,9 @@ class AttendeeContext:
 
 @dataclass(frozen=True)
 class MeetingContextForm:
-    meeting_id: int
-    title: str
-    starts_at: datetime
-    trigger_event: str | None
-    topic: str | None
-    campaign: str | None
+    """What the context form shows of a meeting: what is known of it, and each attendee's part."""
+
+    meeting: MeetingInfo
     attendees: tuple[AttendeeContext, ...]
 
 
@@ -338,12 +335,7 @@ def meeting_context(uow: UnitOfWork, actor: Actor, meeting_id: int) -> MeetingCo
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         meeting = _own_meeting(repo, member, meeting_id)
         return MeetingContextForm(
-            meeting_id=meeting.id,
-            title=meeting.title,
-            starts_at=meeting.starts_at,
-            trigger_event=meeting.trigger_event,
-            topic=meeting.topic,
-            campaign=meeting.campaign,
+            meeting=_meeting_info(meeting),
             attendees=tuple(
                 AttendeeContext(
                     contact_id=a.contact_id,
