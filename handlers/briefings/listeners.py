@@ -19,7 +19,7 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
-from handlers.kit.forms import answer, answers, choice, input_block, modal, selected, text_input, text_of
+from handlers.kit.forms import ack_form, answer, answers, choice, input_block, modal, selected, text_input, text_of
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -301,11 +301,7 @@ def _context_problems(view: dict[str, Any]) -> dict[str, str]:
 
 def check_context(ack: AckFn, view: dict[str, Any]) -> None:
     """The context form's quick part: errors under the fields, else the acknowledgement."""
-    problems = _context_problems(view)
-    if problems:
-        ack(response_action="errors", errors=problems)
-    else:
-        ack()
+    ack_form(ack, _context_problems(view))
 
 
 def save_context(
