@@ -1,4 +1,4 @@
-"""Modals: the Block Kit they are built from, and the reading of what was submitted, for every form."""
+"""Modals: the Block Kit they are built from, the reading of what was submitted, and its acknowledgement, for every form."""
 
 from __future__ import annotations
 
