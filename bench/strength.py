@@ -17,7 +17,8 @@ What it does, through the project's own code:
 3. Exports the workspace with `export_workspace` and reads, for every tie, the strength and its parts
    from the export, and the single-feature baselines from the exported interactions: total minutes,
    number of interactions, distinct days, recency of the latest; and the strength as it was before
-   issue 13 (`1 - exp(-sum(weight) / 2)`, durations clamped to [0.5, 2], times reciprocity).
+   issue 13 (`1 - exp(-sum(weight) / 2)`, durations clamped to [0.5, 2], times reciprocity), and
+   today's strength had its activity still been multiplied by reciprocity.
 4. Prints one JSON line: the AUC of each (the chance that a random pair of Facebook friends ranks
    above a random pair who are not, ties counting one half), the number of pairs and of positives.
 """
@@ -178,7 +179,11 @@ def figures(export: Mapping[str, Any], friends: set[frozenset[int]], now: dateti
         person = int(tie["member"].removeprefix("U"))
         other = int(names[tie["contact"]].removeprefix("Participant "))
         labels.append(frozenset((person, other)) in friends)
-        features["strength"].append(tie["strength"]["value"])
+        strength = tie["strength"]
+        features["strength"].append(strength["value"])
+        features["strength_times_reciprocity"].append(
+            0.7 * strength["activity"] * strength["reciprocity"] + 0.3 * strength["seller_view"]
+        )
         for part in STRENGTH_PARTS:
             features[part].append(tie["strength"][part])
         for name, value in baselines(by_tie[(tie["member"], tie["contact"])], now).items():

@@ -30,17 +30,15 @@ The tie strength (`tie_strength`, a value in [0, 1] to rank introduction routes)
     volume       = L / (1 + L), L = ln(1 + sum(weight) / 3): grows without a plateau
     regularity   = D / (D + 5), D = distinct days with an interaction, each at its latest one's recency
     spread       = S / (S + 14), S = days from the first to the latest interaction * recency(latest)
-    variety      = distinct kinds of channel (written, voice or video, in person) / 3
+    variety      = kinds of channel used (their distinct bandwidths: written, voice or video, in person) / 3
     activity     = 0.25 * volume + 0.25 * regularity + 0.4 * spread + 0.1 * variety
-    reciprocity  = 1 - 0.5 * |me - them| / (me + them) over the last 10 interactions with a known
-                   initiator, when there are at least 2 of them; else 1 (shown beside the strength,
-                   not multiplied into it: on bench/strength.py it lowered the AUC)
+    reciprocity  = 1 - 0.5 * |me - them| / (me + them) over the last 10 with a known initiator (at
+                   least 2; else 1): shown beside the strength, not in it (it lowered the bench's AUC)
     seller_view  = (knowledge + appreciation + friendship) / 3, where knowledge = sign-1 points / 2,
                    appreciation good 1, bad -1, else 0, friendship close 1, friend 0.75, else 0
     value        = clamp(0.7 * activity + 0.3 * seller_view, 0, 1)
-    The parts' weights were chosen on bench/strength.py (the Copenhagen Networks Study's calls and
-    text messages against its Facebook friendships). Bands: strong from 0.6, medium from 0.3, weak
-    above 0, none at 0.
+    Weights chosen on bench/strength.py (the Copenhagen Networks Study's calls and texts against its
+    Facebook friendships). Bands: strong from 0.6, medium from 0.3, weak above 0, none at 0.
 """
 
 from __future__ import annotations
@@ -113,15 +111,6 @@ REGULARITY_SCALE_DAYS = 5.0
 """Distinct (recent) days with an interaction at which regularity reaches one half."""
 SPREAD_SCALE_DAYS = 14.0
 """Days from the first to the latest interaction at which spread reaches one half."""
-CHANNEL_KINDS: dict[Channel, str] = {
-    Channel.EMAIL: "written",
-    Channel.CHAT: "written",
-    Channel.SOCIAL: "written",
-    Channel.PHONE: "voice",
-    Channel.VIDEO: "voice",
-    Channel.IN_PERSON: "in person",
-}
-"""The essay's three bandwidths: the written word, the voice (and its face on video), all of it."""
 VOLUME_SHARE = 0.25
 REGULARITY_SHARE = 0.25
 SPREAD_SHARE = 0.4
@@ -134,8 +123,8 @@ ACTIVITY_SHARE = 0.7
 SELLER_VIEW_SHARE = 0.3
 FRIEND_CLOSENESS = 0.75
 """Friendship in the seller's view: a close friend is 1, a friend this much, otherwise 0."""
-STRONG_TIE = 0.45
-MEDIUM_TIE = 0.2
+STRONG_TIE = 0.6
+MEDIUM_TIE = 0.3
 
 _DAY = timedelta(days=1)
 
@@ -435,7 +424,7 @@ def tie_strength(view: SellerView, interactions: Iterable[InteractionFact], now:
     volume = _saturating(math.log1p(sum(interaction_weight(fact, now) for fact in facts) / VOLUME_SCALE), 1.0)
     regularity = _saturating(_distinct_days(facts, now), REGULARITY_SCALE_DAYS)
     spread = _saturating(_spread_days(facts, now), SPREAD_SCALE_DAYS)
-    variety = len({CHANNEL_KINDS[fact.channel] for fact in facts}) / len(set(CHANNEL_KINDS.values()))
+    variety = len({BANDWIDTH[fact.channel] for fact in facts}) / len(set(BANDWIDTH.values()))  # kinds of channel
     activity = VOLUME_SHARE * volume + REGULARITY_SHARE * regularity + SPREAD_SHARE * spread + VARIETY_SHARE * variety
     seller_view = _seller_view(view)
     return StrengthBreakdown(

@@ -548,16 +548,16 @@ def test_a_close_friend_who_knows_the_work_and_meets_often_is_a_strong_tie() -> 
     ("value", "band"),
     [
         (1.0, "strong"),
-        (0.45, "strong"),
-        (0.4499, "medium"),
-        (0.2, "medium"),
-        (0.1999, "weak"),
+        (0.6, "strong"),
+        (0.5999, "medium"),
+        (0.3, "medium"),
+        (0.2999, "weak"),
         (0.0001, "weak"),
         (0.0, "none"),
     ],
 )
-def test_bands_begin_at_point_four_five_and_point_two(value: float, band: str) -> None:
-    """Strong from 0.45, medium from 0.2, weak above 0, none at exactly 0."""
+def test_bands_begin_at_point_six_and_point_three(value: float, band: str) -> None:
+    """Strong from 0.6, medium from 0.3, weak above 0, none at exactly 0."""
     assert strength_band(value) == band
 
 
