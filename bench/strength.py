@@ -57,7 +57,7 @@ FORMER_BANDWIDTH = {"email": 0.07, "chat": 0.07, "social": 0.07, "phone": 0.41, 
 
 
 @dataclass(frozen=True)
-class Contact:
+class Exchange:
     """One call or text between two participants; `seconds` is None for a text, -1 or 0 for a missed call."""
 
     at_second: int
@@ -73,10 +73,10 @@ def read_rows(path: Path) -> list[list[str]]:
     return rows[1:]
 
 
-def load(folder: Path) -> tuple[list[Contact], set[frozenset[int]]]:
+def load(folder: Path) -> tuple[list[Exchange], set[frozenset[int]]]:
     """The calls and texts between two different participants, and the pairs of Facebook friends."""
-    calls = [Contact(int(t), int(a), int(b), int(d)) for t, a, b, d in read_rows(folder / "calls.csv")]
-    texts = [Contact(int(t), int(a), int(b), None) for t, a, b in read_rows(folder / "sms.csv")]
+    calls = [Exchange(int(t), int(a), int(b), int(d)) for t, a, b, d in read_rows(folder / "calls.csv")]
+    texts = [Exchange(int(t), int(a), int(b), None) for t, a, b in read_rows(folder / "sms.csv")]
     friends = {frozenset((int(a), int(b))) for a, b in read_rows(folder / "fb_friends.csv")}
     return [c for c in calls + texts if c.sender != c.receiver], friends
 
@@ -89,7 +89,7 @@ def contact_name(person: int) -> str:
     return f"Participant {person}"
 
 
-def activities_csv(contacts: Iterable[Contact]) -> bytes:
+def activities_csv(contacts: Iterable[Exchange]) -> bytes:
     """The calls and texts as a CRM's activities, each pair's lower id the member (see the module doc)."""
     lines = [["Owner", "Contact", "Type", "Direction", "Date", "Duration", "Subject"]]
     for number, c in enumerate(contacts):
@@ -101,8 +101,8 @@ def activities_csv(contacts: Iterable[Contact]) -> bytes:
              "Outbound" if c.sender == member else "Inbound", moment.strftime("%Y-%m-%d %H:%M"), minutes,
              f"cns #{number}"]
         )  # fmt: skip
-    with_rows = "\n".join(",".join(row) for row in lines) + "\n"
-    return with_rows.encode("utf-8")
+    text = "\n".join(",".join(row) for row in lines) + "\n"
+    return text.encode("utf-8")
 
 
 def import_and_export(data: bytes, now: datetime) -> dict[str, Any]:
