@@ -110,7 +110,9 @@ def _admin(commands: Commands) -> None:
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     export = commands.add_parser("export", help="write a workspace's data as JSON, for its admins, as it is read")
     export.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
-    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output (-: standard output)")
+    export.add_argument(
+        "--output", metavar="FILE", help="write to FILE instead of standard output (-: standard output)"
+    )
     export.add_argument("--jsonl", action="store_true", help="JSON Lines: one object a line, each with its `type`")
 
 

@@ -80,20 +80,21 @@ class AdminRepository(ScoreRepository):
                 self._grouped(interaction_tags.c.interaction_id, interaction_tags.c.tag, ids),
             )
 
-    def tie_pages(self) -> Iterator[Sequence[Row[Any]]]:
+    def tie_pages(self, size: int) -> Iterator[Sequence[Row[Any]]]:
         """The workspace's ties (reach and private ones included: `member_id`, `contact_id`,
-        `connected_on`, `source`, `private`), by member then contact, a page at a time."""
+        `connected_on`, `source`, `private`), by member then contact, `size` at a time (at most `page_size`)."""
         columns = (Tie.member_id, Tie.contact_id, Tie.connected_on, Tie.source, Tie.private)
-        return self._pages(select(*columns).where(Tie.workspace_id == self.workspace_id), keys=2)
+        query = select(*columns).where(Tie.workspace_id == self.workspace_id)
+        return self._pages(query, keys=2, size=min(size, self.page_size))
 
-    def _pages(self, query: Select[Any], keys: int = 1) -> Iterator[Sequence[Row[Any]]]:
-        """The rows of `query` ordered by its first `keys` columns (unique together), `page_size` at a time:
+    def _pages(self, query: Select[Any], keys: int = 1, size: int | None = None) -> Iterator[Sequence[Row[Any]]]:
+        """The rows of `query` ordered by its first `keys` columns (unique together), `size` (or `page_size`) at a time:
         each page is one statement starting after the last row of the one before (memory stays that of
         a page, and within one transaction the pages read one snapshot)."""
         ordering = list(query.selected_columns)[:keys]
         after: tuple[Any, ...] | None = None
         while True:
-            page_query = query.order_by(*ordering).limit(self.page_size)
+            page_query = query.order_by(*ordering).limit(size or self.page_size)
             if after is not None:
                 page_query = page_query.where(
                     tuple_(*ordering) > tuple_(*after) if keys > 1 else ordering[0] > after[0]

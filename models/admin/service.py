@@ -17,6 +17,11 @@ from models.core.scoring import TieFigures
 from models.db.uow import UnitOfWork
 from models.scores.engine import figures
 
+#: Ties scored per call of the engine: with more, SQLite reads their contacts' histories by scanning
+#: every interaction of the database instead of through the contacts' index.
+TIES_PER_ROUND = 200
+
+
 def workspace_teams(uow: UnitOfWork, team_ids: list[str] | None = None) -> list[str]:
     """The Slack team ids of the database's workspaces (or of those named that it holds), in order."""
     with uow:
@@ -110,7 +115,7 @@ def _interactions(pages: Iterator[InteractionPage], members: Mapping[int, str]) 
 def _ties(repo: AdminRepository, members: Mapping[int, str], now: datetime) -> Iterator[dict[str, Any]]:
     """Every tie of the workspace, scored as the member sees it: a page of ties at a time through the
     engine's bulk path (the same figures as one tie at a time), kept nowhere."""
-    for page in repo.tie_pages():
+    for page in repo.tie_pages(TIES_PER_ROUND):
         scored = figures(repo, [(tie.member_id, tie.contact_id) for tie in page], now)
         for tie in page:
             yield _tie(tie, members[tie.member_id], scored[(tie.member_id, tie.contact_id)])

@@ -12,9 +12,9 @@ import pytest
 
 from models.admin.repository import AdminRepository
 from models.admin.service import write_export
+from models.core.values import ContactRef
 from models.db.uow import UnitOfWork
 from models.scores.engine import figures
-from models.core.values import ContactRef
 from tests.db.export_seed import NOW, seed_workspace
 
 #: What the export wrote for the seeded workspaces (T1, then T2) before it streamed, held whole in memory.
@@ -71,7 +71,7 @@ def test_json_lines_carry_the_documents_content_one_typed_object_a_line(uow: Uni
     seed_workspace(uow, "T2", calls=7)
     document = json.loads(exported(uow))
     lines = [json.loads(line) for line in exported(uow, lines=True).splitlines()]
-    assert all(list(line)[0] == "type" for line in lines)
+    assert all(next(iter(line)) == "type" for line in lines)
     rebuilt: list[dict[str, Any]] = []
     for line in lines:
         kind = line.pop("type")
