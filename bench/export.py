@@ -34,8 +34,8 @@ from time import perf_counter
 from typing import Any
 
 from bench.common import backends_to_run, in_child, say, scratch_database
-from bench.generate.loading import add_workspace_arguments, generate_workspace, sqlite_from_file, start_as_the_app
-from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace
+from bench.generate.loading import generate_workspace, sqlite_from_file, start_as_the_app
+from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace, add_nudge_arguments, nudge_sizes
 
 TARGET_EXPORT_S = 120.0
 TARGET_PEAK_RSS_MB = 300.0
@@ -96,18 +96,14 @@ def run_backend(backend: str, sizes: NudgeSizes, args: argparse.Namespace) -> di
 
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.export", description=(__doc__ or "").splitlines()[0])
-    add_workspace_arguments(parser)
-    parser.add_argument("--interactions", type=int, default=5_000_000)
+    add_nudge_arguments(parser, "export")
     parser.add_argument("--keep", action="store_true", help="keep the database and the exported files")
-    parser.add_argument(
-        "--sqlite-file", help="generate the SQLite database into this file once, then export a copy of it each run"
-    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_arguments(argv)
-    sizes = NudgeSizes.from_arguments(args, interactions=args.interactions)
+    sizes = nudge_sizes(args)
     results = {backend: run_backend(backend, sizes, args) for backend in backends_to_run(args.backend)}
     met = {
         backend: {

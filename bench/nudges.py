@@ -52,8 +52,8 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import backends_to_run, in_child, peak_rss_mb, percentiles, say, scratch_database
-from bench.generate.loading import add_workspace_arguments, generate_workspace, sqlite_from_file, start_as_the_app
-from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace
+from bench.generate.loading import generate_workspace, sqlite_from_file, start_as_the_app
+from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace, add_nudge_arguments, nudge_sizes
 from bot.db import make_engine, make_session_factory
 from models.db.orm import Outbox
 from models.db.uow import UnitOfWork
@@ -222,19 +222,15 @@ def run_backend(backend: str, sizes: NudgeSizes, args: argparse.Namespace) -> di
 # The command line ----------------------------------------------------------------------------------
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.nudges", description=(__doc__ or "").splitlines()[0])
-    add_workspace_arguments(parser)
-    parser.add_argument("--interactions", type=int, default=5_000_000)
+    add_nudge_arguments(parser, "sweep")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the compose, print N lines")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is in the JSON line)")
-    parser.add_argument(
-        "--sqlite-file", help="generate the SQLite database into this file once, then sweep a copy of it each run"
-    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_arguments(argv)
-    sizes = NudgeSizes.from_arguments(args, interactions=args.interactions)
+    sizes = nudge_sizes(args)
     results = {backend: run_backend(backend, sizes, args) for backend in backends_to_run(args.backend)}
     print(
         json.dumps(
