@@ -8,7 +8,7 @@ database holds, a workspace's Enterprise Grid organisation, and deleting a works
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple, Unpack
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Row, Select, delete, select, text, tuple_
 
@@ -87,7 +87,9 @@ class AdminRepository(ScoreRepository):
         query = select(*columns).where(Tie.workspace_id == self.workspace_id)
         return self._pages(query, keys=2, size=min(size, self.page_size))
 
-    def _pages(self, query: Select[Unpack[tuple[Any, ...]]], keys: int = 1, size: int | None = None) -> Iterator[Sequence[Row[Any]]]:
+    def _pages(
+        self, query: Select[*tuple[Any, ...]], keys: int = 1, size: int | None = None
+    ) -> Iterator[Sequence[Row[Any]]]:
         """The rows of `query` ordered by its first `keys` columns (unique together), `size` (or `page_size`) at a time:
         each page is one statement starting after the last row of the one before (memory stays that of
         a page, and within one transaction the pages read one snapshot)."""
