@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, Protocol
@@ -75,9 +75,9 @@ def _write_workspace(out: Writable, workspace: WorkspaceExport, depth: int) -> N
     inner = _margin(depth + 1)
     out.write(_margin(depth) + "{")
     for key, value in workspace.heading.items():
-        out.write(f"\n{inner}{_scalar(key)}: {_nested(value, depth + 1)},")
+        out.write(f"\n{inner}{encode_basestring(key)}: {_nested(value, depth + 1)},")
     for position, (name, items) in enumerate(workspace.sections.items()):
-        out.write(f"\n{inner}{_scalar(name)}: [")
+        out.write(f"\n{inner}{encode_basestring(name)}: [")
         count = 0
         for item in items:
             out.write(("," if count else "") + "\n" + _margin(depth + 2) + _nested(item, depth + 2))
@@ -88,41 +88,54 @@ def _write_workspace(out: Writable, workspace: WorkspaceExport, depth: int) -> N
 
 
 def _nested(value: Any, depth: int) -> str:
-    """`value` as `json.dumps(value, ensure_ascii=False, indent=2)` spells it, its lines after the
-    first `depth` levels in. Written out here because `json` indents in pure Python, several times
-    slower than this; only the scalars go through `json`'s own C encoders."""
+    """`value` as `json.dumps(value, ensure_ascii=False, indent=2)` spells it (string keys), its lines
+    after the first `depth` levels in. Written out here because `json` indents in pure Python, several
+    times slower than this; the scalars go through `json`'s own C encoder for strings."""
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
     if isinstance(value, dict):
         if not value:
             return "{}"
-        inner = _margin(depth + 1)
-        items = (f"{inner}{_scalar(key)}: {_nested(item, depth + 1)}" for key, item in value.items())
+        inner, deeper = _margin(depth + 1), depth + 1
+        items = [f"{inner}{encode_basestring(key)}: {_nested(item, deeper)}" for key, item in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + _margin(depth) + "}"
     if isinstance(value, list | tuple):
         if not value:
             return "[]"
-        inner = _margin(depth + 1)
-        return "[\n" + ",\n".join(inner + _nested(item, depth + 1) for item in value) + "\n" + _margin(depth) + "]"
-    return _scalar(value)
-
-
-def _scalar(value: Any) -> str:
-    """A string, number, boolean or null as `json` writes it (`ensure_ascii=False`)."""
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int | float) and math.isfinite(value):
-        return float.__repr__(value) if isinstance(value, float) else int.__repr__(value)
+        inner, deeper = _margin(depth + 1), depth + 1
+        return "[\n" + ",\n".join([inner + _nested(item, deeper) for item in value]) + "\n" + _margin(depth) + "]"
     return json.dumps(value, ensure_ascii=False)
 
 
+def _number(value: float) -> str:
+    """A float as `json` writes it (NaN and the infinities by `json` itself)."""
+    return float.__repr__(value) if math.isfinite(value) else json.dumps(value)
+
+
+#: How each plain scalar type is written, as `json` writes it (`ensure_ascii=False`).
+_SCALARS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring,
+    int: int.__repr__,
+    float: _number,
+    bool: lambda value: "true" if value else "false",
+    type(None): lambda _: "null",
+}
+#: The margins of the first levels, made once.
+_MARGINS = tuple(" " * (INDENT * depth) for depth in range(16))
+
+
 def _margin(depth: int) -> str:
-    return " " * (INDENT * depth)
+    return _MARGINS[depth] if depth < len(_MARGINS) else " " * (INDENT * depth)
 
 
 def _line(record: Mapping[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One JSON line; the line breaks `json` leaves as they are (NEL, the Unicode line and paragraph
+    separators), which may only sit inside strings, escaped there, so that a reader splitting on every
+    kind of line break still reads one object a line."""
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return text.translate(_UNBROKEN) + "\n"
+
+
+#: The line breaks `json.dumps(..., ensure_ascii=False)` writes as they are, and their escapes.
+_UNBROKEN = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
