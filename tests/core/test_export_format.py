@@ -10,7 +10,12 @@ from models.admin.export_format import SECTIONS, WorkspaceExport, write_document
 
 #: Items with every kind of value the export writes, and some it might one day.
 ITEMS: list[dict[str, Any]] = [
-    {"id": 1, "name": 'Émile "Zola"\n\t\u2028\x85\u2029', "tags": [], "nested": {"empty": {}, "list": [1, 2.5, -0.0, 1e300]}},
+    {
+        "id": 1,
+        "name": 'Émile "Zola"\n\t\u2028\x85\u2029',
+        "tags": [],
+        "nested": {"empty": {}, "list": [1, 2.5, -0.0, 1e300]},
+    },
     {"id": 2, "flags": [True, False, None], "big": 10**20, "nan": float("nan"), "tuple": (1, "a")},
 ]
 
