@@ -40,7 +40,6 @@ import io
 import json
 import os
 import pstats
-import shutil
 import statistics
 import threading
 from collections.abc import Sequence
@@ -53,8 +52,8 @@ from sqlalchemy import Engine, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.common import backends_to_run, in_child, peak_rss_mb, percentiles, say, scratch_database
-from bench.generate.loading import add_workspace_arguments, generate_workspace, start_as_the_app
-from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace
+from bench.generate.loading import generate_workspace, sqlite_from_file, start_as_the_app
+from bench.generate.relationships import NOW, NudgeSizes, NudgeWorkspace, add_nudge_arguments, nudge_sizes
 from bot.db import make_engine, make_session_factory
 from models.db.orm import Outbox
 from models.db.uow import UnitOfWork
@@ -200,7 +199,7 @@ def run_backend(backend: str, sizes: NudgeSizes, args: argparse.Namespace) -> di
     with scratch_database(backend, "nudges", keep=args.keep) as url:
         started = perf_counter()
         if backend == "sqlite" and args.sqlite_file:
-            loaded = _sqlite_from_file(args.sqlite_file, url, sizes, args.seed)
+            loaded = sqlite_from_file(args.sqlite_file, url, NudgeWorkspace(sizes, args.seed))
         else:
             say(f"{backend}: generating {sizes}")
             loaded = in_child(generate_workspace, url, NudgeWorkspace(sizes, args.seed))
@@ -220,35 +219,18 @@ def run_backend(backend: str, sizes: NudgeSizes, args: argparse.Namespace) -> di
         return result
 
 
-def _sqlite_from_file(kept: str, url: str, sizes: NudgeSizes, seed: int) -> dict[str, Any]:
-    """Generate into `kept` once (with a note of what it holds), then sweep a copy of it each time."""
-    note = Path(kept + ".json")
-    if not Path(kept).exists() or not note.exists():
-        say(f"sqlite: generating {sizes} into {kept}")
-        loaded = in_child(generate_workspace, f"sqlite:///{kept}", NudgeWorkspace(sizes, seed))
-        note.write_text(json.dumps(loaded))
-    else:
-        say(f"sqlite: copying {kept}")
-    shutil.copyfile(kept, make_url(url).database or "")
-    return dict(json.loads(note.read_text()))
-
-
 # The command line ----------------------------------------------------------------------------------
 def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.nudges", description=(__doc__ or "").splitlines()[0])
-    add_workspace_arguments(parser)
-    parser.add_argument("--interactions", type=int, default=5_000_000)
+    add_nudge_arguments(parser, "sweep")
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile the compose, print N lines")
     parser.add_argument("--keep", action="store_true", help="keep the database (its URL is in the JSON line)")
-    parser.add_argument(
-        "--sqlite-file", help="generate the SQLite database into this file once, then sweep a copy of it each run"
-    )
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_arguments(argv)
-    sizes = NudgeSizes.from_arguments(args, interactions=args.interactions)
+    sizes = nudge_sizes(args)
     results = {backend: run_backend(backend, sizes, args) for backend in backends_to_run(args.backend)}
     print(
         json.dumps(

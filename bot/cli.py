@@ -108,9 +108,12 @@ def _admin(commands: Commands) -> None:
     delete = workspace_commands.add_parser("delete", help="remove all of a workspace's data (and its tokens)")
     delete.add_argument("team_ids", nargs="+", metavar="TEAM_ID")
     delete.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    export = commands.add_parser("export", help="write a workspace's data as JSON, for its admins")
+    export = commands.add_parser("export", help="write a workspace's data as JSON, for its admins, as it is read")
     export.add_argument("--workspace", action="append", metavar="TEAM_ID", help="only this Slack team (repeatable)")
-    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.add_argument(
+        "--output", metavar="FILE", help="write to FILE instead of standard output (-: standard output)"
+    )
+    export.add_argument("--jsonl", action="store_true", help="JSON Lines: one object a line, each with its `type`")
 
 
 def _importing(commands: Commands) -> None:
@@ -244,12 +247,11 @@ def _delete_workspaces(settings: Settings, team_ids: list[str], yes: bool) -> in
     return 0
 
 
-def _export(settings: Settings, teams: list[str] | None, output: str | None) -> int:
-    import json
+def _export(settings: Settings, teams: list[str] | None, output: str | None, lines: bool) -> int:
     import os
 
     from bot.app import make_runtime
-    from models.admin.service import export_workspace, workspace_teams
+    from models.admin.service import workspace_teams, write_export
 
     runtime = make_runtime(settings)
     now = datetime.now(UTC)
@@ -257,18 +259,16 @@ def _export(settings: Settings, teams: list[str] | None, output: str | None) -> 
     if teams and set(teams) - set(chosen):
         print(f"rapport: no workspace {', '.join(sorted(set(teams) - set(chosen)))} in this database", file=sys.stderr)
         return 2
-    document = {"workspaces": [export_workspace(runtime.deps.uow(), team, now) for team in chosen]}
-    text = json.dumps(document, ensure_ascii=False, indent=2)
-    if output:
+    if output and output != "-":
         # Everyone's notes are in it: readable by its owner only (0600), also when the file was there
         # with a wider mode, and made so before a byte is written.
         descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             os.fchmod(handle.fileno(), 0o600)
-            handle.write(text + "\n")
+            write_export(runtime.deps.uow(), chosen, now, handle, lines)
         print(f"Exported {len(chosen)} workspace(s) to {output} (readable by you only).", file=sys.stderr)
     else:
-        print(text)
+        write_export(runtime.deps.uow(), chosen, now, sys.stdout, lines)
     return 0
 
 
@@ -464,7 +464,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
     "network": lambda settings, args: _network(settings, args.workspace),
     "scores": lambda settings, args: _scores(settings, args.workspace),
     "workspace": lambda settings, args: _delete_workspaces(settings, args.team_ids, args.yes),
-    "export": lambda settings, args: _export(settings, args.workspace, args.output),
+    "export": lambda settings, args: _export(settings, args.workspace, args.output, args.jsonl),
     "import": _import,
 }
 

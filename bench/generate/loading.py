@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from time import perf_counter
 from typing import Any, Protocol, Self
 
 from sqlalchemy import Boolean, Connection, Engine, Table, event, text
+from sqlalchemy.engine import make_url
 
-from bench.common import BACKENDS, peak_rss_mb, say, vacuum_analyze
+from bench.common import BACKENDS, in_child, peak_rss_mb, say, vacuum_analyze
 from bot.db import make_engine, migrate
 from models.core.names import fold
 from models.db.orm import Base, UTCDateTime
@@ -110,6 +114,20 @@ def generate_workspace(url: str, recipe: Recipe) -> dict[str, Any]:
     engine.dispose()  # on SQLite, the last connection to close checkpoints the WAL into the file
     say(f"  finished (sequences, statistics, checkpoint) in {perf_counter() - started:.1f} s")
     return {"rows": loader.counts, **figures, "peak_rss_mb": peak_rss_mb()}
+
+
+def sqlite_from_file(kept: str, url: str, recipe: Recipe) -> dict[str, Any]:
+    """Generate the recipe into the SQLite file `kept` once (with a note of what it holds beside it),
+    then copy it to the database of `url` each time; returns what `generate_workspace` returned."""
+    note = Path(kept + ".json")
+    if not Path(kept).exists() or not note.exists():
+        say(f"sqlite: generating {recipe} into {kept}")
+        loaded = in_child(generate_workspace, f"sqlite:///{kept}", recipe)
+        note.write_text(json.dumps(loaded))
+    else:
+        say(f"sqlite: copying {kept}")
+    shutil.copyfile(kept, make_url(url).database or "")
+    return dict(json.loads(note.read_text()))
 
 
 def start_as_the_app(url: str) -> None:

@@ -13,6 +13,7 @@ muted, snoozed).
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import math
 import random
@@ -106,6 +107,21 @@ MEMORY_COLUMNS = (
 @dataclass(frozen=True)
 class NudgeSizes(WorkspaceSizes):
     interactions: int
+
+
+def add_nudge_arguments(parser: argparse.ArgumentParser, run: str) -> None:
+    """The flags of a benchmark on this workspace: its sizes, seed and backend, `--interactions`, and
+    `--sqlite-file` (generate once, then `run` a copy each time)."""
+    loading.add_workspace_arguments(parser)
+    parser.add_argument("--interactions", type=int, default=5_000_000)
+    parser.add_argument(
+        "--sqlite-file", help=f"generate the SQLite database into this file once, then {run} a copy of it each run"
+    )
+
+
+def nudge_sizes(args: argparse.Namespace) -> NudgeSizes:
+    """The sizes `add_nudge_arguments` read."""
+    return NudgeSizes.from_arguments(args, interactions=args.interactions)
 
 
 @dataclass(frozen=True)

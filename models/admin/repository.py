@@ -7,18 +7,44 @@ database holds, a workspace's Enterprise Grid organisation, and deleting a works
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, Row, Select, delete, select, text, tuple_
 
-from models.db.orm import Account, Contact, Interaction, Member, Tie, Workspace, contact_tags, interaction_tags
+from models.db.bulk import LOOKUP_CHUNK, among
+from models.db.orm import (
+    Account,
+    Contact,
+    Interaction,
+    Member,
+    Tie,
+    Workspace,
+    contact_tags,
+    interaction_colleagues,
+    interaction_contacts,
+    interaction_tags,
+)
 from models.db.uow import UnitOfWork
 from models.scores.repository import ScoreRepository
 
 
+class InteractionPage(NamedTuple):
+    """A page of interactions and, by interaction id, what belongs to them (absent: none)."""
+
+    rows: Sequence[Row[Any]]
+    contact_ids: dict[int, list[int]]
+    colleague_ids: dict[int, list[int]]
+    tags: dict[int, list[str]]
+
+
 class AdminRepository(ScoreRepository):
-    """Everything of one workspace, as its admins export it, each kind of row in a stable order (the
-    export scores each tie through the engine, whose reads this repository has)."""
+    """Everything of one workspace, as its admins export it, each kind of row in a stable order and,
+    but for the members, a page at a time (the export scores each page of ties through the engine,
+    whose reads this repository has)."""
+
+    #: Rows per page of an export's read (one statement each; the engine scores a page of ties at once).
+    page_size = LOOKUP_CHUNK
 
     def all_members(self) -> list[Member]:
         """The workspace's members, by id."""
@@ -26,45 +52,68 @@ class AdminRepository(ScoreRepository):
             self.session.scalars(select(Member).where(Member.workspace_id == self.workspace_id).order_by(Member.id))
         )
 
-    def all_accounts(self) -> list[Account]:
-        """The workspace's companies, by id."""
-        return list(
-            self.session.scalars(select(Account).where(Account.workspace_id == self.workspace_id).order_by(Account.id))
-        )
+    def account_pages(self) -> Iterator[Sequence[Row[Any]]]:
+        """The workspace's companies (`id`, `name`), by id, a page at a time."""
+        return self._pages(select(Account.id, Account.name).where(Account.workspace_id == self.workspace_id))
 
-    def all_contacts(self) -> list[Contact]:
-        """The workspace's contacts, by id."""
-        return list(
-            self.session.scalars(select(Contact).where(Contact.workspace_id == self.workspace_id).order_by(Contact.id))
-        )
+    def contact_pages(self) -> Iterator[tuple[Sequence[Row[Any]], dict[int, list[str]]]]:
+        """The workspace's contacts by id, a page at a time, each page with its contacts' tags (sorted)."""
+        columns = (Contact.id, Contact.name, Contact.email, Contact.account_id, Contact.job_title)
+        query = select(*columns, Contact.responsibilities).where(Contact.workspace_id == self.workspace_id)
+        for page in self._pages(query):
+            ids = [row.id for row in page]
+            yield page, self._grouped(contact_tags.c.contact_id, contact_tags.c.tag, ids)
 
-    def all_contact_tags(self) -> dict[int, list[str]]:
-        """The tags of each tagged contact of the workspace, sorted."""
-        return self._tags(Contact, contact_tags.c.contact_id, contact_tags.c.tag)
+    def interaction_pages(self) -> Iterator[InteractionPage]:
+        """The workspace's interactions (undone ones included) by id, a page at a time, with their
+        contacts (by id), the colleagues who took part (by member id) and their tags (by name)."""
+        columns = (Interaction.id, Interaction.member_id, Interaction.occurred_at, Interaction.duration_minutes)
+        query = select(
+            *columns, Interaction.channel, Interaction.initiator, Interaction.notes, Interaction.undone_at
+        ).where(Interaction.workspace_id == self.workspace_id)
+        for page in self._pages(query):
+            ids = [row.id for row in page]
+            yield InteractionPage(
+                page,
+                self._grouped(interaction_contacts.c.interaction_id, interaction_contacts.c.contact_id, ids),
+                self._grouped(interaction_colleagues.c.interaction_id, interaction_colleagues.c.member_id, ids),
+                self._grouped(interaction_tags.c.interaction_id, interaction_tags.c.tag, ids),
+            )
 
-    def all_interactions(self) -> list[Interaction]:
-        """The workspace's interactions (undone ones included), by id."""
-        query = select(Interaction).where(Interaction.workspace_id == self.workspace_id).order_by(Interaction.id)
-        return list(self.session.scalars(query))
+    def tie_pages(self, size: int) -> Iterator[Sequence[Row[Any]]]:
+        """The workspace's ties (reach and private ones included: `member_id`, `contact_id`,
+        `connected_on`, `source`, `private`), by member then contact, `size` at a time (at most `page_size`)."""
+        columns = (Tie.member_id, Tie.contact_id, Tie.connected_on, Tie.source, Tie.private)
+        query = select(*columns).where(Tie.workspace_id == self.workspace_id)
+        return self._pages(query, keys=2, size=min(size, self.page_size))
 
-    def all_interaction_tags(self) -> dict[int, list[str]]:
-        """The tags of each tagged interaction of the workspace, sorted."""
-        return self._tags(Interaction, interaction_tags.c.interaction_id, interaction_tags.c.tag)
+    def _pages(
+        self, query: Select[*tuple[Any, ...]], keys: int = 1, size: int | None = None
+    ) -> Iterator[Sequence[Row[Any]]]:
+        """The rows of `query` ordered by its first `keys` columns (unique together), `size` (or `page_size`) at a time:
+        each page is one statement starting after the last row of the one before (memory stays that of
+        a page, and within one transaction the pages read one snapshot)."""
+        ordering = list(query.selected_columns)[:keys]
+        after: tuple[Any, ...] | None = None
+        while True:
+            page_query = query.order_by(*ordering).limit(size or self.page_size)
+            if after is not None:
+                page_query = page_query.where(
+                    tuple_(*ordering) > tuple_(*after) if keys > 1 else ordering[0] > after[0]
+                )
+            page = self.session.execute(page_query).all()
+            if not page:
+                return
+            yield page
+            after = tuple(page[-1][:keys])
 
-    def all_ties(self) -> list[Tie]:
-        """The workspace's ties (reach and private ones included), by member then contact."""
-        query = select(Tie).where(Tie.workspace_id == self.workspace_id).order_by(Tie.member_id, Tie.contact_id)
-        return list(self.session.scalars(query))
-
-    def _tags(
-        self, tagged: type[Contact] | type[Interaction], key: ColumnElement[int], tag: ColumnElement[str]
-    ) -> dict[int, list[str]]:
-        """The tags of each of the workspace's rows of `tagged` that has any, from its tags table, sorted."""
-        query = select(key, tag).join(tagged, tagged.id == key).where(tagged.workspace_id == self.workspace_id)
-        grouped: dict[int, list[str]] = {}
-        for row_id, name in self.session.execute(query):
-            grouped.setdefault(row_id, []).append(name)
-        return {row_id: sorted(names) for row_id, names in grouped.items()}
+    def _grouped(self, key: ColumnElement[int], value: ColumnElement[Any], ids: Sequence[int]) -> dict[int, list[Any]]:
+        """The values of an association table for these ids, by id, each list in order."""
+        grouped: dict[int, list[Any]] = {}
+        rows = self.session.execute(select(key, value).where(among(self.session, key, ids)).order_by(key, value))
+        for row_id, found in rows:
+            grouped.setdefault(row_id, []).append(found)
+        return grouped
 
     def record_installation(self, enterprise_id: str | None, name: str) -> None:
         """Keep the workspace's Enterprise Grid organisation, and its name when it had none."""
@@ -86,6 +135,15 @@ class WorkspaceDirectory:
         if only:
             query = query.where(Workspace.slack_team_id.in_(list(only)))
         return list(self.session.scalars(query))
+
+    def read_one_snapshot(self) -> None:
+        """Make every later read of this transaction see the database as it was at its first one, and
+        write nothing: REPEATABLE READ on PostgreSQL (asked before any statement), an explicit BEGIN on
+        SQLite (whose driver otherwise runs each SELECT on its own). Call it first in a unit of work."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:
+            self.session.execute(text("BEGIN"))
 
     def holds(self, team_id: str) -> bool:
         """Whether the database holds this workspace (asking never creates it)."""

@@ -1,20 +1,25 @@
-"""A workspace's data for its admins: export everything as JSON, or delete everything on request.
+"""A workspace's data for its admins: export everything as JSON (streamed), or delete everything on request.
 
 The export's shape is stable and versioned (`format`); see README.md, "Export format".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from models.admin.repository import AdminRepository, WorkspaceDirectory
-from models.db.orm import Contact, Interaction, Member, Tie
+from models.admin.export_format import EXPORT_FORMAT, WorkspaceExport, Writable, write_document, write_lines
+from models.admin.repository import AdminRepository, InteractionPage, WorkspaceDirectory
+from models.core.scoring import TieFigures
 from models.db.uow import UnitOfWork
-from models.scores.engine import TieReport, report_of, rescore
+from models.scores.engine import figures
 
-EXPORT_FORMAT = "rapport-export/1"
+#: Ties scored per call of the engine: with more, SQLite reads their contacts' histories by scanning
+#: every interaction of the database instead of through the contacts' index.
+TIES_PER_ROUND = 200
 
 
 def workspace_teams(uow: UnitOfWork, team_ids: list[str] | None = None) -> list[str]:
@@ -23,84 +28,102 @@ def workspace_teams(uow: UnitOfWork, team_ids: list[str] | None = None) -> list[
         return WorkspaceDirectory(uow).team_ids(team_ids)
 
 
-def export_workspace(uow: UnitOfWork, team_id: str, now: datetime) -> dict[str, Any]:
-    """Members, accounts, contacts, interactions (notes included), and every tie with its score and strength.
+def write_export(uow: UnitOfWork, team_ids: Sequence[str], now: datetime, out: Writable, lines: bool = False) -> int:
+    """Write these workspaces to `out` as they are read: one JSON document (README, "Export format"),
+    or JSON Lines when `lines`; returns how many workspaces were written.
 
-    Raises LookupError for a workspace the database does not hold (and never creates it).
+    Memory stays that of a page of rows (and of the workspace's members), whatever the workspace's
+    size. Each workspace is read in one read-only transaction that sees one snapshot: nothing is
+    kept, not even the figures the engine computes for the ties (the nightly rescoring keeps them),
+    so an export never holds SQLite's write lock. Raises LookupError for a workspace the database
+    does not hold (and never creates it).
     """
-    with uow:
-        if not WorkspaceDirectory(uow).holds(team_id):
-            raise LookupError(f"no workspace {team_id}")
-        repo = uow.workspace(team_id, AdminRepository)
-        members = {member.id: member for member in repo.all_members()}
-        contacts = repo.all_contacts()
-        return {
-            "format": EXPORT_FORMAT,
-            "exported_at": now.isoformat(),
-            "workspace": {"team_id": repo.workspace.slack_team_id, "name": repo.workspace.name},
-            "members": [
-                {"slack_user_id": m.slack_user_id, "display_name": m.display_name, "time_zone": m.time_zone}
-                for m in members.values()
-            ],
-            "accounts": [{"id": a.id, "name": a.name} for a in repo.all_accounts()],
-            "contacts": _contacts(contacts, repo.all_contact_tags()),
-            "interactions": _interactions(repo.all_interactions(), repo.all_interaction_tags(), members),
-            "ties": _ties(repo, members, contacts, now),
-        }
+    write = write_lines if lines else write_document
+    return write(out, _workspaces(uow, team_ids, now))
 
 
-def _contacts(contacts: Sequence[Contact], tags: Mapping[int, list[str]]) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": c.id,
-            "name": c.name,
-            "email": c.email,
-            "account": c.account_id,
-            "job_title": c.job_title,
-            "responsibilities": c.responsibilities,
-            "tags": tags.get(c.id, []),
-        }
-        for c in contacts
-    ]
+def export_workspace(uow: UnitOfWork, team_id: str, now: datetime) -> dict[str, Any]:
+    """One workspace's part of the JSON document, whole in memory (for a small workspace, or a test)."""
+    buffer = io.StringIO()
+    write_export(uow, [team_id], now, buffer)
+    (workspace,) = json.loads(buffer.getvalue())["workspaces"]
+    return dict(workspace)
 
 
-def _interactions(
-    interactions: Sequence[Interaction], tags: Mapping[int, list[str]], members: Mapping[int, Member]
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": i.id,
-            "member": members[i.member_id].slack_user_id,
-            "contacts": [c.id for c in i.contacts],
-            "colleagues": [m.slack_user_id for m in i.colleagues],
-            "occurred_at": i.occurred_at.isoformat(),
-            "duration_minutes": i.duration_minutes,
-            "channel": i.channel,
-            "initiator": i.initiator,
-            "notes": i.notes,
-            "tags": tags.get(i.id, []),
-            "undone": i.undone_at is not None,
-        }
-        for i in interactions
-    ]
+def _workspaces(uow: UnitOfWork, team_ids: Sequence[str], now: datetime) -> Iterator[WorkspaceExport]:
+    """Each workspace with its sections as iterators over its open transaction: the writer reads them
+    before it asks for the next workspace."""
+    for team_id in team_ids:
+        with uow:
+            directory = WorkspaceDirectory(uow)
+            directory.read_one_snapshot()
+            if not directory.holds(team_id):
+                raise LookupError(f"no workspace {team_id}")
+            repo = uow.workspace(team_id, AdminRepository)
+            members = repo.all_members()
+            names = {member.id: member.slack_user_id for member in members}
+            heading = {
+                "format": EXPORT_FORMAT,
+                "exported_at": now.isoformat(),
+                "workspace": {"team_id": repo.workspace.slack_team_id, "name": repo.workspace.name},
+            }
+            sections = {
+                "members": (
+                    {"slack_user_id": m.slack_user_id, "display_name": m.display_name, "time_zone": m.time_zone}
+                    for m in members
+                ),
+                "accounts": ({"id": a.id, "name": a.name} for page in repo.account_pages() for a in page),
+                "contacts": _contacts(repo),
+                "interactions": _interactions(repo.interaction_pages(), names),
+                "ties": _ties(repo, names, now),
+            }
+            yield WorkspaceExport(heading, sections)
 
 
-def _ties(
-    repo: AdminRepository, members: Mapping[int, Member], contacts: Sequence[Contact], now: datetime
-) -> list[dict[str, Any]]:
-    """Every tie of the workspace, scored as the member sees it."""
-    by_id = {c.id: c for c in contacts}
-    ties = []
-    for tie in repo.all_ties():
-        pair = (tie.member_id, tie.contact_id)
-        report = report_of(by_id[tie.contact_id], rescore(repo, [pair], now)[pair])
-        ties.append(_tie(tie, members[tie.member_id], report))
-    return ties
+def _contacts(repo: AdminRepository) -> Iterator[dict[str, Any]]:
+    for page, tags in repo.contact_pages():
+        for c in page:
+            yield {
+                "id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "account": c.account_id,
+                "job_title": c.job_title,
+                "responsibilities": c.responsibilities,
+                "tags": tags.get(c.id, []),
+            }
 
 
-def _tie(tie: Tie, member: Member, report: TieReport) -> dict[str, Any]:
+def _interactions(pages: Iterator[InteractionPage], members: Mapping[int, str]) -> Iterator[dict[str, Any]]:
+    for page in pages:
+        for i in page.rows:
+            yield {
+                "id": i.id,
+                "member": members[i.member_id],
+                "contacts": page.contact_ids.get(i.id, []),
+                "colleagues": [members[colleague] for colleague in page.colleague_ids.get(i.id, [])],
+                "occurred_at": i.occurred_at.isoformat(),
+                "duration_minutes": i.duration_minutes,
+                "channel": i.channel,
+                "initiator": i.initiator,
+                "notes": i.notes,
+                "tags": page.tags.get(i.id, []),
+                "undone": i.undone_at is not None,
+            }
+
+
+def _ties(repo: AdminRepository, members: Mapping[int, str], now: datetime) -> Iterator[dict[str, Any]]:
+    """Every tie of the workspace, scored as the member sees it: a page of ties at a time through the
+    engine's bulk path (the same figures as one tie at a time), kept nowhere."""
+    for page in repo.tie_pages(TIES_PER_ROUND):
+        scored = figures(repo, [(tie.member_id, tie.contact_id) for tie in page], now)
+        for tie in page:
+            yield _tie(tie, members[tie.member_id], scored[(tie.member_id, tie.contact_id)])
+
+
+def _tie(tie: Any, member: str, report: TieFigures) -> dict[str, Any]:
     return {
-        "member": member.slack_user_id,
+        "member": member,
         "contact": tie.contact_id,
         "score": {
             "total": report.score.total,

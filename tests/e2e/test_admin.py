@@ -121,3 +121,13 @@ def test_the_command_line_scores_every_tie_again_as_the_nightly_job_does(tmp_pat
         assert connection.scalar(select(Tie.strength)) < logged_strength  # logged as of 22 Nov, scored as of today
     unknown = rapport(env, tmp_path, "scores", "--workspace", "T9")
     assert unknown.returncode == 2 and "no workspace T9" in unknown.stderr
+
+
+def test_the_command_line_exports_json_lines_to_standard_output(tmp_path: Path) -> None:
+    """`rapport export --jsonl --output -`: one object a line on standard output, the workspace's line first."""
+    _, env = admin_database(tmp_path, "one line each")
+    exported = rapport(env, tmp_path, "export", "--jsonl", "--output", "-")
+    assert exported.returncode == 0, exported.stderr
+    lines = [json.loads(line) for line in exported.stdout.splitlines()]
+    assert [line["type"] for line in lines] == ["workspace", "member", "account", "contact", "interaction", "tie"]
+    assert lines[0]["format"] == EXPORT_FORMAT and lines[4]["notes"] == "one line each"
