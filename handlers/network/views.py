@@ -11,6 +11,7 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.forms import input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, md, mention
+from models.core.graph import IntermediaryCaution
 from models.network.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
 from models.network.whoknows import (
     BRIDGE_FLAGS,
@@ -76,7 +77,18 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> Mrkdwn:
         figures += f", last {ago(hop.last_interaction_at, now, zone)}"
     else:
         figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
-    return md("{} ({}){}", _who(hop.to), figures, _badge(hop))
+    return md("{} ({}){}{}", _who(hop.to), figures, _badge(hop), _caution(hop))
+
+
+#: Why a route through this contact falls in the ranking, as the route says it.
+CAUTIONS = {
+    IntermediaryCaution.BAD_JOB: " :warning: _you said you did a bad job for them: a poor intermediary_",
+    IntermediaryCaution.CLOSE_FRIEND: " :warning: _a very close friend: asking may look like nepotism_",
+}
+
+
+def _caution(hop: HopView) -> Mrkdwn:
+    return Mrkdwn(CAUTIONS[hop.caution]) if hop.caution else Mrkdwn("")
 
 
 def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> Mrkdwn:

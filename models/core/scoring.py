@@ -3,23 +3,21 @@
 Everything here is pure: plain frozen values in, plain frozen values out, and `now` is always
 passed in (never read from the clock), so every score can be recomputed and explained.
 
-The five signs (`score_tie`, total from -7 to +10)
-    1. Job title and what they really do (asked of the seller): 2 when both are known, 1 for one
-       of them, 0 when vague. Unknown (0 points) when neither question was answered.
+The five signs (`score_tie`, total from -7 to +10), as the seeds' essay asks them
+    1. Job title and what they really do, as the seller says they know them: 2 both, 1 one, 0 vague;
+       unknown when not answered. A title on record (LinkedIn, a teammate) is a hint, never a point.
     2. Appreciation of my work (asked): +2 good job, -2 bad job; unknown (0) when not said.
     3. Friend (asked): +2 friend, -1 very close friend (nepotism risk), 0 not a friend.
-    4. Network overlap, share = shared / contact_network_size: +2 from 20 % to 30 % (both
-       inclusive), -1 over 50 %, -2 over 80 %, else 0. Unknown when fewer than
-       MIN_NETWORK_TO_JUDGE (5) of the contact's connections are known.
-    5. Regularity and balance (from interactions; unknown when there are none):
-       -2 when one-sided: among the last 10 interactions of the past 365 days whose initiator is
-       known there are at least 4, and one side started at least 80 % of them (interactions with
-       an unknown initiator never count towards imbalance);
-       +2 when regular: at least 3 interactions in the past 365 days, the latest within 90 days,
-       and not one-sided; otherwise 0 (about once a year, or irregular).
-    `TieScore.unknown` lists the gaps in words, what the seller still has to find out: questions
-    never answered, a title or role the seller said they do not know, a network too small to
-    judge, no interactions logged.
+    4. Network overlap over the people the contact is known to know (links: met together, introduced,
+       recorded; co-workers only through a link): +2 from 20 % to 30 % (inclusive), -1 over 50 %,
+       -2 over 80 %, else 0; unknown under MIN_NETWORK_TO_JUDGE (5) known.
+    5. Regularity and balance, over the past 365 days (unknown when nothing is logged): regular is at
+       least 3 meetings or calls (in person, video, phone), the latest within 90 days; written
+       exchanges are never "seeing" someone. -2 imbalanced give and take (`GiveAndTake`, at least 3
+       favours, one side taking 80 %); -1 a one-way initiative pattern (4+ known initiators, one side
+       80 %): only a hint; +2 regular and balanced; +1 regular, balance unknown; else 0.
+    `TieScore.unknown` lists the gaps in words: questions never answered, a title or role the seller
+    said they do not know, a network too small to judge, no interactions logged.
 
 The tie strength (`tie_strength`, a value in [0, 1] to rank introduction routes)
     weight(i)    = bandwidth(channel) * duration_factor * recency
@@ -60,16 +58,20 @@ OVERLAP_CLOSED = 0.80
 # --- Sign 5: regularity and balance ---
 REGULARITY_WINDOW = timedelta(days=365)
 """Only interactions this recent count towards regularity and balance."""
+SEEING_CHANNELS = frozenset({Channel.IN_PERSON, Channel.VIDEO, Channel.PHONE})
+"""Seeing someone is a meeting or a call: only these make contact regular (the essay's "see")."""
 MIN_INTERACTIONS_FOR_REGULAR = 3
-"""At least this many interactions within the window make contact regular..."""
+"""At least this many meetings or calls within the window make contact regular..."""
 REGULAR_LAST_WITHIN = timedelta(days=90)
 """...provided the latest one is no older than this."""
 RECENT_INITIATIVES_CONSIDERED = 10
 """Balance looks at this many of the latest interactions whose initiator is known."""
 MIN_INITIATIVES_TO_JUDGE_BALANCE = 4
-"""With fewer known initiators than this, a relationship is never called one-sided."""
+"""With fewer known initiators than this, who reaches out says nothing: the balance is unknown."""
 ONE_SIDED_SHARE = 0.80
 """One side starting at least this share of the considered interactions makes it one-sided."""
+MIN_FAVOURS_TO_JUDGE = 3
+"""Give and take is judged from this many known favours (help, introductions) on."""
 
 # --- The signs and their total ---
 SIGN_NAMES: dict[int, str] = {
@@ -81,6 +83,8 @@ SIGN_NAMES: dict[int, str] = {
 }
 MIN_TOTAL = -7
 MAX_TOTAL = 10
+MOSTLY_KNOWN_SIGNS = 3
+"""A total says something of a tie once this many of its five signs are known: never rated is not low."""
 
 # --- Tie strength weights ---
 BANDWIDTH: dict[Channel, float] = {
@@ -185,6 +189,11 @@ class TieScore:
     total: int
     unknown: tuple[str, ...]
 
+    @property
+    def signs_known(self) -> int:
+        """How many of the five signs are known (an unanswered sign counts 0 points, not a low mark)."""
+        return sum(1 for sign in self.signs if sign.known)
+
 
 @dataclass(frozen=True)
 class StrengthBreakdown:
@@ -211,6 +220,29 @@ NO_INITIATIVES = Initiatives(0, 0, None)
 
 
 @dataclass(frozen=True)
+class GiveAndTake:
+    """Favours (help, introductions) the seller did for the contact (`given`) and the contact for the
+    seller (`taken`). Nothing records them yet (a favours ledger is to come): the engine hands over
+    NO_GIVE_AND_TAKE, so sign 5's -2 waits for them."""
+
+    given: int
+    taken: int
+
+    @property
+    def known(self) -> bool:
+        """Whether enough favours are known to judge the balance."""
+        return self.given + self.taken >= MIN_FAVOURS_TO_JUDGE
+
+    @property
+    def one_sided(self) -> bool:
+        """Known, and one side took at least ONE_SIDED_SHARE of the favours."""
+        return self.known and max(self.given, self.taken) / (self.given + self.taken) >= ONE_SIDED_SHARE
+
+
+NO_GIVE_AND_TAKE = GiveAndTake(0, 0)
+
+
+@dataclass(frozen=True)
 class TieInputs:
     """Everything a tie's figures are computed from, read once by the scoring engine's repository.
 
@@ -222,6 +254,7 @@ class TieInputs:
     recent: tuple[InteractionFact, ...]
     interaction_count: int
     overlap: NetworkOverlap
+    give_and_take: GiveAndTake = NO_GIVE_AND_TAKE
 
 
 @dataclass(frozen=True)
@@ -242,17 +275,17 @@ RECENT_INTERACTIONS_FOR_SCORING = 200
 
 
 def seller_view(
-    title_on_record: bool,
-    role_on_record: bool,
     knows_job_title: bool | None,
     knows_responsibilities: bool | None,
     appreciation: str | None,
     friendship: str | None,
 ) -> SellerView:
-    """The seller's view of a tie from what is stored: the tie's answers and the contact's record."""
+    """The seller's view of a tie from the tie's answers alone: sign 1 asks "Do I know my contact's job
+    title and what he/she really does? (without going online)" (the seeds' essay), so a title on the
+    contact's record (LinkedIn, a teammate) never counts here; the views show it as a hint."""
     return SellerView(
-        knows_job_title=True if title_on_record else knows_job_title,
-        knows_responsibilities=True if role_on_record else knows_responsibilities,
+        knows_job_title=knows_job_title,
+        knows_responsibilities=knows_responsibilities,
         appreciation=Appreciation(appreciation) if appreciation else None,
         friendship=Friendship(friendship) if friendship else None,
     )
@@ -261,7 +294,7 @@ def seller_view(
 def assess_tie(inputs: TieInputs, now: datetime) -> TieFigures:
     """A tie's figures as of `now`: what every view shows and what the tie's row keeps."""
     facts = inputs.recent
-    score = score_tie(inputs.view, facts, inputs.overlap, now)
+    score = score_tie(inputs.view, facts, inputs.overlap, now, inputs.give_and_take)
     strength = tie_strength(inputs.view, facts, now)
     overlap = inputs.overlap
     return TieFigures(
@@ -283,6 +316,7 @@ def score_tie(
     interactions: Iterable[InteractionFact],
     overlap: NetworkOverlap,
     now: datetime,
+    give_and_take: GiveAndTake = NO_GIVE_AND_TAKE,
 ) -> TieScore:
     """Score a tie on the five signs and list what is still unknown about it."""
     _require_aware(now, "now")
@@ -292,7 +326,7 @@ def score_tie(
         appreciation_sign(view),
         friendship_sign(view),
         overlap_sign(overlap),
-        regularity_sign(facts, now),
+        regularity_sign(facts, now, give_and_take),
     )
     return TieScore(
         signs=signs,
@@ -354,33 +388,50 @@ def overlap_sign(overlap: NetworkOverlap) -> SignResult:
     return _known(4, 0, f"{head}: more in common than is useful")
 
 
-def regularity_sign(facts: Iterable[InteractionFact], now: datetime) -> SignResult:
-    """Sign 5: whether the seller and the contact meet regularly and both sides reach out."""
+def regularity_sign(
+    facts: Iterable[InteractionFact], now: datetime, exchanges: GiveAndTake = NO_GIVE_AND_TAKE
+) -> SignResult:
+    """Sign 5, "When did I last see my contact?": "Score 2 for regular meetings and a balanced
+    relationship ... minus 2 for imbalanced relationships", imbalance being "a contact who only ever
+    gets in touch because he needs something" (the seeds' essay): -2 rests on give and take, and who
+    reaches out first is only a hint (-1)."""
     _require_aware(now, "now")
     ordered = latest_first(facts)
     if not ordered:
         return _unknown(5, "no interactions logged yet")
+    if exchanges.one_sided:
+        return _known(5, -2, _imbalance_words(exchanges))
     this_year = [f for f in ordered if now - f.occurred_at <= REGULARITY_WINDOW]
     by_me, by_them = _initiative_counts(this_year)
-    considered = by_me + by_them
     if is_one_sided(by_me, by_them):
-        if by_me > by_them:
-            one_sided = f"You initiated {by_me} of the last {considered}: one-sided"
-            return _known(5, -2, one_sided)
-        return _known(
-            5,
-            -2,
-            f"They initiated {by_them} of the last {considered}: they only get in touch when they need something",
-        )
-    latest = _ago(ordered[0].occurred_at, now)
+        return _known(5, -1, _initiative_hint_words(by_me, by_them))  # who reaches out is not who needs
+    seen = [f for f in this_year if f.channel in SEEING_CHANNELS]
     if not this_year:
-        return _known(5, 0, f"Last interaction {latest}: less than once a year")
-    count = f"{_plural(len(this_year), 'interaction')} in the last year"
-    if len(this_year) < MIN_INTERACTIONS_FOR_REGULAR:
+        return _known(5, 0, f"Last interaction {_ago(ordered[0].occurred_at, now)}: less than once a year")
+    if not seen:
+        return _known(5, 0, f"{_plural(len(this_year), 'written exchange')} in the last year, no meeting or call")
+    count = f"{_plural(len(seen), 'meeting or call', 'meetings or calls')} in the last year"
+    if len(seen) < MIN_INTERACTIONS_FOR_REGULAR:
         return _known(5, 0, f"{count}: about once a year, not yet regular")
-    if now - ordered[0].occurred_at > REGULAR_LAST_WITHIN:
+    latest = _ago(seen[0].occurred_at, now)
+    if now - seen[0].occurred_at > REGULAR_LAST_WITHIN:
         return _known(5, 0, f"{count}, the latest {latest}: irregular")
-    return _known(5, 2, f"{count}, the latest {latest}: regular and balanced")
+    if exchanges.known or by_me + by_them >= MIN_INITIATIVES_TO_JUDGE_BALANCE:
+        return _known(5, 2, f"{count}, the latest {latest}: regular and balanced")
+    balance = f"fewer than {MIN_INITIATIVES_TO_JUDGE_BALANCE} known of who reached out"
+    return _known(5, 1, f"{count}, the latest {latest}: regular, the balance unknown ({balance})")
+
+
+def _imbalance_words(exchanges: GiveAndTake) -> str:
+    total = exchanges.given + exchanges.taken
+    if exchanges.taken > exchanges.given:
+        return f"They did {exchanges.taken} of {total} favours: you only ever ask"
+    return f"You did {exchanges.given} of {total} favours: they only get in touch when they need something"
+
+
+def _initiative_hint_words(by_me: int, by_them: int) -> str:
+    who, started = ("You", by_me) if by_me > by_them else ("They", by_them)
+    return f"{who} reached out first {started} of the last {by_me + by_them} times: a hint of imbalance"
 
 
 def is_one_sided(initiated_by_me: int, initiated_by_them: int) -> bool:
@@ -535,8 +586,8 @@ def _percent(share: float) -> str:
     return f"{text} %"
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def _plural(count: int, noun: str, nouns: str | None = None) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {nouns or noun + 's'}"
 
 
 def _clamp(value: float, low: float, high: float) -> float:

@@ -136,7 +136,7 @@ class MemberNudges:
         stale = [row[0] for row in rows if not row[11]]
         counted = self.initiatives_in_sql(member, now, stale) if stale else {}
         facts = []
-        for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _ in rows:
+        for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _, known in rows:
             if contact_id in counted:
                 me, them = counted[contact_id].by_me, counted[contact_id].by_them
             facts.append(
@@ -153,6 +153,7 @@ class MemberNudges:
                     overlap,
                     me,
                     them,
+                    known,
                 )
             )
         return facts, counted
@@ -387,6 +388,7 @@ def _ties_and_tags(
             Tie.initiated_by_me,
             Tie.initiated_by_them,
             _initiatives_hold(now),
+            Tie.signs_known,
         )
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)

@@ -66,6 +66,7 @@ class FakeMemberNudges:
                     tie.overlap_share,
                     me,
                     them,
+                    tie.signs_known,
                 )
             )
         return facts, counted

@@ -186,7 +186,8 @@ def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackD
     slack.press(button(reply.last, "Rate this relationship"))
     view = slack.opened_view()
     values = {
-        "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": [{"value": "title"}, {"value": "role"}]}},
+        "knows_title": {"knows_title": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
+        "knows_role": {"knows_role": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
         "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
         "friendship": {"friendship": {"type": "radio_buttons", "selected_option": {"value": "friend"}}},
         "privacy": {"privacy": {"type": "checkboxes", "selected_options": [{"value": "private"}]}},
