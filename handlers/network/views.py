@@ -82,13 +82,18 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> Mrkdwn:
 
 #: Why a route through this contact falls in the ranking, as the route says it.
 CAUTIONS = {
-    IntermediaryCaution.BAD_JOB: " :warning: _you said you did a bad job for them: a poor intermediary_",
-    IntermediaryCaution.CLOSE_FRIEND: " :warning: _a very close friend: asking may look like nepotism_",
+    IntermediaryCaution.BAD_JOB: "you said you did a bad job for them: a poor intermediary",
+    IntermediaryCaution.CLOSE_FRIEND: "a very close friend: asking may look like nepotism",
 }
 
 
 def _caution(hop: HopView) -> Mrkdwn:
-    return Mrkdwn(CAUTIONS[hop.caution]) if hop.caution else Mrkdwn("")
+    return md(" :warning: _{}_", CAUTIONS[hop.caution]) if hop.caution else Mrkdwn("")
+
+
+def route_caution(route: RouteView) -> str:
+    """Why the route fell in the ranking, in words ("" when nothing makes its intermediary a poor one)."""
+    return next((CAUTIONS[hop.caution] for hop in route.hops if hop.caution), "")
 
 
 def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> Mrkdwn:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.network.views import option_label, route_text
+from handlers.network.views import option_label, route_caution, route_text
 from models.core.errors import Usage, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.values import Actor
@@ -283,3 +283,5 @@ def test_a_route_through_a_contact_i_did_a_bad_job_for_falls_and_says_why(team: 
     assert [names(route) for route in found.routes] == [["Raj Patel", "Tara Stone"], ["Jane Doe", "Tara Stone"]]
     text = str(route_text(found.routes[1], 2, NOW, ZoneInfo("UTC")))
     assert "Jane Doe* (strong 0.60" in text and "you said you did a bad job for them: a poor intermediary" in text
+    assert route_caution(found.routes[1]) == "you said you did a bad job for them: a poor intermediary"  # the Home's
+    assert route_caution(found.routes[0]) == ""
