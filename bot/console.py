@@ -34,6 +34,8 @@ from handlers.kit.mrkdwn import escape
 CONSOLE_TEAM_ID = "T0CONSOLE"
 CONSOLE_USER_ID = "U0CONSOLE"
 CONSOLE_CHANNEL_ID = "C0CONSOLE"
+#: The app's id in every request the console makes, as Slack names the app in its requests.
+CONSOLE_APP_ID = "A0CONSOLE"
 COMMANDS = ("/logcall", "/whoknows", "/prep")
 
 WELCOME = """Rapport console: the real app on your local database, no Slack account needed.
@@ -151,7 +153,7 @@ class Console:
                 "user_name": "you",
                 "command": command,
                 "text": escape(text),  # as Slack sends a command's text: &, < and > escaped
-                "api_app_id": "A0CONSOLE",
+                "api_app_id": CONSOLE_APP_ID,
                 "response_url": self.standin.response_url("command"),
                 "trigger_id": self._trigger_id(),
             }
@@ -164,7 +166,7 @@ class Console:
         event = {
             "token": "console",
             "team_id": CONSOLE_TEAM_ID,
-            "api_app_id": "A0CONSOLE",
+            "api_app_id": CONSOLE_APP_ID,
             "type": "event_callback",
             "event_id": f"Ev{next(self._ids)}",
             "event_time": int(time.time()),
@@ -185,38 +187,39 @@ class Console:
             return
         element = button.element
         self._showing_home = str(element.get("action_id", "")).startswith("home_")
-        payload = {
-            "type": "block_actions",
-            "team": {"id": CONSOLE_TEAM_ID, "domain": "console"},
-            "user": {"id": CONSOLE_USER_ID, "team_id": CONSOLE_TEAM_ID},
-            "api_app_id": "A0CONSOLE",
-            "trigger_id": self._trigger_id(),
-            "response_url": self.standin.response_url("action"),
-            "container": {"type": "message", "channel_id": CONSOLE_CHANNEL_ID, "is_ephemeral": True},
-            "channel": {"id": CONSOLE_CHANNEL_ID, "name": "console"},
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": element["action_id"],
-                    "block_id": button.block_id,
-                    "value": element.get("value", ""),
-                    "text": element.get("text"),
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
+        action = {
+            "type": "button",
+            "action_id": element["action_id"],
+            "block_id": button.block_id,
+            "value": element.get("value", ""),
+            "text": element.get("text"),
+            "action_ts": f"{time.time():.6f}",
         }
-        self.dispatch(urlencode({"payload": json.dumps(payload)}))
+        self.dispatch(
+            self._interaction(
+                "block_actions",
+                response_url=self.standin.response_url("action"),
+                container={"type": "message", "channel_id": CONSOLE_CHANNEL_ID, "is_ephemeral": True},
+                channel={"id": CONSOLE_CHANNEL_ID, "name": "console"},
+                actions=[action],
+            )
+        )
 
     def submit_view(self, view: Mapping[str, Any], values: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        return self.dispatch(self._interaction("view_submission", view={**view, "state": {"values": values}}))
+
+    def _interaction(self, kind: str, **fields: Any) -> str:
+        """An interactivity request of `kind` from the console's member, with its own `fields`,
+        form-encoded as Slack sends it."""
         payload = {
-            "type": "view_submission",
+            "type": kind,
             "team": {"id": CONSOLE_TEAM_ID, "domain": "console"},
             "user": {"id": CONSOLE_USER_ID, "team_id": CONSOLE_TEAM_ID},
-            "api_app_id": "A0CONSOLE",
+            "api_app_id": CONSOLE_APP_ID,
             "trigger_id": self._trigger_id(),
-            "view": {**view, "state": {"values": values}},
+            **fields,
         }
-        return self.dispatch(urlencode({"payload": json.dumps(payload)}))
+        return urlencode({"payload": json.dumps(payload)})
 
     def dispatch(self, body: str, content_type: str = "application/x-www-form-urlencoded") -> dict[str, Any]:
         """Sign and dispatch one request, print the acknowledgement and everything the app sent."""

@@ -19,7 +19,7 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
-from handlers.kit.forms import answer, answers, choice, input_block, modal, selected, text_input, text_of
+from handlers.kit.forms import ack_form, answer, answers, choice, input_block, modal, selected, text_input, text_of
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -249,18 +249,22 @@ def open_context(
     deps: Deps, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     form = briefings.meeting_context(deps.uow(), actor_of(context), int(action["value"]))
-    metadata = json.dumps({"meeting_id": form.meeting_id, "response_url": body.get("response_url")})
+    metadata = json.dumps({"meeting_id": form.meeting.id, "response_url": body.get("response_url")})
     client.views_open(trigger_id=body["trigger_id"], view=context_modal(form, metadata))
 
 
 def context_modal(form: MeetingContextForm, private_metadata: str) -> dict[str, Any]:
+    meeting = form.meeting
     blocks: list[Block] = [
-        section(f"*{truncate(form.title, 200)}*: what you know of the moment, the subject and the people."),
+        section(f"*{truncate(meeting.title, 200)}*: what you know of the moment, the subject and the people."),
         _text_input(
-            "trigger_event", "Trigger event (why now?)", form.trigger_event, "A new CFO, a budget freeze, an incident…"
+            "trigger_event",
+            "Trigger event (why now?)",
+            meeting.trigger_event,
+            "A new CFO, a budget freeze, an incident…",
         ),
-        _text_input("topic", "Topic", form.topic, "What the conversation is about"),
-        _text_input("campaign", "Campaign or opportunity", form.campaign, "ACME renewal 2027"),
+        _text_input("topic", "Topic", meeting.topic, "What the conversation is about"),
+        _text_input("campaign", "Campaign or opportunity", meeting.campaign, "ACME renewal 2027"),
     ]
     for attendee in form.attendees[:10]:
         concern = {True: "yes", False: "no", None: "unknown"}[attendee.concerned]
@@ -297,11 +301,7 @@ def _context_problems(view: dict[str, Any]) -> dict[str, str]:
 
 def check_context(ack: AckFn, view: dict[str, Any]) -> None:
     """The context form's quick part: errors under the fields, else the acknowledgement."""
-    problems = _context_problems(view)
-    if problems:
-        ack(response_action="errors", errors=problems)
-    else:
-        ack()
+    ack_form(ack, _context_problems(view))
 
 
 def save_context(
@@ -344,7 +344,7 @@ def save_context(
         attendees,
         now,
     )
-    briefing = briefings.briefing_for_meeting(deps.uow(), actor.team_id, actor.user_id, saved.meeting_id, now)
+    briefing = briefings.briefing_for_meeting(deps.uow(), actor.team_id, actor.user_id, saved.meeting.id, now)
     send_reply(
         client,
         response_url_of(body),

@@ -18,7 +18,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
-from handlers.kit.forms import answer, answers, input_block, modal, text_input, text_of
+from handlers.kit.forms import ack_form, answer, answers, input_block, modal, text_input, text_of
 from handlers.kit.profiles import member_profile
 from models.briefings import feeds as calendar_sync
 from models.briefings import web
@@ -94,10 +94,7 @@ def open_calendar(deps: Deps, body: dict[str, Any], client: WebClient, context: 
 def check_calendar(ack: AckFn, view: dict[str, Any]) -> None:
     """The calendar form's quick part: an address or a file is needed; the rest follows the acknowledgement."""
     url, files = _calendar_form(view)
-    if not url and not files:
-        ack(response_action="errors", errors={"url": "Give your calendar's address, or upload an .ics file."})
-    else:
-        ack()
+    ack_form(ack, {} if url or files else {"url": "Give your calendar's address, or upload an .ics file."})
 
 
 def save_calendar(deps: Deps, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

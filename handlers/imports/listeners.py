@@ -13,6 +13,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blocks import notice, section
 from handlers.kit.deps import Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import ack_form
 from handlers.kit.profiles import member_profile
 from models.core.errors import UsageError
 from models.imports.service import import_file
@@ -107,11 +108,7 @@ def import_problems(view: dict[str, Any]) -> dict[str, str]:
 
 def check_import(ack: Ack, view: dict[str, Any]) -> None:
     """The form's quick part: its problems under their fields, else the acknowledgement."""
-    problems = import_problems(view)
-    if problems:
-        ack(response_action="errors", errors=problems)
-    else:
-        ack()
+    ack_form(ack, import_problems(view))
 
 
 def run_import(deps: Deps, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

@@ -1,11 +1,12 @@
-"""Modals: the Block Kit they are built from, and the reading of what was submitted, for every form."""
+"""Modals: the Block Kit they are built from, the reading of what was submitted, and its acknowledgement, for every form."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from handlers.kit.blocks import Block, plain_text
+from handlers.kit.deps import AckFn
 
 #: A view's submitted values: block id → action id → the element's state.
 State = dict[str, dict[str, dict[str, Any]]]
@@ -134,3 +135,23 @@ def selected(state: State, block_id: str) -> str | None:
 def ticked(state: State, block_id: str) -> set[str]:
     """The values of the checkboxes ticked."""
     return {box["value"] for box in answer(state, block_id).get("selected_options") or ()}
+
+
+def problems_in(read: Callable[..., object], *args: Any) -> dict[str, str]:
+    """What `read(*args)` finds wrong with a submitted form, by block (the FormErrors it raises); {}
+    when the form reads."""
+    try:
+        read(*args)
+    except FormErrors as errors:
+        return errors.by_block
+    return {}
+
+
+# Acknowledging -----------------------------------------------------------------------------------
+def ack_form(ack: AckFn, problems: Mapping[str, str]) -> None:
+    """A submitted form's quick part: its `problems`, by block, shown under their fields (the form
+    stays open), or with none a plain acknowledgement (the form closes)."""
+    if problems:
+        ack(response_action="errors", errors=dict(problems))
+    else:
+        ack()

@@ -17,7 +17,7 @@ from handlers.kit.actor import actor_of
 from handlers.kit.blocks import message, section
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
-from handlers.kit.forms import FormErrors, State, answers, text_of
+from handlers.kit.forms import FormErrors, State, ack_form, answers, problems_in, text_of
 from handlers.kit.profiles import form_metadata, form_zone, member_profile
 from handlers.kit.replies import response_url_of, send_reply
 from handlers.kit.usage import is_help, usage_message
@@ -86,12 +86,7 @@ def submit_logcall_form(
 def check_logcall_form(deps: Deps, ack: AckFn, view: dict[str, Any], context: BoltContext) -> None:
     """A /logcall-like form's quick part: errors under the fields, else the acknowledgement; never a Slack call."""
     read_form = FORM_READERS[view["callback_id"]]
-    try:
-        read_form(answers(view), deps.clock(), form_zone(deps, view, actor_of(context)))
-    except FormErrors as errors:
-        ack(response_action="errors", errors=errors.by_block)
-        return
-    ack()
+    ack_form(ack, problems_in(read_form, answers(view), deps.clock(), form_zone(deps, view, actor_of(context))))
 
 
 def refresh_home(deps: Deps, client: WebClient, actor: Actor) -> None:
@@ -136,12 +131,7 @@ def open_rating(
 
 def check_rating(ack: AckFn, view: dict[str, Any]) -> None:
     """The rating form's quick part: a cadence that is not a number of days shows under its field."""
-    try:
-        forms.rating_from_state(answers(view))
-    except FormErrors as errors:
-        ack(response_action="errors", errors=errors.by_block)
-        return
-    ack()
+    ack_form(ack, problems_in(forms.rating_from_state, answers(view)))
 
 
 def rating_submission(

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from handlers.kit.actor import actor_of
 from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
+from handlers.kit.forms import ack_form
 from handlers.kit.mrkdwn import unescape
 from handlers.kit.profiles import member_profile
 from handlers.kit.replies import response_url_of, send_reply
@@ -82,12 +83,12 @@ def open_intro(
 
 def check_intro(ack: AckFn, view: dict[str, Any]) -> None:
     """The introduction form's quick part: the message is checked under its field, else acknowledged."""
+    problems: dict[str, str] = {}
     try:
         introductions.check_message(_intro_text(view))
     except UsageError as problem:
-        ack(response_action="errors", errors={"message": error_text(problem)})
-        return
-    ack()
+        problems["message"] = error_text(problem)
+    ack_form(ack, problems)
 
 
 def submit_intro(

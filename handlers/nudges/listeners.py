@@ -19,12 +19,14 @@ from handlers.kit.deps import AckFn, Deps
 from handlers.kit.errors import ack_only, guarded
 from handlers.kit.forms import (
     FormErrors,
+    ack_form,
     answer,
     answers,
     checkboxes,
     choice,
     input_block,
     modal,
+    problems_in,
     selected,
     text_input,
     text_of,
@@ -191,12 +193,7 @@ def read_settings(view: dict[str, Any]) -> SettingsAnswers:
 
 def check_settings(ack: AckFn, view: dict[str, Any]) -> None:
     """The settings form's quick part: errors under the fields, else the acknowledgement."""
-    try:
-        read_settings(view)
-    except FormErrors as errors:
-        ack(response_action="errors", errors=errors.by_block)
-        return
-    ack()
+    ack_form(ack, problems_in(read_settings, view))
 
 
 def save_settings(deps: Deps, view: dict[str, Any], client: WebClient, context: BoltContext) -> None:

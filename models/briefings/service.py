@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from models.briefings.repository import BriefingRepository, BriefingSweepRepository
-from models.core.errors import Missing, NotFound, Usage, UsageError
+from models.core.errors import Missing, NotFound, Usage, UsageError, found
 from models.core.faults import describe_fault
 from models.core.graph import rank_routes
 from models.core.limits import CAMPAIGN
@@ -160,9 +160,7 @@ def prep(uow: UnitOfWork, actor: Actor, query: str, now: datetime) -> Briefing |
 def prep_contact(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> Briefing:
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         return _briefing_for_contact(repo, member, contact, now)
 
 
@@ -326,12 +324,9 @@ class AttendeeContext:
 
 @dataclass(frozen=True)
 class MeetingContextForm:
-    meeting_id: int
-    title: str
-    starts_at: datetime
-    trigger_event: str | None
-    topic: str | None
-    campaign: str | None
+    """What the context form shows of a meeting: what is known of it, and each attendee's part."""
+
+    meeting: MeetingInfo
     attendees: tuple[AttendeeContext, ...]
 
 
@@ -340,12 +335,7 @@ def meeting_context(uow: UnitOfWork, actor: Actor, meeting_id: int) -> MeetingCo
         repo, member = uow.member(actor.team_id, actor.user_id, BriefingRepository)
         meeting = _own_meeting(repo, member, meeting_id)
         return MeetingContextForm(
-            meeting_id=meeting.id,
-            title=meeting.title,
-            starts_at=meeting.starts_at,
-            trigger_event=meeting.trigger_event,
-            topic=meeting.topic,
-            campaign=meeting.campaign,
+            meeting=_meeting_info(meeting),
             attendees=tuple(
                 AttendeeContext(
                     contact_id=a.contact_id,

@@ -1,14 +1,18 @@
 """Domain errors: problems a user can fix, each saying what went wrong as a value the handlers put into words.
 
 A `UsageError` names which usage the reply shows (`Usage`); a `NotFound` what no longer exists
-(`Missing`), a `NotAllowed` what the person may not do (`Forbidden`); a `Misread` how the `/logcall`
-text could not be read when the explanation shows the command itself. The sentences live in
-`handlers/kit/wording.py`, the usages in `handlers/kit/usage.py`.
+(`Missing`; `found()` raises it for a lookup that found nothing), a `NotAllowed` what the person
+may not do (`Forbidden`); a `Misread` how the `/logcall` text could not be read when the
+explanation shows the command itself. The sentences live in `handlers/kit/wording.py`, the usages
+in `handlers/kit/usage.py`.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TypeVar
+
+Found = TypeVar("Found")
 
 
 class Usage(StrEnum):
@@ -107,6 +111,13 @@ class NotFound(RapportError):
     def __init__(self, missing: Missing) -> None:
         super().__init__(f"no such {missing.value}")
         self.missing = missing
+
+
+def found(thing: Found | None, missing: Missing) -> Found:
+    """`thing` as a lookup returned it, or NotFound(`missing`) when the lookup found nothing."""
+    if thing is None:
+        raise NotFound(missing)
+    return thing
 
 
 class NotAllowed(RapportError):

@@ -22,15 +22,21 @@ The five signs (`score_tie`, total from -7 to +10), as the seeds' essay asks the
 The tie strength (`tie_strength`, a value in [0, 1] to rank introduction routes)
     weight(i)    = bandwidth(channel) * duration_factor * recency
                    bandwidth: written (email, chat, social) 0.07, voice or video 0.41, in person 1.0
-                   duration_factor = clamp(sqrt(minutes / 30), 0.5, 2.0), or 1 when not known
+                   duration_factor = clamp(minutes / 30, 0.05, 4), or 1 when not known: each
+                   encounter for its real length (2 minutes 0.07, an hour 2)
                    recency = 0.5 ** (age_days / 90), a 90-day half-life (1 for now or the future)
-    activity     = 1 - exp(-sum(weight) / 2)
-    reciprocity  = 1 - 0.5 * |me - them| / (me + them) over the last 10 interactions with a known
-                   initiator, when there are at least 2 of them; else 1
+    volume       = L / (1 + L), L = ln(1 + sum(weight) / 3): grows without a plateau
+    regularity   = D / (D + 5), D = distinct days with an interaction, each at its latest one's recency
+    spread       = S / (S + 14), S = days from the first to the latest interaction * recency(latest)
+    variety      = kinds of channel used (their distinct bandwidths: written, voice or video, in person) / 3
+    activity     = 0.25 * volume + 0.25 * regularity + 0.4 * spread + 0.1 * variety
+    reciprocity  = 1 - 0.5 * |me - them| / (me + them) over the last 10 with a known initiator (at
+                   least 2; else 1): shown beside the strength, not in it (it lowered the bench's AUC)
     seller_view  = (knowledge + appreciation + friendship) / 3, where knowledge = sign-1 points / 2,
                    appreciation good 1, bad -1, else 0, friendship close 1, friend 0.75, else 0
-    value        = clamp(0.7 * activity * reciprocity + 0.3 * seller_view, 0, 1)
-    Bands: strong from 0.6, medium from 0.3, weak above 0, none at 0.
+    value        = clamp(0.7 * activity + 0.3 * seller_view, 0, 1)
+    Weights chosen on bench/strength.py (the Copenhagen Networks Study's calls and texts against its
+    Facebook friendships). Bands: strong from 0.6, medium from 0.3, weak above 0, none at 0.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from operator import attrgetter
 
@@ -97,15 +103,26 @@ BANDWIDTH: dict[Channel, float] = {
 }
 """Share of what people communicate that each channel carries (words 7 %, tone +34 %, all)."""
 REFERENCE_DURATION_MINUTES = 30
-"""A meeting of this length has a duration factor of 1."""
-DURATION_FACTOR_MIN = 0.5
-DURATION_FACTOR_MAX = 2.0
+"""A meeting of this length has a duration factor of 1; the factor is proportional to the length."""
+DURATION_FACTOR_MIN = 0.05
+"""The floor: a missed call or a minute in a corridor still counts, for a twentieth of a meeting."""
+DURATION_FACTOR_MAX = 4.0
+"""The ceiling: two hours and more count as two hours."""
 RECENCY_HALF_LIFE_DAYS = 90.0
-ACTIVITY_SCALE = 2.0
-"""Summed weight at which activity reaches 1 - 1/e (about 0.63)."""
+VOLUME_SCALE = 3.0
+"""Summed weight counted as one unit of volume: about three half-hour meetings now."""
+REGULARITY_SCALE_DAYS = 5.0
+"""Distinct (recent) days with an interaction at which regularity reaches one half."""
+SPREAD_SCALE_DAYS = 14.0
+"""Days from the first to the latest interaction at which spread reaches one half."""
+VOLUME_SHARE = 0.25
+REGULARITY_SHARE = 0.25
+SPREAD_SHARE = 0.4
+VARIETY_SHARE = 0.1
+"""How activity mixes its parts (they sum to 1), chosen on bench/strength.py."""
 MIN_INITIATIVES_FOR_RECIPROCITY = 2
 RECIPROCITY_MAX_PENALTY = 0.5
-"""A fully one-sided relationship keeps half of its activity."""
+"""A fully one-sided relationship shows a reciprocity of one half."""
 ACTIVITY_SHARE = 0.7
 SELLER_VIEW_SHARE = 0.3
 FRIEND_CLOSENESS = 0.75
@@ -197,12 +214,17 @@ class TieScore:
 
 @dataclass(frozen=True)
 class StrengthBreakdown:
-    """The tie strength in [0, 1] and the three parts it was computed from."""
+    """The tie strength in [0, 1], the parts it was computed from (each in [0, 1], the seller's view in
+    [-1, 1]) and the reciprocity shown beside it."""
 
     value: float
     activity: float
     reciprocity: float
     seller_view: float
+    volume: float
+    regularity: float
+    spread: float
+    variety: float
 
 
 @dataclass(frozen=True)
@@ -446,18 +468,25 @@ def is_one_sided(initiated_by_me: int, initiated_by_them: int) -> bool:
 
 
 def tie_strength(view: SellerView, interactions: Iterable[InteractionFact], now: datetime) -> StrengthBreakdown:
-    """The continuous strength of a tie in [0, 1], used to rank introduction routes."""
+    """The continuous strength of a tie in [0, 1], used to rank introduction routes: more, longer,
+    more varied, more regular and more recent interactions always raise it, and it never plateaus."""
     _require_aware(now, "now")
     facts = latest_first(interactions)
-    activity = 1.0 - math.exp(-sum(interaction_weight(fact, now) for fact in facts) / ACTIVITY_SCALE)
-    reciprocity = _reciprocity(facts)
+    volume = _saturating(math.log1p(sum(interaction_weight(fact, now) for fact in facts) / VOLUME_SCALE), 1.0)
+    regularity = _saturating(_distinct_days(facts, now), REGULARITY_SCALE_DAYS)
+    spread = _saturating(_spread_days(facts, now), SPREAD_SCALE_DAYS)
+    variety = len({BANDWIDTH[fact.channel] for fact in facts}) / len(set(BANDWIDTH.values()))  # kinds of channel
+    activity = VOLUME_SHARE * volume + REGULARITY_SHARE * regularity + SPREAD_SHARE * spread + VARIETY_SHARE * variety
     seller_view = _seller_view(view)
-    value = ACTIVITY_SHARE * activity * reciprocity + SELLER_VIEW_SHARE * seller_view
     return StrengthBreakdown(
-        value=_clamp(value, 0.0, 1.0),
+        value=_clamp(ACTIVITY_SHARE * activity + SELLER_VIEW_SHARE * seller_view, 0.0, 1.0),
         activity=activity,
-        reciprocity=reciprocity,
+        reciprocity=_reciprocity(facts),
         seller_view=seller_view,
+        volume=volume,
+        regularity=regularity,
+        spread=spread,
+        variety=variety,
     )
 
 
@@ -471,14 +500,32 @@ def interaction_weight(interaction: InteractionFact, now: datetime) -> float:
 
 
 def duration_factor(duration_minutes: int | None) -> float:
-    """Return sqrt(minutes / 30) within [0.5, 2]: longer meetings count more, ever less so."""
+    """Return minutes / 30 within [0.05, 4]: an encounter counts for its length; 1 when not known."""
     if duration_minutes is None:
         return 1.0
-    return _clamp(
-        math.sqrt(duration_minutes / REFERENCE_DURATION_MINUTES),
-        DURATION_FACTOR_MIN,
-        DURATION_FACTOR_MAX,
-    )
+    return _clamp(duration_minutes / REFERENCE_DURATION_MINUTES, DURATION_FACTOR_MIN, DURATION_FACTOR_MAX)
+
+
+def _distinct_days(facts: Iterable[InteractionFact], now: datetime) -> float:
+    """The distinct days (UTC) with an interaction, each counted for the recency of its latest one."""
+    latest_of_day: dict[date, datetime] = {}
+    for fact in facts:
+        day = fact.occurred_at.astimezone(UTC).date()
+        latest_of_day[day] = max(fact.occurred_at, latest_of_day.get(day, fact.occurred_at))
+    return sum(recency_factor(moment, now) for moment in latest_of_day.values())
+
+
+def _spread_days(latest_first: Sequence[InteractionFact], now: datetime) -> float:
+    """Days from the first interaction to the latest, fading as the latest one ages."""
+    if not latest_first:
+        return 0.0
+    latest, first = latest_first[0].occurred_at, latest_first[-1].occurred_at
+    return (latest - first) / _DAY * recency_factor(latest, now)
+
+
+def _saturating(amount: float, half: float) -> float:
+    """amount / (amount + half): 0 at 0, one half at `half`, ever closer to 1 and never there."""
+    return amount / (amount + half) if amount > 0 else 0.0
 
 
 def recency_factor(occurred_at: datetime, now: datetime) -> float:

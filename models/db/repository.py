@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Self, cast
+from typing import Any, ClassVar, Protocol, Self, TypeVar, cast
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
+    FromClause,
     Table,
     delete,
     event,
@@ -50,6 +52,18 @@ WRITE_LOCK_CLASS = 0x5241_5752  # "RAWR"
 
 #: How many index hits (best first) are compared closely with a typed name.
 MAX_NAME_CANDIDATES = 200
+
+
+class WorkspaceRow(Protocol):
+    """A mapped class whose every row has an id and belongs to one workspace (its table's
+    `workspace_id` column)."""
+
+    __table__: ClassVar[FromClause]
+    id: int
+    workspace_id: int
+
+
+Row = TypeVar("Row", bound=WorkspaceRow)
 
 
 def insert_if_absent(session: Session, model: type[Base], values: dict[str, Any], keys: list[str]) -> None:
@@ -171,11 +185,32 @@ class WorkspaceRepository(NeighbourhoodReads):
         else:
             self.session.execute(update(Workspace).where(Workspace.id == self.workspace_id).values(name=Workspace.name))
 
+    # Rows of this workspace, whatever their table --------------------------------------------
+    def _one(self, model: type[Row], *where: ColumnElement[bool]) -> Row | None:
+        """The workspace's row of `model` that `where` picks, or None."""
+        return self.session.scalar(select(model).where(model.__table__.c.workspace_id == self.workspace_id, *where))
+
+    def _by_id(self, model: type[Row], ids: Iterable[int]) -> dict[int, Row]:
+        """The workspace's rows of `model` with these ids, by id (an id of another workspace is left out)."""
+        wanted = list(set(ids))
+        if not wanted:
+            return {}
+        columns = model.__table__.c
+        rows = self.session.scalars(
+            select(model).where(columns.workspace_id == self.workspace_id, columns.id.in_(wanted))
+        )
+        return {row.id: row for row in rows}
+
+    def _add(self, row: Row) -> Row:
+        """`row`, put in this workspace and written (its id known)."""
+        row.workspace_id = self.workspace_id
+        self.session.add(row)
+        self.session.flush()
+        return row
+
     # Members -------------------------------------------------------------------------------
     def member(self, slack_user_id: str) -> Member | None:
-        return self.session.scalar(
-            select(Member).where(Member.workspace_id == self.workspace_id, Member.slack_user_id == slack_user_id)
-        )
+        return self._one(Member, Member.slack_user_id == slack_user_id)
 
     def get_or_create_member(self, slack_user_id: str) -> Member:
         member = self.member(slack_user_id)
@@ -195,9 +230,7 @@ class WorkspaceRepository(NeighbourhoodReads):
     # Accounts and contacts -----------------------------------------------------------------
     def get_or_create_account(self, name: str) -> Account:
         key = fold(name)
-        account = self.session.scalar(
-            select(Account).where(Account.workspace_id == self.workspace_id, Account.name_key == key)
-        )
+        account = self._one(Account, Account.name_key == key)
         if account is None:
             account = Account(workspace_id=self.workspace_id, name=" ".join(name.split()), name_key=key)
             self.session.add(account)
@@ -283,9 +316,7 @@ class WorkspaceRepository(NeighbourhoodReads):
         )
 
     def account(self, account_id: int) -> Account | None:
-        return self.session.scalar(
-            select(Account).where(Account.workspace_id == self.workspace_id, Account.id == account_id)
-        )
+        return self._one(Account, Account.id == account_id)
 
     def create_contact(
         self, name: str, account: Account | None, created_by: Member | None, email: str | None = None
@@ -324,11 +355,7 @@ class WorkspaceRepository(NeighbourhoodReads):
 
     # Ties ----------------------------------------------------------------------------------
     def tie(self, member: Member, contact: Contact) -> Tie | None:
-        return self.session.scalar(
-            select(Tie).where(
-                Tie.workspace_id == self.workspace_id, Tie.member_id == member.id, Tie.contact_id == contact.id
-            )
-        )
+        return self._one(Tie, Tie.member_id == member.id, Tie.contact_id == contact.id)
 
     def get_or_create_tie(self, member: Member, contact: Contact) -> Tie:
         tie = self.tie(member, contact)
@@ -340,22 +367,13 @@ class WorkspaceRepository(NeighbourhoodReads):
 
     # Interactions --------------------------------------------------------------------------
     def interaction_by_request(self, request_key: str) -> Interaction | None:
-        return self.session.scalar(
-            select(Interaction).where(
-                Interaction.workspace_id == self.workspace_id, Interaction.request_key == request_key
-            )
-        )
+        return self._one(Interaction, Interaction.request_key == request_key)
 
     def interaction(self, interaction_id: int) -> Interaction | None:
-        return self.session.scalar(
-            select(Interaction).where(Interaction.workspace_id == self.workspace_id, Interaction.id == interaction_id)
-        )
+        return self._one(Interaction, Interaction.id == interaction_id)
 
     def add_interaction(self, interaction: Interaction) -> Interaction:
-        interaction.workspace_id = self.workspace_id
-        self.session.add(interaction)
-        self.session.flush()
-        return interaction
+        return self._add(interaction)
 
     def _tie_interactions(self, member: Member, contact: Contact):  # type: ignore[no-untyped-def]
         """Live interactions with the contact that the member logged or took part in."""
@@ -380,13 +398,8 @@ class WorkspaceRepository(NeighbourhoodReads):
     # Links between contacts ----------------------------------------------------------------
     def link_contacts(self, first: Contact, second: Contact, kind: str, at: datetime) -> None:
         low, high = sorted((first.id, second.id))
-        link = self.session.scalar(
-            select(ContactLink).where(
-                ContactLink.workspace_id == self.workspace_id,
-                ContactLink.contact_a_id == low,
-                ContactLink.contact_b_id == high,
-                ContactLink.kind == kind,
-            )
+        link = self._one(
+            ContactLink, ContactLink.contact_a_id == low, ContactLink.contact_b_id == high, ContactLink.kind == kind
         )
         if link is None:
             self.session.add(
@@ -417,40 +430,19 @@ class WorkspaceRepository(NeighbourhoodReads):
 
     # Pending choices -----------------------------------------------------------------------
     def pending(self, pending_id: int) -> PendingLog | None:
-        return self.session.scalar(
-            select(PendingLog).where(PendingLog.workspace_id == self.workspace_id, PendingLog.id == pending_id)
-        )
+        return self._one(PendingLog, PendingLog.id == pending_id)
 
     def pending_by_request(self, request_key: str) -> PendingLog | None:
-        return self.session.scalar(
-            select(PendingLog).where(
-                PendingLog.workspace_id == self.workspace_id, PendingLog.request_key == request_key
-            )
-        )
+        return self._one(PendingLog, PendingLog.request_key == request_key)
 
     def add_pending(self, pending: PendingLog) -> PendingLog:
-        pending.workspace_id = self.workspace_id
-        self.session.add(pending)
-        self.session.flush()
-        return pending
+        return self._add(pending)
 
     def members_by_id(self, ids: Iterable[int]) -> dict[int, Member]:
-        wanted = list(set(ids))
-        if not wanted:
-            return {}
-        rows = self.session.scalars(
-            select(Member).where(Member.workspace_id == self.workspace_id, Member.id.in_(wanted))
-        )
-        return {member.id: member for member in rows}
+        return self._by_id(Member, ids)
 
     def contacts_by_id(self, ids: Iterable[int]) -> dict[int, Contact]:
-        wanted = list(set(ids))
-        if not wanted:
-            return {}
-        rows = self.session.scalars(
-            select(Contact).where(Contact.workspace_id == self.workspace_id, Contact.id.in_(wanted))
-        )
-        return {contact.id: contact for contact in rows}
+        return self._by_id(Contact, ids)
 
     def contacts_at_account(self, account_id: int, limit: int) -> list[Contact]:
         return list(
@@ -464,24 +456,13 @@ class WorkspaceRepository(NeighbourhoodReads):
 
     # Meetings ------------------------------------------------------------------------------------
     def meeting_by_source(self, member: Member, source_key: str) -> Meeting | None:
-        return self.session.scalar(
-            select(Meeting).where(
-                Meeting.workspace_id == self.workspace_id,
-                Meeting.member_id == member.id,
-                Meeting.source_key == source_key,
-            )
-        )
+        return self._one(Meeting, Meeting.member_id == member.id, Meeting.source_key == source_key)
 
     def meeting(self, meeting_id: int) -> Meeting | None:
-        return self.session.scalar(
-            select(Meeting).where(Meeting.workspace_id == self.workspace_id, Meeting.id == meeting_id)
-        )
+        return self._one(Meeting, Meeting.id == meeting_id)
 
     def add_meeting(self, meeting: Meeting) -> Meeting:
-        meeting.workspace_id = self.workspace_id
-        self.session.add(meeting)
-        self.session.flush()
-        return meeting
+        return self._add(meeting)
 
     def next_meeting_with(self, member: Member, contact: Contact, now: datetime) -> Meeting | None:
         return self.session.scalar(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import combinations
 
-from models.core.errors import Forbidden, Misread, MisreadCommand, Missing, NotAllowed, NotFound, Usage
+from models.core.errors import Forbidden, Misread, MisreadCommand, Missing, NotAllowed, NotFound, Usage, found
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
 from models.core.scoring import Appreciation, Friendship
@@ -265,10 +267,7 @@ def _contacts_for(
             contact = repo.create_contact(ref.name, account, created_by=member)
             new_names.append(contact.name)
         else:
-            found = repo.contact(contact_id)
-            if found is None:
-                raise NotFound(Missing.CONTACT_TO_LOG)
-            contact = found
+            contact = found(repo.contact(contact_id), Missing.CONTACT_TO_LOG)
             if account is not None and contact.account_id is None:
                 contact.account_id = account.id
         if contact.id not in {c.id for c in contacts}:
@@ -327,16 +326,13 @@ def _record(
     repo.tag_interaction(interaction, command.tags)
     for contact in contacts:
         repo.add_contact_tags(contact, command.tags)
-    for index, first in enumerate(contacts):
-        for second in contacts[index + 1 :]:
-            repo.link_contacts(first, second, "co_attendance", command.occurred_at)
+    for first, second in combinations(contacts, 2):
+        repo.link_contacts(first, second, "co_attendance", command.occurred_at)
     for participant in [member, *colleagues]:
         for contact in contacts:
             repo.get_or_create_tie(participant, contact)
-    scored = reports(repo, member.id, contacts, now)
-    for colleague in colleagues:
-        reports(repo, colleague.id, contacts, now)
-    return Logged(interaction=_recorded(repo, interaction), reports=tuple(scored), new_contacts=new_names)
+    scored = _score_again(repo, member, colleagues, contacts, now)
+    return Logged(interaction=_recorded(repo, interaction), reports=scored, new_contacts=new_names)
 
 
 def _check_lengths(command: LogCallCommand) -> None:
@@ -382,23 +378,18 @@ def undo_interaction(uow: UnitOfWork, actor: Actor, interaction_id: int, now: da
     """Take back a logged interaction; the ties it touched are scored again without it."""
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        interaction = repo.interaction(interaction_id)
+        interaction = found(repo.interaction(interaction_id), Missing.INTERACTION)
         member = repo.member(actor.user_id)
-        if interaction is None:
-            raise NotFound(Missing.INTERACTION)
         if member is None or interaction.member_id != member.id:
             raise NotAllowed(Forbidden.UNDO_OTHERS_INTERACTION)
         if interaction.undone_at is not None:
             return Undone(_recorded(repo, interaction), reports=(), already=True)
         interaction.undone_at = now
         contacts = list(interaction.contacts)
-        for index, first in enumerate(contacts):
-            for second in contacts[index + 1 :]:
-                repo.unlink_contacts(first, second, "co_attendance")
-        scored = reports(repo, member.id, contacts, now)
-        for colleague in interaction.colleagues:
-            reports(repo, colleague.id, contacts, now)
-        result = Undone(_recorded(repo, interaction), reports=tuple(scored))
+        for first, second in combinations(contacts, 2):
+            repo.unlink_contacts(first, second, "co_attendance")
+        scored = _score_again(repo, member, interaction.colleagues, contacts, now)
+        result = Undone(_recorded(repo, interaction), reports=scored)
         uow.commit()
         return result
 
@@ -413,9 +404,7 @@ def interaction_people(uow: UnitOfWork, actor: Actor, interaction_id: int) -> In
     """Who took part in a logged interaction, to pre-fill the next meeting with them."""
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        interaction = repo.interaction(interaction_id)
-        if interaction is None:
-            raise NotFound(Missing.INTERACTION)
+        interaction = found(repo.interaction(interaction_id), Missing.INTERACTION)
         companies = {c.account.name for c in interaction.contacts if c.account}
         return InteractionPeople(
             names=", ".join(c.name for c in interaction.contacts),
@@ -427,9 +416,7 @@ def contact_tags_of(uow: UnitOfWork, actor: Actor, contact_id: int) -> tuple[str
     """A contact's name and tags."""
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         return contact.name, tuple(repo.contact_tags(contact.id))
 
 
@@ -439,9 +426,7 @@ def set_contact_tags(uow: UnitOfWork, actor: Actor, contact_id: int, tags: tuple
         TAG.check(tag, Usage.LOGCALL)
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         repo.replace_contact_tags(contact, tags)
         uow.commit()
         return tags
@@ -451,9 +436,7 @@ def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -
     """Hide a tie from colleagues' routes, or show it again."""
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         repo.get_or_create_tie(repo.get_or_create_member(actor.user_id), contact).private = private
         uow.commit()
 
@@ -462,9 +445,7 @@ def set_private(uow: UnitOfWork, actor: Actor, contact_id: int, private: bool) -
 def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         tie = repo.tie(member, contact)
         rating = TieRating(
@@ -485,9 +466,7 @@ def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, 
         JOB_TITLE.check(rating.job_title.strip(), Usage.LOGCALL)
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         tie = repo.get_or_create_tie(member, contact)
         record = (contact.job_title, contact.responsibilities)
@@ -524,9 +503,7 @@ def _apply_rating(tie: Tie, contact: Contact, rating: TieRating) -> None:
 def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) -> TieReport:
     with uow:
         repo = uow.workspace(actor.team_id, LogcallRepository)
-        contact = repo.contact(contact_id)
-        if contact is None:
-            raise NotFound(Missing.CONTACT)
+        contact = found(repo.contact(contact_id), Missing.CONTACT)
         member = repo.get_or_create_member(actor.user_id)
         (report,) = reports(repo, member.id, [contact], now)
         uow.commit()
@@ -534,6 +511,17 @@ def tie_report(uow: UnitOfWork, actor: Actor, contact_id: int, now: datetime) ->
 
 
 # Shared pieces ---------------------------------------------------------------------------------
+def _score_again(
+    repo: LogcallRepository, author: Member, colleagues: Iterable[Member], contacts: Sequence[Contact], now: datetime
+) -> tuple[TieReport, ...]:
+    """Every tie an interaction touches scored again (its author's and each colleague's with each of
+    its contacts); the author's reports, in the order of `contacts`."""
+    scored = tuple(reports(repo, author.id, contacts, now))
+    for colleague in colleagues:
+        reports(repo, colleague.id, contacts, now)
+    return scored
+
+
 def _recorded(repo: LogcallRepository, interaction: Interaction) -> RecordedInteraction:
     tags = repo.interaction_tags(interaction)
     return RecordedInteraction(

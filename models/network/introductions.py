@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from models.core.errors import Forbidden, Missing, NotAllowed, NotFound, Usage, UsageError
+from models.core.errors import Forbidden, Missing, NotAllowed, NotFound, Usage, UsageError, found
 from models.core.values import Actor
 from models.db.orm import Introduction
 from models.db.uow import UnitOfWork
@@ -67,20 +67,14 @@ def prepare_introduction(
 ) -> IntroductionDraft:
     with uow:
         repo, asker = uow.member(actor.team_id, actor.user_id, NetworkRepository)
-        target = repo.contact(target_id)
-        if target is None:
-            raise NotFound(Missing.CONTACT)
+        target = found(repo.contact(target_id), Missing.CONTACT)
         if via_member_id is not None:
-            intermediary = repo.members_by_id([via_member_id]).get(via_member_id)
-            if intermediary is None:
-                raise NotFound(Missing.COLLEAGUE)
+            intermediary = found(repo.members_by_id([via_member_id]).get(via_member_id), Missing.COLLEAGUE)
             tie = repo.tie(intermediary, target)
             name = intermediary.display_name or intermediary.slack_user_id
             slack_id: str | None = intermediary.slack_user_id
         else:
-            via = repo.contact(via_contact_id or 0)
-            if via is None:
-                raise NotFound(Missing.CONTACT)
+            via = found(repo.contact(via_contact_id or 0), Missing.CONTACT)
             tie, name, slack_id = None, via.name, None
         return IntroductionDraft(
             target_id=target.id,
@@ -147,9 +141,7 @@ def decide_introduction(
     """
     with uow:
         repo, member = uow.member(actor.team_id, actor.user_id, NetworkRepository)
-        introduction = repo.introduction(introduction_id)
-        if introduction is None:
-            raise NotFound(Missing.INTRODUCTION_REQUEST)
+        introduction = found(repo.introduction(introduction_id), Missing.INTRODUCTION_REQUEST)
         decider = introduction.intermediary_member_id or introduction.asker_member_id
         if member.id != decider:
             raise NotAllowed(Forbidden.ANSWER_OTHERS_REQUEST)

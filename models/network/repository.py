@@ -105,25 +105,14 @@ class NetworkRepository(WorkspaceRepository):
 
     # Introductions ---------------------------------------------------------------------------------
     def introduction(self, introduction_id: int) -> Introduction | None:
-        return self.session.scalar(
-            select(Introduction).where(
-                Introduction.workspace_id == self.workspace_id, Introduction.id == introduction_id
-            )
-        )
+        return self._one(Introduction, Introduction.id == introduction_id)
 
     def introduction_by_request(self, request_key: str) -> Introduction | None:
         """The request recorded for this submission, if it was recorded already (Slack delivers twice)."""
-        return self.session.scalar(
-            select(Introduction).where(
-                Introduction.workspace_id == self.workspace_id, Introduction.request_key == request_key
-            )
-        )
+        return self._one(Introduction, Introduction.request_key == request_key)
 
     def add_introduction(self, introduction: Introduction) -> Introduction:
-        introduction.workspace_id = self.workspace_id
-        self.session.add(introduction)
-        self.session.flush()
-        return introduction
+        return self._add(introduction)
 
 
 class StructureRepository:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from models.core.errors import Missing, NotFound, Usage, UsageError
+from models.core.errors import Missing, Usage, UsageError, found
 from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
@@ -276,9 +276,7 @@ def _only_tie_into(ranking: list[tuple[int, float]], ties_by_contact: dict[int, 
 
 
 def _person(repo: WhoKnowsReads, asker: Member, contact_id: int, offset: int) -> PersonRoutes:
-    target = repo.contact(contact_id)
-    if target is None:
-        raise NotFound(Missing.CONTACT)
+    target = found(repo.contact(contact_id), Missing.CONTACT)
     routes = rank_routes(neighbourhood(repo, asker, target))
     page = routes[offset : offset + ROUTES_PER_PAGE]
     views = route_views(repo, page)
@@ -296,9 +294,7 @@ def _person(repo: WhoKnowsReads, asker: Member, contact_id: int, offset: int) ->
 
 
 def _company(repo: WhoKnowsReads, asker: Member, account_id: int, tags: tuple[str, ...] = ()) -> CompanyRoutes:
-    account = repo.account(account_id)
-    if account is None:
-        raise NotFound(Missing.COMPANY)
+    account = found(repo.account(account_id), Missing.COMPANY)
     people = [
         Person(kind="contact", id=contact_id, name=name, company=account.name, job_title=title)
         for contact_id, name, title in repo.people_at_account(account.id, limit=2000)

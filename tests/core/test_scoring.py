@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -456,16 +455,17 @@ def test_a_meeting_in_person_strengthens_a_tie_more_than_a_call_which_beats_an_e
     ("minutes", "factor"),
     [
         (None, 1.0),  # unknown duration
-        (30, 1.0),  # sqrt(30 / 30)
-        (120, 2.0),  # sqrt(120 / 30) = 2, the ceiling
-        (480, 2.0),  # sqrt(16) = 4, clamped to 2
-        (60, math.sqrt(2)),  # sqrt(60 / 30) = 1.41421
-        (5, 0.5),  # sqrt(5 / 30) = 0.40825, clamped to 0.5
-        (0, 0.5),
+        (30, 1.0),  # 30 / 30
+        (60, 2.0),  # an hour counts twice
+        (2, 2 / 30),  # two minutes, a fifteenth
+        (120, 4.0),  # the ceiling
+        (480, 4.0),  # 16, clamped to 4
+        (1, 0.05),  # 1 / 30 = 0.0333, clamped to the floor
+        (0, 0.05),
     ],
 )
-def test_duration_factor_is_the_square_root_of_half_hours_within_bounds(minutes: int | None, factor: float) -> None:
-    """duration_factor = clamp(sqrt(minutes / 30), 0.5, 2.0), or 1 when not known."""
+def test_duration_factor_is_the_length_in_half_hours_within_bounds(minutes: int | None, factor: float) -> None:
+    """duration_factor = clamp(minutes / 30, 0.05, 4), or 1 when not known."""
     assert duration_factor(minutes) == pytest.approx(factor)
 
 
@@ -483,8 +483,8 @@ def test_recency_halves_every_ninety_days_and_the_future_counts_fully() -> None:
         (met(0, minutes=30), 1.0),  # 1.0 x 1 x 1
         (met(90, channel=Channel.PHONE), 0.205),  # 0.41 x 1 x 0.5
         (met(180, channel=Channel.EMAIL, minutes=30), 0.0175),  # 0.07 x 1 x 0.25
-        (met(0, channel=Channel.VIDEO, minutes=120), 0.82),  # 0.41 x 2 x 1
-        (met(90, minutes=5), 0.25),  # 1.0 x 0.5 x 0.5
+        (met(0, channel=Channel.VIDEO, minutes=120), 1.64),  # 0.41 x 4 x 1
+        (met(90, minutes=6), 0.1),  # 1.0 x 0.2 x 0.5
     ],
 )
 def test_interaction_weight_is_bandwidth_times_duration_times_recency(
@@ -506,41 +506,41 @@ def test_a_naive_datetime_is_rejected() -> None:
 
 
 def test_one_half_hour_meeting_in_person_today_with_nothing_rated() -> None:
-    """One 30-minute meeting in person today, nothing rated, scores 0.27543."""
-    # w = 1.0 x 1 x 1 = 1; activity = 1 - e^-(1 / 2) = 0.39347; reciprocity 1, seller view 0;
-    # value = 0.7 x 0.39347 x 1 + 0.3 x 0 = 0.27543
+    """One 30-minute meeting in person today, nothing rated, scores 0.09160: weak."""
+    # w = 1.0 x 1 x 1 = 1; L = ln(1 + 1 / 3) = 0.28768, volume = L / (1 + L) = 0.22341;
+    # one day: regularity = 1 / (1 + 5) = 0.16667; spread 0; variety 1 / 3;
+    # activity = 0.25 x 0.22341 + 0.25 x 0.16667 + 0.4 x 0 + 0.1 x 0.33333 = 0.13085; value = 0.7 x 0.13085
     result = tie_strength(NOTHING_SAID, (met(0, minutes=30),), NOW)
-    assert result.activity == pytest.approx(0.39347, abs=1e-5)
+    assert result.volume == pytest.approx(0.22341, abs=1e-5)
+    assert result.regularity == pytest.approx(1 / 6)
+    assert result.spread == 0.0
+    assert result.variety == pytest.approx(1 / 3)
+    assert result.activity == pytest.approx(0.13085, abs=1e-5)
     assert (result.reciprocity, result.seller_view) == (1.0, 0.0)
-    assert result.value == pytest.approx(0.27543, abs=1e-5)
+    assert result.value == pytest.approx(0.09160, abs=1e-5)
     assert strength_band(result.value) == "weak"
 
 
 def test_one_phone_call_ninety_days_ago_with_a_good_job() -> None:
-    """A phone call 90 days ago from someone who liked the work scores 0.16820."""
-    # w = 0.41 x 1 x 0.5 = 0.205; activity = 1 - e^-(0.205 / 2) = 0.09742;
-    # seller view = (0 + 1 + 0) / 3; value = 0.7 x 0.09742 + 0.3 x 1/3 = 0.06820 + 0.1 = 0.16820
+    """A phone call 90 days ago from someone who liked the work scores 0.15009."""
+    # w = 0.41 x 1 x 0.5 = 0.205; L = ln(1 + 0.205 / 3) = 0.06609, volume = 0.06200;
+    # regularity = 0.5 / 5.5 = 0.09091; activity = 0.25 x 0.06200 + 0.25 x 0.09091 + 0.1 / 3 = 0.07156;
+    # seller view = (0 + 1 + 0) / 3; value = 0.7 x 0.07156 + 0.3 x 1/3 = 0.05009 + 0.1 = 0.15009
     view = SellerView(appreciation=Appreciation.GOOD)
     result = tie_strength(view, (met(90, channel=Channel.PHONE),), NOW)
-    assert result.activity == pytest.approx(0.09742, abs=1e-5)
+    assert result.activity == pytest.approx(0.07156, abs=1e-5)
     assert result.seller_view == pytest.approx(1 / 3)
-    assert result.value == pytest.approx(0.16820, abs=1e-5)
+    assert result.value == pytest.approx(0.15009, abs=1e-5)
 
 
-def test_a_fully_one_sided_tie_keeps_half_of_its_activity() -> None:
-    """When I start every interaction, reciprocity halves the activity part of the strength."""
-    # Four in-person half hours today: sum w = 4, activity = 1 - e^-(4 / 2) = 0.86466.
-    # All mine: reciprocity = 1 - 0.5 x |4 - 0| / 4 = 0.5, value = 0.7 x 0.86466 x 0.5 = 0.30263.
-    # Two and two: reciprocity = 1, value = 0.7 x 0.86466 = 0.60527.
+def test_reciprocity_is_shown_beside_the_strength_not_multiplied_into_it() -> None:
+    """All mine gives reciprocity 1 - 0.5 x |4 - 0| / 4 = 0.5, two and two 1; the strength is the same."""
     one_sided = tuple(met(0, ME, minutes=30) for _ in range(4))
     balanced = (met(0, ME, minutes=30), met(0, THEM, minutes=30)) * 2
     halved = tie_strength(NOTHING_SAID, one_sided, NOW)
     full = tie_strength(NOTHING_SAID, balanced, NOW)
-    assert halved.reciprocity == 0.5
-    assert full.reciprocity == 1.0
-    assert halved.value == pytest.approx(0.30263, abs=1e-5)
-    assert full.value == pytest.approx(0.60527, abs=1e-5)
-    assert halved.value == pytest.approx(full.value / 2)
+    assert (halved.reciprocity, full.reciprocity) == (0.5, 1.0)
+    assert halved.value == full.value
 
 
 def test_three_to_one_initiatives_give_three_quarters_reciprocity() -> None:
@@ -578,13 +578,12 @@ def test_seller_view_gives_half_per_known_fact_and_0_75_to_a_friend() -> None:
 
 
 def test_a_close_friend_who_knows_the_work_and_meets_often_is_a_strong_tie() -> None:
-    """A close friend who liked the work, known well and met often, is a strong tie."""
-    # Three in-person half hours today: activity = 1 - e^-(3 / 2) = 0.77687;
-    # seller view = (1 + 1 + 1) / 3 = 1; value = 0.7 x 0.77687 + 0.3 x 1 = 0.84381.
+    """A close friend who liked the work, known well and met weekly for twelve weeks, is a strong tie."""
+    # seller view = (1 + 1 + 1) / 3 = 1; activity 0.67850; value = 0.7 x 0.67850 + 0.3 x 1 = 0.77495.
     view = SellerView(True, True, Appreciation.GOOD, Friendship.CLOSE_FRIEND)
-    result = tie_strength(view, tuple(met(0, minutes=30) for _ in range(3)), NOW)
+    result = tie_strength(view, tuple(met(7 * week, minutes=30) for week in range(12)), NOW)
     assert result.seller_view == 1.0
-    assert result.value == pytest.approx(0.84381, abs=1e-5)
+    assert result.value == pytest.approx(0.77495, abs=1e-5)
     assert strength_band(result.value) == "strong"
 
 

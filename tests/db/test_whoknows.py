@@ -66,8 +66,8 @@ def meet(
 
 
 def befriend(uow: UnitOfWork, actor: Actor, name: str, company: str | None = None) -> int:
-    """A strong tie: three meetings in person, a known role, a job well done and a friendship."""
-    (contact_id,) = meet(uow, actor, name, company=company, times=3)
+    """A strong tie: meetings in person on ten days, a known role, a job well done and a friendship."""
+    (contact_id,) = meet(uow, actor, name, company=company, times=10)
     rating = TieRating(
         knows_job_title=True,
         knows_responsibilities=True,

@@ -44,7 +44,8 @@ def test_the_export_holds_one_workspace_with_every_tie_scored(uow: UnitOfWork) -
     assert [i["notes"] for i in document["interactions"]] == ["alpha notes"]
     tie = document["ties"][0]
     assert [s["number"] for s in tie["score"]["signs"]] == [1, 2, 3, 4, 5]
-    assert set(tie["strength"]) == {"value", "band", "activity", "reciprocity", "seller_view"}
+    parts = {"activity", "volume", "regularity", "spread", "variety", "reciprocity", "seller_view"}
+    assert set(tie["strength"]) == {"value", "band"} | parts
     assert tie["interaction_count"] == 1 and tie["member"] == "U1"
     assert "beta" not in json.dumps(document)
 
