@@ -12,7 +12,7 @@ from models.core.dates import NOON, parse_duration
 from models.core.errors import UsageError
 from models.core.grammar import parse_tags, split_contacts
 from models.core.limits import COMPANY_NAME, JOB_TITLE
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.logcall.service import TieRating
 

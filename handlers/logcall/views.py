@@ -13,7 +13,7 @@ from handlers.kit.blocks import Block, button, context, message, plain_text, sec
 from handlers.kit.forms import checkboxes, choice, input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import CHANNEL_LABELS, Channel, Initiator
 from models.logcall.service import (
     NEW_CONTACT,

@@ -62,14 +62,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.core.scoring import (
-    MEDIUM_TIE,
-    MIN_INITIATIVES_TO_JUDGE_BALANCE,
-    MOSTLY_KNOWN_SIGNS,
-    OVERLAP_CROWDED,
-    STRONG_TIE,
-    is_one_sided,
-)
+from models.core.scoring import MEDIUM_TIE, STRONG_TIE
+from models.core.signs import MIN_INITIATIVES_TO_JUDGE_BALANCE, MOSTLY_KNOWN_SIGNS, OVERLAP_CROWDED, is_one_sided
 from models.core.weekdays import WEEKDAYS
 
 # --- Neglected ---

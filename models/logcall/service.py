@@ -11,7 +11,7 @@ from itertools import combinations
 from models.core.errors import Forbidden, Misread, MisreadCommand, Missing, NotAllowed, NotFound, Usage, found
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand, MemberProfile
 from models.db.orm import TITLE_FROM_RATING, Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie
 from models.db.uow import UnitOfWork, WriteCollision

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.core.nudges import DigestItem, Frequency, NudgeKind, NudgeMemory, TieFacts
-from models.core.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
+from models.core.scoring import NO_INITIATIVES, Initiatives
+from models.core.signs import RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW
 from models.db.orm import (
     Account,
     CadenceRule,

@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from models.core.scoring import InteractionFact, TieFigures, assess_tie
+from models.core.scoring import TieFigures, assess_tie
+from models.core.signs import InteractionFact
 from models.db.orm import Contact
 from models.db.uow import UnitOfWork
 from models.scores.repository import Pair, ScoreReads, ScoreRepository, StaleScores

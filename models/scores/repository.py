@@ -15,15 +15,8 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from models.core.scoring import (
-    RECENT_INTERACTIONS_FOR_SCORING,
-    InteractionFact,
-    NetworkOverlap,
-    TieFigures,
-    TieInputs,
-    latest_first,
-    seller_view,
-)
+from models.core.scoring import RECENT_INTERACTIONS_FOR_SCORING, TieFigures, TieInputs
+from models.core.signs import InteractionFact, NetworkOverlap, latest_first, seller_view
 from models.core.values import Channel, Initiator
 from models.db.bulk import LOOKUP_CHUNK, among, chunks, unindexed
 from models.db.orm import (

@@ -10,7 +10,7 @@ import pytest
 
 from handlers.logcall.forms import FormErrors, State, logcall_command_from_state, rating_from_state
 from handlers.logcall.views import rating_modal
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.logcall.service import RatingForm, TieRating
 

@@ -29,7 +29,8 @@ from models.core.graph import (
     rank_routes,
     teammate_strength,
 )
-from models.core.scoring import Appreciation, Friendship, InteractionFact, SellerView, tie_strength
+from models.core.scoring import tie_strength
+from models.core.signs import Appreciation, Friendship, InteractionFact, SellerView
 from models.core.values import Channel, Initiator
 
 ME = 1

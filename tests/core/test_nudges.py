@@ -28,7 +28,7 @@ from models.core.nudges import (
     one_sided,
     weekly_tips,
 )
-from models.core.scoring import is_one_sided
+from models.core.signs import is_one_sided
 from models.core.weekdays import WEEKDAYS, parse_days
 from models.delivery.outbox import OutgoingMessage
 from models.nudges.digests import items_from_data, items_to_data, settings_to_data

@@ -7,6 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.core.scoring import (
+    duration_factor,
+    interaction_weight,
+    recency_factor,
+    recent_initiatives,
+    strength_band,
+    tie_strength,
+)
+from models.core.signs import (
     MAX_TOTAL,
     MIN_NETWORK_TO_JUDGE,
     MIN_TOTAL,
@@ -19,14 +27,8 @@ from models.core.scoring import (
     SellerView,
     SignResult,
     TieScore,
-    duration_factor,
-    interaction_weight,
     is_one_sided,
-    recency_factor,
-    recent_initiatives,
     score_tie,
-    strength_band,
-    tie_strength,
 )
 from models.core.values import Channel, Initiator
 

@@ -15,18 +15,8 @@ from bot.db import make_session_factory
 from handlers.logcall.views import tie_report_blocks
 from models.admin.service import export_workspace
 from models.briefings.service import Briefing, prep
-from models.core.scoring import (
-    RECENT_INTERACTIONS_FOR_SCORING,
-    Appreciation,
-    Friendship,
-    InteractionFact,
-    NetworkOverlap,
-    TieFigures,
-    TieInputs,
-    assess_tie,
-    latest_first,
-    seller_view,
-)
+from models.core.scoring import RECENT_INTERACTIONS_FOR_SCORING, TieFigures, TieInputs, assess_tie
+from models.core.signs import Appreciation, Friendship, InteractionFact, NetworkOverlap, latest_first, seller_view
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, Interaction, Tie
 from models.db.uow import UnitOfWork

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.core.errors import NotAllowed, UsageError
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, ContactLink, Interaction, Meeting, Tie
 from models.db.uow import UnitOfWork
