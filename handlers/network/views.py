@@ -80,10 +80,10 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> Mrkdwn:
     return md("{} ({}){}{}", _who(hop.to), figures, _badge(hop), _caution(hop))
 
 
-#: Why a route through this contact falls in the ranking, as the route says it.
+#: Why a route through this contact falls in the ranking (the rating of whoever holds the tie: the asker or a colleague).
 CAUTIONS = {
-    IntermediaryCaution.BAD_JOB: "you said you did a bad job for them: a poor intermediary",
-    IntermediaryCaution.CLOSE_FRIEND: "a very close friend: asking may look like nepotism",
+    IntermediaryCaution.BAD_JOB: "rated “a bad job”: a poor intermediary",
+    IntermediaryCaution.CLOSE_FRIEND: "rated “a very close friend”: asking may look like nepotism",
 }
 
 

@@ -282,6 +282,6 @@ def test_a_route_through_a_contact_i_did_a_bad_job_for_falls_and_says_why(team: 
     found = person_routes(team.ask("Tara Stone"))
     assert [names(route) for route in found.routes] == [["Raj Patel", "Tara Stone"], ["Jane Doe", "Tara Stone"]]
     text = str(route_text(found.routes[1], 2, NOW, ZoneInfo("UTC")))
-    assert "Jane Doe* (strong 0.60" in text and "you said you did a bad job for them: a poor intermediary" in text
-    assert route_caution(found.routes[1]) == "you said you did a bad job for them: a poor intermediary"  # the Home's
+    assert "Jane Doe* (strong 0.60" in text and "rated “a bad job”: a poor intermediary" in text
+    assert route_caution(found.routes[1]) == "rated “a bad job”: a poor intermediary"  # the Home's
     assert route_caution(found.routes[0]) == ""
