@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from models.core.faults import drop_echoed_values
 from models.db.repository import keep_team_strength
+from models.db.uow import UnitOfWork
+from models.scores.engine import rescore_stale
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -86,14 +89,17 @@ def alembic_config(engine: Engine) -> Config:
 MIGRATION_LOCK_KEY = 0x5241_4D47  # "RAMG"
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the latest migration (creates it on first start).
+def migrate(engine: Engine, now: datetime | None = None) -> None:
+    """Bring the schema to the latest migration (creates it on first start), then score again, as of
+    `now` (the clock's), the ties whose kept figures a migration marked as from older rules.
 
     Replicas starting together on one PostgreSQL database all succeed: one migrates while the
     others wait for its session-level advisory lock, then find nothing left to do.
     """
     with migration_lock(engine):
         command.upgrade(alembic_config(engine), "head")
+        # Figures kept under older rules are scored again by today's code, on today's schema.
+        rescore_stale(UnitOfWork(make_session_factory(engine)), now or datetime.now(UTC))
     refresh_statistics(engine)
 
 

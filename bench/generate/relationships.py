@@ -35,7 +35,8 @@ from bench.generate.vocabulary import (
     SHORT_LEGAL_FORMS,
 )
 from models.core.nudges import NudgeKind
-from models.core.scoring import InteractionFact, recent_initiatives
+from models.core.scoring import recent_initiatives
+from models.core.signs import InteractionFact
 from models.core.values import Channel, Initiator
 from models.core.weekdays import WEEKDAYS
 

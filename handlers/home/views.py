@@ -7,6 +7,7 @@ from typing import Any
 
 from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, section
+from handlers.network.views import route_caution
 from handlers.nudges.wording import headline
 from models.core.graph import BRIDGE, LOCAL_BRIDGE
 from models.home.service import Gap, Home, HomeSettings, RelationshipLine, Section
@@ -97,6 +98,7 @@ def _messengers(data: Home) -> Block:
         f"• *{person.name}*"
         + (f" ({person.company})" if person.company else "")
         + (": you know them" if route.is_direct else f": via {route.hops[0].to.name}, chance {route.chance:.2f}")
+        + (f" ({caution})" if (caution := route_caution(route)) else "")
         for person, route in data.messengers
     )
     return section(

@@ -15,9 +15,13 @@ LOGCALL_USAGE = """\
 • `/logcall Jane Doe, Raj Patel @ ACME lunch last tue 12:30 with @Sam: intro to their CFO`
 • `/logcall "Will Call" at Globex zoom 2026-11-20 14:00 45 min I called`
 • `/logcall Li Wei (Initech) email 3 days ago me #client`
-*Channels:* in person, video, phone, email, chat, social. *When:* today, yesterday 3pm, \
-3 days ago, last tue, Nov 20. Put a name in quotes if it looks like a keyword. \
-Type `/logcall` alone to open a form."""
+*Channels:* in person, video (zoom, teams, skype…), phone, email, chat, social. *When:* today, \
+yesterday 3pm, 3 days ago, last tue, Nov 20. Put a name in quotes if it looks like a keyword. \
+Type `/logcall` alone to open a form.
+*The score rests on:* 1. whether you know their title and role (you say; an imported title is a hint) · \
+2. whether they like your work · 3. a friend (a very close one risks nepotism) · 4. the people they are \
+known to know that you know too · 5. regular meetings or calls (e-mails are not seeing someone) and \
+balance (`me`/`them` say who reached out). *Rate this relationship* answers 1 to 3."""
 
 WHOKNOWS_USAGE = (
     "*Find a warm introduction:* `/whoknows <person or company>`\n"

@@ -12,7 +12,7 @@ from models.core.dates import NOON, parse_duration
 from models.core.errors import UsageError
 from models.core.grammar import parse_tags, split_contacts
 from models.core.limits import COMPANY_NAME, JOB_TITLE
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
 from models.logcall.service import TieRating
 
@@ -115,19 +115,27 @@ def rating_from_state(state: State) -> TieRating:
         errors["job_title"] = JOB_TITLE.too_long
     if errors:
         raise FormErrors(errors)
-    knowledge = ticked(state, "knowledge")
     appreciation = selected(state, "appreciation")
     friendship = selected(state, "friendship")
+    title, role = text_of(state, "job_title"), text_of(state, "responsibilities")
     return TieRating(
-        knows_job_title="title" in knowledge or bool(text_of(state, "job_title")),
-        knows_responsibilities="role" in knowledge or bool(text_of(state, "responsibilities")),
+        knows_job_title=_knows(selected(state, "knows_title"), title),
+        knows_responsibilities=_knows(selected(state, "knows_role"), role),
         appreciation=Appreciation(appreciation) if appreciation else None,
         friendship=Friendship(friendship) if friendship else None,
-        job_title=text_of(state, "job_title"),
-        responsibilities=text_of(state, "responsibilities"),
+        job_title=title or None,
+        responsibilities=role or None,
         private=bool(ticked(state, "privacy")),
         cadence_days=cadence,
     )
+
+
+def _knows(answer: str | None, typed: str) -> bool | None:
+    """Sign 1's answer: the seller's yes or no; writing the title (or the role) themselves is a yes;
+    neither leaves what they said before (None)."""
+    if typed:
+        return True
+    return None if answer is None else answer == "yes"
 
 
 def schedule_command_from_state(state: State, now: datetime, zone: ZoneInfo) -> LogCallCommand:

@@ -13,7 +13,7 @@ from handlers.kit.blocks import Block, button, context, message, plain_text, sec
 from handlers.kit.forms import checkboxes, choice, input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, mention
 from models.core.dates import format_when
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import CHANNEL_LABELS, Channel, Initiator
 from models.logcall.service import (
     NEW_CONTACT,
@@ -102,6 +102,9 @@ def tie_report_blocks(report: TieReport, now: datetime, zone: ZoneInfo, with_rat
     if report.last_interaction_at is not None:
         facts.append("last " + format_when(report.last_interaction_at.astimezone(zone), True, now, zone))
     blocks: list[Block] = [section("\n".join(lines)), context(" · ".join(facts))]
+    hint = title_hint(report.title_on_record, report.title_source)
+    if hint and report.score.signs[0].points < 2:  # the seller has not said they know both
+        blocks.append(context(f":bulb: {hint} Do you know what they really do?"))
     if report.score.unknown:
         blocks.append(context(":mag: Still unknown: " + "; ".join(report.score.unknown)))
     if with_rate_button:
@@ -190,7 +193,29 @@ FRIENDSHIP_OPTIONS = [
     (Friendship.CLOSE_FRIEND.value, "A very close friend (people may call it nepotism)"),
 ]
 PRIVATE_LABEL = "Private: leave it out of colleagues' /whoknows routes"
-KNOWLEDGE_OPTIONS = [("title", "I know their job title"), ("role", "I know what they really do")]
+KNOWS_OPTIONS = [("yes", "Yes"), ("no", "No, not really")]
+
+
+def title_hint(title: str | None, source: str | None) -> str:
+    """The hint "LinkedIn says: VP Procurement." for a title on the contact's record ("" for none):
+    what a file or a teammate wrote, to ask the seller about, never to count as their knowing it."""
+    if not title:
+        return ""
+    return f"{TITLE_SOURCES.get(source or '', 'Their record')} says: {title}."
+
+
+#: Who a title on the contact's record came from, as the hint names it (`Contact.job_title_source`).
+TITLE_SOURCES = {
+    "linkedin": "LinkedIn",
+    "vcard": "Their vCard",
+    "csv": "An imported file",
+    "import": "An imported file",
+    "rating": "The team's record",
+}
+
+
+def _yes_no(answer: bool | None) -> str | None:
+    return None if answer is None else "yes" if answer else "no"
 
 
 def logcall_modal(
@@ -233,29 +258,30 @@ def logcall_modal(
 
 
 def rating_modal(form: RatingForm, private_metadata: str) -> dict[str, Any]:
-    """Signs 1 to 3 of the five signs, which only the seller can tell."""
+    """Signs 1 to 3 of the five signs, which only the seller can tell: each a question, answered with
+    the seller's own earlier answer or not at all (a title from elsewhere is a hint, never an answer)."""
     rating = form.rating
-    known = {"title"} if rating.knows_job_title else set()
-    known |= {"role"} if rating.knows_responsibilities else set()
     appreciation = rating.appreciation.value if rating.appreciation else None
     friendship = rating.friendship.value if rating.friendship else None
-    title = text_input("job_title", "Head of Procurement", initial=rating.job_title, max_length=255)
-    role = text_input(
-        "responsibilities",
-        "Runs vendor selection for IT",
-        multiline=True,
-        initial=rating.responsibilities,
-        max_length=1000,
-    )
+    title = text_input("job_title", "Head of Procurement", max_length=255)
+    role = text_input("responsibilities", "Runs vendor selection for IT", multiline=True, max_length=1000)
+    hint = title_hint(form.title_on_record, form.title_source)
     blocks = [
         section(f"*{form.contact_name}*: what only you can tell. Be honest: this is for you."),
         input_block(
-            "knowledge",
-            "1. Without going online, do you know…",
-            checkboxes("knowledge", KNOWLEDGE_OPTIONS, known),
+            "knows_title",
+            "1. Without going online, do you know their job title?",
+            choice("radio_buttons", "knows_title", KNOWS_OPTIONS, _yes_no(rating.knows_job_title)),
+            optional=True,
+            hint=hint or None,
+        ),
+        input_block(
+            "knows_role",
+            "…and what they really do?",
+            choice("radio_buttons", "knows_role", KNOWS_OPTIONS, _yes_no(rating.knows_responsibilities)),
             optional=True,
         ),
-        input_block("job_title", "Their job title", title, optional=True),
+        input_block("job_title", "Their job title, if you know it", title, optional=True),
         input_block("responsibilities", "What they really do", role, optional=True),
         input_block(
             "appreciation",

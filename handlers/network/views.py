@@ -11,6 +11,7 @@ from handlers.kit.blockkit import truncate
 from handlers.kit.blocks import Block, button, context, dm, message, section
 from handlers.kit.forms import input_block, modal, text_input
 from handlers.kit.mrkdwn import Mrkdwn, md, mention
+from models.core.graph import IntermediaryCaution
 from models.network.introductions import ACCEPTED, IntroductionDraft, IntroductionRequest
 from models.network.whoknows import (
     BRIDGE_FLAGS,
@@ -76,7 +77,23 @@ def _hop_text(hop: HopView, now: datetime, zone: ZoneInfo) -> Mrkdwn:
         figures += f", last {ago(hop.last_interaction_at, now, zone)}"
     else:
         figures += f", {_HOP_KIND.get(hop.kind, hop.kind)}"
-    return md("{} ({}){}", _who(hop.to), figures, _badge(hop))
+    return md("{} ({}){}{}", _who(hop.to), figures, _badge(hop), _caution(hop))
+
+
+#: Why a route through this contact falls in the ranking (the rating of whoever holds the tie: the asker or a colleague).
+CAUTIONS = {
+    IntermediaryCaution.BAD_JOB: "rated “a bad job”: a poor intermediary",
+    IntermediaryCaution.CLOSE_FRIEND: "rated “a very close friend”: asking may look like nepotism",
+}
+
+
+def _caution(hop: HopView) -> Mrkdwn:
+    return md(" :warning: _{}_", CAUTIONS[hop.caution]) if hop.caution else Mrkdwn("")
+
+
+def route_caution(route: RouteView) -> str:
+    """Why the route fell in the ranking, in words ("" when nothing makes its intermediary a poor one)."""
+    return next((CAUTIONS[hop.caution] for hop in route.hops if hop.caution), "")
 
 
 def route_text(route: RouteView, number: int, now: datetime, zone: ZoneInfo) -> Mrkdwn:

@@ -48,6 +48,7 @@ _KIND_EMOJI = {
     NudgeKind.ONE_SIDED: ":left_right_arrow:",
     NudgeKind.LUNCH: ":fork_and_knife:",
     NudgeKind.KICK_START: ":seedling:",
+    NudgeKind.RATE: ":memo:",
     NudgeKind.FRESH_AIR: ":wind_face:",
 }
 

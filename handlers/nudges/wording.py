@@ -30,10 +30,9 @@ def headline(item: DigestItem) -> str:
     if item.kind is NudgeKind.ONE_SIDED:
         considered = item.initiated_by_me + item.initiated_by_them
         if _they_lead(item):
-            started = "all" if item.initiated_by_them == considered else str(item.initiated_by_them)
-            return (
-                f"{name} only gets in touch when they need something: they started {started} of the last {considered}"
-            )
+            them = item.initiated_by_them
+            times = f"the last {considered} times" if them == considered else f"{them} of the last {considered} times"
+            return f"{name} reached out first {times}: do they only get in touch when they need something?"
         by_me = item.initiated_by_me
         times = f"the last {considered} times" if by_me == considered else f"{by_me} of the last {considered} times"
         return f"You have chased {name} {times}: give them a reason to come to you"
@@ -41,6 +40,8 @@ def headline(item: DigestItem) -> str:
         return f"Take {name} to lunch next week: {short_date(_day(item))}?"
     if item.kind is NudgeKind.KICK_START:
         return f"Kick-start your relationship with {name}: meet next week, {short_date(_day(item))}?"
+    if item.kind is NudgeKind.RATE:
+        return f"Rate your relationship with {name}: is it worth kick-starting?"
     share = percent(item.overlap_share or 0.0)
     return f"You and {name} share {share} of your networks: ask them to introduce you beyond it"
 
@@ -58,6 +59,9 @@ def reason(item: DigestItem) -> str:
     if item.kind is NudgeKind.KICK_START:
         known = plural(item.interaction_count, "interaction")
         return f"a low scorer ({points}) you already know from {known}: worth improving"
+    if item.kind is NudgeKind.RATE:
+        signs = plural(item.signs_known or 0, "sign")
+        return f"only {signs} of 5 known: unanswered signs count 0 points, so too little is known to call it low"
     return _FRESH_AIR
 
 

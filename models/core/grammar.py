@@ -31,9 +31,10 @@ CHANNEL_WORDS: dict[Channel, tuple[str, ...]] = {
         "lunch", "dinner", "coffee", "breakfast", "drinks", "visit", "onsite",
     ),
     Channel.VIDEO: (
-        "video", "video call", "zoom", "zoom call", "teams", "google meet", "webex", "facetime",
+        "video", "video call", "zoom", "zoom call", "teams", "teams call", "google meet", "meet", "gmeet",
+        "webex", "facetime", "facetime call", "skype", "skype call", "skyped", "whatsapp video",
     ),
-    Channel.PHONE: ("phone", "phone call", "call", "called", "voice call", "rang"),
+    Channel.PHONE: ("phone", "phone call", "call", "called", "voice call", "rang", "whatsapp call"),
     Channel.EMAIL: ("email", "e-mail", "mail", "emailed"),
     Channel.CHAT: ("chat", "slack", "whatsapp", "sms", "text", "texted", "dm"),
     Channel.SOCIAL: ("social", "social message", "linkedin", "inmail"),
@@ -53,7 +54,7 @@ _IMPLIED_CHANNELS = {
 }
 #: The channels, as a reply that asks for one lists them.
 CHANNEL_CHOICES = (
-    "in person (meeting, lunch, coffee…), video (zoom, teams…), phone (call), email, "
+    "in person (meeting, lunch, coffee…), video (zoom, teams, skype…), phone (call), email, "
     "chat (slack, whatsapp, sms…) or social (linkedin)"
 )
 

@@ -19,6 +19,15 @@ How links that are not ties are valued (estimates, documented so they can be arg
 - an introduction that happened: 0.6;
 - colleagues at one account (they may only know of each other): 0.25.
 
+A contact as an intermediary (me → my contact → target, the contact asked to introduce) is worth
+less when the seller's own answers say so (`intermediary_caution`), and the route says why; the
+seller's own tie keeps its strength, only the route's chance falls:
+- a bad job: "If you think you did a bad job, this is obviously not the right person to use for
+  networking" (the seeds' essay, sign 2): the chance is multiplied by `BAD_JOB_INTERMEDIARY` (0.2);
+- a very close friend: "loss of face when using that contact for professional purposes" (sign 3):
+  multiplied by `CLOSE_FRIEND_INTERMEDIARY` (0.7), so a very close friend never counts more than a
+  friend would for intermediary value (the strength's seller view puts a close friend only 0.025 above).
+
 Bridges (`find_bridges`, over the whole graph, on a schedule): a *bridge* is an edge whose removal
 disconnects its two ends (networkx's `bridges`); a *local bridge* is an edge whose ends share no
 neighbour, so it is the shortest way between two circles (Granovetter: "no strong tie is a bridge").
@@ -36,6 +45,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from operator import itemgetter
 from typing import Any, NamedTuple, cast, overload
 
@@ -87,14 +97,47 @@ def link_strength(kind: str, occurrences: int = 1) -> float:
     raise ValueError(f"unknown kind of link: {kind!r}")
 
 
+#: A route through a contact the seller did a bad job for keeps this share of its chance.
+BAD_JOB_INTERMEDIARY = 0.2
+#: A route through a very close friend keeps this share of its chance (nepotism, loss of face).
+CLOSE_FRIEND_INTERMEDIARY = 0.7
+
+
+class IntermediaryCaution(StrEnum):
+    """Why a contact is a poor intermediary, from what the seller said of their own tie."""
+
+    BAD_JOB = "bad_job"
+    CLOSE_FRIEND = "close_friend"
+
+
+#: What each caution leaves of a route's chance.
+CAUTION_FACTORS: dict[IntermediaryCaution, float] = {
+    IntermediaryCaution.BAD_JOB: BAD_JOB_INTERMEDIARY,
+    IntermediaryCaution.CLOSE_FRIEND: CLOSE_FRIEND_INTERMEDIARY,
+}
+
+
+def intermediary_caution(appreciation: str | None, friendship: str | None) -> IntermediaryCaution | None:
+    """Why a contact with these answers (signs 2 and 3 of the tie) is a poor intermediary, if they are;
+    a bad job weighs more than a close friendship."""
+    if appreciation == "bad":
+        return IntermediaryCaution.BAD_JOB
+    if friendship == "close_friend":
+        return IntermediaryCaution.CLOSE_FRIEND
+    return None
+
+
 class TieEdge(NamedTuple):
-    """A member's tie to a contact, as one hop of a route (a tuple: thousands are read per request)."""
+    """A member's tie to a contact, as one hop of a route (a tuple: thousands are read per request);
+    `appreciation` and `friendship` are the member's answers for signs 2 and 3."""
 
     member_id: int
     contact_id: int
     strength: float
     last_interaction_at: datetime | None = None
     bridge: str | None = None
+    appreciation: str | None = None
+    friendship: str | None = None
 
 
 class LinkEdge(NamedTuple):
@@ -128,6 +171,8 @@ class Hop:
     kind: str
     last_interaction_at: datetime | None = None
     bridge: str | None = None
+    #: Set on a tie to a contact asked to introduce, when the seller's answers make them a poor one.
+    caution: IntermediaryCaution | None = None
 
 
 class RouteBase:
@@ -193,7 +238,8 @@ class RankedRoutes(Sequence[Route]):
         return f"RankedRoutes({len(self)} routes)"
 
     def _route(self, tie: TieEdge, via: LinkEdge | None, teammate: float | None, chance: float) -> Route:
-        hops = [Hop(contact_node(tie.contact_id), tie.strength, "tie", tie.last_interaction_at, tie.bridge)]
+        caution = intermediary_caution(tie.appreciation, tie.friendship) if via is not None else None
+        hops = [Hop(contact_node(tie.contact_id), tie.strength, "tie", tie.last_interaction_at, tie.bridge, caution)]
         if via is not None:
             hops.append(Hop(self._target, via.strength, via.kind, via.last_seen_at, via.bridge))
         if teammate is not None:
@@ -208,7 +254,9 @@ def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
     me → target; me → my contact → target; me → colleague → target; me → colleague → their contact
     → target. Routes never chain colleague to colleague. Between two contacts linked in several
     ways (met together, introduced), the strongest link counts. Ties are read once: no graph search.
-    Order: reach (a tie nobody ever talked over) last, then direct ties, best chance, fewest hops,
+    A contact the seller did a bad job for, or a very close friend, lowers the chance of routes through
+    them (`CAUTION_FACTORS`). Order: reach (a tie nobody ever talked over) last, then direct ties, best
+    chance, fewest hops,
     and, between equals, my own contacts before colleagues, then by id.
     """
     asker, target = neighbourhood.asker_id, neighbourhood.target_id
@@ -232,7 +280,8 @@ def rank_routes(neighbourhood: Neighbourhood) -> RankedRoutes:
             via = into_target.get(tie.contact_id)
             if via is None:
                 continue
-            chance *= via.strength
+            caution = intermediary_caution(tie.appreciation, tie.friendship)
+            chance *= via.strength * (CAUTION_FACTORS[caution] if caution else 1.0)
         teammate = None if tie.member_id == asker else teammates.get(tie.member_id, TEAMMATE_BASE)
         hops = 1 + (via is not None) + (teammate is not None)
         if teammate is not None:

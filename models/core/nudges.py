@@ -28,9 +28,11 @@ The weekly tips from the five signs (`weekly_tips`), each contact used once
     Lunch: the highest scorer with a total of at least 5 and some strength (ties broken by
     strength): take them to lunch on the first of the member's digest days next ISO week.
     Value = 1 + strength.
-    Kick-start: a low scorer worth improving, with a total of at most 1 and at least one
-    interaction (the one with the most interactions, then the strongest): meet them on that same
-    day next week. Value = 1 + strength.
+    Kick-start: a low scorer worth improving, with a total of at most 1, at least one interaction,
+    and at least 3 of its 5 signs known (never rated is not low; the one with the most interactions,
+    then the strongest): meet them on that same day next week. Value = 1 + strength.
+    Rate: when no low scorer is mostly known, the would-be one met most often: rate the relationship
+    first. Value = 1 + strength.
     Fresh air: the contact whose network overlaps the member's the most, over 50 %: ask them to
     introduce you beyond the circle you share. Value = 2 * overlap share (1 to 2).
 
@@ -60,13 +62,8 @@ from enum import StrEnum
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from models.core.scoring import (
-    MEDIUM_TIE,
-    MIN_INITIATIVES_TO_JUDGE_BALANCE,
-    OVERLAP_CROWDED,
-    STRONG_TIE,
-    is_one_sided,
-)
+from models.core.scoring import MEDIUM_TIE, STRONG_TIE
+from models.core.signs import MIN_INITIATIVES_TO_JUDGE_BALANCE, MOSTLY_KNOWN_SIGNS, OVERLAP_CROWDED, is_one_sided
 from models.core.weekdays import WEEKDAYS
 
 # --- Neglected ---
@@ -112,6 +109,8 @@ class NudgeKind(StrEnum):
     ONE_SIDED = "one_sided"
     LUNCH = "lunch"
     KICK_START = "kick_start"
+    RATE = "rate"
+    """Rate a relationship whose signs are mostly unknown: too little is known to call it low."""
     FRESH_AIR = "fresh_air"
 
 
@@ -159,6 +158,13 @@ class TieFacts(NamedTuple):
     overlap_share: float | None = None
     initiated_by_me: int = 0
     initiated_by_them: int = 0
+    #: How many of the five signs are known (None: not kept yet, as good as none).
+    signs_known: int | None = None
+
+    @property
+    def mostly_known(self) -> bool:
+        """Whether the score says something: never rated is not low (`scoring.MOSTLY_KNOWN_SIGNS`)."""
+        return (self.signs_known or 0) >= MOSTLY_KNOWN_SIGNS
 
 
 @dataclass(frozen=True)
@@ -223,6 +229,7 @@ class DigestItem:
     overlap_share: float | None = None
     initiated_by_me: int = 0
     initiated_by_them: int = 0
+    signs_known: int | None = None
 
 
 # --- When the digest comes ---
@@ -380,6 +387,8 @@ def _weekly_tips(
 
     tips: list[DigestItem] = []
     for kind, fits, rank, made in _TIPS:
+        if kind is NudgeKind.RATE and any(tip.kind is NudgeKind.KICK_START for tip in tips):
+            continue  # "Choose a low scoring contact" (the seeds' essay): rate only when none is known low
         chosen = pick(kind, fits, rank)
         if chosen is not None:
             tips.append(made(chosen, day))
@@ -389,6 +398,11 @@ def _weekly_tips(
 def _meet_next_week(kind: NudgeKind) -> Callable[[TieFacts, date], DigestItem]:
     """A tip to meet someone on the day given, worth a little more the stronger the tie."""
     return lambda tie, day: _item(kind, tie, value=TIP_VALUE_BASE + tie.strength, suggested_day=day)
+
+
+def _low_scorer(tie: TieFacts) -> bool:
+    """At most KICK_START_MAX_SCORE points, and met: a candidate to kick-start, or to rate first."""
+    return tie.score_total is not None and tie.score_total <= KICK_START_MAX_SCORE and tie.interaction_count >= 1
 
 
 def _fresh_air(tie: TieFacts, day: date) -> DigestItem:
@@ -408,9 +422,15 @@ _TIPS: tuple[
     ),
     (
         NudgeKind.KICK_START,
-        lambda t: t.score_total is not None and t.score_total <= KICK_START_MAX_SCORE and t.interaction_count >= 1,
+        lambda t: _low_scorer(t) and t.mostly_known,
         lambda t: t.interaction_count,
         _meet_next_week(NudgeKind.KICK_START),
+    ),
+    (
+        NudgeKind.RATE,
+        lambda t: _low_scorer(t) and not t.mostly_known,
+        lambda t: t.interaction_count,
+        lambda tie, day: _item(NudgeKind.RATE, tie, value=TIP_VALUE_BASE + tie.strength),
     ),
     (
         NudgeKind.FRESH_AIR,
@@ -531,6 +551,7 @@ def _item(
         overlap_share=tie.overlap_share,
         initiated_by_me=tie.initiated_by_me,
         initiated_by_them=tie.initiated_by_them,
+        signs_known=tie.signs_known,
     )
 
 

@@ -1,25 +1,7 @@
-"""Tie scoring: the five signs of a useful contact and the continuous tie strength.
+"""Tie scoring: a tie's figures (`assess_tie`): the five signs (`models.core.signs`) and the continuous strength.
 
 Everything here is pure: plain frozen values in, plain frozen values out, and `now` is always
 passed in (never read from the clock), so every score can be recomputed and explained.
-
-The five signs (`score_tie`, total from -7 to +10)
-    1. Job title and what they really do (asked of the seller): 2 when both are known, 1 for one
-       of them, 0 when vague. Unknown (0 points) when neither question was answered.
-    2. Appreciation of my work (asked): +2 good job, -2 bad job; unknown (0) when not said.
-    3. Friend (asked): +2 friend, -1 very close friend (nepotism risk), 0 not a friend.
-    4. Network overlap, share = shared / contact_network_size: +2 from 20 % to 30 % (both
-       inclusive), -1 over 50 %, -2 over 80 %, else 0. Unknown when fewer than
-       MIN_NETWORK_TO_JUDGE (5) of the contact's connections are known.
-    5. Regularity and balance (from interactions; unknown when there are none):
-       -2 when one-sided: among the last 10 interactions of the past 365 days whose initiator is
-       known there are at least 4, and one side started at least 80 % of them (interactions with
-       an unknown initiator never count towards imbalance);
-       +2 when regular: at least 3 interactions in the past 365 days, the latest within 90 days,
-       and not one-sided; otherwise 0 (about once a year, or irregular).
-    `TieScore.unknown` lists the gaps in words, what the seller still has to find out: questions
-    never answered, a title or role the seller said they do not know, a network too small to
-    judge, no interactions logged.
 
 The tie strength (`tie_strength`, a value in [0, 1] to rank introduction routes)
     weight(i)    = bandwidth(channel) * duration_factor * recency
@@ -47,46 +29,25 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
-from operator import attrgetter
 
+from models.core.signs import (
+    NO_GIVE_AND_TAKE,
+    RECENT_INITIATIVES_CONSIDERED,
+    REGULARITY_WINDOW,
+    Appreciation,
+    Friendship,
+    GiveAndTake,
+    InteractionFact,
+    NetworkOverlap,
+    SellerView,
+    TieScore,
+    initiative_counts,
+    knowledge_sign,
+    latest_first,
+    require_aware,
+    score_tie,
+)
 from models.core.values import Channel, Initiator
-
-# --- Sign 4: network overlap ---
-MIN_NETWORK_TO_JUDGE = 5
-"""Fewer known connections of the contact than this and the overlap is unknown."""
-OVERLAP_SWEET_SPOT_MIN = 0.20
-OVERLAP_SWEET_SPOT_MAX = 0.30
-"""A shared circle in [20 %, 30 %] is useful: enough in common, yet fresh air beyond it."""
-OVERLAP_CROWDED = 0.50
-"""Over this share the two networks are mostly the same circle (-1)."""
-OVERLAP_CLOSED = 0.80
-"""Over this share the two networks are one closed circle (-2)."""
-
-# --- Sign 5: regularity and balance ---
-REGULARITY_WINDOW = timedelta(days=365)
-"""Only interactions this recent count towards regularity and balance."""
-MIN_INTERACTIONS_FOR_REGULAR = 3
-"""At least this many interactions within the window make contact regular..."""
-REGULAR_LAST_WITHIN = timedelta(days=90)
-"""...provided the latest one is no older than this."""
-RECENT_INITIATIVES_CONSIDERED = 10
-"""Balance looks at this many of the latest interactions whose initiator is known."""
-MIN_INITIATIVES_TO_JUDGE_BALANCE = 4
-"""With fewer known initiators than this, a relationship is never called one-sided."""
-ONE_SIDED_SHARE = 0.80
-"""One side starting at least this share of the considered interactions makes it one-sided."""
-
-# --- The signs and their total ---
-SIGN_NAMES: dict[int, str] = {
-    1: "Job title and role",
-    2: "Appreciation of my work",
-    3: "Friend",
-    4: "Network overlap",
-    5: "Regularity and balance",
-}
-MIN_TOTAL = -7
-MAX_TOTAL = 10
 
 # --- Tie strength weights ---
 BANDWIDTH: dict[Channel, float] = {
@@ -127,80 +88,6 @@ STRONG_TIE = 0.6
 MEDIUM_TIE = 0.3
 
 _DAY = timedelta(days=1)
-
-
-class Appreciation(StrEnum):
-    """What the contact thinks of the work the seller did for them."""
-
-    GOOD = "good"
-    BAD = "bad"
-    UNKNOWN = "unknown"
-
-
-class Friendship(StrEnum):
-    """Whether the contact is also a friend of the seller."""
-
-    NOT_FRIEND = "not_friend"
-    FRIEND = "friend"
-    CLOSE_FRIEND = "close_friend"
-
-
-@dataclass(frozen=True)
-class InteractionFact:
-    """One logged interaction, reduced to what scoring needs; `occurred_at` is timezone-aware."""
-
-    occurred_at: datetime
-    channel: Channel
-    duration_minutes: int | None = None
-    initiator: Initiator | None = None
-
-    def __post_init__(self) -> None:
-        _require_aware(self.occurred_at, "occurred_at")
-        if self.duration_minutes is not None and self.duration_minutes < 0:
-            raise ValueError("duration_minutes cannot be negative")
-
-
-@dataclass(frozen=True)
-class SellerView:
-    """What the seller told us about the contact; None means never asked or not said."""
-
-    knows_job_title: bool | None = None
-    knows_responsibilities: bool | None = None
-    appreciation: Appreciation | None = None
-    friendship: Friendship | None = None
-
-
-@dataclass(frozen=True)
-class NetworkOverlap:
-    """Of the contact's `contact_network_size` known connections, `shared` also know the seller."""
-
-    shared: int
-    contact_network_size: int
-
-    def __post_init__(self) -> None:
-        size = self.contact_network_size
-        if size < 0 or not 0 <= self.shared <= size:
-            raise ValueError("need 0 <= shared <= contact_network_size")
-
-
-@dataclass(frozen=True)
-class SignResult:
-    """The points one sign gave, whether it is known, and why, in a short sentence."""
-
-    number: int
-    name: str
-    points: int
-    known: bool
-    explanation: str
-
-
-@dataclass(frozen=True)
-class TieScore:
-    """The five signs, their total (-7..+10) and the gaps still to fill, in words."""
-
-    signs: tuple[SignResult, ...]
-    total: int
-    unknown: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -244,6 +131,7 @@ class TieInputs:
     recent: tuple[InteractionFact, ...]
     interaction_count: int
     overlap: NetworkOverlap
+    give_and_take: GiveAndTake = NO_GIVE_AND_TAKE
 
 
 @dataclass(frozen=True)
@@ -263,27 +151,10 @@ RECENT_INTERACTIONS_FOR_SCORING = 200
 """How many of a tie's most recent interactions feed its score and strength; older ones weigh ~0."""
 
 
-def seller_view(
-    title_on_record: bool,
-    role_on_record: bool,
-    knows_job_title: bool | None,
-    knows_responsibilities: bool | None,
-    appreciation: str | None,
-    friendship: str | None,
-) -> SellerView:
-    """The seller's view of a tie from what is stored: the tie's answers and the contact's record."""
-    return SellerView(
-        knows_job_title=True if title_on_record else knows_job_title,
-        knows_responsibilities=True if role_on_record else knows_responsibilities,
-        appreciation=Appreciation(appreciation) if appreciation else None,
-        friendship=Friendship(friendship) if friendship else None,
-    )
-
-
 def assess_tie(inputs: TieInputs, now: datetime) -> TieFigures:
     """A tie's figures as of `now`: what every view shows and what the tie's row keeps."""
     facts = inputs.recent
-    score = score_tie(inputs.view, facts, inputs.overlap, now)
+    score = score_tie(inputs.view, facts, inputs.overlap, now, inputs.give_and_take)
     strength = tie_strength(inputs.view, facts, now)
     overlap = inputs.overlap
     return TieFigures(
@@ -297,129 +168,13 @@ def assess_tie(inputs: TieInputs, now: datetime) -> TieFigures:
     )
 
 
-# --- The five signs ---
-
-
-def score_tie(
-    view: SellerView,
-    interactions: Iterable[InteractionFact],
-    overlap: NetworkOverlap,
-    now: datetime,
-) -> TieScore:
-    """Score a tie on the five signs and list what is still unknown about it."""
-    _require_aware(now, "now")
-    facts = tuple(interactions)
-    signs = (
-        knowledge_sign(view),
-        appreciation_sign(view),
-        friendship_sign(view),
-        overlap_sign(overlap),
-        regularity_sign(facts, now),
-    )
-    return TieScore(
-        signs=signs,
-        total=sum(sign.points for sign in signs),
-        unknown=_gaps(view, overlap, facts),
-    )
-
-
-def knowledge_sign(view: SellerView) -> SignResult:
-    """Sign 1: whether the seller knows the contact's job title and what they really do."""
-    title, role = view.knows_job_title, view.knows_responsibilities
-    if title is None and role is None:
-        return _unknown(1, "you haven't said whether you know their title and role")
-    if title and role:
-        return _known(1, 2, "Knows title and role")
-    if title:
-        return _known(1, 1, "Knows the title, not what they really do")
-    if role:
-        return _known(1, 1, "Knows what they really do, not the title")
-    return _known(1, 0, "Vague: neither the title nor the role is known")
-
-
-def appreciation_sign(view: SellerView) -> SignResult:
-    """Sign 2: whether the contact appreciated the work the seller did for them."""
-    if view.appreciation is Appreciation.GOOD:
-        return _known(2, 2, "They appreciated your work: a good job")
-    if view.appreciation is Appreciation.BAD:
-        return _known(2, -2, "They were unhappy with your work: a bad job")
-    return _unknown(2, "you haven't said whether they appreciate your work")
-
-
-def friendship_sign(view: SellerView) -> SignResult:
-    """Sign 3: whether the contact is also a friend, and not so close it smells of nepotism."""
-    if view.friendship is Friendship.FRIEND:
-        return _known(3, 2, "Also a friend")
-    if view.friendship is Friendship.CLOSE_FRIEND:
-        return _known(3, -1, "A very close friend: others may see nepotism")
-    if view.friendship is Friendship.NOT_FRIEND:
-        return _known(3, 0, "Not a friend")
-    return _unknown(3, "you haven't said whether they are a friend")
-
-
-def overlap_sign(overlap: NetworkOverlap) -> SignResult:
-    """Sign 4: how much of the contact's network the seller shares."""
-    size = overlap.contact_network_size
-    if size < MIN_NETWORK_TO_JUDGE:
-        known = f"{size} known, {MIN_NETWORK_TO_JUDGE} needed"
-        return _unknown(4, f"too little is known of their network yet ({known})")
-    share = overlap.shared / size
-    head = f"Overlap {_percent(share)} ({overlap.shared} of {size})"
-    if share > OVERLAP_CLOSED:
-        return _known(4, -2, f"{head}: one closed circle, look for fresh air")
-    if share > OVERLAP_CROWDED:
-        return _known(4, -1, f"{head}: mostly the same circle")
-    if OVERLAP_SWEET_SPOT_MIN <= share <= OVERLAP_SWEET_SPOT_MAX:
-        return _known(4, 2, f"{head}: a useful shared circle")
-    if share < OVERLAP_SWEET_SPOT_MIN:
-        return _known(4, 0, f"{head}: little in common")
-    return _known(4, 0, f"{head}: more in common than is useful")
-
-
-def regularity_sign(facts: Iterable[InteractionFact], now: datetime) -> SignResult:
-    """Sign 5: whether the seller and the contact meet regularly and both sides reach out."""
-    _require_aware(now, "now")
-    ordered = latest_first(facts)
-    if not ordered:
-        return _unknown(5, "no interactions logged yet")
-    this_year = [f for f in ordered if now - f.occurred_at <= REGULARITY_WINDOW]
-    by_me, by_them = _initiative_counts(this_year)
-    considered = by_me + by_them
-    if is_one_sided(by_me, by_them):
-        if by_me > by_them:
-            one_sided = f"You initiated {by_me} of the last {considered}: one-sided"
-            return _known(5, -2, one_sided)
-        return _known(
-            5,
-            -2,
-            f"They initiated {by_them} of the last {considered}: they only get in touch when they need something",
-        )
-    latest = _ago(ordered[0].occurred_at, now)
-    if not this_year:
-        return _known(5, 0, f"Last interaction {latest}: less than once a year")
-    count = f"{_plural(len(this_year), 'interaction')} in the last year"
-    if len(this_year) < MIN_INTERACTIONS_FOR_REGULAR:
-        return _known(5, 0, f"{count}: about once a year, not yet regular")
-    if now - ordered[0].occurred_at > REGULAR_LAST_WITHIN:
-        return _known(5, 0, f"{count}, the latest {latest}: irregular")
-    return _known(5, 2, f"{count}, the latest {latest}: regular and balanced")
-
-
-def is_one_sided(initiated_by_me: int, initiated_by_them: int) -> bool:
-    """True when enough initiatives are known and one side started at least 80 % of them."""
-    considered = initiated_by_me + initiated_by_them
-    if considered < MIN_INITIATIVES_TO_JUDGE_BALANCE:
-        return False
-    return max(initiated_by_me, initiated_by_them) / considered >= ONE_SIDED_SHARE
-
-
 # --- Tie strength ---
 
 
 def tie_strength(view: SellerView, interactions: Iterable[InteractionFact], now: datetime) -> StrengthBreakdown:
     """The continuous strength of a tie in [0, 1], used to rank introduction routes: more, longer,
     more varied, more regular and more recent interactions always raise it, and it never plateaus."""
-    _require_aware(now, "now")
+    require_aware(now, "now")
     facts = latest_first(interactions)
     volume = _saturating(math.log1p(sum(interaction_weight(fact, now) for fact in facts) / VOLUME_SCALE), 1.0)
     regularity = _saturating(_distinct_days(facts, now), REGULARITY_SCALE_DAYS)
@@ -495,7 +250,7 @@ def strength_band(value: float) -> str:
 
 
 def _reciprocity(latest_first: Sequence[InteractionFact]) -> float:
-    by_me, by_them = _initiative_counts(latest_first)
+    by_me, by_them = initiative_counts(latest_first)
     considered = by_me + by_them
     if considered < MIN_INITIATIVES_FOR_RECIPROCITY:
         return 1.0
@@ -515,36 +270,9 @@ def _seller_view(view: SellerView) -> float:
 # --- Helpers ---
 
 
-def _known(number: int, points: int, explanation: str) -> SignResult:
-    return SignResult(number, SIGN_NAMES[number], points, True, explanation)
-
-
-def _unknown(number: int, what_is_missing: str) -> SignResult:
-    explanation = f"Unknown: {what_is_missing}"
-    return SignResult(number, SIGN_NAMES[number], 0, False, explanation)
-
-
-def _gaps(view: SellerView, overlap: NetworkOverlap, interactions: Sequence[InteractionFact]) -> tuple[str, ...]:
-    """What the seller still has to find out; a title they said they don't know is a gap too."""
-    gaps: list[str] = []
-    if not view.knows_job_title:
-        gaps.append("job title")
-    if not view.knows_responsibilities:
-        gaps.append("what they really do")
-    if view.appreciation in (None, Appreciation.UNKNOWN):
-        gaps.append("whether they appreciate your work")
-    if view.friendship is None:
-        gaps.append("whether they are a friend")
-    if overlap.contact_network_size < MIN_NETWORK_TO_JUDGE:
-        gaps.append("their network")
-    if not interactions:
-        gaps.append("how often you interact")
-    return tuple(gaps)
-
-
 def recent_initiatives(facts: Iterable[InteractionFact], now: datetime) -> Initiatives:
     """Sign 5's balance as of `now`, and how long it holds (kept on the tie for the nudge sweep)."""
-    _require_aware(now, "now")
+    require_aware(now, "now")
     known = [
         fact
         for fact in latest_first(facts)
@@ -554,43 +282,5 @@ def recent_initiatives(facts: Iterable[InteractionFact], now: datetime) -> Initi
     return Initiatives(by_me, len(known) - by_me, known[-1].occurred_at + REGULARITY_WINDOW if known else None)
 
 
-def _initiative_counts(latest_first: Iterable[InteractionFact]) -> tuple[int, int]:
-    """(by me, by them) among the latest interactions whose initiator is known."""
-    initiators = [fact.initiator for fact in latest_first if fact.initiator is not None]
-    considered = initiators[:RECENT_INITIATIVES_CONSIDERED]
-    by_me = sum(1 for initiator in considered if initiator is Initiator.ME)
-    return by_me, len(considered) - by_me
-
-
-def latest_first(interactions: Iterable[InteractionFact]) -> list[InteractionFact]:
-    """The interactions from the latest; those of the same moment keep the order they came in (the
-    engine hands them over in the order they were recorded, so every sum runs the same way)."""
-    return sorted(interactions, key=_occurred_at, reverse=True)  # stable, reverse included
-
-
-_occurred_at = attrgetter("occurred_at")
-
-
-def _ago(moment: datetime, now: datetime) -> str:
-    """'today', '1 day ago', '12 days ago': whole days, the future counting as today."""
-    days = max((now - moment) // _DAY, 0)
-    return "today" if days == 0 else f"{_plural(days, 'day')} ago"
-
-
-def _percent(share: float) -> str:
-    text = f"{share * 100:.1f}".removesuffix(".0")
-    return f"{text} %"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
 def _clamp(value: float, low: float, high: float) -> float:
     return max(low, min(value, high))
-
-
-def _require_aware(moment: datetime, what: str) -> None:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        naive = moment.isoformat()
-        raise ValueError(f"{what} must be timezone-aware, got the naive {naive}")

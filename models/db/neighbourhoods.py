@@ -45,7 +45,15 @@ class NeighbourhoodReads:
         ids = list(contact_ids)
         if not ids:
             return []
-        query = select(Tie.member_id, Tie.contact_id, Tie.strength, Tie.last_interaction_at, Tie.bridge).where(
+        query = select(
+            Tie.member_id,
+            Tie.contact_id,
+            Tie.strength,
+            Tie.last_interaction_at,
+            Tie.bridge,
+            Tie.appreciation,
+            Tie.friendship,
+        ).where(
             Tie.workspace_id == self.workspace_id,
             Tie.contact_id.in_(ids),
             or_(Tie.private.is_(False), Tie.member_id == asker.id),

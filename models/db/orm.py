@@ -128,6 +128,10 @@ contact_tags = Table(
 )
 
 
+#: `Contact.job_title_source` of a title a seller typed in the rating form.
+TITLE_FROM_RATING = "rating"
+
+
 class Contact(Base):
     """A person sellers talk to; `name_key` is the name folded for matching (case, accents)."""
 
@@ -144,6 +148,10 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(limits.EMAIL_LENGTH))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"), index=True)
     job_title: Mapped[str | None] = mapped_column(String(limits.JOB_TITLE_LENGTH))
+    #: Where `job_title` came from: an import's kind ("linkedin", "vcard", "csv"), TITLE_FROM_RATING (a
+    #: seller typed it), None (not known: before it was kept). Only a hint to the sellers: sign 1 rests on
+    #: each seller's own answer (`Tie.knows_job_title`), never on the record.
+    job_title_source: Mapped[str | None] = mapped_column(String(16))
     responsibilities: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(String(limits.PHONE_LENGTH))
     profile_url: Mapped[str | None] = mapped_column(String(limits.PROFILE_URL_LENGTH))
@@ -209,6 +217,9 @@ class Tie(Base):
     initiated_by_them: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     initiatives_as_of: Mapped[datetime | None] = mapped_column(UTCDateTime)
     initiatives_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: How many of the five signs are known (a total of mostly unknown signs is not "low"). None on a
+    #: scored tie (`computed_at` set) means figures kept under older rules: `bot.db.migrate` rescores.
+    signs_known: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_utcnow)
 
 

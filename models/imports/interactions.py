@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from models.core.dates import FUTURE_TOLERANCE
 from models.core.limits import cut
-from models.core.scoring import InteractionFact
+from models.core.signs import InteractionFact
 from models.core.values import Channel
 from models.db.bulk import WRITE_CHUNK, chunks
 from models.db.orm import Member

@@ -121,6 +121,11 @@ class People:
             person.filled.update(filled)
         return filled
 
+    def titled(self) -> list[Person]:
+        """The people whose title the next `write` writes: new ones with a title, known ones given one."""
+        known = [person for person in self.everyone if person.id is not None and "title" in person.filled]
+        return [person for person in self.new if person.job_title] + known
+
     def write(self, store: PeopleStore, created_by: int | None, now: datetime) -> None:
         """Write the new accounts and contacts (every new person gets its id) and the filled known contacts."""
         if self.new_accounts:

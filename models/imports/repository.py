@@ -123,6 +123,16 @@ class ImportRepository(ScoreReads, WorkspaceRepository):
         ]
         self.session.execute(statement, values)
 
+    def note_title_source(self, contact_ids: Sequence[int], source: str) -> None:
+        """Keep where these contacts' titles came from (this import's kind): a hint, never sign 1."""
+        for chunk in chunks(sorted(contact_ids), LOOKUP_CHUNK):
+            self.session.execute(
+                update(Contact)
+                .where(Contact.workspace_id == self.workspace_id, Contact.id.in_(chunk))
+                .values(job_title_source=source)
+                .execution_options(synchronize_session=False)
+            )
+
     def _index_names(self, named: Iterable[tuple[int, str]], kind: str) -> None:
         """The typo-tolerant name index rows of new contacts or accounts (see WorkspaceRepository.index_name)."""
         column = "contact_id" if kind == "contact" else "account_id"

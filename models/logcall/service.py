@@ -11,9 +11,9 @@ from itertools import combinations
 from models.core.errors import Forbidden, Misread, MisreadCommand, Missing, NotAllowed, NotFound, Usage, found
 from models.core.limits import COMPANY_NAME, CONTACT_NAME, JOB_TITLE, MEETING_TITLE_LENGTH, TAG, cut
 from models.core.names import Candidate, fold, match_name
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand, MemberProfile
-from models.db.orm import Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie
+from models.db.orm import TITLE_FROM_RATING, Contact, Interaction, Meeting, MeetingContact, Member, PendingLog, Tie
 from models.db.uow import UnitOfWork, WriteCollision
 from models.logcall.repository import LogcallRepository
 from models.scores.engine import TieReport, reports, rescore_contacts
@@ -105,6 +105,9 @@ class RatingForm:
     contact_id: int
     contact_name: str
     rating: TieRating = field(default_factory=TieRating)
+    #: The title on record and its source: a hint beside sign 1's question, never its answer.
+    title_on_record: str | None = None
+    title_source: str | None = None
 
 
 # Members ---------------------------------------------------------------------------------------
@@ -450,12 +453,10 @@ def rating_form(uow: UnitOfWork, actor: Actor, contact_id: int) -> RatingForm:
             knows_responsibilities=tie.knows_responsibilities if tie else None,
             appreciation=Appreciation(tie.appreciation) if tie and tie.appreciation else None,
             friendship=Friendship(tie.friendship) if tie and tie.friendship else None,
-            job_title=contact.job_title,
-            responsibilities=contact.responsibilities,
             private=tie.private if tie else False,
             cadence_days=tie.cadence_days if tie else None,
         )
-        return RatingForm(contact_id=contact.id, contact_name=contact.name, rating=rating)
+        return RatingForm(contact.id, contact.name, rating, contact.job_title, contact.job_title_source)
 
 
 def rate_tie(uow: UnitOfWork, actor: Actor, contact_id: int, rating: TieRating, now: datetime) -> TieReport:
@@ -482,6 +483,7 @@ def _apply_rating(tie: Tie, contact: Contact, rating: TieRating) -> None:
     """What the seller said, on the tie and the contact's record; what they left blank stays as it was."""
     if rating.job_title is not None:
         contact.job_title = rating.job_title.strip() or None
+        contact.job_title_source = TITLE_FROM_RATING if contact.job_title else None
     if rating.responsibilities is not None:
         contact.responsibilities = rating.responsibilities.strip() or None
     answers = {

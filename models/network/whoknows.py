@@ -339,7 +339,16 @@ def route_views(repo: RouteReads, routes: list[Route]) -> tuple[RouteView, ...]:
             )
             band = strength_band(round(hop.strength, 2))
             hops.append(
-                HopView(hop.node, hop.strength, hop.kind, hop.last_interaction_at, hop.bridge, to=person, band=band)
+                HopView(
+                    hop.node,
+                    hop.strength,
+                    hop.kind,
+                    hop.last_interaction_at,
+                    hop.bridge,
+                    hop.caution,
+                    to=person,
+                    band=band,
+                )
             )
         views.append(RouteView(hops=tuple(hops), chance=route.chance))
     return tuple(views)

@@ -18,7 +18,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models.core.nudges import DigestItem, Frequency, NudgeKind, NudgeMemory, TieFacts
-from models.core.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
+from models.core.scoring import NO_INITIATIVES, Initiatives
+from models.core.signs import RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW
 from models.db.orm import (
     Account,
     CadenceRule,
@@ -136,7 +137,7 @@ class MemberNudges:
         stale = [row[0] for row in rows if not row[11]]
         counted = self.initiatives_in_sql(member, now, stale) if stale else {}
         facts = []
-        for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _ in rows:
+        for contact_id, name, company, strength, score, last, count, cadence, overlap, me, them, _, known in rows:
             if contact_id in counted:
                 me, them = counted[contact_id].by_me, counted[contact_id].by_them
             facts.append(
@@ -153,6 +154,7 @@ class MemberNudges:
                     overlap,
                     me,
                     them,
+                    known,
                 )
             )
         return facts, counted
@@ -387,6 +389,7 @@ def _ties_and_tags(
             Tie.initiated_by_me,
             Tie.initiated_by_them,
             _initiatives_hold(now),
+            Tie.signs_known,
         )
         .join(Contact, Contact.id == Tie.contact_id)
         .outerjoin(Account, Account.id == Contact.account_id)

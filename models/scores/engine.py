@@ -14,10 +14,11 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from models.core.scoring import InteractionFact, TieFigures, assess_tie
+from models.core.scoring import TieFigures, assess_tie
+from models.core.signs import InteractionFact
 from models.db.orm import Contact
 from models.db.uow import UnitOfWork
-from models.scores.repository import Pair, ScoreReads, ScoreRepository
+from models.scores.repository import Pair, ScoreReads, ScoreRepository, StaleScores
 
 #: Called now and then with a stage, how many are done, and how many in all.
 Progress = Callable[[str, int, int], None]
@@ -30,6 +31,10 @@ class TieReport(TieFigures):
     contact_id: int
     contact_name: str
     account_name: str | None
+    #: The title on the contact's record and where it came from (`Contact.job_title_source`): a hint
+    #: to show the seller, never part of sign 1, which rests on what the seller says they know.
+    title_on_record: str | None = None
+    title_source: str | None = None
 
 
 def reports(repo: ScoreReads, member_id: int, contacts: Sequence[Contact], now: datetime) -> list[TieReport]:
@@ -46,6 +51,8 @@ def report_of(contact: Contact, tie_figures: TieFigures) -> TieReport:
         contact_id=contact.id,
         contact_name=contact.name,
         account_name=contact.account.name if contact.account else None,
+        title_on_record=contact.job_title,
+        title_source=contact.job_title_source,
     )
 
 
@@ -96,3 +103,12 @@ def rescore_workspace(uow: UnitOfWork, team_id: str, now: datetime, progress: Pr
         after = max(contact_id for _, contact_id in pairs)
         if progress is not None:
             progress("Scoring ties", done, done)
+
+
+def rescore_stale(uow: UnitOfWork, now: datetime) -> int:
+    """Score again every workspace holding ties whose kept figures come from older rules (a migration
+    changed the rules: see `Tie.signs_known`); returns how many ties were scored. Nothing to do, nothing
+    written."""
+    with uow:
+        teams = uow.across_workspaces(StaleScores).teams_with_stale_ties()
+    return sum(rescore_workspace(uow, team_id, now) for team_id in teams)

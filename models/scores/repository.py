@@ -15,18 +15,19 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from models.core.scoring import (
-    RECENT_INTERACTIONS_FOR_SCORING,
-    InteractionFact,
-    NetworkOverlap,
-    TieFigures,
-    TieInputs,
-    latest_first,
-    seller_view,
-)
+from models.core.scoring import RECENT_INTERACTIONS_FOR_SCORING, TieFigures, TieInputs
+from models.core.signs import InteractionFact, NetworkOverlap, latest_first, seller_view
 from models.core.values import Channel, Initiator
 from models.db.bulk import LOOKUP_CHUNK, among, chunks, unindexed
-from models.db.orm import Contact, ContactLink, Interaction, Tie, interaction_colleagues, interaction_contacts
+from models.db.orm import (
+    Contact,
+    ContactLink,
+    Interaction,
+    Tie,
+    Workspace,
+    interaction_colleagues,
+    interaction_contacts,
+)
 from models.db.repository import WorkspaceRepository, refresh_team_strength
 
 #: A tie as the engine names it: (member id, contact id).
@@ -42,12 +43,6 @@ class InputsChunk(NamedTuple):
     tie_ids: dict[Pair, int]
 
 
-class _ContactRecord(NamedTuple):
-    account_id: int | None
-    title_on_record: bool
-    role_on_record: bool
-
-
 class _TieAnswers(NamedTuple):
     tie_id: int
     knows_job_title: bool | None
@@ -58,12 +53,10 @@ class _TieAnswers(NamedTuple):
 
 @dataclass
 class _Networks:
-    """Who the contacts of one chunk are known to know, and the members' own contacts (read once)."""
+    """The links of the contacts of one chunk (whom they know), and the members' own contacts (read once)."""
 
     links: dict[int, set[int]]
-    at_account: dict[int, frozenset[int]]
     mine: dict[int, set[int]]
-    shared_at_account: dict[tuple[int, int], int]
 
 
 class ScoreReads:
@@ -86,7 +79,7 @@ class ScoreReads:
         self, pairs: Collection[Pair], histories: Mapping[Pair, Sequence[InteractionFact]] | None = None
     ) -> Iterator[InputsChunk]:
         """What each tie's figures rest on, for SCORING_CHUNK contacts at a time (one round of statements
-        each; what the members know and the accounts' people are read once for all).
+        each; what the members know is read once for all).
 
         `histories`, when given, are the ties' complete live interactions (an import adds what it
         just wrote from memory); otherwise they are read. A pair with no tie row yet is read as a
@@ -97,15 +90,15 @@ class ScoreReads:
         for member_id, contact_id in sorted(set(pairs)):
             by_contact[contact_id].append(member_id)
         members = sorted({member_id for member_id, _ in pairs})
-        networks = _Networks(links={}, at_account={}, mine=self._contacts_of(members), shared_at_account={})
+        networks = _Networks(links={}, mine=self._contacts_of(members))
         for chunk in chunks(sorted(by_contact), SCORING_CHUNK):
             chunk_pairs = [(member_id, contact_id) for contact_id in chunk for member_id in by_contact[contact_id]]
-            contacts = self._contact_records(chunk)
+            contacts = self._contacts_among(chunk)
             answers = self._tie_answers(chunk, members)
             known = histories if histories is not None else self.histories(chunk_pairs)
-            self._read_networks(chunk, contacts, networks)
+            self._read_links(chunk, networks)
             inputs = {
-                pair: _inputs(pair, contacts[pair[1]], answers.get(pair), known.get(pair, ()), networks)
+                pair: _inputs(pair, answers.get(pair), known.get(pair, ()), networks)
                 for pair in chunk_pairs
                 if pair[1] in contacts
             }
@@ -222,13 +215,14 @@ class ScoreReads:
                 mine[member_id].add(contact_id)
         return mine
 
-    def _contact_records(self, contact_ids: Sequence[int]) -> dict[int, _ContactRecord]:
-        rows = self.session.execute(
-            select(Contact.id, Contact.account_id, Contact.job_title, Contact.responsibilities).where(
-                Contact.workspace_id == self.workspace_id, among(self.session, Contact.id, contact_ids)
+    def _contacts_among(self, contact_ids: Sequence[int]) -> set[int]:
+        return set(
+            self.session.scalars(
+                select(Contact.id).where(
+                    Contact.workspace_id == self.workspace_id, among(self.session, Contact.id, contact_ids)
+                )
             )
         )
-        return {row.id: _ContactRecord(row.account_id, bool(row.job_title), bool(row.responsibilities)) for row in rows}
 
     def _tie_answers(self, contact_ids: Sequence[int], member_ids: Sequence[int]) -> dict[Pair, _TieAnswers]:
         rows = self.session.execute(
@@ -248,10 +242,8 @@ class ScoreReads:
         )
         return {(row.member_id, row.contact_id): _TieAnswers(row.id, *row[3:]) for row in rows}
 
-    def _read_networks(
-        self, contact_ids: Sequence[int], contacts: Mapping[int, _ContactRecord], networks: _Networks
-    ) -> None:
-        """The links of these contacts, and who works at their accounts (each account read once)."""
+    def _read_links(self, contact_ids: Sequence[int], networks: _Networks) -> None:
+        """The links of these contacts: the people they are known to know."""
         pair = select(ContactLink.contact_a_id, ContactLink.contact_b_id)
         in_workspace = unindexed(ContactLink.workspace_id) == self.workspace_id
         for query in (
@@ -261,17 +253,6 @@ class ScoreReads:
             for low, high in self.session.execute(query):
                 networks.links.setdefault(low, set()).add(high)
                 networks.links.setdefault(high, set()).add(low)
-        accounts = {c.account_id for c in contacts.values() if c.account_id is not None} - networks.at_account.keys()
-        grouped: dict[int, set[int]] = defaultdict(set)
-        for chunk in chunks(sorted(accounts), LOOKUP_CHUNK):
-            for contact_id, account_id in self.session.execute(
-                select(Contact.id, Contact.account_id).where(
-                    unindexed(Contact.workspace_id) == self.workspace_id,
-                    among(self.session, Contact.account_id, chunk),
-                )
-            ):
-                grouped[cast(int, account_id)].add(contact_id)
-        networks.at_account.update({account_id: frozenset(grouped[account_id]) for account_id in accounts})
 
 
 #: The figures a tie's row keeps, by column.
@@ -286,6 +267,7 @@ _KEPT = (
     "initiated_by_them",
     "initiatives_as_of",
     "initiatives_until",
+    "signs_known",
 )
 
 
@@ -302,48 +284,32 @@ def _row(tie_id: int, figures: TieFigures, now: datetime) -> dict[str, Any]:
         "new_initiated_by_them": figures.initiatives.by_them,
         "new_initiatives_as_of": now,
         "new_initiatives_until": figures.initiatives.until,
+        "new_signs_known": figures.score.signs_known,
     }
 
 
 def _inputs(
-    pair: Pair,
-    contact: _ContactRecord,
-    answers: _TieAnswers | None,
-    history: Sequence[InteractionFact],
-    networks: _Networks,
+    pair: Pair, answers: _TieAnswers | None, history: Sequence[InteractionFact], networks: _Networks
 ) -> TieInputs:
     member_id, contact_id = pair
-    view = seller_view(
-        contact.title_on_record,
-        contact.role_on_record,
-        *(answers[1:] if answers is not None else (None, None, None, None)),
-    )
+    view = seller_view(*(answers[1:] if answers is not None else (None, None, None, None)))
     ordered = latest_first(history)
     return TieInputs(
         view=view,
         recent=tuple(ordered[:RECENT_INTERACTIONS_FOR_SCORING]),
         interaction_count=len(history),
-        overlap=_overlap(member_id, contact_id, contact.account_id, networks),
+        overlap=_overlap(member_id, contact_id, networks),
     )
 
 
-def _overlap(member_id: int, contact_id: int, account_id: int | None, networks: _Networks) -> NetworkOverlap:
-    """The contact's network (links and colleagues at their account, themselves left out) against the
-    member's other contacts; the share of an account's people a member knows is counted once per pair."""
-    member_contacts = networks.mine.get(member_id, set())
-    at_account: frozenset[int] = frozenset()
-    shared_colleagues = 0
-    if account_id is not None:
-        at_account = networks.at_account[account_id]
-        key = (account_id, member_id)
-        if key not in networks.shared_at_account:
-            networks.shared_at_account[key] = len(at_account & member_contacts)
-        shared_colleagues = networks.shared_at_account[key]
-    linked_only = networks.links.get(contact_id, set()) - at_account
-    is_colleague = contact_id in at_account
-    network_size = len(at_account) + len(linked_only) - is_colleague
-    shared = shared_colleagues + len(linked_only & member_contacts) - (is_colleague and contact_id in member_contacts)
-    return NetworkOverlap(shared=shared, contact_network_size=network_size)
+def _overlap(member_id: int, contact_id: int, networks: _Networks) -> NetworkOverlap:
+    """The contact's network against the member's other contacts. Their network is the people they are
+    known to know (ContactLink: met together in a logged interaction, introduced, linked by a seller);
+    a co-worker at their account counts only through such a link: covering an account is normal B2B
+    work, and a CRM's list of co-workers is not people the contact knows."""
+    network = networks.links.get(contact_id, set()) - {contact_id}
+    shared = network & networks.mine.get(member_id, set())
+    return NetworkOverlap(shared=len(shared), contact_network_size=len(network))
 
 
 def _fact(occurred_at: datetime, channel: str, minutes: int | None, initiator: str | None) -> InteractionFact:
@@ -353,6 +319,22 @@ def _fact(occurred_at: datetime, channel: str, minutes: int | None, initiator: s
         duration_minutes=minutes,
         initiator=Initiator(initiator) if initiator else None,
     )
+
+
+class StaleScores:
+    """Across workspaces: which hold ties whose kept figures come from older rules (`Tie.signs_known`)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def teams_with_stale_ties(self) -> list[str]:
+        """The team ids of the workspaces with a scored tie whose `signs_known` is not kept yet."""
+        stale = select(Tie.workspace_id).where(Tie.computed_at.is_not(None), Tie.signs_known.is_(None)).distinct()
+        return list(
+            self.session.scalars(
+                select(Workspace.slack_team_id).where(Workspace.id.in_(stale)).order_by(Workspace.slack_team_id)
+            )
+        )
 
 
 class ScoreRepository(ScoreReads, WorkspaceRepository):

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from handlers.logcall.forms import FormErrors, State, logcall_command_from_state, rating_from_state
-from models.core.scoring import Appreciation, Friendship
+from handlers.logcall.views import rating_modal
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Channel, ContactRef, Initiator, LogCallCommand
-from models.logcall.service import TieRating
+from models.logcall.service import RatingForm, TieRating
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)  # Sunday 22 November, 11:00 in Paris
@@ -212,9 +213,10 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_a_full_rating_is_read_into_a_tie_rating() -> None:
-    """Both boxes ticked, a good job, a friend, and the job described."""
+    """Yes to both questions, a good job, a friend, and the job described."""
     state: State = {
-        "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": [{"value": "title"}, {"value": "role"}]}},
+        "knows_title": {"knows_title": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
+        "knows_role": {"knows_role": {"type": "radio_buttons", "selected_option": {"value": "yes"}}},
         "job_title": {"job_title": text(" Head of IT ")},
         "responsibilities": {"responsibilities": text("Runs vendor selection")},
         "appreciation": {"appreciation": {"type": "radio_buttons", "selected_option": {"value": "good"}}},
@@ -250,10 +252,10 @@ def test_a_cadence_past_ten_years_or_of_thousands_of_digits_is_refused_under_its
     assert refused.value.by_block == {"cadence": "Write a number of days, like 30."}
 
 
-def test_a_typed_job_title_counts_as_knowing_it_even_unticked() -> None:
-    """Writing their title (or what they do) is knowing it, whether or not the box was ticked."""
+def test_a_job_title_the_seller_types_counts_as_knowing_it_even_unanswered() -> None:
+    """Writing their title themselves is knowing it; the role question answered "no" stays a no."""
     state: State = {
-        "knowledge": {"knowledge": {"type": "checkboxes", "selected_options": []}},
+        "knows_role": {"knows_role": {"type": "radio_buttons", "selected_option": {"value": "no"}}},
         "job_title": {"job_title": text("CFO")},
     }
 
@@ -262,9 +264,23 @@ def test_a_typed_job_title_counts_as_knowing_it_even_unticked() -> None:
     assert (rating.knows_job_title, rating.knows_responsibilities) == (True, False)
 
 
-def test_unanswered_appreciation_and_friendship_keep_what_was_known() -> None:
-    """Questions 2 and 3 left blank are None, so the rating keeps the earlier answers."""
+def test_unanswered_questions_keep_what_was_known_and_a_blank_title_leaves_the_record_alone() -> None:
+    """Questions left blank are None, so the rating keeps the earlier answers (never "I don't know"), and
+    an empty title field does not clear the title on record."""
     rating = rating_from_state({})
 
     assert (rating.appreciation, rating.friendship) == (None, None)
-    assert (rating.knows_job_title, rating.knows_responsibilities) == (False, False)
+    assert (rating.knows_job_title, rating.knows_responsibilities) == (None, None)
+    assert (rating.job_title, rating.responsibilities) == (None, None)
+
+
+def test_the_rating_form_asks_sign_one_and_shows_a_title_from_linkedin_as_a_hint_not_an_answer() -> None:
+    """The issue's case: LinkedIn says VP Procurement. The form pre-fills neither the title field nor an
+    answer; it asks, with "LinkedIn says: VP Procurement." as the question's hint."""
+    form = RatingForm(7, "Jane Doe", TieRating(), "VP Procurement", "linkedin")
+
+    blocks = {block.get("block_id"): block for block in rating_modal(form, "{}")["blocks"]}
+
+    assert blocks["knows_title"]["hint"]["text"] == "LinkedIn says: VP Procurement."
+    assert "initial_option" not in blocks["knows_title"]["element"]
+    assert "initial_value" not in blocks["job_title"]["element"]

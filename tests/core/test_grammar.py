@@ -129,6 +129,23 @@ def test_every_channel_word_names_its_channel(phrase: str, channel: Channel) -> 
     assert parse(f"Jane Doe {phrase.upper()} yesterday").channel is channel
 
 
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("Jane Doe skype yesterday", Channel.VIDEO),  # the seeds' own example of a channel with tone
+        ("Jane Doe skype call", Channel.VIDEO),
+        ("Jane Doe teams call", Channel.VIDEO),
+        ("Jane Doe google meet", Channel.VIDEO),
+        ("Jane Doe facetime", Channel.VIDEO),
+        ("Jane Doe whatsapp call", Channel.PHONE),
+        ("Jane Doe whatsapp", Channel.CHAT),
+    ],
+)
+def test_common_voice_and_video_words_read_as_their_channel(text: str, channel: Channel) -> None:
+    """ "telephone or skype" (the essay): skype is video, a WhatsApp call a voice call, a WhatsApp message a chat."""
+    assert parse(text).channel is channel
+
+
 def test_the_longest_channel_phrase_wins() -> None:
     """ "zoom call" is one video channel, not video and phone."""
     assert parse("Jane zoom call").channel is Channel.VIDEO

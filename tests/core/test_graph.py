@@ -13,6 +13,7 @@ from models.core.graph import (
     BRIDGE,
     LOCAL_BRIDGE,
     TEAM_HUB,
+    IntermediaryCaution,
     LinkEdge,
     Neighbourhood,
     Node,
@@ -28,6 +29,9 @@ from models.core.graph import (
     rank_routes,
     teammate_strength,
 )
+from models.core.scoring import tie_strength
+from models.core.signs import Appreciation, Friendship, InteractionFact, SellerView
+from models.core.values import Channel, Initiator
 
 ME = 1
 TARGET = 100
@@ -66,6 +70,61 @@ def test_the_route_through_stronger_links_wins_even_with_more_hops() -> None:
         "tie",
         "co_attendance",
     ]
+
+
+def _met_monthly(view: SellerView) -> float:
+    """The strength of a tie met for an hour every month of the past half-year, both reaching out."""
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    facts = [
+        InteractionFact(
+            datetime(2026, month, 10, tzinfo=UTC), Channel.IN_PERSON, 60, (Initiator.ME, Initiator.THEM)[i % 2]
+        )
+        for i, month in enumerate(range(5, 11))
+    ]
+    return tie_strength(view, facts, now).value
+
+
+def test_a_contact_i_did_a_bad_job_for_is_a_poor_intermediary_and_the_route_says_why() -> None:
+    """The issue's case: "If you think you did a bad job, this is obviously not the right person to use for
+    networking". Met as often as Raj, Jane (bad job) keeps her own strength on the hop, but her route's
+    chance falls far below Raj's (a fifth, not the ~0.1 of strength a bad job costs), and says why."""
+    bad_job, unrated = _met_monthly(SellerView(appreciation=Appreciation.BAD)), _met_monthly(SellerView())
+    routes = rank_routes(
+        around_target(
+            ties=[
+                TieEdge(ME, 40, bad_job, datetime(2026, 10, 10, tzinfo=UTC), None, "bad", None),
+                TieEdge(ME, 41, unrated, datetime(2026, 10, 10, tzinfo=UTC)),
+            ],
+            links=[LinkEdge(40, TARGET, "introduction", 0.6), LinkEdge(41, TARGET, "introduction", 0.6)],
+        )
+    )
+    assert [route.intermediary for route in routes] == [contact_node(41), contact_node(40)]
+    assert routes[1].chance <= routes[0].chance / 4
+    assert routes[1].hops[0].caution is IntermediaryCaution.BAD_JOB and routes[1].hops[0].strength == bad_job
+    assert routes[0].hops[0].caution is None
+
+
+def test_a_very_close_friend_never_counts_more_than_a_friend_as_an_intermediary() -> None:
+    """Sign 3's "loss of face when using that contact for professional purposes": met as often, a very
+    close friend's tie may be a little stronger than a friend's, yet the route through the friend comes first."""
+    close, friend = (_met_monthly(SellerView(friendship=f)) for f in (Friendship.CLOSE_FRIEND, Friendship.FRIEND))
+    routes = rank_routes(
+        around_target(
+            ties=[
+                TieEdge(ME, 40, close, datetime(2026, 10, 10, tzinfo=UTC), None, None, "close_friend"),
+                TieEdge(ME, 41, friend, datetime(2026, 10, 10, tzinfo=UTC), None, None, "friend"),
+            ],
+            links=[LinkEdge(40, TARGET, "introduction", 0.6), LinkEdge(41, TARGET, "introduction", 0.6)],
+        )
+    )
+    assert [route.intermediary for route in routes] == [contact_node(41), contact_node(40)]
+    assert routes[1].hops[0].caution is IntermediaryCaution.CLOSE_FRIEND
+
+
+def test_my_own_tie_to_a_contact_i_did_a_bad_job_for_is_not_hidden_nor_lowered() -> None:
+    """Reaching the contact themselves is no introduction: the direct tie keeps its chance, with no caution."""
+    routes = rank_routes(around_target(ties=[TieEdge(ME, TARGET, 0.5, datetime(2026, 10, 1, tzinfo=UTC), None, "bad")]))
+    assert routes[0].is_direct and routes[0].chance == 0.5 and routes[0].hops[0].caution is None
 
 
 def test_a_direct_tie_always_comes_first_even_when_weaker() -> None:

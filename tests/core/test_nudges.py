@@ -28,7 +28,7 @@ from models.core.nudges import (
     one_sided,
     weekly_tips,
 )
-from models.core.scoring import is_one_sided
+from models.core.signs import is_one_sided
 from models.core.weekdays import WEEKDAYS, parse_days
 from models.delivery.outbox import OutgoingMessage
 from models.nudges.digests import items_from_data, items_to_data, settings_to_data
@@ -55,6 +55,7 @@ def tie(
     overlap: float | None = None,
     by_me: int = 0,
     by_them: int = 0,
+    signs_known: int | None = 4,
 ) -> TieFacts:
     """A contact last met `days_ago` days before NOW (never, when None)."""
     return TieFacts(
@@ -70,6 +71,7 @@ def tie(
         overlap_share=overlap,
         initiated_by_me=by_me,
         initiated_by_them=by_them,
+        signs_known=signs_known,
     )
 
 
@@ -221,14 +223,16 @@ def test_a_contact_who_only_gets_in_touch_when_they_need_something_is_told_as_su
     """They started 5 of the last 6: take the lead with something of value."""
     item = one_sided(tie(by_me=1, by_them=5), NOW)
     assert item is not None and item.kind is NudgeKind.ONE_SIDED
-    assert headline(item) == "Jane Doe only gets in touch when they need something: they started 5 of the last 6"
+    assert headline(item) == (  # who reaches out is a hint of imbalance, worded as a question
+        "Jane Doe reached out first 5 of the last 6 times: do they only get in touch when they need something?"
+    )
     assert "take the lead with something of value" in reason(item)
 
 
 def test_when_they_started_every_interaction_the_headline_says_all() -> None:
-    """ "They started all of the last 4", not "4 of the last 4"."""
+    """ "Reached out first the last 4 times", not "4 of the last 4 times"."""
     item = one_sided(tie(by_them=4), NOW)
-    assert item is not None and headline(item).endswith("they started all of the last 4")
+    assert item is not None and "reached out first the last 4 times: do they" in headline(item)
 
 
 def test_a_contact_the_seller_always_chases_is_told_the_other_way_round() -> None:
@@ -302,6 +306,29 @@ def test_the_low_scorer_to_kick_start_is_the_one_met_most_often() -> None:
     assert kick.contact_name == "Raj Patel"
     assert kick.suggested_day == date(2026, 12, 2)
     assert headline(kick) == "Kick-start your relationship with Raj Patel: meet next week, Wed 2 Dec?"
+
+
+def test_a_never_rated_low_scorer_is_not_kicked_start_the_seller_is_asked_to_rate_them() -> None:
+    """Never rated is not low: Raj's 0 points rest on 2 known signs of 5, so he is no low scorer yet, and
+    with no low scorer whose signs are mostly known, the tip asks to rate the one met most often."""
+    ties = [
+        tie(1, "Jane Doe", score=0, interactions=3, signs_known=2),
+        tie(2, "Raj Patel", score=0, interactions=9, signs_known=2),
+        tie(3, "Ann Lee", score=1, interactions=12, signs_known=None),  # kept before signs were counted
+    ]
+    tips = tips_by_kind(ties)
+    assert NudgeKind.KICK_START not in tips
+    assert tips[NudgeKind.RATE].contact_name == "Ann Lee"
+    assert headline(tips[NudgeKind.RATE]) == "Rate your relationship with Ann Lee: is it worth kick-starting?"
+    assert reason(tips[NudgeKind.RATE]).startswith("only 0 signs of 5 known")
+
+
+def test_a_low_scorer_whose_signs_are_mostly_known_is_kicked_start_and_no_rating_is_asked() -> None:
+    """With one low scorer on 3 known signs, the tip kick-starts them and asks for no rating."""
+    ties = [tie(1, "Jane Doe", score=1, interactions=3, signs_known=3), tie(2, "Raj", score=0, signs_known=1)]
+    tips = tips_by_kind(ties)
+    assert tips[NudgeKind.KICK_START].contact_name == "Jane Doe"
+    assert NudgeKind.RATE not in tips
 
 
 def test_a_contact_never_met_or_on_two_points_is_not_a_kick_start() -> None:

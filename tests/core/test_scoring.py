@@ -7,24 +7,28 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.core.scoring import (
+    duration_factor,
+    interaction_weight,
+    recency_factor,
+    recent_initiatives,
+    strength_band,
+    tie_strength,
+)
+from models.core.signs import (
     MAX_TOTAL,
     MIN_NETWORK_TO_JUDGE,
     MIN_TOTAL,
+    NO_GIVE_AND_TAKE,
     Appreciation,
     Friendship,
+    GiveAndTake,
     InteractionFact,
     NetworkOverlap,
     SellerView,
     SignResult,
     TieScore,
-    duration_factor,
-    interaction_weight,
     is_one_sided,
-    recency_factor,
-    recent_initiatives,
     score_tie,
-    strength_band,
-    tie_strength,
 )
 from models.core.values import Channel, Initiator
 
@@ -53,9 +57,10 @@ def score(
     view: SellerView = NOTHING_SAID,
     interactions: tuple[InteractionFact, ...] = (),
     overlap: NetworkOverlap = SMALL_NETWORK,
+    give_and_take: GiveAndTake = NO_GIVE_AND_TAKE,
 ) -> TieScore:
     """score_tie at NOW with nothing known unless given."""
-    return score_tie(view, interactions, overlap, NOW)
+    return score_tie(view, interactions, overlap, NOW, give_and_take)
 
 
 # --- Sign 1: job title and what they really do ---
@@ -211,11 +216,51 @@ def test_regularity_is_unknown_without_interactions() -> None:
     assert (result.points, result.known) == (0, False)
 
 
-def test_three_interactions_this_year_the_latest_recent_are_regular() -> None:
-    """At least 3 interactions in 365 days, the latest within 90 days, not one-sided: +2."""
-    result = sign(5, score(interactions=(met(10), met(100), met(200))))
+def test_three_meetings_this_year_the_latest_recent_with_four_known_initiators_are_regular_and_balanced() -> None:
+    """At least 3 meetings or calls in 365 days, the latest within 90 days, 4 known initiators not one-sided: +2."""
+    facts = (met(10, ME), met(100, THEM), met(200, ME), met(250, THEM))
+    result = sign(5, score(interactions=facts))
     assert (result.points, result.known) == (2, True)
-    assert result.explanation == ("3 interactions in the last year, the latest 10 days ago: regular and balanced")
+    assert result.explanation == "4 meetings or calls in the last year, the latest 10 days ago: regular and balanced"
+
+
+def test_regular_meetings_with_too_few_known_initiators_are_regular_the_balance_unknown() -> None:
+    """Fewer than four known initiators is not "balanced": regular meetings score +1, saying why."""
+    result = sign(5, score(interactions=(met(10), met(100), met(200))))
+    assert (result.points, result.known) == (1, True)
+    assert result.explanation == (
+        "3 meetings or calls in the last year, the latest 10 days ago: "
+        "regular, the balance unknown (fewer than 4 known of who reached out)"
+    )
+
+
+def test_three_emails_the_seller_sent_never_answered_are_not_regular_and_balanced() -> None:
+    """The issue's case: three e-mails I sent, no answer, are written exchanges, not seeing someone: 0."""
+    emails = tuple(met(day, ME, Channel.EMAIL) for day in (5, 20, 40))
+    result = sign(5, score(interactions=emails))
+    assert (result.points, result.explanation) == (0, "3 written exchanges in the last year, no meeting or call")
+
+
+def test_calls_and_video_count_as_seeing_someone_but_chats_do_not() -> None:
+    """Phone and video calls make contact regular; chat messages beside them change nothing."""
+    facts = (met(5, channel=Channel.PHONE), met(30, channel=Channel.VIDEO), met(60), met(2, channel=Channel.CHAT))
+    assert sign(5, score(interactions=facts)).explanation.startswith("3 meetings or calls in the last year")
+
+
+def test_a_known_one_sided_give_and_take_is_imbalanced() -> None:
+    """The essay's imbalance, "only ever gets in touch because he needs something": they took 4 of 4 favours, -2."""
+    facts = (met(5), met(30), met(60))
+    result = sign(5, score(interactions=facts, give_and_take=GiveAndTake(given=4, taken=0)))
+    assert (result.points, result.explanation) == (
+        -2,
+        "You did 4 of 4 favours: they only get in touch when they need something",
+    )
+
+
+def test_an_even_give_and_take_makes_regular_meetings_balanced() -> None:
+    """Known and even favours settle the balance even when who reached out is not known: +2."""
+    result = sign(5, score(interactions=(met(5), met(30), met(60)), give_and_take=GiveAndTake(2, 2)))
+    assert result.points == 2
 
 
 def test_two_interactions_this_year_are_not_yet_regular() -> None:
@@ -226,8 +271,8 @@ def test_two_interactions_this_year_are_not_yet_regular() -> None:
 
 
 def test_the_latest_interaction_90_days_ago_still_counts_as_regular() -> None:
-    """The latest interaction exactly 90 days ago keeps the +2."""
-    assert sign(5, score(interactions=(met(90), met(150), met(300)))).points == 2
+    """The latest interaction exactly 90 days ago keeps it regular."""
+    assert sign(5, score(interactions=(met(90, ME), met(150, THEM), met(300, ME), met(310, THEM)))).points == 2
 
 
 def test_the_latest_interaction_91_days_ago_is_no_longer_regular() -> None:
@@ -235,7 +280,7 @@ def test_the_latest_interaction_91_days_ago_is_no_longer_regular() -> None:
     result = sign(5, score(interactions=(met(91), met(150), met(300))))
     assert (result.points, result.explanation) == (
         0,
-        "3 interactions in the last year, the latest 91 days ago: irregular",
+        "3 meetings or calls in the last year, the latest 91 days ago: irregular",
     )
 
 
@@ -252,27 +297,27 @@ def test_only_old_interactions_mean_less_than_once_a_year() -> None:
 
 
 def test_three_initiatives_all_mine_are_too_few_to_call_it_one_sided() -> None:
-    """With 3 known initiators, all mine, balance is not judged and regularity gives +2."""
+    """With 3 known initiators, all mine, balance is unknown: regular, +1, never -1."""
     result = sign(5, score(interactions=(met(1, ME), met(30, ME), met(60, ME))))
-    assert result.points == 2
+    assert result.points == 1
 
 
 def test_four_initiatives_all_mine_are_one_sided() -> None:
-    """With 4 known initiators, all mine, the relationship is one-sided: -2."""
+    """With 4 known initiators, all mine, who reaches out is one-sided: a hint of imbalance, -1."""
     result = sign(5, score(interactions=tuple(met(day, ME) for day in (1, 30, 60, 90))))
     assert (result.points, result.explanation) == (
-        -2,
-        "You initiated 4 of the last 4: one-sided",
+        -1,
+        "You reached out first 4 of the last 4 times: a hint of imbalance",
     )
 
 
 def test_they_initiating_80_percent_is_one_sided_on_their_side() -> None:
-    """They started 4 of 5 (80 %): -2, and the explanation says they only call when in need."""
+    """They started 4 of 5 (80 %): -1, worded as the hint it is (who reaches out is not who needs what)."""
     facts = (met(1, THEM), met(20, THEM), met(40, ME), met(60, THEM), met(80, THEM))
     result = sign(5, score(interactions=facts))
     assert (result.points, result.explanation) == (
-        -2,
-        "They initiated 4 of the last 5: they only get in touch when they need something",
+        -1,
+        "They reached out first 4 of the last 5 times: a hint of imbalance",
     )
 
 
@@ -302,10 +347,10 @@ def test_one_sided_means_at_least_four_initiatives_and_one_side_at_80_percent(
 
 
 def test_interactions_with_an_unknown_initiator_never_count_towards_imbalance() -> None:
-    """Three of mine among many of unknown initiator are too few known initiators to judge."""
+    """Three of mine among many of unknown initiator are too few known initiators to judge: balance unknown."""
     unknown_initiator = tuple(met(day) for day in range(4, 10))
     facts = (met(1, ME), met(2, ME), met(3, ME), *unknown_initiator)
-    assert sign(5, score(interactions=facts)).points == 2
+    assert sign(5, score(interactions=facts)).points == 1
 
 
 def test_only_the_last_ten_known_initiatives_judge_balance() -> None:
@@ -319,13 +364,13 @@ def test_initiatives_older_than_a_year_never_make_it_one_sided() -> None:
     """One-sided initiatives more than 365 days ago do not count against the tie."""
     old_and_mine = (met(day, ME) for day in (400, 410, 420, 430))
     facts = (*old_and_mine, met(1), met(30), met(60))
-    assert sign(5, score(interactions=facts)).points == 2
+    assert sign(5, score(interactions=facts)).points == 1
 
 
 def test_unsorted_interactions_are_judged_by_date() -> None:
     """The order in which interactions arrive does not matter."""
     facts = (met(300), met(10), met(150))
-    assert sign(5, score(interactions=facts)).points == 2
+    assert sign(5, score(interactions=facts)).points == 1
 
 
 # --- Totals and gaps ---
@@ -345,7 +390,7 @@ def test_the_worst_tie_totals_minus_seven() -> None:
     """Every sign at its worst totals -7, the bottom of the range."""
     view = SellerView(False, False, Appreciation.BAD, Friendship.CLOSE_FRIEND)
     facts = tuple(met(day, THEM) for day in (1, 30, 60, 90))
-    result = score(view, facts, NetworkOverlap(19, 20))
+    result = score(view, facts, NetworkOverlap(19, 20), GiveAndTake(given=5, taken=0))
     assert [s.points for s in result.signs] == [0, -2, -1, -2, -2]
     assert result.total == MIN_TOTAL == -7
 

@@ -10,16 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.core.scoring import (
-    Appreciation,
-    Friendship,
-    InteractionFact,
-    SellerView,
-    StrengthBreakdown,
-    interaction_weight,
-    strength_band,
-    tie_strength,
-)
+from models.core.scoring import StrengthBreakdown, interaction_weight, strength_band, tie_strength
+from models.core.signs import Appreciation, Friendship, InteractionFact, SellerView
 from models.core.values import Channel, Initiator
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)

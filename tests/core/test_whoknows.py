@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from handlers.network.views import option_label
+from handlers.network.views import option_label, route_caution, route_text
 from models.core.errors import Usage, UsageError
 from models.core.graph import link_strength, teammate_strength
 from models.core.values import Actor
@@ -267,3 +268,20 @@ def test_a_colleague_at_the_target_company_carries_a_route_and_its_only_way_in(t
     assert [hop.kind for hop in route.hops] == ["teammate", "tie", "colleague"]
     assert route.hops[1].bridge == "only_way_in"
     assert route.chance == pytest.approx(teammate_strength(0) * 0.4 * link_strength("colleague"))
+
+
+def test_a_route_through_a_contact_i_did_a_bad_job_for_falls_and_says_why(team: Team) -> None:
+    """The issue's case: Jane (strength 0.6, but I did a bad job for her) met the target with Raj (0.5);
+    the route through Raj comes first, Jane's route says why it fell, and my tie to Jane keeps its 0.6."""
+    w = team.world
+    target, jane, raj = (w.contact(team.workspace, name) for name in ("Tara Stone", "Jane Doe", "Raj Patel"))
+    w.tie(team.me, jane, 0.6, appreciation="bad")
+    w.tie(team.me, raj, 0.5)
+    w.link(jane, target)
+    w.link(raj, target)
+    found = person_routes(team.ask("Tara Stone"))
+    assert [names(route) for route in found.routes] == [["Raj Patel", "Tara Stone"], ["Jane Doe", "Tara Stone"]]
+    text = str(route_text(found.routes[1], 2, NOW, ZoneInfo("UTC")))
+    assert "Jane Doe* (strong 0.60" in text and "rated “a bad job”: a poor intermediary" in text
+    assert route_caution(found.routes[1]) == "rated “a bad job”: a poor intermediary"  # the Home's
+    assert route_caution(found.routes[0]) == ""

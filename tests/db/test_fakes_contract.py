@@ -15,7 +15,8 @@ import pytest
 
 from models.core.graph import Brokerage
 from models.core.nudges import DigestItem, NudgeKind, NudgeMemory
-from models.core.scoring import REGULARITY_WINDOW, Initiatives
+from models.core.scoring import Initiatives
+from models.core.signs import REGULARITY_WINDOW
 from models.core.values import Initiator
 from models.db.orm import Account, Contact, Member
 from models.db.uow import UnitOfWork

@@ -660,7 +660,8 @@ def test_imported_interactions_score_ties_exactly_as_logging_them_would(uow: Uni
 
 
 def test_an_unknown_direction_never_makes_a_relationship_one_sided(uow: UnitOfWork) -> None:
-    """Six calls, all started by the seller but five with no direction in the file: regular, not one-sided."""
+    """Six calls, all started by the seller but five with no direction in the file: regular, not one-sided
+    (and, with one known initiator, the balance is unknown: +1)."""
     lines = ["Member,Contact,Date,Channel,Direction"] + [
         f"U0SELLER1,Ann Lee,2026-{month:02d}-10,call,{'outbound' if month == 11 else ''}" for month in range(6, 12)
     ]
@@ -670,8 +671,8 @@ def test_an_unknown_direction_never_makes_a_relationship_one_sided(uow: UnitOfWo
         member = repo.get_or_create_member(SELLER)
         contact = uow.session.scalars(select(Contact)).one()
         sign = figures(repo, [(member.id, contact.id)], NOW)[(member.id, contact.id)].score.signs[4]
-    assert (sign.known, sign.points) == (True, 2)
-    assert tie_of(uow, SELLER, "Ann Lee").score_total == 2
+    assert (sign.known, sign.points) == (True, 1)
+    assert tie_of(uow, SELLER, "Ann Lee").score_total == 1
 
 
 def test_rows_naming_no_member_use_the_default_member_or_are_skipped(uow: UnitOfWork) -> None:

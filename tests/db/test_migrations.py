@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -104,3 +105,24 @@ def test_upgrading_keeps_each_installed_workspaces_grid_organisation(tmp_path: P
     with engine.connect() as connection:
         found = dict(connection.execute(text("SELECT slack_team_id, enterprise_id FROM workspaces")).all())
     assert found == {"T1": "E1", "T2": None}
+
+
+def test_upgrading_scores_every_tie_again_under_the_five_signs_as_the_seeds_define_them(tmp_path: Path) -> None:
+    """A tie scored before 0011 counted a LinkedIn title as known (+1) and its Globex co-workers as the
+    contact's network; `migrate` scores it again with today's rules: sign 1 unknown, network unknown,
+    and the count of known signs kept, so nothing is left from the older rules."""
+    engine = old_database(
+        tmp_path,
+        "0010",
+        "INSERT INTO members (id, workspace_id, slack_user_id, display_name, time_zone, created_at) "
+        "VALUES (1, 1, 'U1', '', 'UTC', '2026-01-01')",
+        "INSERT INTO contacts (id, workspace_id, name, name_key, job_title, created_at) "
+        "VALUES (7, 1, 'Jane Doe', 'jane doe', 'VP Procurement', '2026-01-01')",
+        "INSERT INTO ties (workspace_id, member_id, contact_id, strength, private, interaction_count, source, "
+        "score_total, computed_at, created_at) "
+        "VALUES (1, 1, 7, 0.1, 0, 0, 'linkedin', 1, '2026-11-01 00:00:00.000000', '2026-01-01')",
+    )
+    migrate(engine, now=datetime(2026, 12, 4, tzinfo=UTC))
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT score_total, signs_known, computed_at FROM ties")).one()
+    assert kept[:2] == (0, 0) and str(kept[2]).startswith("2026-12-04")

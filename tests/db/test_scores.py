@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,20 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from bot.db import make_session_factory
+from handlers.logcall.views import tie_report_blocks
 from models.admin.service import export_workspace
 from models.briefings.service import Briefing, prep
-from models.core.scoring import (
-    RECENT_INTERACTIONS_FOR_SCORING,
-    Appreciation,
-    Friendship,
-    InteractionFact,
-    NetworkOverlap,
-    TieFigures,
-    TieInputs,
-    assess_tie,
-    latest_first,
-    seller_view,
-)
+from models.core.scoring import RECENT_INTERACTIONS_FOR_SCORING, TieFigures, TieInputs, assess_tie
+from models.core.signs import Appreciation, Friendship, InteractionFact, NetworkOverlap, latest_first, seller_view
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, Interaction, Tie
 from models.db.uow import UnitOfWork
@@ -161,11 +153,8 @@ def build(uow: UnitOfWork, world: World) -> tuple[dict[int, int], dict[int, int]
 
 def expected(world: World, member: int, contact: int) -> TieFigures:
     """The figures computed straight from the drawn world, through the pure rules alone."""
-    title, role = world.on_record[contact]
     rating = world.ratings.get((member, contact), Rating(None, None, None, None))
-    view = seller_view(
-        title,
-        role,
+    view = seller_view(  # a title or role on record is a hint, never the seller's knowing it
         rating.knows_title,
         rating.knows_role,
         rating.appreciation.value if rating.appreciation else None,
@@ -176,11 +165,8 @@ def expected(world: World, member: int, contact: int) -> TieFigures:
         for h in world.history
         if not h.undone and contact in h.contacts and member in {h.author, *h.colleagues}
     ]
-    account = world.accounts[contact]
+    # The people the contact is known to know: their links; co-workers at their account only through one.
     network = {low if high == contact else high for low, high in world.links if contact in (low, high)}
-    if account is not None:
-        network |= {other for other, theirs in enumerate(world.accounts) if theirs == account}
-    network.discard(contact)
     mine = {c for m, c in world.ties() if m == member} - {contact}
     overlap = NetworkOverlap(shared=len(network & mine), contact_network_size=len(network))
     recent = tuple(latest_first(facts)[:RECENT_INTERACTIONS_FOR_SCORING])
@@ -258,7 +244,7 @@ def faded(now: datetime) -> float:
     """The strength of one hour-long meeting three days before NOW, as of `now`."""
     fact = InteractionFact(NOW - timedelta(days=3), Channel.IN_PERSON, 60, Initiator.ME)
     return assess_tie(
-        TieInputs(seller_view(False, False, None, None, None, None), (fact,), 1, NetworkOverlap(0, 0)), now
+        TieInputs(seller_view(None, None, None, None), (fact,), 1, NetworkOverlap(0, 0)), now
     ).strength.value
 
 
@@ -275,7 +261,8 @@ def test_after_an_import_tells_a_contacts_title_every_view_shows_the_same_score_
     uow: UnitOfWork,
 ) -> None:
     """A seller met Jane at Globex; then their LinkedIn export says she is Head of Procurement. The Home
-    tab, a teammate's `/whoknows`, `/prep` and the export show one score and one strength for the tie."""
+    tab, a teammate's `/whoknows`, `/prep` and the export show one score and one strength for the tie;
+    the title is not scored (the seller never said they know it) but shown as LinkedIn's hint."""
     seller, teammate = Actor(TEAM, "U0SELLER"), Actor(TEAM, "U0MATE")
     meeting = LogCallCommand(
         contacts=(ContactRef("Jane Doe", "Globex"),),
@@ -298,6 +285,40 @@ def test_after_an_import_tells_a_contacts_title_every_view_shows_the_same_score_
     (exported,) = export_workspace(uow, TEAM, later)["ties"]
 
     assert prepped.score.total == home_line.score == exported["score"]["total"]
-    assert prepped.score.signs[0].points == 1  # the title, as things stand
+    assert not prepped.score.signs[0].known  # LinkedIn's title is a hint, not the seller's knowing it
+    assert (prepped.title_on_record, prepped.title_source) == ("Head of Procurement", "linkedin")
+    shown = str(tie_report_blocks(prepped, later, ZoneInfo("UTC")))
+    assert "LinkedIn says: Head of Procurement. Do you know what they really do?" in shown
     assert round(prepped.strength.value, 4) == round(home_line.strength, 4) == round(hop.strength, 4)
     assert round(prepped.strength.value, 4) == exported["strength"]["value"]
+
+
+def test_after_calls_with_five_people_at_globex_a_sixth_is_not_a_closed_circle(uow: UnitOfWork) -> None:
+    """The issue's case: covering an account is normal B2B work. After a call with each of five people at
+    Globex, a sixth Globex contact's network is the people they are known to know (none yet): sign 4 is
+    unknown, never -2 "closed circle", even though the seller knows everyone else at the company."""
+    seller = Actor(TEAM, "U0SELLER")
+    for number, name in enumerate(("Ann", "Bob", "Cy", "Di", "Ed", "Flo")):
+        call = LogCallCommand(
+            contacts=(ContactRef(f"{name} Globex", "Globex"),),
+            channel=Channel.PHONE,
+            occurred_at=NOW - timedelta(days=10 + number),
+        )
+        result = log_call(uow, seller, call, f"globex-{number}", NOW)
+    sixth = result.reports[0]  # type: ignore[union-attr]
+    assert not sixth.score.signs[3].known
+    assert sixth.overlap_share is None
+
+
+def test_a_contact_met_together_with_people_i_know_shares_a_network_through_those_links(uow: UnitOfWork) -> None:
+    """Met together in one logged meeting, Jane and five colleagues know each other (co_attendance links):
+    her network is those five, all of whom the seller knows: 100 % overlap, a closed circle (-2)."""
+    seller = Actor(TEAM, "U0SELLER")
+    meeting = LogCallCommand(
+        contacts=tuple(ContactRef(name, "Globex") for name in ("Jane Doe", "Ann", "Bob", "Cy", "Di", "Ed")),
+        channel=Channel.IN_PERSON,
+        occurred_at=NOW - timedelta(days=3),
+    )
+    result = log_call(uow, seller, meeting, "globex-meeting", NOW)
+    jane = next(report for report in result.reports if report.contact_name == "Jane Doe")  # type: ignore[union-attr]
+    assert (jane.score.signs[3].points, jane.overlap_share) == (-2, 1.0)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models.core.errors import NotAllowed, UsageError
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, Initiator, LogCallCommand
 from models.db.orm import Contact, ContactLink, Interaction, Meeting, Tie
 from models.db.uow import UnitOfWork
@@ -142,10 +142,11 @@ def test_colleagues_who_took_part_get_a_tie_too(uow: UnitOfWork) -> None:
 
 
 def test_rating_a_tie_scores_signs_one_to_three(uow: UnitOfWork) -> None:
-    """A good job and a friendship add their points; the job title typed in counts as known."""
+    """A good job and a friendship add their points; the title and role the seller says they know too."""
     result = logged(log_call(uow, SELLER, command("Jane Doe"), "k1", NOW))
     contact_id = result.reports[0].contact_id
     rating = TieRating(
+        knows_job_title=True,
         knows_responsibilities=True,
         appreciation=Appreciation.GOOD,
         friendship=Friendship.FRIEND,

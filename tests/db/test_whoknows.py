@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, select
 from bot.db import make_session_factory
 from handlers.network.views import option_label
 from models.core.errors import NotAllowed, NotFound, UsageError
-from models.core.scoring import Appreciation, Friendship
+from models.core.signs import Appreciation, Friendship
 from models.core.values import Actor, Channel, ContactRef, LogCallCommand
 from models.db.orm import Contact, ContactLink, Introduction, MemberBrokerage, Tie, Workspace
 from models.db.uow import UnitOfWork

@@ -259,10 +259,10 @@ def test_buttons_keep_counting_up_across_replies(session: Session) -> None:
 
 
 def test_the_rating_form_opened_by_its_button_scores_signs_one_to_three(session: Session) -> None:
-    """Rate this relationship asks signs 1 to 3; ticking both, a good job and a friend gives +6."""
+    """Rate this relationship asks signs 1 to 3; yes to both questions, a good job and a friend gives +6."""
     rate = button_number(session.type(FIRST_EXAMPLE), "Rate this relationship: Jane Doe")
 
-    rated = session.type(rate, "1,2", "Head of IT", "Runs vendor selection", "1", "2", "")
+    rated = session.type(rate, "1", "1", "Head of IT", "Runs vendor selection", "1", "2", "")
 
     assert "[form] Rate this relationship" in rated
     assert "Thanks, your rating is saved." in rated

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from models.core.nudges import DigestItem, Frequency, NudgeKind, NudgeMemory, TieFacts
-from models.core.scoring import NO_INITIATIVES, RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW, Initiatives
+from models.core.scoring import NO_INITIATIVES, Initiatives
+from models.core.signs import RECENT_INITIATIVES_CONSIDERED, REGULARITY_WINDOW
 from models.db.orm import CadenceRule, Contact, Interaction, Member, Outbox, Tie, Workspace
 from models.db.orm import NudgeMemory as NudgeMemoryRow
 from models.delivery.repository import EMPTY, PENDING
@@ -66,6 +67,7 @@ class FakeMemberNudges:
                     tie.overlap_share,
                     me,
                     them,
+                    tie.signs_known,
                 )
             )
         return facts, counted

@@ -38,7 +38,15 @@ class FakeNeighbourhoodReads(FakeWorkspaceRows):
     def tie_edges_into(self, contact_ids: Iterable[int], asker: Member) -> list[TieEdge]:
         ids = set(contact_ids)
         return [
-            TieEdge(tie.member_id, tie.contact_id, tie.strength, tie.last_interaction_at, tie.bridge)
+            TieEdge(
+                tie.member_id,
+                tie.contact_id,
+                tie.strength,
+                tie.last_interaction_at,
+                tie.bridge,
+                tie.appreciation,
+                tie.friendship,
+            )
             for tie in self._ties()
             if tie.contact_id in ids and (not tie.private or tie.member_id == asker.id)
         ]

@@ -183,7 +183,8 @@ def test_rating_a_relationship_opens_a_modal_and_updates_the_score(slack: SlackD
     slack.press(button(reply.last, "Rate this relationship"))
     view = slack.opened_view()
     values = answers(
-        knowledge=checkboxes("title", "role"),
+        knows_title=radio_buttons("yes"),
+        knows_role=radio_buttons("yes"),
         appreciation=radio_buttons("good"),
         friendship=radio_buttons("friend"),
         privacy=checkboxes("private"),
