@@ -16,6 +16,7 @@ from models.admin.repository import AdminRepository, InteractionPage, WorkspaceD
 from models.core.scoring import TieFigures
 from models.db.uow import UnitOfWork
 from models.scores.engine import figures
+from models.scores.repository import MembersContacts
 
 #: Ties scored per call of the engine: with more, SQLite reads their contacts' histories by scanning
 #: every interaction of the database instead of through the contacts' index.
@@ -115,8 +116,9 @@ def _interactions(pages: Iterator[InteractionPage], members: Mapping[int, str]) 
 def _ties(repo: AdminRepository, members: Mapping[int, str], now: datetime) -> Iterator[dict[str, Any]]:
     """Every tie of the workspace, scored as the member sees it: a page of ties at a time through the
     engine's bulk path (the same figures as one tie at a time), kept nowhere."""
+    known: MembersContacts = {}  # one snapshot: what each member knows is read once for the export
     for page in repo.tie_pages(TIES_PER_ROUND):
-        scored = figures(repo, [(tie.member_id, tie.contact_id) for tie in page], now)
+        scored = figures(repo, [(tie.member_id, tie.contact_id) for tie in page], now, known)
         for tie in page:
             yield _tie(tie, members[tie.member_id], scored[(tie.member_id, tie.contact_id)])
 

@@ -18,7 +18,7 @@ from models.core.scoring import TieFigures, assess_tie
 from models.core.signs import InteractionFact
 from models.db.orm import Contact
 from models.db.uow import UnitOfWork
-from models.scores.repository import Pair, ScoreReads, ScoreRepository, StaleScores
+from models.scores.repository import MembersContacts, Pair, ScoreReads, ScoreRepository, StaleScores
 
 #: Called now and then with a stage, how many are done, and how many in all.
 Progress = Callable[[str, int, int], None]
@@ -56,9 +56,11 @@ def report_of(contact: Contact, tie_figures: TieFigures) -> TieReport:
     )
 
 
-def figures(repo: ScoreReads, pairs: Collection[Pair], now: datetime) -> dict[Pair, TieFigures]:
-    """The figures of these ties as of `now`, kept nowhere."""
-    return {pair: assess_tie(inputs, now) for pair, inputs in repo.score_inputs(pairs).items()}
+def figures(
+    repo: ScoreReads, pairs: Collection[Pair], now: datetime, known: MembersContacts | None = None
+) -> dict[Pair, TieFigures]:
+    """The figures of these ties as of `now`, kept nowhere (`known`: see `ScoreReads.inputs_by_chunk`)."""
+    return {pair: assess_tie(inputs, now) for pair, inputs in repo.score_inputs(pairs, known=known).items()}
 
 
 def rescore(
@@ -67,13 +69,14 @@ def rescore(
     now: datetime,
     histories: Mapping[Pair, Sequence[InteractionFact]] | None = None,
     progress: Progress | None = None,
+    known: MembersContacts | None = None,
 ) -> dict[Pair, TieFigures]:
     """Score these ties as of `now` and keep the figures on their rows, a chunk at a time.
 
     `histories`, when the caller holds them, are the ties' complete live interactions (see
     `ScoreReads.score_inputs`)."""
     result: dict[Pair, TieFigures] = {}
-    for chunk in repo.inputs_by_chunk(pairs, histories):
+    for chunk in repo.inputs_by_chunk(pairs, histories, known):
         scored = {pair: assess_tie(tie_inputs, now) for pair, tie_inputs in chunk.inputs.items()}
         repo.keep_figures(scored, now, chunk.tie_ids)
         result.update(scored)
@@ -89,15 +92,17 @@ def rescore_contacts(repo: ScoreReads, contact_ids: Collection[int], now: dateti
 
 def rescore_workspace(uow: UnitOfWork, team_id: str, now: datetime, progress: Progress | None = None) -> int:
     """Score every tie of a workspace as of `now`, one transaction per chunk of contacts (a long
-    rescoring never holds the write lock for long); returns how many ties were scored."""
+    rescoring never holds the write lock for long); returns how many ties were scored. What each member
+    knows is read once for the whole pass (a tie logged meanwhile is scored when it is logged)."""
     done, after = 0, 0
+    known: MembersContacts = {}
     while True:
         with uow:
             repo = uow.workspace(team_id, ScoreRepository)
             pairs = repo.tie_pairs(after_contact_id=after)
             if not pairs:
                 return done
-            rescore(repo, pairs, now)
+            rescore(repo, pairs, now, known=known)
             uow.commit()
         done += len(pairs)
         after = max(contact_id for _, contact_id in pairs)

@@ -233,11 +233,17 @@ def test_the_nightly_rescoring_brings_every_tie_up_to_date_a_few_contacts_per_tr
         rescore(uow.workspace(TEAM, ScoreRepository), pairs, NOW)  # as /logcall left them
         uow.commit()
     later = NOW + timedelta(days=180)
+    members_read: list[list[int]] = []
+    contacts_of = ScoreRepository._contacts_of
+    monkeypatch.setattr(
+        ScoreRepository, "_contacts_of", lambda repo, ids: members_read.append(list(ids)) or contacts_of(repo, ids)
+    )
     assert rescore_workspace(uow, TEAM, later) == 10
     with uow:
         kept = [(tie.computed_at, tie.strength) for tie in uow.session.scalars(select(Tie))]
     assert kept == [(later, pytest.approx(faded(later)))] * 10
     assert faded(later) < faded(NOW) / 2
+    assert sorted(m for read in members_read for m in read) == sorted(member_ids.values())  # once for the pass
 
 
 def faded(now: datetime) -> float:
