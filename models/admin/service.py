@@ -116,8 +116,13 @@ def _interactions(pages: Iterator[InteractionPage], members: Mapping[int, str]) 
 def _ties(repo: AdminRepository, members: Mapping[int, str], now: datetime) -> Iterator[dict[str, Any]]:
     """Every tie of the workspace, scored as the member sees it: a page of ties at a time through the
     engine's bulk path (the same figures as one tie at a time), kept nowhere."""
-    known: MembersContacts = {}  # one snapshot: what each member knows is read once for the export
+    # Ties come member by member: what a member knows is read once, and forgotten with their last page
+    # (memory follows the largest member, not the workspace).
+    known: MembersContacts = {}
     for page in repo.tie_pages(TIES_PER_ROUND):
+        on_page = {tie.member_id for tie in page}
+        for member_id in set(known) - on_page:
+            del known[member_id]
         scored = figures(repo, [(tie.member_id, tie.contact_id) for tie in page], now, known)
         for tie in page:
             yield _tie(tie, members[tie.member_id], scored[(tie.member_id, tie.contact_id)])
