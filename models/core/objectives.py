@@ -51,7 +51,7 @@ from models.core.questions import Ask, questions
 STRONGER_ROUTE_MARGIN = 0.2
 """A route to someone concerned is clearly stronger when its chance beats this tie's strength by this much."""
 THEM = "them"
-"""`one_sided` when they started nearly all recent interactions: they only call when they need something."""
+"""`one_sided` when they started nearly all recent interactions: a hint that they call when they need something."""
 ME = "me"
 """`one_sided` when the seller started nearly all recent interactions: the seller always chases."""
 
@@ -100,7 +100,8 @@ class MeetingContext:
     `trigger_event` is what makes the moment right (a reorganisation, a budget, an incident);
     `interaction_count` 0 is a new contact; `strength` in [0, 1] is the tie strength of
     `models.core.scoring`; `neglected` means overdue for its cadence (`models.core.nudges`); `one_sided` is
-    "them" (they only get in touch when they need something), "me" (the seller always chases) or None.
+    "them" (they start nearly every interaction: a hint that they come when in need), "me" (the seller
+    always chases) or None.
     """
 
     person_name: str
@@ -483,7 +484,7 @@ def _with_relationship(facts: _Facts, draft: _Draft) -> _Draft:
         in_return = Objective(
             ObjectiveKind.GATHER,
             f"In return for the help {name} comes for, {_uncapitalised(draft.primary.goal)}",
-            f"{name} only gets in touch when they need something: do not give value away without a return. {_capitalised(draft.primary.reason)}",
+            f"{name} started nearly all your recent interactions, a hint that they come when they need something: do not give value away without a return. {_capitalised(draft.primary.reason)}",
         )
         if draft.secondary.kind is not ObjectiveKind.NURTURE:
             return replace(draft, primary=in_return)

@@ -100,9 +100,9 @@ CASES = [
     ),
     pytest.param(
         {"one_sided": "them", "concerned": None, "trigger_event": None},
-        (GATHER, "only gets in touch when they need something"),
+        (GATHER, "a hint that they come when they need something"),
         (NURTURE, "started nearly all"),
-        id="a one-sided tie that only calls in need: ask for something in return",
+        id="a one-sided tie that may only call in need: ask for something in return",
     ),
     pytest.param(
         {"one_sided": "them"},
@@ -320,6 +320,9 @@ def test_a_one_sided_tie_that_only_calls_in_need_is_asked_in_return() -> None:
         " and to refer you to them."
     )
     assert plan.switch_when.startswith("Switch to rebalancing if Jane Doe will not give anything back")
+    assert plan.primary.reason.startswith(  # who reached out is a hint of need, not proof (sign 5)
+        "Jane Doe started nearly all your recent interactions, a hint that they come when they need something"
+    )
 
 
 def test_a_neglected_tie_opens_by_catching_up() -> None:
